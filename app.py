@@ -1,0 +1,25 @@
+"""The application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+from config import load_settings
+from models.database import Database
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: settings, database, extensions, blueprints and CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    env = (test_config or {}).get("ENV")
+    app.config.update(load_settings(env).as_flask_config())
+    if test_config:
+        app.config.update(test_config)
+
+    app.extensions["database"] = Database(app.config["DATABASE_URL"])
+
+    from views import register_views
+    register_views(app)
+
+    from cli import register_commands
+    register_commands(app)
+    return app

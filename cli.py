@@ -1,0 +1,118 @@
+"""Command-line interface: `flask --app app db|users|audit ...`."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from models import migrate
+from models.database import Database
+from models.user import User
+from workflow import accounts, audit
+from workflow.errors import WorkflowError
+
+db_cli = AppGroup("db", help="Database schema migrations.")
+users_cli = AppGroup("users", help="User accounts.")
+audit_cli = AppGroup("audit", help="The audit log.")
+
+
+def _database() -> Database:
+    return current_app.extensions["database"]
+
+
+def _run(service, *args, **kwargs):
+    """Run one service call in a transaction; a refusal is one line on stderr and exit 1."""
+    try:
+        with _database().transaction() as session:
+            return service(session, *args, **kwargs)
+    except WorkflowError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str):
+    """Migrate the database to REVISION (default: the newest)."""
+    migrate.upgrade(_database(), revision)
+    click.echo(f"database at {migrate.current(_database())}")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str):
+    """Migrate the database down to REVISION (default: one step)."""
+    migrate.downgrade(_database(), revision)
+    click.echo(f"database at {migrate.current(_database()) or 'base (empty)'}")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="A role; repeat for several.")
+@click.option("--full-name", default="")
+@click.option("--email", default="")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from the first line of standard input.")
+def users_create(username, roles, full_name, email, password_stdin):
+    """Create an account."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    user = _run(accounts.create_user, audit.SYSTEM, username, password, roles, full_name, email)
+    click.echo(f"created {user.username} ({', '.join(user.roles)})")
+
+
+@users_cli.command("list")
+def users_list():
+    """List the accounts with their roles."""
+    with _database().sessions() as session:
+        for user in session.scalars(select(User).order_by(User.username)):
+            state = "active" if user.active else "deactivated"
+            click.echo(f"{user.username}\t{','.join(user.roles)}\t{state}")
+
+
+@users_cli.command("set-roles")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True)
+def users_set_roles(username, roles):
+    """Replace the roles of an account."""
+    def change(session, actor):
+        accounts.set_roles(session, actor, accounts.find_user(session, username), roles)
+    _run(change, audit.SYSTEM)
+    click.echo(f"{username}: {', '.join(sorted(set(roles)))}")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def users_deactivate(username):
+    """Deactivate an account; its sessions end at once."""
+    def change(session, actor):
+        accounts.set_active(session, actor, accounts.find_user(session, username), False)
+    _run(change, audit.SYSTEM)
+    click.echo(f"{username} deactivated")
+
+
+@users_cli.command("demo")
+def users_demo():
+    """On an empty database, create one demo account per role and print the passwords once."""
+    passwords = _run(accounts.create_demo_accounts)
+    if passwords is None:
+        click.echo("accounts exist already: no demo accounts created")
+        return
+    click.echo("Demo accounts (the passwords are shown only now):")
+    for username, password in passwords.items():
+        click.echo(f"  {username:<14} {password}")
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Recompute the audit chain: exit 0 if it holds, 1 naming the first bad seq."""
+    with _database().sessions() as session:
+        result = audit.verify_chain(session)
+    click.echo(result.summary())
+    sys.exit(0 if result.ok else 1)
+
+
+def register_commands(app: Flask) -> None:
+    for group in (db_cli, users_cli, audit_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,105 @@
+"""Typed settings per environment, read from environment variables."""
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+MIN_SECRET_KEY_LENGTH = 32
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class ConfigError(Exception):
+    """The environment does not describe a safe configuration."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The knobs of one running app; field names are Flask config keys."""
+
+    ENV: str
+    SECRET_KEY: str
+    DATABASE_URL: str
+    EVIDENCE_DIR: str
+    MAX_CONTENT_LENGTH: int = 50 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    SESSION_COOKIE_SECURE: bool = False
+    REMEMBER_COOKIE_HTTPONLY: bool = True
+    REMEMBER_COOKIE_SECURE: bool = False
+    WTF_CSRF_ENABLED: bool = True
+    #: Failed sign-ins allowed per account and per address inside the window.
+    LOGIN_MAX_FAILURES: int = 5
+    LOGIN_WINDOW_SECONDS: int = 15 * 60
+    BOOTSTRAP_SERVE_LOCAL: bool = True
+    TESTING: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def as_flask_config(self) -> dict:
+        """The settings as a mapping for `app.config.update`."""
+        values = asdict(self)
+        values.update(values.pop("extra"))
+        return values
+
+
+def _development_secret_key(instance_dir: Path) -> str:
+    """Generate the development key once and keep it in the instance folder."""
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load_settings(env: str | None = None, environ=os.environ,
+                  instance_dir: Path = INSTANCE_DIR) -> Settings:
+    """Build the settings of `env` (default `RESTRAINT_ENV` or development)."""
+    env = env or environ.get("RESTRAINT_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"RESTRAINT_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    secret = environ.get("SECRET_KEY", "")
+    if env == "production":
+        if len(secret) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} characters in production")
+    elif env == "test":
+        secret = secret or secrets.token_hex(32)
+    else:
+        secret = secret or _development_secret_key(instance_dir)
+    try:
+        max_length = int(environ.get("MAX_CONTENT_LENGTH", 50 * 1024 * 1024))
+    except ValueError:
+        raise ConfigError("MAX_CONTENT_LENGTH must be a number of bytes") from None
+    production = env == "production"
+    return Settings(
+        ENV=env,
+        SECRET_KEY=secret,
+        DATABASE_URL=environ.get("DATABASE_URL", f"sqlite:///{instance_dir / 'restraint.db'}"),
+        EVIDENCE_DIR=environ.get("EVIDENCE_DIR", str(instance_dir / "evidence")),
+        MAX_CONTENT_LENGTH=max_length,
+        SESSION_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_SECURE=production,
+        TESTING=env == "test",
+    )
+
+
+def main(argv: list[str]) -> int:
+    """Check the settings of an environment: one line on stderr and exit 2 when unsafe."""
+    try:
+        load_settings(argv[1] if len(argv) > 1 else None)
+    except ConfigError as error:
+        print(f"restraint: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,41 @@
+"""The append-only, hash-chained audit log (DESIGN §5)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+# SQLite only aliases INTEGER PRIMARY KEY to the rowid, so use INTEGER there.
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class AuditEvent(Base):
+    """One event; `payload` is the canonical JSON that was hashed, the other columns repeat it."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_case_seq", "case_id", "seq"),
+        Index("ix_audit_events_event_type_at", "event_type", "at"),
+        Index("ix_audit_events_actor_seq", "actor_id", "seq"),
+    )
+
+    #: Position in the one global chain: 1, 2, 3, … with no gaps.
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=False)
+    #: UTC, naive.
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None]
+    actor_username: Mapped[str | None] = mapped_column(String(64))
+    #: The actor's roles at the time, comma-separated.
+    actor_roles: Mapped[str] = mapped_column(String(200), default="")
+    case_id: Mapped[int | None]
+    event_type: Mapped[str] = mapped_column(String(64))
+    entity_type: Mapped[str | None] = mapped_column(String(64))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

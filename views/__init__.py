@@ -1,0 +1,24 @@
+"""Flask blueprints, forms and the wiring that every view shares."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_bootstrap import Bootstrap5
+from flask_wtf.csrf import CSRFProtect
+
+from views import access, admin, auth, db, errors, main
+
+csrf = CSRFProtect()
+bootstrap = Bootstrap5()
+
+
+def register_views(app: Flask) -> None:
+    """Bind extensions, blueprints, error pages and the sign-in guard to `app`."""
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    auth.login_manager.init_app(app)
+    app.teardown_appcontext(db.close_session)
+    app.before_request(access.require_sign_in)
+    app.context_processor(access.template_helpers)
+    for blueprint in (auth.blueprint, main.blueprint, admin.blueprint):
+        app.register_blueprint(blueprint)
+    errors.register(app)

@@ -1,0 +1,82 @@
+"""Admin pages: user accounts and their roles (admins see no case content)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from models.user import User
+from views import db
+from views.access import current_actor, requires_role
+from views.forms import ConfirmForm, UserCreateForm, UserRolesForm
+from workflow import accounts
+from workflow.errors import WorkflowError
+from workflow.roles import ADMIN
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@blueprint.before_request
+@requires_role(ADMIN)
+def only_admins():
+    """Every admin page needs the admin role."""
+
+
+@blueprint.route("/users")
+def users():
+    """List every account with its roles and whether it is active."""
+    rows = db.session().scalars(select(User).order_by(User.username)).all()
+    return render_template("admin/users.html", users=rows, confirm=ConfirmForm())
+
+
+@blueprint.route("/users/new", methods=["GET", "POST"])
+def create_user():
+    """Create an account."""
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            with db.transaction() as write:
+                user = accounts.create_user(write, current_actor(), form.username.data,
+                                            form.password.data, form.roles.data,
+                                            form.full_name.data or "", form.email.data or "")
+                username = user.username
+        except WorkflowError as error:
+            getattr(form, getattr(error, "field", None) or "username").errors.append(str(error))
+        else:
+            flash(f"Account {username} created.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form), 422 if form.errors else 200
+
+
+@blueprint.route("/users/<int:user_id>/roles", methods=["GET", "POST"])
+def edit_roles(user_id: int):
+    """Change the roles of an account."""
+    user = accounts.get_user(db.session(), user_id)
+    form = UserRolesForm(data={"roles": list(user.roles)})
+    if form.validate_on_submit():
+        with db.transaction() as write:
+            accounts.set_roles(write, current_actor(), accounts.get_user(write, user_id),
+                               form.roles.data)
+        flash(f"Roles of {user.username} saved.", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/roles_form.html", form=form, user=user), 422 if form.errors else 200
+
+
+@blueprint.route("/users/<int:user_id>/deactivate", methods=["POST"])
+def deactivate(user_id: int):
+    """Deactivate an account; its open sessions end at once."""
+    return _set_active(user_id, False)
+
+
+@blueprint.route("/users/<int:user_id>/activate", methods=["POST"])
+def activate(user_id: int):
+    """Let a deactivated account sign in again."""
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool):
+    with db.transaction() as write:
+        user = accounts.get_user(write, user_id)
+        accounts.set_active(write, current_actor(), user, active)
+        username = user.username
+    flash(f"Account {username} {'activated' if active else 'deactivated'}.", "success")
+    return redirect(url_for("admin.users"))

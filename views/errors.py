@@ -1,0 +1,46 @@
+"""Error pages in the app's own look, never a stack trace."""
+from __future__ import annotations
+
+from flask import Flask, current_app, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from workflow.errors import WorkflowError
+
+TITLES = {
+    400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Method not allowed",
+    409: "Changed meanwhile", 413: "Too large", 422: "Cannot process", 429: "Too many attempts",
+    500: "Something went wrong",
+}
+
+
+def render_error(status: int, message: str):
+    return render_template("errors/error.html", status=status,
+                           title=TITLES.get(status, "Error"), message=message), status
+
+
+def _http_error(error: HTTPException):
+    return render_error(error.code or 500, error.description or "")
+
+
+def _csrf_error(error: CSRFError):
+    return render_error(400, "The form was missing its security token or it expired. "
+                             "Go back, reload the page and try again.")
+
+
+def _workflow_error(error: WorkflowError):
+    return render_error(error.status, str(error))
+
+
+def _unexpected(error: Exception):
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    current_app.logger.exception("unhandled error")
+    return render_error(500, InternalServerError.description)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(WorkflowError, _workflow_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

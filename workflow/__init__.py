@@ -1,0 +1,1 @@
+"""The domain core: pathway, gates, services, permissions and the audit chain (no Flask here)."""

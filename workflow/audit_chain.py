@@ -1,0 +1,90 @@
+"""The audit hash chain itself: canonical payloads, hashes and verification.
+
+Standard library only, so an offline verifier can use it without the app or a database.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+GENESIS = "0" * 64
+DOMAIN = b"audit-v1\0"
+#: The queryable columns that the payload repeats and that must equal it.
+FIELDS = ("seq", "at", "actor_id", "actor_username", "actor_roles", "case_id", "event_type",
+          "entity_type", "entity_id", "from_state", "to_state")
+
+
+def _refuse_floats(value) -> None:
+    if isinstance(value, float):
+        raise TypeError("audit payloads hold no floats: store numbers as integers or text")
+    if isinstance(value, dict):
+        for item in value.values():
+            _refuse_floats(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _refuse_floats(item)
+
+
+def canonical_json(value) -> str:
+    """JSON with sorted keys, no spaces and no floats: one text for one value."""
+    _refuse_floats(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+
+
+def chain_hash(prev_hash: str, payload: str) -> str:
+    """SHA-256 over the domain tag, the previous hash and the payload."""
+    return hashlib.sha256(DOMAIN + prev_hash.encode("ascii") + payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of walking the chain."""
+
+    ok: bool
+    count: int
+    head: str
+    bad_seq: int | None = None
+    reason: str = ""
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"OK {self.count} events head={self.head}"
+        return f"BROKEN at seq {self.bad_seq}: {self.reason}"
+
+
+def _mismatch(columns: tuple, document) -> str | None:
+    """Name the first column that differs from the payload, or None."""
+    if not isinstance(document, dict):
+        return "payload is not a JSON object"
+    for name, value in zip(FIELDS, columns):
+        if document.get(name, ...) != value:
+            return f"column {name} does not match the payload"
+    return None
+
+
+def verify(rows: Iterable[tuple]) -> Verification:
+    """Walk rows of (columns as in FIELDS, payload, prev_hash, hash) in seq order."""
+    expected, head, count = 1, GENESIS, 0
+    loads = json.loads
+    for columns, payload, prev_hash, stored_hash in rows:
+        seq = columns[0]
+        if seq != expected:
+            reason = (f"seq {expected} is missing (next row has seq {seq})" if seq > expected
+                      else f"seq {seq} is out of order")
+            return Verification(False, count, head, expected, reason)
+        if prev_hash != head:
+            return Verification(False, count, head, seq, "prev_hash does not match the previous hash")
+        if chain_hash(prev_hash, payload) != stored_hash:
+            return Verification(False, count, head, seq, "hash does not match the payload")
+        try:
+            document = loads(payload)
+        except ValueError:
+            return Verification(False, count, head, seq, "payload is not valid JSON")
+        problem = _mismatch(columns, document)
+        if problem:
+            return Verification(False, count, head, seq, problem)
+        head, count, expected = stored_hash, count + 1, expected + 1
+    return Verification(True, count, head)

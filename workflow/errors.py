@@ -1,0 +1,29 @@
+"""Errors raised by workflow services; views turn them into HTTP answers."""
+
+
+class WorkflowError(Exception):
+    """A command was refused; the message says why, in words a user understands."""
+
+    status = 400
+
+
+class NotFound(WorkflowError):
+    status = 404
+
+
+class Forbidden(WorkflowError):
+    status = 403
+
+
+class Conflict(WorkflowError):
+    status = 409
+
+
+class Invalid(WorkflowError):
+    """Bad input; `field` names the form field when there is one."""
+
+    status = 422
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
