@@ -1,7 +1,6 @@
 """Appending to the audit chain inside the caller's transaction, and verifying it."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,14 +73,12 @@ def payload_columns(row) -> tuple:
             row.entity_id, row.from_state, row.to_state)
 
 
-def _chain_rows(session: Session) -> Iterator[tuple]:
+def verify_chain(session: Session) -> Verification:
+    """Recompute the whole chain, streaming in constant memory."""
     columns = [getattr(AuditEvent, name) for name in FIELDS]
     query = (select(*columns, AuditEvent.payload, AuditEvent.prev_hash, AuditEvent.hash)
              .order_by(AuditEvent.seq).execution_options(yield_per=VERIFY_BATCH))
-    for row in session.execute(query):
-        yield payload_columns(row), row.payload, row.prev_hash, row.hash
-
-
-def verify_chain(session: Session) -> Verification:
-    """Recompute the whole chain, streaming in constant memory."""
-    return verify(_chain_rows(session))
+    # Closed explicitly: verification may stop early, mid-way through a server-side cursor.
+    with session.execute(query) as result:
+        return verify((payload_columns(row), row.payload, row.prev_hash, row.hash)
+                      for row in result)

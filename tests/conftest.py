@@ -1,0 +1,178 @@
+"""Fixtures: an app on a fresh database (SQLite, or PostgreSQL when asked), clients, users."""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from app import create_app
+from models import migrate
+from models.database import Database
+from webclient import PASSWORD, Auth
+from workflow import accounts, audit
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+_counter = itertools.count()
+
+
+def pytest_generate_tests(metafunc):
+    """`backend` is sqlite, or both databases for @both_databases, or postgresql for @postgres."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("both_databases"):
+        backends = ["sqlite", "postgresql"]
+    elif metafunc.definition.get_closest_marker("postgres"):
+        backends = ["postgresql"]
+    else:
+        backends = ["sqlite"]
+    metafunc.parametrize("backend", backends, scope="function")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "both_databases: run on SQLite and on PostgreSQL")
+
+
+# --- SQLite: migrate once into a template file, copy it for every test -------------------
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "restraint.db"
+    database = Database(f"sqlite:///{path}")
+    migrate.upgrade(database)
+    database.dispose()
+    return path
+
+
+# --- PostgreSQL: migrate once into a template database, clone it for every test ----------
+
+def _pg_admin_engine():
+    return create_engine(make_url(TEST_DATABASE_URL).set(drivername="postgresql+psycopg"),
+                         isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def pg_template():
+    if not TEST_DATABASE_URL:
+        message = "PostgreSQL tests need TEST_DATABASE_URL"
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set: {message}")
+        pytest.skip(message)
+    admin = _pg_admin_engine()
+    name = f"restraint_template_{os.getpid()}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    database = Database(str(make_url(TEST_DATABASE_URL).set(database=name)
+                            .render_as_string(hide_password=False)))
+    migrate.upgrade(database)
+    database.dispose()
+    yield name
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(backend, request, tmp_path):
+    if backend == "sqlite":
+        path = tmp_path / "restraint.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"restraint_test_{os.getpid()}_{next(_counter)}"
+    admin = _pg_admin_engine()
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app({"ENV": "test", "DATABASE_URL": database_url,
+                      "EVIDENCE_DIR": str(tmp_path / "evidence")})
+    yield app
+    app.extensions["database"].dispose()
+
+
+@pytest.fixture
+def db(app) -> Database:
+    return app.extensions["database"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- domain fixtures --------------------------------------------------------------------
+
+@pytest.fixture
+def make_user(db):
+    """Create a user with roles; returns its id."""
+    def make(username: str, *roles: str, password: str = PASSWORD) -> int:
+        with db.transaction() as session:
+            return accounts.create_user(session, audit.SYSTEM, username, password,
+                                        list(roles) or ["investigator"]).id
+    return make
+
+
+@pytest.fixture
+def auth(client, make_user) -> Auth:
+    return Auth(client, make_user)
+
+
+# --- browser ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        message = f"browser tests need Chromium at {CHROMIUM}"
+        if REQUIRE_BROWSER:
+            pytest.fail(f"REQUIRE_BROWSER=1 but {message}")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on a free local port; yields its base URL."""
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    context = chromium.new_context(base_url=live_server)
+    page = context.new_page()
+    yield page
+    context.close()
