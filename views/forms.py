@@ -1,6 +1,6 @@
 """WTForms forms of the sign-in and admin pages."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -20,7 +20,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-ROLE_CHOICES = [(role, f"{role} — {DESCRIPTIONS[role]}") for role in ROLES]
+ROLE_CHOICES = [SelectChoice(role, f"{role} — {DESCRIPTIONS[role]}") for role in ROLES]
 
 
 class UserRolesForm(FlaskForm):
