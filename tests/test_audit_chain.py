@@ -227,3 +227,12 @@ def test_failure_before_commit_leaves_neither_change_nor_event(db):
     with db.sessions() as session:
         assert session.scalar(select(func.count()).select_from(User)) == 0
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+@pytest.mark.both_databases
+def test_payload_that_is_not_json_is_named(unguarded_chain, runner):
+    with unguarded_chain.sessions() as session:
+        prev_hash = session.get(AuditEvent, 6).prev_hash
+    tamper(unguarded_chain, "UPDATE audit_events SET payload = 'not json', hash = :hash WHERE seq = 6",
+           hash=chain_hash(prev_hash, "not json"))
+    assert "payload is not valid JSON" in assert_broken_at(runner, 6)

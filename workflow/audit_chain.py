@@ -55,8 +55,12 @@ class Verification:
         return f"BROKEN at seq {self.bad_seq}: {self.reason}"
 
 
-def _mismatch(columns: tuple, document) -> str | None:
-    """Name the first column that differs from the payload, or None."""
+def columns_problem(columns: tuple, payload: str) -> str | None:
+    """Name the first column (values in FIELDS order) that differs from the payload, or None."""
+    try:
+        document = json.loads(payload)
+    except ValueError:
+        return "payload is not valid JSON"
     if not isinstance(document, dict):
         return "payload is not a JSON object"
     for name, value in zip(FIELDS, columns):
@@ -66,11 +70,13 @@ def _mismatch(columns: tuple, document) -> str | None:
 
 
 def verify(rows: Iterable[tuple]) -> Verification:
-    """Walk rows of (columns as in FIELDS, payload, prev_hash, hash) in seq order."""
+    """Walk rows of (seq, payload, prev_hash, hash, columns) in seq order.
+
+    `columns` holds the values of FIELDS to compare with the payload, or None where the
+    database has compared them already and found them equal.
+    """
     expected, head, count = 1, GENESIS, 0
-    loads = json.loads
-    for columns, payload, prev_hash, stored_hash in rows:
-        seq = columns[0]
+    for seq, payload, prev_hash, stored_hash, columns in rows:
         if seq != expected:
             reason = (f"seq {expected} is missing (next row has seq {seq})" if seq > expected
                       else f"seq {seq} is out of order")
@@ -79,11 +85,7 @@ def verify(rows: Iterable[tuple]) -> Verification:
             return Verification(False, count, head, seq, "prev_hash does not match the previous hash")
         if chain_hash(prev_hash, payload) != stored_hash:
             return Verification(False, count, head, seq, "hash does not match the payload")
-        try:
-            document = loads(payload)
-        except ValueError:
-            return Verification(False, count, head, seq, "payload is not valid JSON")
-        problem = _mismatch(columns, document)
+        problem = columns and columns_problem(columns, payload)
         if problem:
             return Verification(False, count, head, seq, problem)
         head, count, expected = stored_hash, count + 1, expected + 1
