@@ -5,6 +5,7 @@ from flask import Flask
 
 from config import load_settings
 from models.database import Database
+from workflow import accounts
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -16,6 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
 
     app.extensions["database"] = Database(app.config["DATABASE_URL"])
+    accounts.password_hash_method = app.config["PASSWORD_HASH_METHOD"]
 
     from views import register_views
     register_views(app)

@@ -36,6 +36,8 @@ class Settings:
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_WINDOW_SECONDS: int = 15 * 60
     BOOTSTRAP_SERVE_LOCAL: bool = True
+    #: Werkzeug's scrypt at its default cost; the test settings use a cheaper cost.
+    PASSWORD_HASH_METHOD: str = "scrypt"
     TESTING: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -88,6 +90,7 @@ def load_settings(env: str | None = None, environ=os.environ,
         SESSION_COOKIE_SECURE=production,
         REMEMBER_COOKIE_SECURE=production,
         TESTING=env == "test",
+        PASSWORD_HASH_METHOD="scrypt:1024:8:1" if env == "test" else "scrypt",
     )
 
 

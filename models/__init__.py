@@ -1,7 +1,10 @@
 """SQLAlchemy models, one module per aggregate."""
 from models.audit import AuditEvent
 from models.base import Base
+from models.case import Case, CaseCounter, CaseMember
+from models.gate_request import GateRequest
 from models.login_failure import LoginFailure
 from models.user import User, UserRole
 
-__all__ = ["AuditEvent", "Base", "LoginFailure", "User", "UserRole"]
+__all__ = ["AuditEvent", "Base", "Case", "CaseCounter", "CaseMember", "GateRequest", "LoginFailure",
+           "User", "UserRole"]

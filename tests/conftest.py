@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date
 import os
 import shutil
 import threading
@@ -176,3 +177,62 @@ def page(chromium, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+# --- cases ------------------------------------------------------------------------------
+
+CAST = {  # username: roles
+    "ivy": ("investigator",), "ian": ("investigator",), "ana": ("analyst",),
+    "leo": ("legal_officer",), "sue": ("supervisor",), "sam": ("supervisor",),
+    "aud": ("auditor",), "adm": ("admin",), "out": ("investigator", "analyst", "legal_officer"),
+}
+COMPLETE = dict(title="Chlorine barrel bomb on a residential block",
+                occurred_on=date(2016, 8, 10), country="Syria",
+                place="Saraqib", suspected_agent="chlorine")
+
+
+@pytest.fixture
+def cast(make_user, db):
+    """One user per part, as Actors: ivy and ian investigate, sue and sam supervise, out is on no team."""
+    from workflow.audit import Actor
+    actors = {}
+    for username, roles in CAST.items():
+        user_id = make_user(username, *roles)
+        actors[username] = Actor(user_id, username, tuple(sorted(roles)))
+    return actors
+
+
+@pytest.fixture
+def make_case(db, cast):
+    """Open a case as ivy (complete details by default); with `staffed`, ivy leads and ana, leo join."""
+    from workflow import cases
+
+    def make(staffed: bool = True, **fields) -> int:
+        with db.transaction() as session:
+            case = cases.open_case(session, cast["ivy"], **{**COMPLETE, **fields})
+            case_id = case.id
+        if staffed:
+            for username, role in (("ivy", "lead_investigator"), ("ana", "analyst"),
+                                   ("leo", "legal_officer")):
+                with db.transaction() as session:
+                    cases.set_member(session, case_id, cast["sue"], cast[username].id, role, None)
+        return case_id
+    return make
+
+
+@pytest.fixture
+def move(db, cast):
+    """Take a case through gates (ivy requests, sue approves) until it stands in `stage`."""
+    from workflow import reviews
+    from workflow.pathway import STAGES
+
+    def to_stage(case_id: int, stage: str) -> None:
+        path = {"closed": ["investigation", "attribution", "legal_consequence", "implementation",
+                           "evaluation", "closed"]}.get(stage, STAGES[1:STAGES.index(stage) + 1])
+        for target in path:
+            with db.transaction() as session:
+                request = reviews.request_gate(session, case_id, target, cast["ivy"], None)
+                request_id = request.id
+            with db.transaction() as session:
+                reviews.approve_gate(session, request_id, cast["sue"], "fine")
+    return to_stage

@@ -5,7 +5,7 @@ from flask import Flask
 from flask_bootstrap import Bootstrap5
 from flask_wtf.csrf import CSRFProtect
 
-from views import access, admin, auth, db, errors, main
+from views import access, admin, auth, cases, db, diagram, errors, main, reviews
 
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
@@ -19,6 +19,7 @@ def register_views(app: Flask) -> None:
     app.teardown_appcontext(db.close_session)
     app.before_request(access.require_sign_in)
     app.context_processor(access.template_helpers)
-    for blueprint in (auth.blueprint, main.blueprint, admin.blueprint):
+    for blueprint in (auth.blueprint, main.blueprint, admin.blueprint, cases.blueprint,
+                      reviews.blueprint, diagram.blueprint):
         app.register_blueprint(blueprint)
     errors.register(app)

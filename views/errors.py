@@ -1,7 +1,7 @@
 """Error pages in the app's own look, never a stack trace."""
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -14,8 +14,15 @@ TITLES = {
 }
 
 
+def _case_link() -> str | None:
+    """The page of the case the failed request was about, if any and if it may be shown."""
+    case_id = (request.view_args or {}).get("case_id") or g.get("case_id")
+    return url_for("cases.detail", case_id=case_id) if case_id else None
+
+
 def render_error(status: int, message: str):
-    return render_template("errors/error.html", status=status,
+    back = _case_link() if status in (409, 422) else None
+    return render_template("errors/error.html", status=status, back=back,
                            title=TITLES.get(status, "Error"), message=message), status
 
 

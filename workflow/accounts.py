@@ -24,8 +24,12 @@ MIN_PASSWORD_LENGTH = 12
 _DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
 
 
+#: Set from the app's settings at start-up (a cheaper scrypt cost in tests).
+password_hash_method = "scrypt"
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=password_hash_method)
 
 
 def _clean_roles(roles) -> list[str]:

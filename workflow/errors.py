@@ -27,3 +27,13 @@ class Invalid(WorkflowError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+class GateUnmet(WorkflowError):
+    """A gate's requirements are not all met; carries the checklist with the unmet ones."""
+
+    status = 422
+
+    def __init__(self, message: str, checklist):
+        super().__init__(message)
+        self.checklist = checklist

@@ -1,0 +1,114 @@
+"""Cases, their teams, and the counter their references are drawn from."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (CheckConstraint, Date, Enum, ForeignKey, Index, Numeric, String, Text,
+                        text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from models.base import Base
+from models.user import User
+from workflow.clock import utcnow
+from workflow.pathway import CLOSED, REPORTED, STAGES, state_write_allowed
+
+AGENTS = ("chlorine", "sarin", "sulfur_mustard", "vx", "novichok", "other", "unknown")
+PRECISIONS = ("day", "month", "year")
+CASE_ROLES = ("lead_investigator", "investigator", "analyst", "legal_officer")
+
+
+def _choice(*values: str, name: str) -> Enum:
+    # Non-native: a VARCHAR with a CHECK constraint, the same on SQLite and PostgreSQL.
+    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=32)
+
+
+class Case(Base):
+    """One reported use of chemical weapons, travelling the accountability pathway."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(f"state <> '{CLOSED}' OR (outcome IS NOT NULL AND closed_at IS NOT NULL)",
+                        name="closed_has_outcome"),
+        CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)",
+                        name="latitude_range"),
+        CheckConstraint("longitude IS NULL OR (longitude >= -180 AND longitude <= 180)",
+                        name="longitude_range"),
+        CheckConstraint("deaths IS NULL OR deaths >= 0", name="deaths_not_negative"),
+        CheckConstraint("injured IS NULL OR injured >= 0", name="injured_not_negative"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_cases_state", "state"),
+        Index("ix_cases_occurred_on", "occurred_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: CW-YYYY-NNNN, the year being the year the case was opened.
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    occurred_on: Mapped[date | None] = mapped_column(Date)
+    #: How much of occurred_on is known: the day, only the month, or only the year.
+    occurred_precision: Mapped[str] = mapped_column(_choice(*PRECISIONS, name="precision"),
+                                                    default="day")
+    country: Mapped[str] = mapped_column(String(100), default="")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    suspected_agent: Mapped[str] = mapped_column(_choice(*AGENTS, name="agent"), default="unknown")
+    delivery_means: Mapped[str] = mapped_column(String(200), default="")
+    deaths: Mapped[int | None]
+    injured: Mapped[int | None]
+    summary: Mapped[str] = mapped_column(Text, default="")
+    #: The stage; written only by the pathway machine.
+    state: Mapped[str] = mapped_column(_choice(*STAGES, name="stage"), default=REPORTED)
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    #: Optimistic lock: every change adds one; a form carries the version it showed.
+    version: Mapped[int] = mapped_column(default=1)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    members: Mapped[list[CaseMember]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", lazy="selectin")
+
+    @validates("state")
+    def _only_the_pathway_writes_state(self, _key, value):
+        if self.state is not None and not state_write_allowed():
+            raise AttributeError("a case's state changes only through the pathway machine")
+        return value
+
+    def member(self, user_id: int) -> CaseMember | None:
+        return next((m for m in self.members if m.user_id == user_id), None)
+
+    @property
+    def lead(self) -> CaseMember | None:
+        return next((m for m in self.members if m.case_role == "lead_investigator"), None)
+
+
+class CaseMember(Base):
+    """A user on a case's team, with the role they play in it."""
+
+    __tablename__ = "case_members"
+    __table_args__ = (
+        # At most one lead investigator per case.
+        Index("uq_case_members_one_lead", "case_id", unique=True,
+              sqlite_where=text("case_role = 'lead_investigator'"),
+              postgresql_where=text("case_role = 'lead_investigator'")),
+    )
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    case_role: Mapped[str] = mapped_column(_choice(*CASE_ROLES, name="case_role"))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class CaseCounter(Base):
+    """The last reference number used in a year."""
+
+    __tablename__ = "case_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int]

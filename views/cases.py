@@ -1,0 +1,196 @@
+"""Case pages: the list, opening and editing a case, the case page, gates, reopen, team."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from models.case import AGENTS
+from views import db
+from views.access import current_actor
+from views.case_forms import (CaseEditForm, CaseForm, DecisionForm, GateRequestForm, ReopenForm,
+                              RemoveMemberForm, TeamMemberForm, WithdrawForm)
+from workflow import cases, gates, permissions, queries, reviews
+from workflow.errors import GateUnmet, Invalid
+from workflow.pathway import GATES, LABELS, STAGES, reopen_targets
+
+blueprint = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+@blueprint.app_context_processor
+def pathway_names():
+    return {"STAGES": STAGES, "STAGE_LABELS": LABELS, "AGENTS": AGENTS}
+
+
+@blueprint.route("")
+def index():
+    """The cases this user may see, filtered, sorted and paged."""
+    args = request.args
+    filters = queries.CaseFilters(
+        stage=args.get("stage", "") if args.get("stage") in STAGES else "",
+        country=args.get("country", ""), agent=args.get("agent", "") if args.get("agent") in AGENTS else "",
+        year=queries.parse_year(args.get("year")), text=args.get("q", ""),
+        sort=args.get("sort", "opened") if args.get("sort") in queries.SORTS else "opened",
+        descending=args.get("dir", "desc") != "asc",
+        page=int(args["page"]) if args.get("page", "").isdigit() else 1)
+    result = queries.search_cases(db.session(), current_user, filters)
+    return render_template("cases/index.html", result=result, filters=filters,
+                           countries=queries.countries(db.session(), current_user),
+                           may_open=permissions.can(current_user, permissions.OPEN_CASE))
+
+
+def _field_error(form, error: Invalid) -> bool:
+    """Show a service's refusal beside the field it names; False if the form has no such field."""
+    field = getattr(form, error.field or "", None)
+    if field is None:
+        return False
+    field.errors = [*field.errors, str(error)]
+    return True
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+def new():
+    """Open a case in the reported stage."""
+    if not permissions.can(current_user, permissions.OPEN_CASE):
+        abort(403, description=permissions.needs(permissions.OPEN_CASE))
+    form = CaseForm()
+    if form.validate_on_submit():
+        try:
+            with db.transaction() as write:
+                case = cases.open_case(write, current_actor(), **form.case_fields())
+                case_id, reference = case.id, case.reference
+        except Invalid as error:
+            if not _field_error(form, error):
+                raise
+        else:
+            flash(f"Case {reference} opened.", "success")
+            return redirect(url_for("cases.detail", case_id=case_id))
+    return render_template("cases/form.html", form=form, case=None), 422 if form.errors else 200
+
+
+def render_case_page(case_id: int, status: int = 200, refusal: str | None = None,
+                     unmet: gates.Checklist | None = None):
+    """The case page, optionally with a refusal (and the unmet requirements) at the top."""
+    session = db.session()
+    case = cases.load_case(session, case_id, current_user)
+    pending = cases.pending_request(session, case.id)
+    checklists = [gates.evaluate(session, case, target) for target in GATES.get(case.state, ())]
+    may = {action: permissions.can(current_user, action, case) for action in permissions.WORDS}
+    reopen_form = ReopenForm(version=case.version)
+    reopen_form.target.choices = [(t, LABELS[t]) for t in reopen_targets(case.state)]
+    return render_template(
+        "cases/detail.html", case=case, pending=pending, checklists=checklists, may=may,
+        history=queries.case_history(session, case.id), requests=queries.requests_of(session, case.id),
+        gate_form=GateRequestForm(version=case.version), decision_form=DecisionForm(version=case.version),
+        withdraw_form=WithdrawForm(version=case.version), reopen_form=reopen_form,
+        refusal=refusal, unmet=unmet), status
+
+
+@blueprint.route("/<int:case_id>")
+def detail(case_id: int):
+    """The case: its place on the pathway, the next gate's checklist, what this user may do."""
+    return render_case_page(case_id)
+
+
+@blueprint.route("/<int:case_id>/edit", methods=["GET", "POST"])
+def edit(case_id: int):
+    """Change the details of a case."""
+    case = cases.load_case(db.session(), case_id, current_user)
+    if not permissions.can(current_user, permissions.EDIT_CASE, case):
+        abort(403, description=permissions.needs(permissions.EDIT_CASE))
+    form = CaseEditForm(obj=case)
+    if form.validate_on_submit():
+        try:
+            with db.transaction() as write:
+                cases.update_case(write, case_id, current_actor(), form.expected_version(),
+                                  **form.case_fields())
+        except Invalid as error:
+            if not _field_error(form, error):
+                raise
+        else:
+            flash("Case saved.", "success")
+            return redirect(url_for("cases.detail", case_id=case_id))
+    elif request.method == "GET":
+        form.version.data = case.version
+    return render_template("cases/form.html", form=form, case=case), 422 if form.errors else 200
+
+
+def form_version(form) -> int:
+    """The case version a posted form carries; 422 when the form is incomplete."""
+    if not form.validate_on_submit():
+        problems = "; ".join(f"{name}: {', '.join(errors)}" for name, errors in form.errors.items())
+        abort(422, description=f"The form is incomplete: {problems}")
+    return form.expected_version()
+
+
+@blueprint.route("/<int:case_id>/gate", methods=["POST"])
+def request_gate(case_id: int):
+    """Request the gate to a target stage; refused with the unmet requirements listed."""
+    form = GateRequestForm()
+    cases.load_case(db.session(), case_id, current_user)  # 404 before anything else
+    version = form_version(form)
+    try:
+        with db.transaction() as write:
+            reviews.request_gate(write, case_id, form.target.data, current_actor(), version,
+                                 form.note.data or "")
+    except GateUnmet as refused:
+        return render_case_page(case_id, 422, refusal=str(refused), unmet=refused.checklist)
+    except Invalid as refused:
+        return render_case_page(case_id, 422, refusal=str(refused))
+    flash(f"Gate to {LABELS[form.target.data]} requested: the case is under review.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@blueprint.route("/<int:case_id>/reopen", methods=["POST"])
+def reopen(case_id: int):
+    """Send a case back to an earlier stage, with a reason."""
+    case = cases.load_case(db.session(), case_id, current_user)
+    form = ReopenForm()
+    form.target.choices = [(t, LABELS[t]) for t in reopen_targets(case.state)]
+    version = form_version(form)
+    try:
+        with db.transaction() as write:
+            reviews.reopen(write, case_id, form.target.data, current_actor(), form.reason.data,
+                           version)
+    except Invalid as refused:
+        return render_case_page(case_id, 422, refusal=str(refused))
+    flash(f"Case reopened to {LABELS[form.target.data]}.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@blueprint.route("/<int:case_id>/team", methods=["GET", "POST"])
+def team(case_id: int):
+    """The case team: supervisors add members, change their case role and name the lead."""
+    session = db.session()
+    case = cases.load_case(session, case_id, current_user)
+    may_manage = permissions.can(current_user, permissions.MANAGE_TEAM, case)
+    form = TeamMemberForm(version=case.version)
+    form.user_id.choices = [(u.id, f"{u.full_name or u.username} ({u.username}; {', '.join(u.roles)})")
+                            for u in queries.team_candidates(session)]
+    if request.method == "POST":
+        if not may_manage:
+            abort(403, description=permissions.needs(permissions.MANAGE_TEAM))
+        version = form_version(form)
+        try:
+            with db.transaction() as write:
+                cases.set_member(write, case_id, current_actor(), form.user_id.data,
+                                 form.case_role.data, version)
+        except Invalid as error:
+            if not _field_error(form, error):
+                raise
+            return render_template("cases/team.html", case=case, form=form, may_manage=may_manage,
+                                   remove_form=RemoveMemberForm(version=case.version)), 422
+        flash("Team updated.", "success")
+        return redirect(url_for("cases.team", case_id=case_id))
+    return render_template("cases/team.html", case=case, form=form, may_manage=may_manage,
+                           remove_form=RemoveMemberForm(version=case.version))
+
+
+@blueprint.route("/<int:case_id>/team/<int:user_id>/remove", methods=["POST"])
+def remove_member(case_id: int, user_id: int):
+    """Take someone off the team."""
+    cases.load_case(db.session(), case_id, current_user)
+    version = form_version(RemoveMemberForm())
+    with db.transaction() as write:
+        cases.remove_member(write, case_id, current_actor(), user_id, version)
+    flash("Removed from the team.", "success")
+    return redirect(url_for("cases.team", case_id=case_id))

@@ -1,0 +1,15 @@
+"""The workflow diagram page."""
+from flask import Blueprint, render_template
+
+from workflow.diagram import mermaid_source
+from workflow.pathway import GATES, LABELS, reopen_targets
+from workflow.gates import REQUIREMENTS
+
+blueprint = Blueprint("diagram", __name__)
+
+
+@blueprint.route("/workflow")
+def workflow():
+    """The pathway's states and transitions, and every gate's requirements."""
+    return render_template("workflow/diagram.html", source=mermaid_source(), gates=GATES,
+                           requirements=REQUIREMENTS, labels=LABELS, reopen_targets=reopen_targets)

@@ -1,0 +1,84 @@
+"""The supervisors' review queue and the decisions on gate requests."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from models.gate_request import GateRequest
+from views import db
+from views.access import current_actor
+from views.case_forms import DecisionForm, WithdrawForm
+from views.cases import render_case_page, form_version
+from workflow import cases, queries, reviews
+from workflow.errors import GateUnmet, Invalid
+from workflow.pathway import LABELS
+
+blueprint = Blueprint("reviews", __name__, url_prefix="/reviews")
+
+
+@blueprint.route("")
+def index():
+    """Pending gate requests on the cases this user may see, with their checklist snapshots."""
+    pending = queries.pending_reviews(db.session(), current_user)
+    return render_template("reviews/index.html", pending=pending)
+
+
+def _case_of(request_id: int) -> int:
+    """The case of a request, if this user may see it (404 otherwise)."""
+    case_id = db.session().scalar(select(GateRequest.case_id).where(GateRequest.id == request_id))
+    if case_id is None:
+        abort(404, description="No such gate request.")
+    cases.load_case(db.session(), case_id, current_user)
+    g.case_id = case_id
+    return case_id
+
+
+def _back(case_id: int):
+    target = request.form.get("back", "")
+    if target == "reviews":
+        return redirect(url_for("reviews.index"))
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@blueprint.route("/<int:request_id>/approve", methods=["POST"])
+def approve(request_id: int):
+    """Approve a gate request: the case moves to its target."""
+    case_id = _case_of(request_id)
+    form = DecisionForm()
+    version = form_version(form)
+    try:
+        with db.transaction() as write:
+            case = reviews.approve_gate(write, request_id, current_actor(), form.reason.data or "",
+                                        version)
+            stage = case.state
+    except GateUnmet as refused:
+        return render_case_page(case_id, 422, refusal=str(refused), unmet=refused.checklist)
+    flash(f"Approved: the case is now in {LABELS[stage]}.", "success")
+    return _back(case_id)
+
+
+@blueprint.route("/<int:request_id>/reject", methods=["POST"])
+def reject(request_id: int):
+    """Reject a gate request with a reason."""
+    case_id = _case_of(request_id)
+    form = DecisionForm()
+    version = form_version(form)
+    try:
+        with db.transaction() as write:
+            reviews.reject_gate(write, request_id, current_actor(), form.reason.data or "", version)
+    except Invalid as refused:
+        return render_case_page(case_id, 422, refusal=str(refused))
+    flash("Rejected: the case stays in its stage.", "info")
+    return _back(case_id)
+
+
+@blueprint.route("/<int:request_id>/withdraw", methods=["POST"])
+def withdraw(request_id: int):
+    """The requester withdraws their gate request."""
+    case_id = _case_of(request_id)
+    version = form_version(WithdrawForm())
+    with db.transaction() as write:
+        reviews.withdraw_gate(write, request_id, current_actor(), version)
+    flash("Request withdrawn.", "info")
+    return redirect(url_for("cases.detail", case_id=case_id))

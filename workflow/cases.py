@@ -1,0 +1,223 @@
+"""Case commands: open, update, change the team. Each runs inside the caller's transaction:
+authorize → lock → check the version → change → audit."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from models.case import AGENTS, CASE_ROLES, PRECISIONS, Case, CaseMember
+from models.gate_request import GateRequest
+from models.user import User
+from workflow import audit, permissions
+from workflow.audit import Actor
+from workflow.clock import utcnow
+from workflow.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow.pathway import CLOSED, REPORTED
+
+EDITABLE = ("title", "occurred_on", "occurred_precision", "country", "place", "latitude",
+            "longitude", "suspected_agent", "delivery_means", "deaths", "injured", "summary")
+_TEXT_LIMITS = {"title": 200, "country": 100, "place": 200, "delivery_means": 200,
+                "summary": 20_000}
+
+
+def load_case(session: Session, case_id: int, actor, *, lock: bool = False) -> Case:
+    """The case if `actor` may see it (else NotFound, as if it did not exist)."""
+    query = select(Case).where(Case.id == case_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    case = session.scalar(query)
+    if case is None or not permissions.can_see(actor, case):
+        raise NotFound("No such case.")
+    return case
+
+
+def pending_request(session: Session, case_id: int) -> GateRequest | None:
+    return session.scalar(select(GateRequest).where(GateRequest.case_id == case_id,
+                                                    GateRequest.decision == "pending"))
+
+
+def authorize(actor, action: str, case: Case | None = None) -> None:
+    if not permissions.can(actor, action, case):
+        raise Forbidden(permissions.needs(action))
+
+
+def check_version(case: Case, expected_version: int | None) -> None:
+    """Refuse a change made from a page that showed an older version of the case."""
+    if expected_version is not None and expected_version != case.version:
+        raise Conflict(f"Case {case.reference} changed since you loaded the page (you saw "
+                       f"version {expected_version}, it is now at version {case.version}). "
+                       "Reload the case and try again.")
+
+
+def lock_for_change(session: Session, case_id: int, actor, action: str,
+                    expected_version: int | None) -> Case:
+    """Load and lock a case for a change: visible, allowed, current, open and not under review."""
+    case = load_case(session, case_id, actor, lock=True)
+    authorize(actor, action, case)
+    check_version(case, expected_version)
+    if case.state == CLOSED:
+        raise Conflict(f"Case {case.reference} is closed; a supervisor can reopen it.")
+    pending = pending_request(session, case.id)
+    if pending is not None:
+        raise Conflict(f"Case {case.reference} is under review (gate to {pending.target}); "
+                       "it changes only by the decision on that request or its withdrawal.")
+    return case
+
+
+def _clean(name: str, value):
+    """Validate one field; the error names it."""
+    label = name.replace("_", " ")
+    if name in _TEXT_LIMITS:
+        value = (value or "").strip()
+        if name == "title" and not value:
+            raise Invalid("title: give the case a title", name)
+        if len(value) > _TEXT_LIMITS[name]:
+            raise Invalid(f"{label}: at most {_TEXT_LIMITS[name]} characters", name)
+        return value
+    if name == "occurred_on":
+        if value is not None and not isinstance(value, date):
+            raise Invalid("date: not a date", name)
+        if value is not None and value > date.today():
+            raise Invalid("date: cannot be in the future", name)
+        return value
+    if name in ("latitude", "longitude"):
+        if value in (None, ""):
+            return None
+        limit = 90 if name == "latitude" else 180
+        try:
+            number = Decimal(str(value)).quantize(Decimal("0.000001"))
+        except InvalidOperation:
+            raise Invalid(f"{label}: not a number", name) from None
+        if not -limit <= number <= limit:
+            raise Invalid(f"{label}: must be between -{limit} and {limit}", name)
+        return number
+    if name in ("deaths", "injured"):
+        if value in (None, ""):
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise Invalid(f"{label}: a whole number, zero or more", name)
+        return value
+    choices = {"occurred_precision": PRECISIONS, "suspected_agent": AGENTS}[name]
+    if value not in choices:
+        raise Invalid(f"{label}: one of {', '.join(choices)}", name)
+    return value
+
+
+def _json_value(value):
+    if isinstance(value, (date, Decimal)):
+        return str(value)
+    return value
+
+
+def _apply(case: Case, fields: dict) -> dict:
+    """Set the given fields on the case; returns {field: [before, after]} of what changed."""
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise Invalid(f"unknown field {', '.join(sorted(unknown))}")
+    changes = {}
+    for name, value in fields.items():
+        value = _clean(name, value)
+        before = getattr(case, name)
+        if before != value:
+            changes[name] = [_json_value(before), _json_value(value)]
+            setattr(case, name, value)
+    return changes
+
+
+def _next_reference(session: Session, year: int) -> str:
+    """CW-YYYY-NNNN from a per-year counter that concurrent openings cannot share."""
+    number = session.execute(text(
+        "INSERT INTO case_counters (year, last) VALUES (:year, 1) "
+        "ON CONFLICT (year) DO UPDATE SET last = case_counters.last + 1 RETURNING last"),
+        {"year": year}).scalar_one()
+    return f"CW-{year}-{number:04d}"
+
+
+def open_case(session: Session, actor: Actor, **fields) -> Case:
+    """Open a case in `reported`; an opener with a working role joins its team."""
+    authorize(actor, permissions.OPEN_CASE)
+    now = utcnow()
+    case = Case(reference="", opened_by_id=actor.id, opened_at=now, state=REPORTED, version=1)
+    fields.setdefault("title", "")
+    changes = _apply(case, fields)
+    case.reference = _next_reference(session, now.year)
+    if not any(role in permissions.SEES_ALL_CASES for role in actor.roles):
+        case.members.append(CaseMember(user_id=actor.id, case_role="investigator"))
+    session.add(case)
+    session.flush()
+    audit.append(session, "case_opened", actor, case_id=case.id, entity_type="case",
+                 entity_id=case.id, to_state=REPORTED,
+                 details={"reference": case.reference,
+                          "fields": {name: after for name, (_, after) in changes.items()}})
+    return case
+
+
+def update_case(session: Session, case_id: int, actor: Actor, expected_version: int,
+                **fields) -> Case:
+    """Change the details of a case."""
+    case = lock_for_change(session, case_id, actor, permissions.EDIT_CASE, expected_version)
+    changes = _apply(case, fields)
+    if changes:
+        case.version += 1
+        audit.append(session, "case_updated", actor, case_id=case.id, entity_type="case",
+                     entity_id=case.id, details={"changes": changes, "version": case.version})
+    return case
+
+
+def _team_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise Invalid("no such active user", "user_id")
+    return user
+
+
+def set_member(session: Session, case_id: int, actor: Actor, user_id: int, case_role: str,
+               expected_version: int | None) -> CaseMember:
+    """Put a user on the team with a case role (naming a new lead replaces the old one)."""
+    case = lock_for_change(session, case_id, actor, permissions.MANAGE_TEAM, expected_version)
+    if case_role not in CASE_ROLES:
+        raise Invalid(f"case role: one of {', '.join(CASE_ROLES)}", "case_role")
+    user = _team_user(session, user_id)
+    if case_role == "lead_investigator" and not user.has_role("investigator"):
+        raise Invalid(f"{user.username} does not hold the investigator role, so cannot lead",
+                      "user_id")
+    details = {"user_id": user.id, "username": user.username, "case_role": case_role}
+    previous_lead = case.lead
+    if case_role == "lead_investigator" and previous_lead and previous_lead.user_id != user.id:
+        previous_lead.case_role = "investigator"
+        details["previous_lead"] = previous_lead.user.username
+        session.flush()  # free the one-lead slot before the new lead takes it
+    member = case.member(user.id)
+    if member is None:
+        member = CaseMember(user_id=user.id, case_role=case_role)
+        case.members.append(member)
+        event = "team_member_added"
+    elif member.case_role == case_role:
+        return member
+    else:
+        details["before"] = member.case_role
+        member.case_role = case_role
+        event = "team_member_changed"
+    case.version += 1
+    session.flush()
+    audit.append(session, event, actor, case_id=case.id, entity_type="case_member",
+                 entity_id=f"{case.id}:{user.id}", details=details)
+    return member
+
+
+def remove_member(session: Session, case_id: int, actor: Actor, user_id: int,
+                  expected_version: int | None) -> None:
+    """Take a user off the team; they lose sight of the case at once."""
+    case = lock_for_change(session, case_id, actor, permissions.MANAGE_TEAM, expected_version)
+    member = case.member(user_id)
+    if member is None:
+        raise NotFound("That user is not on this team.")
+    details = {"user_id": user_id, "username": member.user.username, "case_role": member.case_role}
+    case.members.remove(member)
+    case.version += 1
+    session.flush()
+    audit.append(session, "team_member_removed", actor, case_id=case.id,
+                 entity_type="case_member", entity_id=f"{case.id}:{user_id}", details=details)

@@ -1,0 +1,107 @@
+"""Read-side queries behind the case list, the case page and the review queue."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import extract, func, or_, select
+from sqlalchemy.orm import Session
+
+from models.audit import AuditEvent
+from models.case import Case
+from models.gate_request import GateRequest
+from models.user import User, UserRole
+from workflow import permissions
+from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER
+
+PAGE_SIZE = 50
+SORTS = {
+    "reference": Case.reference, "title": Case.title, "country": Case.country,
+    "date": Case.occurred_on, "stage": Case.state, "opened": Case.opened_at,
+}
+
+
+@dataclass
+class CaseFilters:
+    stage: str = ""
+    country: str = ""
+    agent: str = ""
+    year: int | None = None
+    text: str = ""
+    sort: str = "opened"
+    descending: bool = True
+    page: int = 1
+
+
+@dataclass
+class CasePage:
+    rows: list = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def search_cases(session: Session, user, filters: CaseFilters) -> CasePage:
+    """The cases `user` may see that match the filters: one page, with a pending-review flag."""
+    pending = (select(GateRequest.target).where(GateRequest.case_id == Case.id,
+                                                GateRequest.decision == "pending")
+               .correlate(Case).scalar_subquery())
+    conditions = [permissions.visible_cases(user)]
+    if filters.stage:
+        conditions.append(Case.state == filters.stage)
+    if filters.country:
+        conditions.append(func.lower(Case.country) == filters.country.strip().lower())
+    if filters.agent:
+        conditions.append(Case.suspected_agent == filters.agent)
+    if filters.year:
+        conditions.append(extract("year", Case.occurred_on) == filters.year)
+    if filters.text.strip():
+        like = f"%{filters.text.strip().lower()}%"
+        conditions.append(or_(func.lower(Case.title).like(like), func.lower(Case.reference).like(like),
+                              func.lower(Case.place).like(like), func.lower(Case.summary).like(like)))
+    total = session.scalar(select(func.count()).select_from(Case).where(*conditions))
+    column = SORTS.get(filters.sort, Case.opened_at)
+    order = column.desc() if filters.descending else column.asc()
+    page = max(1, filters.page)
+    rows = session.execute(select(Case, pending.label("pending_target")).where(*conditions)
+                           .order_by(order, Case.id.desc())
+                           .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return CasePage(rows=rows, total=total, page=page)
+
+
+def countries(session: Session, user) -> list[str]:
+    return session.scalars(select(Case.country).where(permissions.visible_cases(user),
+                                                      Case.country != "")
+                           .distinct().order_by(Case.country)).all()
+
+
+def case_history(session: Session, case_id: int) -> list[AuditEvent]:
+    """Every audit event of a case, oldest first."""
+    return session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)
+                           .order_by(AuditEvent.seq)).all()
+
+
+def requests_of(session: Session, case_id: int) -> list[GateRequest]:
+    return session.scalars(select(GateRequest).where(GateRequest.case_id == case_id)
+                           .order_by(GateRequest.id.desc())).all()
+
+
+def pending_reviews(session: Session, user) -> list[GateRequest]:
+    """Pending gate requests on the cases `user` may see, oldest first."""
+    return session.scalars(select(GateRequest).join(Case)
+                           .where(GateRequest.decision == "pending", permissions.visible_cases(user))
+                           .order_by(GateRequest.requested_at)).all()
+
+
+def team_candidates(session: Session) -> list[User]:
+    """Active users holding a working role, who can join a case team."""
+    working = select(UserRole.user_id).where(UserRole.role.in_((INVESTIGATOR, ANALYST, LEGAL_OFFICER)))
+    return session.scalars(select(User).where(User.active, User.id.in_(working))
+                           .order_by(User.username)).all()
+
+
+def parse_year(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and 1900 <= int(value) <= date.today().year else None
