@@ -20,3 +20,70 @@ def test_supervisor_signs_in_and_sees_the_dashboard(page, make_user):
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login")
     assert page.get_by_text("You are signed out.").is_visible()
+
+
+@pytest.fixture
+def sign_in(chromium, live_server):
+    """Open a new browser session signed in as a user; closed after the test."""
+    contexts = []
+
+    def open_as(username: str):
+        contexts.append(chromium.new_context(base_url=live_server))
+        page = contexts[-1].new_page()
+        page.goto("/login")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/")
+        return page
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def test_case_opened_requested_and_approved(sign_in, cast):
+    investigator = sign_in("ivy")
+    investigator.get_by_role("link", name="Cases").click()
+    investigator.get_by_role("link", name="Open a case").click()
+    investigator.get_by_label("Title").fill("Chlorine cylinder on Douma")
+    investigator.get_by_label("Date of the incident").fill("2018-04-07")
+    investigator.get_by_label("Country").fill("Syria")
+    investigator.get_by_label("Place", exact=True).fill("Douma")
+    investigator.get_by_label("Suspected agent").select_option("chlorine")
+    investigator.get_by_role("button", name="Open the case").click()
+    investigator.wait_for_url("**/cases/*")
+    case_url = investigator.url
+    gate = investigator.get_by_test_id("gate-investigation")
+    assert "no lead investigator on the team" in gate.inner_text()
+    assert gate.get_by_role("button", name="Request gate to Investigation").is_disabled()
+
+    supervisor = sign_in("sue")
+    supervisor.goto(case_url)
+    supervisor.get_by_role("link", name="Team").click()
+    supervisor.get_by_label("Person").select_option(label="ivy (ivy; investigator)")
+    supervisor.get_by_label("Case role").select_option("lead_investigator")
+    supervisor.get_by_role("button", name="Save").click()
+    assert supervisor.get_by_text("Team updated.").is_visible()
+
+    investigator.reload()
+    investigator.get_by_role("button", name="Request gate to Investigation").click()
+    assert investigator.get_by_test_id("under-review").is_visible()
+
+    other = sign_in("sam")
+    other.get_by_role("link", name="Reviews").click()
+    review = other.locator("section[data-testid^=review-]")
+    assert "Reported → Investigation" in review.inner_text()
+    review.get_by_role("button", name="Approve").click()
+    assert other.get_by_text("Approved: the case is now in Investigation.").is_visible()
+
+    investigator.reload()
+    assert investigator.get_by_test_id("stage").inner_text() == "Investigation"
+    assert investigator.locator("[aria-current=step]").inner_text() == "Investigation"
+
+
+def test_workflow_diagram_renders_locally(sign_in, cast):
+    page = sign_in("aud")
+    page.get_by_role("link", name="Workflow").click()
+    diagram = page.get_by_test_id("diagram")
+    diagram.locator("svg").wait_for(timeout=15000)
+    assert "legal_consequence" in diagram.inner_text()

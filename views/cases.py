@@ -16,6 +16,21 @@ from workflow.pathway import GATES, LABELS, STAGES, reopen_targets
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
 
 
+@blueprint.before_request
+def only_case_roles():
+    """Case pages are for the roles that may see cases; admins see no case content."""
+    if not permissions.can(current_user, permissions.VIEW_CASE):
+        abort(403, description=permissions.needs(permissions.VIEW_CASE))
+
+
+def load_case_for(case_id: int, action: str | None = None):
+    """The case (404 if this user may not see it), and 403 if they may not take `action` on it."""
+    case = cases.load_case(db.session(), case_id, current_user)
+    if action and not permissions.can(current_user, action, case):
+        abort(403, description=permissions.needs(action))
+    return case
+
+
 @blueprint.app_context_processor
 def pathway_names():
     return {"STAGES": STAGES, "STAGE_LABELS": LABELS, "AGENTS": AGENTS}
@@ -94,9 +109,7 @@ def detail(case_id: int):
 @blueprint.route("/<int:case_id>/edit", methods=["GET", "POST"])
 def edit(case_id: int):
     """Change the details of a case."""
-    case = cases.load_case(db.session(), case_id, current_user)
-    if not permissions.can(current_user, permissions.EDIT_CASE, case):
-        abort(403, description=permissions.needs(permissions.EDIT_CASE))
+    case = load_case_for(case_id, permissions.EDIT_CASE)
     form = CaseEditForm(obj=case)
     if form.validate_on_submit():
         try:
@@ -125,8 +138,8 @@ def form_version(form) -> int:
 @blueprint.route("/<int:case_id>/gate", methods=["POST"])
 def request_gate(case_id: int):
     """Request the gate to a target stage; refused with the unmet requirements listed."""
+    load_case_for(case_id, permissions.REQUEST_GATE)
     form = GateRequestForm()
-    cases.load_case(db.session(), case_id, current_user)  # 404 before anything else
     version = form_version(form)
     try:
         with db.transaction() as write:
@@ -143,7 +156,7 @@ def request_gate(case_id: int):
 @blueprint.route("/<int:case_id>/reopen", methods=["POST"])
 def reopen(case_id: int):
     """Send a case back to an earlier stage, with a reason."""
-    case = cases.load_case(db.session(), case_id, current_user)
+    case = load_case_for(case_id, permissions.REOPEN)
     form = ReopenForm()
     form.target.choices = [(t, LABELS[t]) for t in reopen_targets(case.state)]
     version = form_version(form)
@@ -188,7 +201,7 @@ def team(case_id: int):
 @blueprint.route("/<int:case_id>/team/<int:user_id>/remove", methods=["POST"])
 def remove_member(case_id: int, user_id: int):
     """Take someone off the team."""
-    cases.load_case(db.session(), case_id, current_user)
+    load_case_for(case_id, permissions.MANAGE_TEAM)
     version = form_version(RemoveMemberForm())
     with db.transaction() as write:
         cases.remove_member(write, case_id, current_actor(), user_id, version)

@@ -9,12 +9,19 @@ from models.gate_request import GateRequest
 from views import db
 from views.access import current_actor
 from views.case_forms import DecisionForm, WithdrawForm
-from views.cases import render_case_page, form_version
-from workflow import cases, queries, reviews
+from views.cases import form_version, load_case_for, render_case_page
+from workflow import permissions, queries, reviews
 from workflow.errors import GateUnmet, Invalid
 from workflow.pathway import LABELS
 
 blueprint = Blueprint("reviews", __name__, url_prefix="/reviews")
+
+
+@blueprint.before_request
+def only_case_roles():
+    """Reviews are case content: not for admins."""
+    if not permissions.can(current_user, permissions.VIEW_CASE):
+        abort(403, description=permissions.needs(permissions.VIEW_CASE))
 
 
 @blueprint.route("")
@@ -24,12 +31,12 @@ def index():
     return render_template("reviews/index.html", pending=pending)
 
 
-def _case_of(request_id: int) -> int:
-    """The case of a request, if this user may see it (404 otherwise)."""
+def _case_of(request_id: int, action: str) -> int:
+    """The case of a request: 404 if this user may not see it, 403 if they may not `action`."""
     case_id = db.session().scalar(select(GateRequest.case_id).where(GateRequest.id == request_id))
     if case_id is None:
         abort(404, description="No such gate request.")
-    cases.load_case(db.session(), case_id, current_user)
+    load_case_for(case_id, action)
     g.case_id = case_id
     return case_id
 
@@ -44,7 +51,7 @@ def _back(case_id: int):
 @blueprint.route("/<int:request_id>/approve", methods=["POST"])
 def approve(request_id: int):
     """Approve a gate request: the case moves to its target."""
-    case_id = _case_of(request_id)
+    case_id = _case_of(request_id, permissions.DECIDE_GATE)
     form = DecisionForm()
     version = form_version(form)
     try:
@@ -61,7 +68,7 @@ def approve(request_id: int):
 @blueprint.route("/<int:request_id>/reject", methods=["POST"])
 def reject(request_id: int):
     """Reject a gate request with a reason."""
-    case_id = _case_of(request_id)
+    case_id = _case_of(request_id, permissions.DECIDE_GATE)
     form = DecisionForm()
     version = form_version(form)
     try:
@@ -76,7 +83,7 @@ def reject(request_id: int):
 @blueprint.route("/<int:request_id>/withdraw", methods=["POST"])
 def withdraw(request_id: int):
     """The requester withdraws their gate request."""
-    case_id = _case_of(request_id)
+    case_id = _case_of(request_id, permissions.WITHDRAW_GATE)
     version = form_version(WithdrawForm())
     with db.transaction() as write:
         reviews.withdraw_gate(write, request_id, current_actor(), version)

@@ -27,7 +27,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 #: Roles that see every case; the working roles see only the cases whose team they are on.
 SEES_ALL_CASES = frozenset({SUPERVISOR, AUDITOR})
 WORDS = {
-    VIEW_CASE: "Seeing this case", OPEN_CASE: "Opening a case", EDIT_CASE: "Editing a case",
+    VIEW_CASE: "Seeing cases", OPEN_CASE: "Opening a case", EDIT_CASE: "Editing a case",
     REQUEST_GATE: "Requesting a gate", WITHDRAW_GATE: "Withdrawing a gate request",
     DECIDE_GATE: "Deciding a gate request", REOPEN: "Reopening a case",
     MANAGE_TEAM: "Changing a case's team",

@@ -1,0 +1,204 @@
+"""Case pages through the test client, as the forms post them."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from models.audit import AuditEvent
+from models.case import Case
+from models.gate_request import GateRequest
+from webclient import post
+from workflow import cases, reviews
+
+NEW_CASE = {"title": "Sarin attack on Khan Shaykhun", "occurred_on": "2017-04-04",
+            "occurred_precision": "day", "country": "Syria", "place": "Khan Shaykhun",
+            "latitude": "35.44", "longitude": "36.65", "suspected_agent": "sarin",
+            "delivery_means": "aerial bomb", "deaths": "89", "injured": "541", "summary": "…"}
+
+
+def state_of_db(db) -> tuple:
+    """Everything a refused command must leave as it was."""
+    with db.sessions() as session:
+        return (session.scalars(select(Case.version).order_by(Case.id)).all(),
+                session.scalars(select(Case.state).order_by(Case.id)).all(),
+                session.scalar(select(func.count()).select_from(GateRequest)),
+                session.scalar(select(func.count()).select_from(AuditEvent)))
+
+
+def sign_in(auth, cast, username):
+    response = auth.login(username)
+    assert response.status_code == 302
+
+
+def test_investigator_opens_a_case_and_sees_why_the_gate_is_closed(client, auth, cast, db):
+    sign_in(auth, cast, "ivy")
+    response = post(client, "/cases/new", NEW_CASE)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Sarin attack on Khan Shaykhun" in page and 'aria-current="step">Reported' in page
+    assert re.search(r'class="unmet" data-code="lead_investigator"', page)
+    assert "no lead investigator on the team" in page
+    assert re.search(r'class="met" data-code="case_details"', page)
+    assert "disabled>Request gate to Investigation" in page
+
+
+def test_new_case_form_errors_name_the_field(client, auth, cast, db):
+    sign_in(auth, cast, "ivy")
+    before = state_of_db(db)
+    for field, value, message in [("latitude", "91", "Latitude: between -90 and 90"),
+                                  ("deaths", "-3", "Deaths: Number must be at least 0"),
+                                  ("title", "", "Title: This field is required"),
+                                  ("occurred_on", "2017-13-40", "Date of the incident: Not a valid date"),
+                                  ("occurred_on", "2999-01-01", "date: cannot be in the future")]:
+        response = post(client, "/cases/new", {**NEW_CASE, field: value})
+        assert response.status_code == 422, field
+        assert message in response.get_data(as_text=True), field
+    assert state_of_db(db) == before
+
+
+def test_only_openers_roles_may_open(client, auth, cast):
+    for username, message in (("ana", "Opening a case needs the investigator or supervisor role."),
+                              ("aud", "Opening a case needs the investigator or supervisor role."),
+                              ("adm", "Seeing cases needs the investigator or analyst or "
+                                      "legal_officer or supervisor or auditor role.")):
+        sign_in(auth, cast, username)
+        response = client.get("/cases/new")
+        assert response.status_code == 403
+        assert message in response.get_data(as_text=True)
+        auth.logout()
+
+
+def test_refused_gate_request_lists_the_unmet_requirements(client, auth, cast, make_case, db):
+    case_id = make_case(staffed=False, place="")
+    sign_in(auth, cast, "ivy")
+    before = state_of_db(db)
+    response = post(client, f"/cases/{case_id}/gate", {"target": "investigation", "version": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    refusal = page[page.index('data-testid="refusal"'):]
+    assert "Title, date, country and place are set.</strong> — missing: place" in refusal
+    assert "A lead investigator is on the team.</strong> — no lead investigator" in refusal
+    assert state_of_db(db) == before
+
+
+def test_stale_form_is_409_with_a_link_back_and_no_change(client, auth, cast, make_case, db):
+    case_id = make_case()
+    sign_in(auth, cast, "ivy")
+    page = client.get(f"/cases/{case_id}/edit").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    with db.transaction() as session:  # someone else saves first
+        cases.update_case(session, case_id, cast["ivy"], int(version), place="Idlib")
+    before = state_of_db(db)
+    response = post(client, f"/cases/{case_id}/edit", {**NEW_CASE, "version": version})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "changed since you loaded the page" in page and f'href="/cases/{case_id}"' in page
+    response = post(client, f"/cases/{case_id}/gate", {"target": "investigation", "version": version})
+    assert response.status_code == 409
+    assert state_of_db(db) == before
+
+
+def case_routes(app):
+    """Every rule of the URL map that takes a case id, with its methods."""
+    for rule in app.url_map.iter_rules():
+        if "case_id" in rule.arguments:
+            yield rule
+
+
+def url_for_rule(rule, case_id: int, user_id: int) -> str:
+    return rule.build({"case_id": case_id, "user_id": user_id}, append_unknown=False)[1]
+
+
+def test_user_off_the_team_gets_404_everywhere_and_changes_nothing(app, client, auth, cast,
+                                                                   make_case, db):
+    case_id = make_case()
+    with db.transaction() as session:
+        request_id = reviews.request_gate(session, case_id, "investigation", cast["ivy"], None).id
+    sign_in(auth, cast, "out")
+    before = state_of_db(db)
+    checked = 0
+    for rule in case_routes(app):
+        url = url_for_rule(rule, case_id, cast["ivy"].id)
+        if "GET" in rule.methods:
+            assert client.get(url).status_code == 404, url
+        if "POST" in rule.methods:
+            assert post(client, url, {"version": "2", "target": "investigation", "reason": "x",
+                                      "user_id": cast["out"].id, "case_role": "investigator"}
+                        ).status_code == 404, url
+        checked += 1
+    for action in ("approve", "reject", "withdraw"):
+        assert post(client, f"/reviews/{request_id}/{action}", {"version": "2", "reason": "x"}).status_code == 404
+    assert checked >= 6
+    assert state_of_db(db) == before
+    assert "CW-" not in client.get("/cases").get_data(as_text=True)
+    assert client.get("/reviews").status_code == 200
+    assert "CW-" not in client.get("/reviews").get_data(as_text=True)
+
+
+def test_admin_sees_no_case_and_auditor_changes_nothing(app, client, auth, cast, make_case, db):
+    case_id = make_case()
+    sign_in(auth, cast, "adm")
+    for url in (f"/cases/{case_id}", "/cases", "/cases/new", "/reviews"):
+        assert client.get(url).status_code == 403
+    auth.logout()
+    sign_in(auth, cast, "aud")
+    assert client.get(f"/cases/{case_id}").status_code == 200
+    before = state_of_db(db)
+    response = post(client, f"/cases/{case_id}/gate", {"target": "investigation", "version": "4"})
+    assert response.status_code == 403
+    assert "Requesting a gate needs the investigator or analyst or legal_officer role." in response.get_data(as_text=True)
+    for url in (f"/cases/{case_id}/reopen", f"/cases/{case_id}/team", f"/cases/{case_id}/edit"):
+        assert post(client, url, {"target": "investigation", "reason": "x", "version": "4"}).status_code == 403
+    assert state_of_db(db) == before
+
+
+def test_request_approve_through_the_review_queue(client, auth, cast, make_case, db):
+    case_id = make_case()
+    sign_in(auth, cast, "ivy")
+    response = post(client, f"/cases/{case_id}/gate", {"target": "investigation", "version": "4",
+                                                       "note": "initial report in"})
+    assert response.status_code == 302
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'data-testid="under-review"' in page and "Withdraw my request" in page
+    auth.logout()
+    sign_in(auth, cast, "sue")
+    queue = client.get("/reviews").get_data(as_text=True)
+    assert "Reported → Investigation" in queue and "initial report in" in queue
+    request_id = re.search(r'/reviews/(\d+)/approve', queue).group(1)
+    response = post(client, f"/reviews/{request_id}/reject", {"version": "5", "reason": "", "back": "reviews"})
+    assert response.status_code == 422 and "reason: say why" in response.get_data(as_text=True)
+    response = post(client, f"/reviews/{request_id}/approve", {"version": "5", "back": "reviews"})
+    assert response.status_code == 302 and response.headers["Location"] == "/reviews"
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'aria-current="step">Investigation' in page
+    assert "gate approved" in page
+
+
+def test_case_list_filters_sorts_and_pages(client, auth, cast, make_case, db):
+    for n in range(55):
+        make_case(staffed=False, title=f"Case {n:02d}", country="Iraq" if n % 5 == 0 else "Syria",
+                  suspected_agent="sulfur_mustard" if n % 5 == 0 else "chlorine")
+    sign_in(auth, cast, "ivy")
+    first = client.get("/cases?sort=title&dir=asc").get_data(as_text=True)
+    assert "55 found" in first and first.count("<td><a href=\"/cases/") == 50
+    assert first.index("Case 00") < first.index("Case 01")
+    second = client.get("/cases?sort=title&dir=asc&page=2").get_data(as_text=True)
+    assert second.count("<td><a href=\"/cases/") == 5 and "Case 54" in second
+    iraq = client.get("/cases?country=Iraq&agent=sulfur_mustard&year=2016").get_data(as_text=True)
+    assert "11 found" in iraq
+    assert "1 found" in client.get("/cases?q=case+07").get_data(as_text=True)
+    assert "0 found" in client.get("/cases?stage=closed").get_data(as_text=True)
+    auth.logout()
+    sign_in(auth, cast, "ana")  # on no team: sees none
+    assert "0 found" in client.get("/cases").get_data(as_text=True)
+
+
+def test_workflow_diagram_is_drawn_from_the_declaration(client, auth, cast):
+    sign_in(auth, cast, "aud")
+    page = client.get("/workflow").get_data(as_text=True)
+    assert "stateDiagram-v2" in page and "evaluation --&gt; legal_consequence: approve_gate" in page
+    assert "Title, date, country and place are set." in page
+    with client.get("/static/vendor/mermaid/mermaid.min.js") as script:
+        assert script.status_code == 200
