@@ -7,6 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from models import migrate
 from models.database import Database
@@ -66,7 +67,8 @@ def users_create(username, roles, full_name, email, password_stdin):
 def users_list():
     """List the accounts with their roles."""
     with _database().sessions() as session:
-        for user in session.scalars(select(User).order_by(User.username)):
+        for user in session.scalars(select(User).options(selectinload(User.role_rows))
+                                    .order_by(User.username)):
             state = "active" if user.active else "deactivated"
             click.echo(f"{user.username}\t{','.join(user.roles)}\t{state}")
 

@@ -29,8 +29,7 @@ class User(Base):
     last_login_at: Mapped[datetime | None]
 
     role_rows: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin",
-        order_by="UserRole.role")
+        back_populates="user", cascade="all, delete-orphan", order_by="UserRole.role")
 
     @property
     def roles(self) -> tuple[str, ...]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from models.audit import AuditEvent
 from models.user import User
@@ -12,7 +13,8 @@ from workflow.roles import ROLES
 
 def user_named(db, username: str) -> User | None:
     with db.sessions() as session:
-        return session.scalar(select(User).where(User.username == username))
+        return session.scalar(select(User).options(selectinload(User.role_rows))
+                              .where(User.username == username))
 
 
 def event_types(db) -> list[str]:

@@ -42,7 +42,7 @@ GOLDEN_HASHES = [
 
 def append_golden(db):
     with db.transaction() as session:
-        return [audit.append(session, **event).hash for event in GOLDEN]
+        return [audit.append(session, **event)["hash"] for event in GOLDEN]
 
 
 @pytest.mark.both_databases

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from models.audit import AuditEvent
 from models.user import User
@@ -51,7 +52,8 @@ def test_demo_accounts_only_on_an_empty_database(runner, db):
     assert [line.split()[0] for line in lines] == list(ROLES)
     passwords = {line.split()[0]: line.split()[1] for line in lines}
     with db.sessions() as session:
-        stored = {user.username: user for user in session.scalars(select(User))}
+        stored = {user.username: user for user in session.scalars(
+            select(User).options(selectinload(User.role_rows)))}
     for role, password in passwords.items():
         assert stored[role].roles == (role,)
         assert password not in stored[role].password_hash

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from models.user import User
 from views import db
@@ -24,7 +25,8 @@ def only_admins():
 @blueprint.route("/users")
 def users():
     """List every account with its roles and whether it is active."""
-    rows = db.session().scalars(select(User).order_by(User.username)).all()
+    rows = db.session().scalars(select(User).options(selectinload(User.role_rows))
+                                 .order_by(User.username)).all()
     return render_template("admin/users.html", users=rows, confirm=ConfirmForm())
 
 

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
+from sqlalchemy.orm import selectinload
 
 from models.user import User
 from views import db
@@ -24,7 +25,8 @@ INVALID = "Invalid username or password"
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The signed-in user, or nobody if the account is gone or deactivated."""
-    user = db.session().get(User, int(user_id)) if user_id.isdigit() else None
+    user = (db.session().get(User, int(user_id), options=[selectinload(User.role_rows)])
+            if user_id.isdigit() else None)
     return user if user is not None and user.active else None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import literal_column, select, text
+from sqlalchemy import insert, literal_column, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -59,8 +59,8 @@ def event_row(seq: int, prev_hash: str, event_type: str, actor: Actor | None, *,
     return dict(columns, payload=payload, prev_hash=prev_hash, hash=chain_hash(prev_hash, payload))
 
 
-def append(session: Session, event_type: str, actor: Actor | None, **fields) -> AuditEvent:
-    """Add one event at the head of the chain, in the caller's transaction.
+def append(session: Session, event_type: str, actor: Actor | None, **fields) -> dict:
+    """Add one event at the head of the chain, in the caller's transaction; returns its row.
 
     `fields` are the keyword arguments of `event_row`: case_id, entity_type, entity_id,
     from_state, to_state, details, at.
@@ -69,10 +69,10 @@ def append(session: Session, event_type: str, actor: Actor | None, **fields) -> 
     head = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
     seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
-    event = AuditEvent(**event_row(seq, prev_hash, event_type, actor, **fields))
-    session.add(event)
-    session.flush()
-    return event
+    row = event_row(seq, prev_hash, event_type, actor, **fields)
+    # A plain INSERT: the log is never read back through the session that writes it.
+    session.execute(insert(AuditEvent), [row])
+    return row
 
 
 def payload_columns(row) -> tuple:

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from models.case import AGENTS, CASE_ROLES, PRECISIONS, Case, CaseMember
 from models.gate_request import GateRequest
@@ -25,13 +25,25 @@ _TEXT_LIMITS = {"title": 200, "country": 100, "place": 200, "delivery_means": 20
 
 def load_case(session: Session, case_id: int, actor, *, lock: bool = False) -> Case:
     """The case if `actor` may see it (else NotFound, as if it did not exist)."""
-    query = select(Case).where(Case.id == case_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    case = session.scalar(query)
+    return _found(session, select(Case).where(Case.id == case_id), actor, lock)
+
+
+def _found(session: Session, query, actor, lock: bool) -> Case:
+    """Run a query for one case with its team, locked if asked; NotFound unless visible."""
+    query = query.options(joinedload(Case.members))
+    if lock:  # FOR UPDATE OF cases: the team rows come by an outer join, which cannot be locked
+        query = query.with_for_update(of=Case).execution_options(populate_existing=True)
+    case = session.scalars(query).unique().one_or_none()
     if case is None or not permissions.can_see(actor, case):
         raise NotFound("No such case.")
     return case
+
+
+def load_case_of_request(session: Session, request_id: int, actor) -> Case:
+    """The case of a gate request, locked, if `actor` may see it."""
+    query = select(Case).join(GateRequest, GateRequest.case_id == Case.id).where(
+        GateRequest.id == request_id)
+    return _found(session, query, actor, lock=True)
 
 
 def pending_request(session: Session, case_id: int) -> GateRequest | None:

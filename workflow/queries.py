@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import extract, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models.audit import AuditEvent
 from models.case import Case
@@ -99,7 +99,8 @@ def pending_reviews(session: Session, user) -> list[GateRequest]:
 def team_candidates(session: Session) -> list[User]:
     """Active users holding a working role, who can join a case team."""
     working = select(UserRole.user_id).where(UserRole.role.in_((INVESTIGATOR, ANALYST, LEGAL_OFFICER)))
-    return session.scalars(select(User).where(User.active, User.id.in_(working))
+    return session.scalars(select(User).options(selectinload(User.role_rows))
+                           .where(User.active, User.id.in_(working))
                            .order_by(User.username)).all()
 
 

@@ -14,7 +14,8 @@ from models.gate_request import GateRequest
 from workflow import audit, gates, permissions
 from workflow.audit import Actor
 from workflow.audit_chain import canonical_json
-from workflow.cases import authorize, check_version, load_case, pending_request
+from workflow.cases import (authorize, check_version, load_case, load_case_of_request,
+                            pending_request)
 from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, GateUnmet, Invalid, NotFound
 from workflow.pathway import CLOSED, CLOSING_OUTCOMES, GATES, LABELS, fire, reopen_targets
@@ -68,10 +69,10 @@ def request_gate(session: Session, case_id: int, target: str, actor: Actor,
 
 def _load_request(session: Session, request_id: int, actor) -> tuple[GateRequest, Case]:
     """The request and its locked case, if the actor may see the case."""
-    case_id = session.scalar(select(GateRequest.case_id).where(GateRequest.id == request_id))
-    if case_id is None:
-        raise NotFound("No such gate request.")
-    case = load_case(session, case_id, actor, lock=True)
+    try:
+        case = load_case_of_request(session, request_id, actor)
+    except NotFound:
+        raise NotFound("No such gate request.") from None
     # Read after the lock, so a decision committed meanwhile is seen.
     request = session.scalar(select(GateRequest).where(GateRequest.id == request_id)
                              .execution_options(populate_existing=True))
@@ -109,7 +110,6 @@ def approve_gate(session: Session, request_id: int, actor: Actor, reason: str = 
         if dest == CLOSED:
             case.outcome = CLOSING_OUTCOMES[source]
             case.closed_at = request.decided_at
-        session.flush()
         audit.append(session, "gate_approved", actor, case_id=case.id,
                      entity_type="gate_request", entity_id=request.id, from_state=source,
                      to_state=dest, details={"reason": request.reason, "outcome": case.outcome,
@@ -150,7 +150,6 @@ def _end_review(session: Session, case: Case, request: GateRequest, actor: Actor
     def record(source: str, _dest: str) -> None:
         _decide(request, actor, decision, reason)
         case.version += 1
-        session.flush()
         audit.append(session, f"gate_{decision}", actor, case_id=case.id,
                      entity_type="gate_request", entity_id=request.id, from_state=source,
                      details={"target": request.target, "reason": reason})
@@ -175,7 +174,6 @@ def reopen(session: Session, case_id: int, target: str, actor: Actor, reason: st
         case.version += 1
         if source == CLOSED:
             case.outcome, case.closed_at = None, None
-        session.flush()
         audit.append(session, "case_reopened", actor, case_id=case.id, entity_type="case",
                      entity_id=case.id, from_state=source, to_state=dest,
                      details={"reason": reason.strip()})

@@ -1,0 +1,93 @@
+"""Benchmark: gate commands through the service layer against a bare sqlite3 write loop.
+
+    .venv/bin/python tests/bench/transitions.py --cases 1000
+
+Opens N staffed cases on a fresh SQLite file, then takes each through request_gate and
+approve_gate (lock, version check, gate checks, audit append, commit: two transitions per
+case), and in the same run a bare loop of one UPDATE + one INSERT + COMMIT with sqlite3 on
+a file with the same settings. Prints both rates and their ratio.
+"""
+from __future__ import annotations
+
+import argparse
+from datetime import date
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# This file's own name would hide the `transitions` library: take its folder off the path.
+sys.path[0] = str(ROOT)
+
+from models import migrate  # noqa: E402
+from models.database import SQLITE_BUSY_TIMEOUT_SECONDS, Database  # noqa: E402
+from workflow import accounts, audit, cases, reviews  # noqa: E402
+from workflow.audit import Actor  # noqa: E402
+
+
+def prepare(database: Database, count: int) -> tuple[list[int], Actor, Actor]:
+    accounts.password_hash_method = "scrypt:1024:8:1"  # set-up only; not measured
+    with database.transaction() as session:
+        ivy = accounts.create_user(session, audit.SYSTEM, "ivy", "bench password 1", ["investigator"])
+        sue = accounts.create_user(session, audit.SYSTEM, "sue", "bench password 1", ["supervisor"])
+        investigator, supervisor = Actor.of(ivy), Actor.of(sue)
+    case_ids = []
+    for n in range(count):
+        with database.transaction() as session:
+            case = cases.open_case(session, investigator, title=f"Bench case {n}",
+                                   occurred_on=date(2017, 4, 4),
+                                   country="Syria", place="Khan Shaykhun")
+            cases.set_member(session, case.id, supervisor, investigator.id, "lead_investigator", None)
+            case_ids.append(case.id)
+    return case_ids, investigator, supervisor
+
+
+def service_rate(database: Database, case_ids, investigator: Actor, supervisor: Actor) -> float:
+    started = time.perf_counter()
+    for case_id in case_ids:
+        with database.transaction() as session:
+            request = reviews.request_gate(session, case_id, "investigation", investigator, 2)
+            request_id = request.id
+        with database.transaction() as session:
+            reviews.approve_gate(session, request_id, supervisor, "bench", 3)
+    return 2 * len(case_ids) / (time.perf_counter() - started)
+
+
+def bare_rate(path: Path, count: int) -> float:
+    connection = sqlite3.connect(path, isolation_level=None, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+        connection.execute(f"PRAGMA {pragma}")
+    connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, state TEXT, version INTEGER)")
+    connection.execute("CREATE TABLE log (id INTEGER PRIMARY KEY, t_id INTEGER, payload TEXT)")
+    connection.executemany("INSERT INTO t (id, state, version) VALUES (?, 'reported', 1)",
+                           [(n,) for n in range(count)])
+    started = time.perf_counter()
+    for n in range(2 * count):
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("UPDATE t SET state = 'investigation', version = version + 1 WHERE id = ?",
+                           (n % count,))
+        connection.execute("INSERT INTO log (t_id, payload) VALUES (?, ?)", (n, "x" * 300))
+        connection.execute("COMMIT")
+    return 2 * count / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        database = Database(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        migrate.upgrade(database)
+        case_ids, investigator, supervisor = prepare(database, args.cases)
+        service = service_rate(database, case_ids, investigator, supervisor)
+        database.dispose()
+        bare = bare_rate(Path(tmp) / "bare.db", args.cases)
+    print(f"service: {service:,.0f} transitions/s ({args.cases} cases × request + approve)")
+    print(f"bare:    {bare:,.0f} UPDATE+INSERT+COMMIT/s")
+    print(f"ratio:   {service / bare:.2f} (target: service >= 500 transitions/s)")
+
+
+if __name__ == "__main__":
+    main()
