@@ -43,7 +43,7 @@ def sign_in(chromium, live_server):
 
 def test_case_opened_requested_and_approved(sign_in, cast):
     investigator = sign_in("ivy")
-    investigator.get_by_role("link", name="Cases").click()
+    investigator.get_by_role("link", name="Cases", exact=True).click()
     investigator.get_by_role("link", name="Open a case").click()
     investigator.get_by_label("Title").fill("Chlorine cylinder on Douma")
     investigator.get_by_label("Date of the incident").fill("2018-04-07")

@@ -202,3 +202,22 @@ def test_workflow_diagram_is_drawn_from_the_declaration(client, auth, cast):
     assert "Title, date, country and place are set." in page
     with client.get("/static/vendor/mermaid/mermaid.min.js") as script:
         assert script.status_code == 200
+
+
+def test_dashboard_counts_visible_cases_by_stage_and_reviews(client, auth, cast, make_case, move, db):
+    make_case(), make_case(staffed=False)
+    moved = make_case()
+    move(moved, "attribution")
+    with db.transaction() as session:
+        reviews.request_gate(session, moved, "legal_consequence", cast["ivy"], None)
+    sign_in(auth, cast, "sue")
+    page = client.get("/").get_data(as_text=True)
+    counts = page[page.index('data-testid="stage-counts"'):]
+    assert re.search(r"Reported</div>\s*<div class=\"fs-4\">2<", counts)
+    assert re.search(r"Attribution</div>\s*<div class=\"fs-4\">1<", counts)
+    assert "1 gate request awaiting a decision" in page
+    auth.logout()
+    sign_in(auth, cast, "leo")  # on the teams of the two staffed cases only
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r"Reported</div>\s*<div class=\"fs-4\">1<", page)
+    assert 'data-testid="pending-reviews"' not in page
