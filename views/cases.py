@@ -10,7 +10,7 @@ from views.access import current_actor
 from views.case_forms import (CaseEditForm, CaseForm, DecisionForm, GateRequestForm, ReopenForm,
                               RemoveMemberForm, TeamMemberForm, WithdrawForm)
 from workflow import cases, gates, permissions, queries, reviews
-from workflow.errors import GateUnmet, Invalid
+from workflow.errors import GateUnmet, Invalid, WorkflowError
 from workflow.pathway import GATES, LABELS, STAGES, reopen_targets
 
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
@@ -100,6 +100,16 @@ def render_case_page(case_id: int, status: int = 200, refusal: str | None = None
         refusal=refusal, unmet=unmet), status
 
 
+#: Refusals shown on the case page itself, above the checklist they are about.
+SHOWN_ON_PAGE = (GateUnmet, Invalid)
+
+
+def refused_page(case_id: int, refused: WorkflowError):
+    """The case page at 422 with the refusal, and the unmet requirements when a gate was refused."""
+    return render_case_page(case_id, 422, refusal=str(refused),
+                            unmet=getattr(refused, "checklist", None))
+
+
 @blueprint.route("/<int:case_id>")
 def detail(case_id: int):
     """The case: its place on the pathway, the next gate's checklist, what this user may do."""
@@ -145,10 +155,8 @@ def request_gate(case_id: int):
         with db.transaction() as write:
             reviews.request_gate(write, case_id, form.target.data, current_actor(), version,
                                  form.note.data or "")
-    except GateUnmet as refused:
-        return render_case_page(case_id, 422, refusal=str(refused), unmet=refused.checklist)
-    except Invalid as refused:
-        return render_case_page(case_id, 422, refusal=str(refused))
+    except SHOWN_ON_PAGE as refused:
+        return refused_page(case_id, refused)
     flash(f"Gate to {LABELS[form.target.data]} requested: the case is under review.", "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
@@ -164,8 +172,8 @@ def reopen(case_id: int):
         with db.transaction() as write:
             reviews.reopen(write, case_id, form.target.data, current_actor(), form.reason.data,
                            version)
-    except Invalid as refused:
-        return render_case_page(case_id, 422, refusal=str(refused))
+    except SHOWN_ON_PAGE as refused:
+        return refused_page(case_id, refused)
     flash(f"Case reopened to {LABELS[form.target.data]}.", "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 

@@ -9,9 +9,8 @@ from models.gate_request import GateRequest
 from views import db
 from views.access import current_actor
 from views.case_forms import DecisionForm, WithdrawForm
-from views.cases import form_version, load_case_for, render_case_page
+from views.cases import SHOWN_ON_PAGE, form_version, load_case_for, refused_page
 from workflow import permissions, queries, reviews
-from workflow.errors import GateUnmet, Invalid
 from workflow.pathway import LABELS
 
 blueprint = Blueprint("reviews", __name__, url_prefix="/reviews")
@@ -59,8 +58,8 @@ def approve(request_id: int):
             case = reviews.approve_gate(write, request_id, current_actor(), form.reason.data or "",
                                         version)
             stage = case.state
-    except GateUnmet as refused:
-        return render_case_page(case_id, 422, refusal=str(refused), unmet=refused.checklist)
+    except SHOWN_ON_PAGE as refused:
+        return refused_page(case_id, refused)
     flash(f"Approved: the case is now in {LABELS[stage]}.", "success")
     return _back(case_id)
 
@@ -74,8 +73,8 @@ def reject(request_id: int):
     try:
         with db.transaction() as write:
             reviews.reject_gate(write, request_id, current_actor(), form.reason.data or "", version)
-    except Invalid as refused:
-        return render_case_page(case_id, 422, refusal=str(refused))
+    except SHOWN_ON_PAGE as refused:
+        return refused_page(case_id, refused)
     flash("Rejected: the case stays in its stage.", "info")
     return _back(case_id)
 
