@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+# In place of this folder, whose transitions.py would hide the `transitions` library.
+sys.path[0] = str(ROOT)
 
 BATCH = 20_000
 
