@@ -2,9 +2,12 @@
 from models.audit import AuditEvent
 from models.base import Base
 from models.case import Case, CaseCounter, CaseMember
+from models.evidence import CustodyEvent, EvidenceItem, LabAnalysis, StoredObject
+from models.finding import Finding
 from models.gate_request import GateRequest
 from models.login_failure import LoginFailure
 from models.user import User, UserRole
 
-__all__ = ["AuditEvent", "Base", "Case", "CaseCounter", "CaseMember", "GateRequest", "LoginFailure",
-           "User", "UserRole"]
+__all__ = ["AuditEvent", "Base", "Case", "CaseCounter", "CaseMember", "CustodyEvent", "EvidenceItem",
+           "Finding", "GateRequest", "LabAnalysis", "LoginFailure", "StoredObject", "User",
+           "UserRole"]

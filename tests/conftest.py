@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
-from models import migrate
+from models import Case, migrate
 from models.database import Database
 from webclient import PASSWORD, Auth
 from workflow import accounts, audit
@@ -221,7 +221,48 @@ def make_case(db, cast):
 
 
 @pytest.fixture
-def move(db, cast):
+def satisfy(db, cast):
+    """Record what the gate from a case's stage to `target` asks for (ivy records it)."""
+    from datetime import datetime
+
+    from workflow import evidence
+
+    def record(case_id: int, target: str) -> None:
+        ivy = cast["ivy"]
+        with db.transaction() as session:
+            stage = session.get(Case, case_id).state
+            if (stage, target) == ("reported", "investigation"):
+                evidence.add_evidence(session, case_id, ivy, None, kind="document",
+                                      title="Initial report", source="hospital")
+            elif (stage, target) == ("investigation", "attribution"):
+                sample = evidence.add_evidence(session, case_id, ivy, None,
+                                               kind="environmental_sample", title="Soil sample")
+                evidence.add_custody_event(session, case_id, sample.id, ivy, None, action="collected",
+                                           at=datetime(2016, 8, 11), to_holder="ivy")
+                for lab in ("Lab One", "Lab Two"):
+                    evidence.add_lab_analysis(session, case_id, sample.id, ivy, None, laboratory=lab,
+                                              designated=True, result="chlorine markers")
+                evidence.record_finding(session, case_id, ivy, None, kind="use_determination",
+                                        conclusion="confirmed", agent="chlorine",
+                                        rationale="two laboratories agree", cited_ids=[sample.id])
+            elif (stage, target) == ("attribution", "legal_consequence"):
+                items = [item.id for item in session.scalars(select_evidence(case_id))]
+                evidence.record_finding(session, case_id, ivy, None, kind="attribution",
+                                        conclusion="attributed", responsible_party="State X",
+                                        party_type="state", standard_of_proof="reasonable_grounds",
+                                        rationale="flight records", cited_ids=items[:2])
+    return record
+
+
+def select_evidence(case_id: int):
+    from sqlalchemy import select
+
+    from models import EvidenceItem
+    return select(EvidenceItem).where(EvidenceItem.case_id == case_id).order_by(EvidenceItem.id)
+
+
+@pytest.fixture
+def move(db, cast, satisfy):
     """Take a case through gates (ivy requests, sue approves) until it stands in `stage`."""
     from workflow import reviews
     from workflow.pathway import STAGES
@@ -230,6 +271,7 @@ def move(db, cast):
         path = {"closed": ["investigation", "attribution", "legal_consequence", "implementation",
                            "evaluation", "closed"]}.get(stage, STAGES[1:STAGES.index(stage) + 1])
         for target in path:
+            satisfy(case_id, target)
             with db.transaction() as session:
                 request = reviews.request_gate(session, case_id, target, cast["ivy"], None)
                 request_id = request.id

@@ -55,7 +55,14 @@ def test_case_opened_requested_and_approved(sign_in, cast):
     case_url = investigator.url
     gate = investigator.get_by_test_id("gate-investigation")
     assert "no lead investigator on the team" in gate.inner_text()
+    assert "no active evidence item yet" in gate.inner_text()
     assert gate.get_by_role("button", name="Request gate to Investigation").is_disabled()
+    investigator.get_by_role("link", name="Add evidence").click()
+    investigator.get_by_label("Kind").select_option("document")
+    investigator.get_by_label("Title").fill("Initial report from the health directorate")
+    investigator.get_by_role("button", name="Add evidence").click()
+    investigator.wait_for_url("**/evidence/*")
+    investigator.goto(case_url)
 
     supervisor = sign_in("sue")
     supervisor.goto(case_url)
@@ -87,3 +94,35 @@ def test_workflow_diagram_renders_locally(sign_in, cast):
     diagram = page.get_by_test_id("diagram")
     diagram.locator("svg").wait_for(timeout=15000)
     assert "legal_consequence" in diagram.inner_text()
+
+
+def test_evidence_with_a_file_a_transfer_and_the_timeline(sign_in, cast, make_case, tmp_path):
+    case_id = make_case()
+    sample = tmp_path / "soil-sample-photo.png"
+    sample.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    page = sign_in("ivy")
+    page.goto(f"/cases/{case_id}")
+    page.get_by_role("link", name="Add evidence").click()
+    page.get_by_label("Kind").select_option("environmental_sample")
+    page.get_by_label("Title", exact=True).fill("Soil sample, crater 2")
+    page.get_by_label("Reliability of the source").select_option("B")
+    page.get_by_label("Credibility of the information").select_option("2")
+    page.get_by_label("File (optional)").set_input_files(str(sample))
+    page.get_by_role("button", name="Add evidence").click()
+    page.wait_for_url("**/evidence/*")
+    assert "B2 — source usually reliable; information probably true" in page.get_by_test_id("grade").inner_text()
+    assert "detected image/png" in page.get_by_test_id("file").inner_text()
+
+    for action, when, giver, taker in (("collected", "2017-04-05T09:00", "", "ivy"),
+                                       ("transferred", "2017-04-06T10:30", "ivy", "Lab courier")):
+        page.get_by_label("Action").select_option(action)
+        page.get_by_label("When (UTC)").fill(when)
+        page.get_by_label("From", exact=True).fill(giver)
+        page.get_by_label("To", exact=True).fill(taker)
+        page.get_by_role("button", name="Record custody event").click()
+        page.wait_for_load_state()
+    timeline = page.get_by_test_id("timeline")
+    assert timeline.locator("li").count() == 2
+    assert "transferred 2017-04-06 10:30 UTC from ivy to Lab courier" in " ".join(timeline.inner_text().split())
+    assert page.get_by_test_id("chain-status").inner_text() == "unbroken"
+    assert page.get_by_text("Held now by").inner_text() == "Held now by Lab courier."

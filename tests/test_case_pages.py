@@ -1,6 +1,7 @@
 """Case pages through the test client, as the forms post them."""
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -10,7 +11,8 @@ from models.audit import AuditEvent
 from models.case import Case
 from models.gate_request import GateRequest
 from webclient import post
-from workflow import cases, reviews
+from workflow import cases, evidence, reviews
+from workflow.evidence_store import EvidenceStore
 
 NEW_CASE = {"title": "Sarin attack on Khan Shaykhun", "occurred_on": "2017-04-04",
             "occurred_precision": "day", "country": "Syria", "place": "Khan Shaykhun",
@@ -107,20 +109,30 @@ def case_routes(app):
             yield rule
 
 
-def url_for_rule(rule, case_id: int, user_id: int) -> str:
-    return rule.build({"case_id": case_id, "user_id": user_id}, append_unknown=False)[1]
+def url_for_rule(rule, **ids) -> str:
+    return rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
+
+
+def add_evidence_with_file(app, db, actor, case_id: int) -> int:
+    """An evidence item holding a small stored file; returns its id."""
+    stored = EvidenceStore(app.config["EVIDENCE_DIR"]).put(io.BytesIO(b"report text"))
+    with db.transaction() as session:
+        return evidence.add_evidence(session, case_id, actor, None, kind="document",
+                                     title="Report", stored=stored, original_filename="r.txt").id
 
 
 def test_user_off_the_team_gets_404_everywhere_and_changes_nothing(app, client, auth, cast,
-                                                                   make_case, db):
+                                                                   make_case, satisfy, db):
     case_id = make_case()
+    evidence_id = add_evidence_with_file(app, db, cast["ivy"], case_id)
+    satisfy(case_id, "investigation")
     with db.transaction() as session:
         request_id = reviews.request_gate(session, case_id, "investigation", cast["ivy"], None).id
     sign_in(auth, cast, "out")
     before = state_of_db(db)
     checked = 0
     for rule in case_routes(app):
-        url = url_for_rule(rule, case_id, cast["ivy"].id)
+        url = url_for_rule(rule, case_id=case_id, user_id=cast["ivy"].id, evidence_id=evidence_id)
         if "GET" in rule.methods:
             assert client.get(url).status_code == 404, url
         if "POST" in rule.methods:
@@ -154,11 +166,17 @@ def test_admin_sees_no_case_and_auditor_changes_nothing(app, client, auth, cast,
     assert state_of_db(db) == before
 
 
-def test_request_approve_through_the_review_queue(client, auth, cast, make_case, db):
+def page_version(client, url: str) -> str:
+    return re.search(r'name="version" value="(\d+)"', client.get(url).get_data(as_text=True)).group(1)
+
+
+def test_request_approve_through_the_review_queue(client, auth, cast, make_case, satisfy, db):
     case_id = make_case()
+    satisfy(case_id, "investigation")
     sign_in(auth, cast, "ivy")
-    response = post(client, f"/cases/{case_id}/gate", {"target": "investigation", "version": "4",
-                                                       "note": "initial report in"})
+    response = post(client, f"/cases/{case_id}/gate", {
+        "target": "investigation", "version": page_version(client, f"/cases/{case_id}"),
+        "note": "initial report in"})
     assert response.status_code == 302
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert 'data-testid="under-review"' in page and "Withdraw my request" in page
@@ -167,9 +185,10 @@ def test_request_approve_through_the_review_queue(client, auth, cast, make_case,
     queue = client.get("/reviews").get_data(as_text=True)
     assert "Reported → Investigation" in queue and "initial report in" in queue
     request_id = re.search(r'/reviews/(\d+)/approve', queue).group(1)
-    response = post(client, f"/reviews/{request_id}/reject", {"version": "5", "reason": "", "back": "reviews"})
+    version = page_version(client, "/reviews")
+    response = post(client, f"/reviews/{request_id}/reject", {"version": version, "reason": "", "back": "reviews"})
     assert response.status_code == 422 and "reason: say why" in response.get_data(as_text=True)
-    response = post(client, f"/reviews/{request_id}/approve", {"version": "5", "back": "reviews"})
+    response = post(client, f"/reviews/{request_id}/approve", {"version": version, "back": "reviews"})
     assert response.status_code == 302 and response.headers["Location"] == "/reviews"
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert 'aria-current="step">Investigation' in page
@@ -204,10 +223,12 @@ def test_workflow_diagram_is_drawn_from_the_declaration(client, auth, cast):
         assert script.status_code == 200
 
 
-def test_dashboard_counts_visible_cases_by_stage_and_reviews(client, auth, cast, make_case, move, db):
+def test_dashboard_counts_visible_cases_by_stage_and_reviews(client, auth, cast, make_case, move,
+                                                            satisfy, db):
     make_case(), make_case(staffed=False)
     moved = make_case()
     move(moved, "attribution")
+    satisfy(moved, "legal_consequence")
     with db.transaction() as session:
         reviews.request_gate(session, moved, "legal_consequence", cast["ivy"], None)
     sign_in(auth, cast, "sue")

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from models.audit import AuditEvent
 from models.case import Case
 from models.gate_request import GateRequest
-from workflow import cases, gates, reviews
+from workflow import cases, evidence, gates, reviews
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.clock import utcnow
 
@@ -122,8 +122,9 @@ def test_database_refuses_a_closed_case_without_outcome(db, make_case):
 
 
 @pytest.mark.both_databases
-def test_database_allows_one_pending_request_per_case(db, cast, make_case):
+def test_database_allows_one_pending_request_per_case(db, cast, make_case, satisfy):
     case_id = make_case()
+    satisfy(case_id, "investigation")
     with db.transaction() as session:
         reviews.request_gate(session, case_id, "investigation", cast["ivy"], None)
     with pytest.raises(IntegrityError):
@@ -143,14 +144,17 @@ def test_first_gate_requirements_unmet_then_met(db, cast, make_case):
     case_id = make_case(staffed=False, place="", country="")
     assert checklist(db, case_id) == {
         "case_details": (False, "missing: country, place"),
+        "evidence": (False, "no active evidence item yet; add the initial report as evidence"),
         "lead_investigator": (False, "no lead investigator on the team; a supervisor names one "
                                      "on the team page"),
     }
     with db.transaction() as session:
         cases.update_case(session, case_id, cast["ivy"], 1, place="Saraqib", country="Syria")
         cases.set_member(session, case_id, cast["sue"], cast["ian"].id, "lead_investigator", None)
+        evidence.add_evidence(session, case_id, cast["ivy"], None, kind="document", title="Report")
     assert checklist(db, case_id) == {
         "case_details": (True, "Chlorine barrel bomb on a residential block; 2016-08-10; Saraqib, Syria"),
+        "evidence": (True, "1 active evidence item"),
         "lead_investigator": (True, "lead investigator: ian"),
     }
 

@@ -34,8 +34,9 @@ def race(db, *commands):
     return outcomes
 
 
-def pending_request_id(db, cast, make_case) -> tuple[int, int]:
+def pending_request_id(db, cast, make_case, satisfy) -> tuple[int, int]:
     case_id = make_case()
+    satisfy(case_id, "investigation")
     with db.transaction() as session:
         request_id = reviews.request_gate(session, case_id, "investigation", cast["ivy"], None).id
     return case_id, request_id
@@ -50,8 +51,8 @@ def decisions(db, case_id: int) -> list[str]:
 
 @pytest.mark.both_databases
 @pytest.mark.parametrize("round_", range(3))
-def test_two_approvals_of_one_request_make_one_move(db, cast, make_case, round_):
-    case_id, request_id = pending_request_id(db, cast, make_case)
+def test_two_approvals_of_one_request_make_one_move(db, cast, make_case, satisfy, round_):
+    case_id, request_id = pending_request_id(db, cast, make_case, satisfy)
     outcomes = race(db, lambda s: reviews.approve_gate(s, request_id, cast["sue"], "yes"),
                     lambda s: reviews.approve_gate(s, request_id, cast["sam"], "yes"))
     assert sorted(map(str, outcomes)).count("ok") == 1
@@ -65,8 +66,8 @@ def test_two_approvals_of_one_request_make_one_move(db, cast, make_case, round_)
 
 @pytest.mark.both_databases
 @pytest.mark.parametrize("round_", range(3))
-def test_approve_against_reject_gives_one_outcome_the_audit_agrees_with(db, cast, make_case, round_):
-    case_id, request_id = pending_request_id(db, cast, make_case)
+def test_approve_against_reject_gives_one_outcome_the_audit_agrees_with(db, cast, make_case, satisfy, round_):
+    case_id, request_id = pending_request_id(db, cast, make_case, satisfy)
     outcomes = race(db, lambda s: reviews.approve_gate(s, request_id, cast["sue"], "yes"),
                     lambda s: reviews.reject_gate(s, request_id, cast["sam"], "no"))
     assert [o == "ok" for o in outcomes].count(True) == 1

@@ -71,10 +71,12 @@ def expected_after(stage: str, trigger: str) -> tuple[str, str]:
 
 @pytest.mark.parametrize("trigger", TRIGGERS)
 @pytest.mark.parametrize("stage", STAGES)
-def test_stage_trigger_role(db, cast, make_case, move, stage, trigger):
+def test_stage_trigger_role(db, cast, make_case, move, satisfy, stage, trigger):
     for role, player in PLAYER.items():
         case_id = make_case()
         move(case_id, stage)
+        if stage in GATES:
+            satisfy(case_id, GATES[stage][0])
         request_id = None
         if trigger in ("approve_gate", "reject_gate", "withdraw_gate"):
             if stage == CLOSED:
@@ -98,9 +100,10 @@ def test_stage_trigger_role(db, cast, make_case, move, stage, trigger):
             assert snapshot(db, case_id) == before, (role, trigger, stage)
 
 
-def test_four_eyes_the_requester_cannot_decide(db, cast, make_case):
+def test_four_eyes_the_requester_cannot_decide(db, cast, make_case, satisfy):
     from workflow import cases
     case_id = make_case()
+    satisfy(case_id, "investigation")
     with db.transaction() as session:  # sue is also an investigator on this team
         cases.set_member(session, case_id, cast["sam"], cast["sue"].id, "investigator", None)
     from workflow.audit import Actor

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from models.case import AGENTS, CASE_ROLES, PRECISIONS
 
 
-def _choices(values) -> list[SelectChoice]:
+def choices(values) -> list[SelectChoice]:
     return [SelectChoice(value, value.replace("_", " ")) for value in values]
 
 
@@ -23,7 +23,7 @@ class VersionedForm(FlaskForm):
 class CaseForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     occurred_on = DateField("Date of the incident", validators=[Optional()])
-    occurred_precision = SelectField("The date is exact to the", choices=_choices(PRECISIONS),
+    occurred_precision = SelectField("The date is exact to the", choices=choices(PRECISIONS),
                                      default="day")
     country = StringField("Country", validators=[Optional(), Length(max=100)])
     place = StringField("Place", validators=[Optional(), Length(max=200)])
@@ -31,7 +31,7 @@ class CaseForm(FlaskForm):
         Optional(), NumberRange(-90, 90, message="between -90 and 90")])
     longitude = DecimalField("Longitude", places=6, validators=[
         Optional(), NumberRange(-180, 180, message="between -180 and 180")])
-    suspected_agent = SelectField("Suspected agent", choices=_choices(AGENTS), default="unknown")
+    suspected_agent = SelectField("Suspected agent", choices=choices(AGENTS), default="unknown")
     delivery_means = StringField("Delivery means", validators=[Optional(), Length(max=200)])
     deaths = IntegerField("Deaths", validators=[Optional(), NumberRange(min=0)])
     injured = IntegerField("Injured", validators=[Optional(), NumberRange(min=0)])
@@ -67,7 +67,7 @@ class ReopenForm(VersionedForm):
 
 class TeamMemberForm(VersionedForm):
     user_id = SelectField("Person", coerce=int, choices=[])
-    case_role = SelectField("Case role", choices=_choices(CASE_ROLES))
+    case_role = SelectField("Case role", choices=choices(CASE_ROLES))
 
 
 class RemoveMemberForm(VersionedForm):

@@ -10,6 +10,7 @@ from views.access import current_actor
 from views.case_forms import (CaseEditForm, CaseForm, DecisionForm, GateRequestForm, ReopenForm,
                               RemoveMemberForm, TeamMemberForm, WithdrawForm)
 from workflow import cases, gates, permissions, queries, reviews
+from workflow.custody import chain_breaks
 from workflow.errors import GateUnmet, Invalid, WorkflowError
 from workflow.pathway import GATES, LABELS, STAGES, reopen_targets
 
@@ -95,6 +96,8 @@ def render_case_page(case_id: int, status: int = 200, refusal: str | None = None
     return render_template(
         "cases/detail.html", case=case, pending=pending, checklists=checklists, may=may,
         history=queries.case_history(session, case.id), requests=queries.requests_of(session, case.id),
+        evidence_items=queries.evidence_items(session, case.id),
+        findings=queries.current_findings(session, case.id), chain_breaks=chain_breaks,
         gate_form=GateRequestForm(version=case.version), decision_form=DecisionForm(version=case.version),
         withdraw_form=WithdrawForm(version=case.version), reopen_form=reopen_form,
         refusal=refusal, unmet=unmet), status

@@ -14,11 +14,14 @@ WITHDRAW_GATE = "withdraw_gate"
 DECIDE_GATE = "decide_gate"
 REOPEN = "reopen"
 MANAGE_TEAM = "manage_team"
+RECORD_EVIDENCE = "record_evidence"
+RECORD_FINDING = "record_finding"
 
 #: The actions each role grants. Deny unless granted.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    INVESTIGATOR: frozenset({VIEW_CASE, OPEN_CASE, EDIT_CASE, REQUEST_GATE, WITHDRAW_GATE}),
-    ANALYST: frozenset({VIEW_CASE, REQUEST_GATE, WITHDRAW_GATE}),
+    INVESTIGATOR: frozenset({VIEW_CASE, OPEN_CASE, EDIT_CASE, REQUEST_GATE, WITHDRAW_GATE,
+                             RECORD_EVIDENCE, RECORD_FINDING}),
+    ANALYST: frozenset({VIEW_CASE, REQUEST_GATE, WITHDRAW_GATE, RECORD_EVIDENCE, RECORD_FINDING}),
     LEGAL_OFFICER: frozenset({VIEW_CASE, REQUEST_GATE, WITHDRAW_GATE}),
     SUPERVISOR: frozenset({VIEW_CASE, OPEN_CASE, EDIT_CASE, DECIDE_GATE, REOPEN, MANAGE_TEAM}),
     AUDITOR: frozenset({VIEW_CASE}),
@@ -30,7 +33,8 @@ WORDS = {
     VIEW_CASE: "Seeing cases", OPEN_CASE: "Opening a case", EDIT_CASE: "Editing a case",
     REQUEST_GATE: "Requesting a gate", WITHDRAW_GATE: "Withdrawing a gate request",
     DECIDE_GATE: "Deciding a gate request", REOPEN: "Reopening a case",
-    MANAGE_TEAM: "Changing a case's team",
+    MANAGE_TEAM: "Changing a case's team", RECORD_EVIDENCE: "Recording evidence",
+    RECORD_FINDING: "Recording a finding",
 }
 
 

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.audit import AuditEvent
 from models.case import Case
+from models.evidence import EvidenceItem
+from models.finding import Finding
 from models.gate_request import GateRequest
 from models.user import User, UserRole
 from workflow import permissions
@@ -113,3 +115,16 @@ def stage_counts(session: Session, user) -> dict[str, int]:
     rows = session.execute(select(Case.state, func.count()).where(permissions.visible_cases(user))
                            .group_by(Case.state)).all()
     return dict(rows)
+
+
+def evidence_items(session: Session, case_id: int) -> list[EvidenceItem]:
+    """Every evidence item of a case, withdrawn ones included, oldest first."""
+    return session.scalars(select(EvidenceItem).where(EvidenceItem.case_id == case_id)
+                           .order_by(EvidenceItem.id)).all()
+
+
+def current_findings(session: Session, case_id: int) -> dict[str, Finding]:
+    """The latest finding of each kind, by kind."""
+    findings = session.scalars(select(Finding).where(Finding.case_id == case_id)
+                               .order_by(Finding.id)).all()
+    return {finding.kind: finding for finding in findings}

@@ -1,0 +1,171 @@
+"""Evidence pages: add (with upload), the item with its custody timeline, download, findings."""
+from __future__ import annotations
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_file, url_for)
+from flask_login import current_user
+
+from models.evidence import INFORMATION_GRADES, SOURCE_GRADES
+from views import db
+from views.access import current_actor
+from views.cases import load_case_for
+from views.evidence_forms import (CustodyForm, EvidenceForm, FindingForm, LabAnalysisForm,
+                                  WithdrawEvidenceForm)
+from workflow import evidence, permissions, queries
+from workflow.custody import chain_breaks, current_holder
+from workflow.errors import Invalid
+from workflow.evidence_store import EvidenceStore, clean_declared_hash, clean_filename
+
+blueprint = Blueprint("evidence", __name__, url_prefix="/cases/<int:case_id>")
+
+
+@blueprint.app_context_processor
+def grade_meanings():
+    return {"SOURCE_GRADES": SOURCE_GRADES, "INFORMATION_GRADES": INFORMATION_GRADES}
+
+
+def store() -> EvidenceStore:
+    return EvidenceStore(current_app.config["EVIDENCE_DIR"])
+
+
+def _show_error(form, error: Invalid) -> None:
+    field = getattr(form, error.field or "", None)
+    if field is None:
+        raise error
+    field.errors = [*field.errors, str(error)]
+
+
+@blueprint.route("/evidence/new", methods=["GET", "POST"])
+def new(case_id: int):
+    """Add an evidence item, with a file stored by its SHA-256."""
+    case = load_case_for(case_id, permissions.RECORD_EVIDENCE)
+    form = EvidenceForm(version=case.version)
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            stored = None
+            if upload and upload.filename:
+                stored = store().put(upload.stream, clean_declared_hash(form.declared_sha256.data))
+            with db.transaction() as write:
+                item = evidence.add_evidence(
+                    write, case_id, current_actor(), form.expected_version(),
+                    kind=form.kind.data, title=form.title.data, description=form.description.data,
+                    source=form.source.data, collected_at=form.collected_at.data,
+                    collected_by=form.collected_by.data, source_grade=form.source_grade.data,
+                    information_grade=form.information_grade.data, stored=stored,
+                    original_filename=clean_filename(upload.filename) if stored else "",
+                    claimed_type=upload.mimetype if stored else "")
+                item_id = item.id
+        except Invalid as error:
+            _show_error(form, error)
+        else:
+            flash("Evidence added.", "success")
+            return redirect(url_for("evidence.detail", case_id=case_id, evidence_id=item_id))
+    return render_template("evidence/new.html", case=case, form=form), 422 if form.errors else 200
+
+
+@blueprint.route("/evidence/<int:evidence_id>")
+def detail(case_id: int, evidence_id: int):
+    """An evidence item: its file, custody timeline (breaks flagged), laboratory results."""
+    return _detail_page(case_id, evidence_id)
+
+
+def _detail_page(case_id: int, evidence_id: int, forms: dict | None = None, status: int = 200):
+    case = load_case_for(case_id)
+    item = evidence.evidence_of(db.session(), case_id, evidence_id)
+    forms = forms or {}
+    return render_template(
+        "evidence/detail.html", case=case, item=item, breaks=chain_breaks(item.custody),
+        holder=current_holder(item.custody),
+        may_record=permissions.can(current_user, permissions.RECORD_EVIDENCE, case),
+        custody_form=forms.get("custody") or CustodyForm(version=case.version),
+        lab_form=forms.get("lab") or LabAnalysisForm(version=case.version),
+        withdraw_form=forms.get("withdraw") or WithdrawEvidenceForm(version=case.version)), status
+
+
+def _record(case_id: int, evidence_id: int, name: str, form, command):
+    """Validate a form of the evidence page, run its command, or show the page with its errors."""
+    load_case_for(case_id, permissions.RECORD_EVIDENCE)
+    evidence.evidence_of(db.session(), case_id, evidence_id)
+    if form.validate_on_submit():
+        try:
+            with db.transaction() as write:
+                command(write, form)
+        except Invalid as error:
+            _show_error(form, error)
+        else:
+            return redirect(url_for("evidence.detail", case_id=case_id, evidence_id=evidence_id))
+    return _detail_page(case_id, evidence_id, forms={name: form}, status=422)
+
+
+@blueprint.route("/evidence/<int:evidence_id>/custody", methods=["POST"])
+def custody(case_id: int, evidence_id: int):
+    """Record a custody event."""
+    return _record(case_id, evidence_id, "custody", CustodyForm(), lambda write, form: (
+        evidence.add_custody_event(
+            write, case_id, evidence_id, current_actor(), form.expected_version(),
+            action=form.action.data, at=form.at.data, from_holder=form.from_holder.data,
+            to_holder=form.to_holder.data, place=form.place.data, seal_id=form.seal_id.data,
+            note=form.note.data)))
+
+
+@blueprint.route("/evidence/<int:evidence_id>/analyses", methods=["POST"])
+def analyses(case_id: int, evidence_id: int):
+    """Record a laboratory analysis of a sample."""
+    return _record(case_id, evidence_id, "lab", LabAnalysisForm(), lambda write, form: (
+        evidence.add_lab_analysis(
+            write, case_id, evidence_id, current_actor(), form.expected_version(),
+            laboratory=form.laboratory.data, designated=form.designated.data,
+            method=form.method.data, result=form.result.data, report_ref=form.report_ref.data,
+            analysed_on=form.analysed_on.data)))
+
+
+@blueprint.route("/evidence/<int:evidence_id>/withdraw", methods=["POST"])
+def withdraw(case_id: int, evidence_id: int):
+    """Withdraw an item from use, with a reason; nothing is deleted."""
+    return _record(case_id, evidence_id, "withdraw", WithdrawEvidenceForm(), lambda write, form: (
+        evidence.withdraw_evidence(write, case_id, evidence_id, current_actor(),
+                                   form.expected_version(), form.reason.data)))
+
+
+@blueprint.route("/evidence/<int:evidence_id>/download")
+def download(case_id: int, evidence_id: int):
+    """The item's file, as an attachment; every download is an audit event."""
+    load_case_for(case_id)
+    with db.transaction() as write:
+        item = evidence.record_download(write, case_id, evidence_id, current_actor())
+        sha256, name = item.sha256, item.original_filename or f"evidence-{item.id}"
+    path = store().path(sha256)
+    if not path.exists():
+        abort(404, description="The stored file is missing; run the fixity check.")
+    response = send_file(path, as_attachment=True, download_name=name,
+                         mimetype="application/octet-stream", max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Content-SHA256"] = sha256
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.route("/findings/new", methods=["GET", "POST"])
+def new_finding(case_id: int):
+    """Record a use determination or an attribution, citing evidence items."""
+    case = load_case_for(case_id, permissions.RECORD_FINDING)
+    form = FindingForm(version=case.version, kind=request.args.get("kind", "use_determination"))
+    items = queries.evidence_items(db.session(), case_id)
+    form.cited.choices = [(item.id, f"#{item.id} {item.title} ({item.kind.replace('_', ' ')})")
+                          for item in items if item.status == "active"]
+    if form.validate_on_submit():
+        try:
+            with db.transaction() as write:
+                evidence.record_finding(
+                    write, case_id, current_actor(), form.expected_version(), kind=form.kind.data,
+                    conclusion=form.conclusion.data, rationale=form.rationale.data,
+                    cited_ids=form.cited.data or [], agent=form.agent.data,
+                    responsible_party=form.responsible_party.data, party_type=form.party_type.data,
+                    standard_of_proof=form.standard_of_proof.data)
+        except Invalid as error:
+            _show_error(form, error)
+        else:
+            flash("Finding recorded.", "success")
+            return redirect(url_for("cases.detail", case_id=case_id))
+    return render_template("evidence/finding_form.html", case=case, form=form), 422 if form.errors else 200

@@ -1,0 +1,208 @@
+"""Evidence commands: add, withdraw, custody events, laboratory analyses, findings.
+
+Each runs inside the caller's transaction on a locked, current case that is open and not
+under review, and writes its audit event.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.case import AGENTS
+from models.evidence import (CUSTODY_ACTIONS, INFORMATION_GRADES, KINDS, SOURCE_GRADES,
+                             CustodyEvent, EvidenceItem, LabAnalysis, StoredObject)
+from models.finding import CONCLUSIONS, PARTY_TYPES, STANDARDS_OF_PROOF, Finding
+from workflow import audit, permissions
+from workflow.audit import Actor
+from workflow.cases import lock_for_change
+from workflow.clock import format_utc, utcnow
+from workflow.errors import Invalid, NotFound
+from workflow.evidence_store import StoredFile
+
+
+def _text(value, name: str, limit: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    label = name.replace("_", " ")
+    if required and not value:
+        raise Invalid(f"{label}: required", name)
+    if len(value) > limit:
+        raise Invalid(f"{label}: at most {limit} characters", name)
+    return value
+
+
+def _one_of(value, name: str, choices) -> str:
+    if value not in choices:
+        raise Invalid(f"{name.replace('_', ' ')}: one of {', '.join(choices)}", name)
+    return value
+
+
+def _moment(value, name: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise Invalid(f"{name.replace('_', ' ')}: not a date and time", name)
+    if value > utcnow():
+        raise Invalid(f"{name.replace('_', ' ')}: cannot be in the future", name)
+    return value
+
+
+def evidence_of(session: Session, case_id: int, evidence_id: int) -> EvidenceItem:
+    item = session.get(EvidenceItem, evidence_id)
+    if item is None or item.case_id != case_id:
+        raise NotFound("No such evidence item in this case.")
+    return item
+
+
+def _changed(case, session: Session, actor: Actor, event_type: str, entity_type: str,
+             entity_id, details: dict) -> None:
+    case.version += 1
+    session.flush()
+    audit.append(session, event_type, actor, case_id=case.id, entity_type=entity_type,
+                 entity_id=entity_id, details=details)
+
+
+def add_evidence(session: Session, case_id: int, actor: Actor, expected_version: int | None, *,
+                 kind: str, title: str, description: str = "", source: str = "",
+                 collected_at: datetime | None = None, collected_by: str = "",
+                 source_grade: str = "F", information_grade: str = "6",
+                 stored: StoredFile | None = None, original_filename: str = "",
+                 claimed_type: str = "") -> EvidenceItem:
+    """Record an evidence item, with the stored file when there is one."""
+    case = lock_for_change(session, case_id, actor, permissions.RECORD_EVIDENCE, expected_version)
+    item = EvidenceItem(
+        case_id=case.id, kind=_one_of(kind, "kind", KINDS), title=_text(title, "title", 200, True),
+        description=_text(description, "description", 20_000), source=_text(source, "source", 300),
+        collected_at=_moment(collected_at, "collected_at"),
+        collected_by=_text(collected_by, "collected_by", 200),
+        source_grade=_one_of(source_grade, "source_grade", SOURCE_GRADES),
+        information_grade=_one_of(information_grade, "information_grade", INFORMATION_GRADES),
+        stage_added=case.state, added_by_id=actor.id,
+        original_filename=original_filename[:255], claimed_type=(claimed_type or "")[:100])
+    details = {"kind": item.kind, "title": item.title, "grade": item.grade}
+    if stored is not None:
+        if session.get(StoredObject, stored.sha256) is None:
+            session.add(StoredObject(sha256=stored.sha256, size=stored.size,
+                                     detected_type=stored.detected_type))
+        item.sha256 = stored.sha256
+        details.update(sha256=stored.sha256, size=stored.size, filename=item.original_filename,
+                       detected_type=stored.detected_type, claimed_type=item.claimed_type)
+    session.add(item)
+    session.flush()
+    _changed(case, session, actor, "evidence_added", "evidence", item.id, details)
+    return item
+
+
+def withdraw_evidence(session: Session, case_id: int, evidence_id: int, actor: Actor,
+                      expected_version: int | None, reason: str) -> EvidenceItem:
+    """Withdraw an item from use, with a reason; the record and its file stay."""
+    case = lock_for_change(session, case_id, actor, permissions.RECORD_EVIDENCE, expected_version)
+    item = evidence_of(session, case.id, evidence_id)
+    if item.status == "withdrawn":
+        raise Invalid("this item is withdrawn already")
+    item.status, item.withdrawn_at = "withdrawn", utcnow()
+    item.withdrawn_reason = _text(reason, "reason", 5000, True)
+    _changed(case, session, actor, "evidence_withdrawn", "evidence", item.id,
+             {"reason": item.withdrawn_reason})
+    return item
+
+
+def add_custody_event(session: Session, case_id: int, evidence_id: int, actor: Actor,
+                      expected_version: int | None, *, action: str, at: datetime,
+                      from_holder: str = "", to_holder: str = "", place: str = "",
+                      seal_id: str = "", note: str = "") -> CustodyEvent:
+    """Record a step in the chain of custody of an item."""
+    case = lock_for_change(session, case_id, actor, permissions.RECORD_EVIDENCE, expected_version)
+    item = evidence_of(session, case.id, evidence_id)
+    if item.status == "withdrawn":
+        raise Invalid("this item is withdrawn: its custody is closed")
+    if at is None:
+        raise Invalid("time: required", "at")
+    event = CustodyEvent(
+        evidence_id=item.id, action=_one_of(action, "action", CUSTODY_ACTIONS), at=_moment(at, "at"),
+        from_holder=_text(from_holder, "from_holder", 200), to_holder=_text(to_holder, "to_holder", 200),
+        place=_text(place, "place", 200), seal_id=_text(seal_id, "seal_id", 100),
+        note=_text(note, "note", 5000), recorded_by_id=actor.id)
+    if event.action in ("transferred", "returned", "received") and not event.to_holder:
+        raise Invalid(f"to holder: required when custody is {event.action}", "to_holder")
+    if event.action == "collected" and not (event.to_holder or event.from_holder):
+        raise Invalid("to holder: name who collected it", "to_holder")
+    item.custody.append(event)
+    session.flush()
+    _changed(case, session, actor, "custody_recorded", "custody_event", event.id, {
+        "evidence_id": item.id, "action": event.action, "at": format_utc(event.at),
+        "from_holder": event.from_holder, "to_holder": event.to_holder, "place": event.place,
+        "seal_id": event.seal_id, "note": event.note})
+    return event
+
+
+def add_lab_analysis(session: Session, case_id: int, evidence_id: int, actor: Actor,
+                     expected_version: int | None, *, laboratory: str, designated: bool,
+                     method: str = "", result: str = "", report_ref: str = "",
+                     analysed_on: date | None = None) -> LabAnalysis:
+    """Record a laboratory's analysis of a sample."""
+    case = lock_for_change(session, case_id, actor, permissions.RECORD_EVIDENCE, expected_version)
+    item = evidence_of(session, case.id, evidence_id)
+    if not item.is_sample:
+        raise Invalid("laboratory analyses are recorded for environmental and biomedical samples only")
+    analysis = LabAnalysis(
+        evidence_id=item.id, laboratory=_text(laboratory, "laboratory", 200, True),
+        designated=bool(designated), method=_text(method, "method", 300),
+        result=_text(result, "result", 20_000), report_ref=_text(report_ref, "report_ref", 200),
+        analysed_on=analysed_on, recorded_by_id=actor.id)
+    item.analyses.append(analysis)
+    session.flush()
+    _changed(case, session, actor, "lab_analysis_recorded", "lab_analysis", analysis.id, {
+        "evidence_id": item.id, "laboratory": analysis.laboratory,
+        "designated": analysis.designated, "result": analysis.result,
+        "report_ref": analysis.report_ref})
+    return analysis
+
+
+def record_finding(session: Session, case_id: int, actor: Actor, expected_version: int | None, *,
+                   kind: str, conclusion: str, rationale: str, cited_ids=(), agent: str = "",
+                   responsible_party: str = "", party_type: str = "",
+                   standard_of_proof: str = "") -> Finding:
+    """Record a use determination or an attribution; it supersedes earlier ones of its kind."""
+    case = lock_for_change(session, case_id, actor, permissions.RECORD_FINDING, expected_version)
+    kind = _one_of(kind, "kind", CONCLUSIONS)
+    finding = Finding(case_id=case.id, kind=kind, author_id=actor.id,
+                      conclusion=_one_of(conclusion, "conclusion", CONCLUSIONS[kind]),
+                      rationale=_text(rationale, "rationale", 20_000, True))
+    if kind == "use_determination" and conclusion != "not_confirmed":
+        finding.agent = _one_of(agent, "agent", AGENTS)
+    if kind == "attribution" and conclusion == "attributed":
+        finding.responsible_party = _text(responsible_party, "responsible_party", 300, True)
+        finding.party_type = _one_of(party_type, "party_type", PARTY_TYPES)
+        finding.standard_of_proof = _one_of(standard_of_proof, "standard_of_proof",
+                                            STANDARDS_OF_PROOF)
+    cited_ids = sorted(set(cited_ids))
+    cited = session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(cited_ids),
+                                                       EvidenceItem.case_id == case.id)).all()
+    if len(cited) != len(cited_ids):
+        raise Invalid("cited evidence: every cited item must belong to this case", "cited")
+    finding.cited = list(cited)
+    session.add(finding)
+    session.flush()
+    _changed(case, session, actor, "finding_recorded", "finding", finding.id, {
+        "kind": kind, "conclusion": finding.conclusion, "agent": finding.agent,
+        "responsible_party": finding.responsible_party, "party_type": finding.party_type,
+        "standard_of_proof": finding.standard_of_proof, "rationale": finding.rationale,
+        "cited": cited_ids})
+    return finding
+
+
+def latest_finding(session: Session, case_id: int, kind: str) -> Finding | None:
+    return session.scalar(select(Finding).where(Finding.case_id == case_id, Finding.kind == kind)
+                          .order_by(Finding.id.desc()).limit(1))
+
+
+def record_download(session: Session, case_id: int, evidence_id: int, actor: Actor) -> EvidenceItem:
+    """Note in the audit log that someone took a copy of an item's file."""
+    item = evidence_of(session, case_id, evidence_id)
+    if item.sha256 is None:
+        raise NotFound("This evidence item has no file.")
+    audit.append(session, "evidence_downloaded", actor, case_id=case_id, entity_type="evidence",
+                 entity_id=item.id, details={"sha256": item.sha256})
+    return item

@@ -1,0 +1,114 @@
+"""Evidence files stored by content: objects/<first two hex>/<sha256>, written once, read-only.
+
+An upload streams into a temporary file inside the store while its SHA-256 is computed,
+is flushed to disk, then linked to its final name, which never replaces an existing file.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+
+from workflow.errors import Invalid
+
+CHUNK = 1024 * 1024
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+HEADER_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    size: int
+    detected_type: str | None
+    created: bool
+
+
+def clean_filename(name: str | None) -> str:
+    """The uploader's file name, fit to show: no path, no control characters, at most 255."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return name[:255] if name not in ("", ".", "..") else "unnamed"
+
+
+def clean_declared_hash(value: str | None) -> str | None:
+    value = (value or "").strip().lower()
+    if not value:
+        return None
+    if not SHA256_HEX.match(value):
+        raise Invalid("declared SHA-256: 64 hexadecimal characters", "declared_sha256")
+    return value
+
+
+class EvidenceStore:
+    """The folder that holds evidence objects."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        self.objects = self.root / "objects"
+        self.incoming = self.root / "incoming"
+
+    def path(self, sha256: str) -> Path:
+        if not SHA256_HEX.match(sha256):
+            raise ValueError("not a SHA-256")
+        return self.objects / sha256[:2] / sha256
+
+    def put(self, stream, declared_sha256: str | None = None) -> StoredFile:
+        """Store the bytes of `stream`; refuse (storing nothing) if they differ from the declared hash."""
+        self.incoming.mkdir(parents=True, exist_ok=True)
+        digest, size, header = hashlib.sha256(), 0, b""
+        handle = tempfile.NamedTemporaryFile(dir=self.incoming, prefix="upload-", delete=False)
+        try:
+            with handle:
+                while chunk := stream.read(CHUNK):
+                    digest.update(chunk)
+                    handle.write(chunk)
+                    size += len(chunk)
+                    if len(header) < HEADER_BYTES:
+                        header += chunk[:HEADER_BYTES - len(header)]
+                handle.flush()
+                os.fsync(handle.fileno())
+            sha256 = digest.hexdigest()
+            if declared_sha256 and declared_sha256 != sha256:
+                raise Invalid(f"declared SHA-256 {declared_sha256} does not match the file's "
+                              f"{sha256}: nothing was stored", "declared_sha256")
+            created = self._publish(Path(handle.name), sha256)
+        finally:
+            Path(handle.name).unlink(missing_ok=True)
+        kind = filetype.guess(header)
+        return StoredFile(sha256, size, kind.mime if kind else None, created)
+
+    def _publish(self, temporary: Path, sha256: str) -> bool:
+        """Give the file its final name; False if the same bytes are stored already."""
+        target = self.path(sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(temporary, 0o444)
+        try:
+            # A hard link is atomic like a rename, but fails instead of replacing a file.
+            os.link(temporary, target)
+        except FileExistsError:
+            return False
+        directory = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        return True
+
+    def check(self, sha256: str) -> str | None:
+        """Re-hash a stored object: None if intact, else what is wrong."""
+        path = self.path(sha256)
+        if not path.exists():
+            return "missing"
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+        return None if digest.hexdigest() == sha256 else f"changed (now {digest.hexdigest()})"
