@@ -12,12 +12,14 @@ from sqlalchemy.orm import selectinload
 from models import migrate
 from models.database import Database
 from models.user import User
-from workflow import accounts, audit
+from workflow import accounts, audit, evidence
+from workflow.evidence_store import EvidenceStore
 from workflow.errors import WorkflowError
 
 db_cli = AppGroup("db", help="Database schema migrations.")
 users_cli = AppGroup("users", help="User accounts.")
 audit_cli = AppGroup("audit", help="The audit log.")
+evidence_cli = AppGroup("evidence", help="Evidence files.")
 
 
 def _database() -> Database:
@@ -115,6 +117,22 @@ def audit_verify():
     sys.exit(0 if result.ok else 1)
 
 
+@evidence_cli.command("fixity")
+def evidence_fixity():
+    """Re-hash every stored evidence file: exit 0 if all are intact, 1 listing the items that are not."""
+    with _database().sessions() as session:
+        checked, failures = evidence.check_fixity(session, EvidenceStore(current_app.config["EVIDENCE_DIR"]))
+    if not failures:
+        click.echo(f"OK {checked} objects intact")
+        return
+    _run(evidence.record_integrity_failures, failures)
+    for failure in failures:
+        click.echo(f"evidence {failure.evidence_id} (case {failure.case_id}): {failure.sha256} "
+                   f"{failure.problem}", err=True)
+    click.echo(f"FAILED {len(failures)} evidence items; {checked} objects checked", err=True)
+    sys.exit(1)
+
+
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, users_cli, audit_cli):
+    for group in (db_cli, users_cli, audit_cli, evidence_cli):
         app.cli.add_command(group)

@@ -16,12 +16,16 @@ def chain_breaks(events) -> dict[int, str]:
     for position, event in enumerate(events):
         if position == 0 and event.action != "collected":
             breaks[event.id] = f"the chain starts with '{event.action}', not 'collected'"
+            # Follow on from whoever appears here, so later events are judged on their own.
+            holder = event.from_holder or event.to_holder
+            if event.action not in HANDOVERS:
+                continue
         if event.action == "collected":
             holder = event.to_holder or event.from_holder
         elif event.action in HANDOVERS:
             if event.from_holder != holder:
-                breaks[event.id] = (f"{event.action} from {event.from_holder or 'nobody'}, "
-                                    f"but {holder or 'nobody'} held it")
+                breaks.setdefault(event.id, f"{event.action} from {event.from_holder or 'nobody'}, "
+                                            f"but {holder or 'nobody'} held it")
             holder = expected_receiver = event.to_holder
         elif event.action == "received":
             if expected_receiver is None or event.to_holder != expected_receiver:

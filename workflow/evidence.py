@@ -5,6 +5,7 @@ under review, and writes its audit event.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from workflow.audit import Actor
 from workflow.cases import lock_for_change
 from workflow.clock import format_utc, utcnow
 from workflow.errors import Invalid, NotFound
-from workflow.evidence_store import StoredFile
+from workflow.evidence_store import EvidenceStore, StoredFile
 
 
 def _text(value, name: str, limit: int, required: bool = False) -> str:
@@ -206,3 +207,29 @@ def record_download(session: Session, case_id: int, evidence_id: int, actor: Act
     audit.append(session, "evidence_downloaded", actor, case_id=case_id, entity_type="evidence",
                  entity_id=item.id, details={"sha256": item.sha256})
     return item
+
+
+@dataclass(frozen=True)
+class FixityFailure:
+    evidence_id: int
+    case_id: int
+    sha256: str
+    problem: str
+
+
+def check_fixity(session: Session, store: EvidenceStore) -> tuple[int, list[FixityFailure]]:
+    """Re-hash every stored object that evidence refers to; (objects checked, failures)."""
+    rows = session.execute(select(EvidenceItem.id, EvidenceItem.case_id, EvidenceItem.sha256)
+                           .where(EvidenceItem.sha256.is_not(None)).order_by(EvidenceItem.id)).all()
+    problems = {sha256: store.check(sha256) for sha256 in sorted({row.sha256 for row in rows})}
+    failures = [FixityFailure(row.id, row.case_id, row.sha256, problems[row.sha256])
+                for row in rows if problems[row.sha256]]
+    return len(problems), failures
+
+
+def record_integrity_failures(session: Session, failures: list[FixityFailure]) -> None:
+    """One `integrity_failure` audit event per evidence item whose file is missing or changed."""
+    for failure in failures:
+        audit.append(session, "integrity_failure", audit.SYSTEM, case_id=failure.case_id,
+                     entity_type="evidence", entity_id=failure.evidence_id,
+                     details={"sha256": failure.sha256, "problem": failure.problem})

@@ -47,6 +47,29 @@ def clean_declared_hash(value: str | None) -> str | None:
     return value
 
 
+HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<svg", b"<?xml")
+
+
+def detect_type(header: bytes) -> str | None:
+    """The type the bytes themselves show: a known signature, else HTML or plain text, else None."""
+    kind = filetype.guess(header)
+    if kind:
+        return kind.mime
+    start = header.lstrip().lower()
+    if start.startswith(HTML_STARTS):
+        # Markup is what a browser could be tricked into running: name it as such.
+        return "text/html" if not start.startswith((b"<svg", b"<?xml")) else "image/svg+xml"
+    try:
+        header.decode("utf-8")
+    except UnicodeDecodeError:
+        # A multi-byte character cut at the end of the header is still text.
+        try:
+            header[:-3].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return "text/plain" if header else None
+
+
 class EvidenceStore:
     """The folder that holds evidence objects."""
 
@@ -82,8 +105,7 @@ class EvidenceStore:
             created = self._publish(Path(handle.name), sha256)
         finally:
             Path(handle.name).unlink(missing_ok=True)
-        kind = filetype.guess(header)
-        return StoredFile(sha256, size, kind.mime if kind else None, created)
+        return StoredFile(sha256, size, detect_type(header), created)
 
     def _publish(self, temporary: Path, sha256: str) -> bool:
         """Give the file its final name; False if the same bytes are stored already."""
