@@ -74,11 +74,13 @@ def _detail_page(case_id: int, evidence_id: int, forms: dict | None = None, stat
     case = load_case_for(case_id)
     item = evidence.evidence_of(db.session(), case_id, evidence_id)
     forms = forms or {}
+    holder = current_holder(item.custody)
     return render_template(
         "evidence/detail.html", case=case, item=item, breaks=chain_breaks(item.custody),
-        holder=current_holder(item.custody),
+        holder=holder,
         may_record=permissions.can(current_user, permissions.RECORD_EVIDENCE, case),
-        custody_form=forms.get("custody") or CustodyForm(version=case.version),
+        # The next step most often starts from whoever holds the item now.
+        custody_form=forms.get("custody") or CustodyForm(version=case.version, from_holder=holder),
         lab_form=forms.get("lab") or LabAnalysisForm(version=case.version),
         withdraw_form=forms.get("withdraw") or WithdrawEvidenceForm(version=case.version)), status
 
