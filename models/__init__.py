@@ -3,11 +3,15 @@ from models.audit import AuditEvent
 from models.base import Base
 from models.case import Case, CaseCounter, CaseMember
 from models.evidence import CustodyEvent, EvidenceItem, LabAnalysis, StoredObject
+from models.evaluation import Evaluation
 from models.finding import Finding
 from models.gate_request import GateRequest
 from models.login_failure import LoginFailure
+from models.message import DeterrenceMessage
+from models.response import Milestone, Response
 from models.user import User, UserRole
 
-__all__ = ["AuditEvent", "Base", "Case", "CaseCounter", "CaseMember", "CustodyEvent", "EvidenceItem",
-           "Finding", "GateRequest", "LabAnalysis", "LoginFailure", "StoredObject", "User",
+__all__ = ["AuditEvent", "Base", "Case", "CaseCounter", "CaseMember", "CustodyEvent",
+           "DeterrenceMessage", "Evaluation", "EvidenceItem", "Finding", "GateRequest",
+           "LabAnalysis", "LoginFailure", "Milestone", "Response", "StoredObject", "User",
            "UserRole"]

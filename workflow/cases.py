@@ -79,6 +79,15 @@ def lock_for_change(session: Session, case_id: int, actor, action: str,
     return case
 
 
+def record_change(session: Session, case: Case, actor: Actor, event_type: str, entity_type: str,
+                  entity_id, details: dict) -> None:
+    """A record of the case changed: the case's version moves on, and the audit log says how."""
+    case.version += 1
+    session.flush()
+    audit.append(session, event_type, actor, case_id=case.id, entity_type=entity_type,
+                 entity_id=entity_id, details=details)
+
+
 def _clean(name: str, value):
     """Validate one field; the error names it."""
     label = name.replace("_", " ")

@@ -17,36 +17,11 @@ from models.evidence import (CUSTODY_ACTIONS, INFORMATION_GRADES, KINDS, SOURCE_
 from models.finding import CONCLUSIONS, PARTY_TYPES, STANDARDS_OF_PROOF, Finding
 from workflow import audit, permissions
 from workflow.audit import Actor
-from workflow.cases import lock_for_change
+from workflow.cases import lock_for_change, record_change
 from workflow.clock import format_utc, utcnow
+from workflow.fields import moment, one_of, text
 from workflow.errors import Invalid, NotFound
 from workflow.evidence_store import EvidenceStore, StoredFile
-
-
-def _text(value, name: str, limit: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    label = name.replace("_", " ")
-    if required and not value:
-        raise Invalid(f"{label}: required", name)
-    if len(value) > limit:
-        raise Invalid(f"{label}: at most {limit} characters", name)
-    return value
-
-
-def _one_of(value, name: str, choices) -> str:
-    if value not in choices:
-        raise Invalid(f"{name.replace('_', ' ')}: one of {', '.join(choices)}", name)
-    return value
-
-
-def _moment(value, name: str) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        raise Invalid(f"{name.replace('_', ' ')}: not a date and time", name)
-    if value > utcnow():
-        raise Invalid(f"{name.replace('_', ' ')}: cannot be in the future", name)
-    return value
 
 
 def evidence_of(session: Session, case_id: int, evidence_id: int) -> EvidenceItem:
@@ -54,14 +29,6 @@ def evidence_of(session: Session, case_id: int, evidence_id: int) -> EvidenceIte
     if item is None or item.case_id != case_id:
         raise NotFound("No such evidence item in this case.")
     return item
-
-
-def _changed(case, session: Session, actor: Actor, event_type: str, entity_type: str,
-             entity_id, details: dict) -> None:
-    case.version += 1
-    session.flush()
-    audit.append(session, event_type, actor, case_id=case.id, entity_type=entity_type,
-                 entity_id=entity_id, details=details)
 
 
 def add_evidence(session: Session, case_id: int, actor: Actor, expected_version: int | None, *,
@@ -73,12 +40,12 @@ def add_evidence(session: Session, case_id: int, actor: Actor, expected_version:
     """Record an evidence item, with the stored file when there is one."""
     case = lock_for_change(session, case_id, actor, permissions.RECORD_EVIDENCE, expected_version)
     item = EvidenceItem(
-        case_id=case.id, kind=_one_of(kind, "kind", KINDS), title=_text(title, "title", 200, True),
-        description=_text(description, "description", 20_000), source=_text(source, "source", 300),
-        collected_at=_moment(collected_at, "collected_at"),
-        collected_by=_text(collected_by, "collected_by", 200),
-        source_grade=_one_of(source_grade, "source_grade", SOURCE_GRADES),
-        information_grade=_one_of(information_grade, "information_grade", INFORMATION_GRADES),
+        case_id=case.id, kind=one_of(kind, "kind", KINDS), title=text(title, "title", 200, True),
+        description=text(description, "description", 20_000), source=text(source, "source", 300),
+        collected_at=moment(collected_at, "collected_at"),
+        collected_by=text(collected_by, "collected_by", 200),
+        source_grade=one_of(source_grade, "source_grade", SOURCE_GRADES),
+        information_grade=one_of(information_grade, "information_grade", INFORMATION_GRADES),
         stage_added=case.state, added_by_id=actor.id,
         original_filename=original_filename[:255], claimed_type=(claimed_type or "")[:100])
     details = {"kind": item.kind, "title": item.title, "grade": item.grade}
@@ -91,7 +58,7 @@ def add_evidence(session: Session, case_id: int, actor: Actor, expected_version:
                        detected_type=stored.detected_type, claimed_type=item.claimed_type)
     session.add(item)
     session.flush()
-    _changed(case, session, actor, "evidence_added", "evidence", item.id, details)
+    record_change(session, case, actor, "evidence_added", "evidence", item.id, details)
     return item
 
 
@@ -103,8 +70,8 @@ def withdraw_evidence(session: Session, case_id: int, evidence_id: int, actor: A
     if item.status == "withdrawn":
         raise Invalid("this item is withdrawn already")
     item.status, item.withdrawn_at = "withdrawn", utcnow()
-    item.withdrawn_reason = _text(reason, "reason", 5000, True)
-    _changed(case, session, actor, "evidence_withdrawn", "evidence", item.id,
+    item.withdrawn_reason = text(reason, "reason", 5000, True)
+    record_change(session, case, actor, "evidence_withdrawn", "evidence", item.id,
              {"reason": item.withdrawn_reason})
     return item
 
@@ -121,17 +88,17 @@ def add_custody_event(session: Session, case_id: int, evidence_id: int, actor: A
     if at is None:
         raise Invalid("time: required", "at")
     event = CustodyEvent(
-        evidence_id=item.id, action=_one_of(action, "action", CUSTODY_ACTIONS), at=_moment(at, "at"),
-        from_holder=_text(from_holder, "from_holder", 200), to_holder=_text(to_holder, "to_holder", 200),
-        place=_text(place, "place", 200), seal_id=_text(seal_id, "seal_id", 100),
-        note=_text(note, "note", 5000), recorded_by_id=actor.id)
+        evidence_id=item.id, action=one_of(action, "action", CUSTODY_ACTIONS), at=moment(at, "at"),
+        from_holder=text(from_holder, "from_holder", 200), to_holder=text(to_holder, "to_holder", 200),
+        place=text(place, "place", 200), seal_id=text(seal_id, "seal_id", 100),
+        note=text(note, "note", 5000), recorded_by_id=actor.id)
     if event.action in ("transferred", "returned", "received") and not event.to_holder:
         raise Invalid(f"to holder: required when custody is {event.action}", "to_holder")
     if event.action == "collected" and not (event.to_holder or event.from_holder):
         raise Invalid("to holder: name who collected it", "to_holder")
     item.custody.append(event)
     session.flush()
-    _changed(case, session, actor, "custody_recorded", "custody_event", event.id, {
+    record_change(session, case, actor, "custody_recorded", "custody_event", event.id, {
         "evidence_id": item.id, "action": event.action, "at": format_utc(event.at),
         "from_holder": event.from_holder, "to_holder": event.to_holder, "place": event.place,
         "seal_id": event.seal_id, "note": event.note})
@@ -148,13 +115,13 @@ def add_lab_analysis(session: Session, case_id: int, evidence_id: int, actor: Ac
     if not item.is_sample:
         raise Invalid("laboratory analyses are recorded for environmental and biomedical samples only")
     analysis = LabAnalysis(
-        evidence_id=item.id, laboratory=_text(laboratory, "laboratory", 200, True),
-        designated=bool(designated), method=_text(method, "method", 300),
-        result=_text(result, "result", 20_000), report_ref=_text(report_ref, "report_ref", 200),
+        evidence_id=item.id, laboratory=text(laboratory, "laboratory", 200, True),
+        designated=bool(designated), method=text(method, "method", 300),
+        result=text(result, "result", 20_000), report_ref=text(report_ref, "report_ref", 200),
         analysed_on=analysed_on, recorded_by_id=actor.id)
     item.analyses.append(analysis)
     session.flush()
-    _changed(case, session, actor, "lab_analysis_recorded", "lab_analysis", analysis.id, {
+    record_change(session, case, actor, "lab_analysis_recorded", "lab_analysis", analysis.id, {
         "evidence_id": item.id, "laboratory": analysis.laboratory,
         "designated": analysis.designated, "result": analysis.result,
         "report_ref": analysis.report_ref})
@@ -167,16 +134,16 @@ def record_finding(session: Session, case_id: int, actor: Actor, expected_versio
                    standard_of_proof: str = "") -> Finding:
     """Record a use determination or an attribution; it supersedes earlier ones of its kind."""
     case = lock_for_change(session, case_id, actor, permissions.RECORD_FINDING, expected_version)
-    kind = _one_of(kind, "kind", CONCLUSIONS)
+    kind = one_of(kind, "kind", CONCLUSIONS)
     finding = Finding(case_id=case.id, kind=kind, author_id=actor.id,
-                      conclusion=_one_of(conclusion, "conclusion", CONCLUSIONS[kind]),
-                      rationale=_text(rationale, "rationale", 20_000, True))
+                      conclusion=one_of(conclusion, "conclusion", CONCLUSIONS[kind]),
+                      rationale=text(rationale, "rationale", 20_000, True))
     if kind == "use_determination" and conclusion != "not_confirmed":
-        finding.agent = _one_of(agent, "agent", AGENTS)
+        finding.agent = one_of(agent, "agent", AGENTS)
     if kind == "attribution" and conclusion == "attributed":
-        finding.responsible_party = _text(responsible_party, "responsible_party", 300, True)
-        finding.party_type = _one_of(party_type, "party_type", PARTY_TYPES)
-        finding.standard_of_proof = _one_of(standard_of_proof, "standard_of_proof",
+        finding.responsible_party = text(responsible_party, "responsible_party", 300, True)
+        finding.party_type = one_of(party_type, "party_type", PARTY_TYPES)
+        finding.standard_of_proof = one_of(standard_of_proof, "standard_of_proof",
                                             STANDARDS_OF_PROOF)
     cited_ids = sorted(set(cited_ids))
     cited = session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(cited_ids),
@@ -186,7 +153,7 @@ def record_finding(session: Session, case_id: int, actor: Actor, expected_versio
     finding.cited = list(cited)
     session.add(finding)
     session.flush()
-    _changed(case, session, actor, "finding_recorded", "finding", finding.id, {
+    record_change(session, case, actor, "finding_recorded", "finding", finding.id, {
         "kind": kind, "conclusion": finding.conclusion, "agent": finding.agent,
         "responsible_party": finding.responsible_party, "party_type": finding.party_type,
         "standard_of_proof": finding.standard_of_proof, "rationale": finding.rationale,

@@ -9,12 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.audit import AuditEvent
 from models.case import Case
+from models.evaluation import FACTORS, Evaluation
 from models.evidence import EvidenceItem
 from models.finding import Finding
+from models.message import DeterrenceMessage
+from models.response import Response
 from workflow.custody import chain_breaks
 from workflow.pathway import (ATTRIBUTION, CLOSED, EVALUATION, IMPLEMENTATION, INVESTIGATION,
                               LEGAL_CONSEQUENCE, REPORTED)
@@ -178,6 +184,84 @@ def _attribution_inconclusive(session: Session, case: Case) -> tuple[bool, str]:
     return bool(finding.rationale), finding.rationale[:200] or "no rationale given"
 
 
+def entered_stage_at(session: Session, case: Case):
+    """When the case last entered the stage it is in (from the audit log of its moves)."""
+    return session.scalar(select(func.max(AuditEvent.at)).where(
+        AuditEvent.case_id == case.id, AuditEvent.to_state == case.state,
+        AuditEvent.event_type.in_(("case_opened", "gate_approved", "case_reopened"))))
+
+
+def _message_in_stage(session: Session, case: Case) -> tuple[bool, str]:
+    since = entered_stage_at(session, case)
+    query = select(DeterrenceMessage).where(DeterrenceMessage.case_id == case.id,
+                                            DeterrenceMessage.stage == case.state)
+    if since is not None:
+        query = query.where(DeterrenceMessage.recorded_at >= since)
+    messages = session.scalars(query.order_by(DeterrenceMessage.said_on)).all()
+    if not messages:
+        return False, "no deterrence message recorded since the case entered this stage"
+    last = messages[-1]
+    return True, f"{len(messages)} in this stage; latest {last.said_on.isoformat()} by {last.speaker} to {last.audience}"
+
+
+def _responses(session: Session, case: Case) -> list[Response]:
+    return session.scalars(select(Response).where(Response.case_id == case.id)
+                           .order_by(Response.id)).all()
+
+
+def _binding_adopted(session: Session, case: Case) -> tuple[bool, str]:
+    adopted = [r for r in _responses(session, case) if r.status in ("adopted", "implemented")]
+    binding = [r for r in adopted if r.legally_binding]
+    if not binding:
+        return False, (f"{len(adopted)} adopted, none legally binding" if adopted
+                       else "no response adopted yet")
+    return True, f"{len(binding)} adopted and legally binding: " + "; ".join(
+        f"{r.actor} ({r.level} {r.tool.replace('_', ' ')})" for r in binding)
+
+
+def _none_undecided(session: Session, case: Case) -> tuple[bool, str]:
+    proposed = [r for r in _responses(session, case) if r.status == "proposed"]
+    if proposed:
+        return False, "still proposed: " + "; ".join(f"#{r.id} {r.actor}" for r in proposed)
+    return True, "every response has a decision"
+
+
+def _milestones_kept(session: Session, case: Case) -> tuple[bool, str]:
+    adopted = [r for r in _responses(session, case) if r.status in ("adopted", "implemented")]
+    if not adopted:
+        return False, "no adopted response to implement"
+    today = date.today()
+    problems = [f"#{r.id} {r.actor}: no milestone" for r in adopted if not r.milestones]
+    problems += [f"#{r.id} {r.actor}: '{m.description}' due {m.due_on.isoformat()} is neither done nor explained"
+                 for r in adopted for m in r.milestones
+                 if m.due_on <= today and m.done_on is None and not m.note]
+    if problems:
+        return False, "; ".join(problems)
+    count = sum(len(r.milestones) for r in adopted)
+    return True, f"{len(adopted)} adopted response{'s' if len(adopted) > 1 else ''}, {count} milestones on track"
+
+
+def latest_evaluation(session: Session, case: Case) -> Evaluation | None:
+    return session.scalar(select(Evaluation).where(Evaluation.case_id == case.id)
+                          .order_by(Evaluation.id.desc()).limit(1))
+
+
+def _evaluation_recommends(recommendation: str):
+    def check(session: Session, case: Case) -> tuple[bool, str]:
+        evaluation = latest_evaluation(session, case)
+        if evaluation is None:
+            return False, "no evaluation recorded"
+        missing = [f.replace("_", " ") for f in FACTORS
+                   if not getattr(evaluation, f) or not getattr(evaluation, f"{f}_rationale")]
+        if missing:
+            return False, "not rated with a rationale: " + ", ".join(missing)
+        if evaluation.recommendation != recommendation:
+            return False, f"the evaluation recommends to {evaluation.recommendation}"
+        ratings = ", ".join(f"{f.replace('_', ' ')} {getattr(evaluation, f)}" for f in FACTORS)
+        return True, f"{ratings}; repeat use: {evaluation.repeat_use}"
+    return check
+
+
 FIELDS_SET = Requirement("case_details", "Title, date, country and place are set.", _fields_set)
 LEAD_INVESTIGATOR = Requirement("lead_investigator", "A lead investigator is on the team.",
                                 _lead_on_team)
@@ -204,18 +288,39 @@ INCONCLUSIVE = Requirement("attribution_inconclusive",
                            "An attribution of inconclusive, with its rationale.",
                            _attribution_inconclusive)
 
-#: Every gate's requirements, keyed by (from, target). Later records add theirs here.
+MESSAGE_IN_STAGE = Requirement(
+    "deterrence_message", "A deterrence message has been recorded during this stage.",
+    _message_in_stage)
+BINDING_ADOPTED = Requirement(
+    "binding_response", "At least one response from the menu is adopted and legally binding.",
+    _binding_adopted)
+NONE_UNDECIDED = Requirement("responses_decided", "No response is still proposed without a decision.",
+                             _none_undecided)
+MILESTONES_KEPT = Requirement(
+    "milestones", "Every adopted response has a milestone, and every milestone due by today "
+    "is done or explained.", _milestones_kept)
+
+
+def _evaluation(recommendation: str, target_words: str) -> Requirement:
+    return Requirement(f"evaluation_{recommendation}",
+                       "An evaluation rates taboo, norms, lack of benefit and deterrence with a "
+                       f"rationale each, records repeat use, and recommends to {target_words}.",
+                       _evaluation_recommends(recommendation))
+
+
+#: Every gate's requirements, keyed by (from, target).
 REQUIREMENTS: dict[tuple[str, str], tuple[Requirement, ...]] = {
     (REPORTED, INVESTIGATION): (FIELDS_SET, SOME_EVIDENCE, LEAD_INVESTIGATOR),
-    (INVESTIGATION, ATTRIBUTION): (USE_CONFIRMED, TWO_KINDS, SAMPLES_ANALYSED, CITED_CUSTODY),
-    (INVESTIGATION, CLOSED): (USE_NOT_CONFIRMED,),
-    (ATTRIBUTION, LEGAL_CONSEQUENCE): (ATTRIBUTED,),
-    (ATTRIBUTION, CLOSED): (INCONCLUSIVE,),
-    (LEGAL_CONSEQUENCE, IMPLEMENTATION): (),
-    (IMPLEMENTATION, EVALUATION): (),
-    (EVALUATION, CLOSED): (),
-    (EVALUATION, LEGAL_CONSEQUENCE): (),
-    (EVALUATION, IMPLEMENTATION): (),
+    (INVESTIGATION, ATTRIBUTION): (USE_CONFIRMED, TWO_KINDS, SAMPLES_ANALYSED, CITED_CUSTODY,
+                                   MESSAGE_IN_STAGE),
+    (INVESTIGATION, CLOSED): (USE_NOT_CONFIRMED, MESSAGE_IN_STAGE),
+    (ATTRIBUTION, LEGAL_CONSEQUENCE): (ATTRIBUTED, MESSAGE_IN_STAGE),
+    (ATTRIBUTION, CLOSED): (INCONCLUSIVE, MESSAGE_IN_STAGE),
+    (LEGAL_CONSEQUENCE, IMPLEMENTATION): (BINDING_ADOPTED, NONE_UNDECIDED, MESSAGE_IN_STAGE),
+    (IMPLEMENTATION, EVALUATION): (MILESTONES_KEPT, MESSAGE_IN_STAGE),
+    (EVALUATION, CLOSED): (_evaluation("close", "close"), MESSAGE_IN_STAGE),
+    (EVALUATION, LEGAL_CONSEQUENCE): (_evaluation("escalate", "escalate"), MESSAGE_IN_STAGE),
+    (EVALUATION, IMPLEMENTATION): (_evaluation("continue", "continue"), MESSAGE_IN_STAGE),
 }
 
 

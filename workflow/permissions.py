@@ -16,14 +16,20 @@ REOPEN = "reopen"
 MANAGE_TEAM = "manage_team"
 RECORD_EVIDENCE = "record_evidence"
 RECORD_FINDING = "record_finding"
+RECORD_RESPONSE = "record_response"
+RECORD_MESSAGE = "record_message"
+RECORD_EVALUATION = "record_evaluation"
 
 #: The actions each role grants. Deny unless granted.
 PERMISSIONS: dict[str, frozenset[str]] = {
     INVESTIGATOR: frozenset({VIEW_CASE, OPEN_CASE, EDIT_CASE, REQUEST_GATE, WITHDRAW_GATE,
-                             RECORD_EVIDENCE, RECORD_FINDING}),
-    ANALYST: frozenset({VIEW_CASE, REQUEST_GATE, WITHDRAW_GATE, RECORD_EVIDENCE, RECORD_FINDING}),
-    LEGAL_OFFICER: frozenset({VIEW_CASE, REQUEST_GATE, WITHDRAW_GATE}),
-    SUPERVISOR: frozenset({VIEW_CASE, OPEN_CASE, EDIT_CASE, DECIDE_GATE, REOPEN, MANAGE_TEAM}),
+                             RECORD_EVIDENCE, RECORD_FINDING, RECORD_MESSAGE}),
+    ANALYST: frozenset({VIEW_CASE, REQUEST_GATE, WITHDRAW_GATE, RECORD_EVIDENCE, RECORD_FINDING,
+                        RECORD_MESSAGE, RECORD_EVALUATION}),
+    LEGAL_OFFICER: frozenset({VIEW_CASE, REQUEST_GATE, WITHDRAW_GATE, RECORD_RESPONSE,
+                              RECORD_MESSAGE}),
+    SUPERVISOR: frozenset({VIEW_CASE, OPEN_CASE, EDIT_CASE, DECIDE_GATE, REOPEN, MANAGE_TEAM,
+                           RECORD_MESSAGE, RECORD_EVALUATION}),
     AUDITOR: frozenset({VIEW_CASE}),
     ADMIN: frozenset(),
 }
@@ -34,7 +40,8 @@ WORDS = {
     REQUEST_GATE: "Requesting a gate", WITHDRAW_GATE: "Withdrawing a gate request",
     DECIDE_GATE: "Deciding a gate request", REOPEN: "Reopening a case",
     MANAGE_TEAM: "Changing a case's team", RECORD_EVIDENCE: "Recording evidence",
-    RECORD_FINDING: "Recording a finding",
+    RECORD_FINDING: "Recording a finding", RECORD_RESPONSE: "Choosing and tracking responses",
+    RECORD_MESSAGE: "Recording a deterrence message", RECORD_EVALUATION: "Recording an evaluation",
 }
 
 

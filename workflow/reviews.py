@@ -18,7 +18,8 @@ from workflow.cases import (authorize, check_version, load_case, load_case_of_re
                             pending_request)
 from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, GateUnmet, Invalid, NotFound
-from workflow.pathway import CLOSED, CLOSING_OUTCOMES, GATES, LABELS, fire, reopen_targets
+from workflow.pathway import (CLOSED, CLOSING_OUTCOMES, EVALUATION, GATES, LABELS, fire,
+                              reopen_targets)
 
 
 def _refuse_unmet(checklist: gates.Checklist, when: str) -> None:
@@ -32,6 +33,15 @@ def _fire(case: Case, trigger: str, **kwargs) -> None:
     if not fire(case, trigger, **kwargs):
         raise Conflict(f"Case {case.reference} cannot {trigger.replace('_', ' ')} "
                        f"from {LABELS[case.state]} now.")
+
+
+def _closing_outcome(session: Session, case: Case, source: str) -> str:
+    """The outcome a case closes with: the evaluation's, or the one its closing stage implies."""
+    if source == EVALUATION:
+        evaluation = gates.latest_evaluation(session, case)
+        if evaluation is not None and evaluation.outcome:
+            return evaluation.outcome
+    return CLOSING_OUTCOMES[source]
 
 
 def request_gate(session: Session, case_id: int, target: str, actor: Actor,
@@ -103,13 +113,14 @@ def approve_gate(session: Session, request_id: int, actor: Actor, reason: str = 
     _check_four_eyes(request, actor)
     checklist = gates.evaluate(session, case, request.target)
     _refuse_unmet(checklist, "at approval time")
+    # Read before the move: a query inside it would flush a closed case without its outcome.
+    outcome = _closing_outcome(session, case, case.state) if request.target == CLOSED else None
 
     def record(source: str, dest: str) -> None:
         _decide(request, actor, "approved", reason.strip())
         case.version += 1
         if dest == CLOSED:
-            case.outcome = CLOSING_OUTCOMES[source]
-            case.closed_at = request.decided_at
+            case.outcome, case.closed_at = outcome, request.decided_at
         audit.append(session, "gate_approved", actor, case_id=case.id,
                      entity_type="gate_request", entity_id=request.id, from_state=source,
                      to_state=dest, details={"reason": request.reason, "outcome": case.outcome,

@@ -1,0 +1,39 @@
+"""Evaluating a case against the four factors that restrain chemical-weapons use."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from models.evaluation import FACTORS, RATINGS, RECOMMENDATIONS, REPEAT_USE, Evaluation
+from workflow import permissions
+from workflow.audit import Actor
+from workflow.cases import lock_for_change, record_change
+from workflow.errors import Conflict
+from workflow.fields import one_of, text
+from workflow.pathway import EVALUATION, LABELS
+
+#: The target stage each recommendation leads to.
+RECOMMENDED_TARGET = {"close": "closed", "escalate": "legal_consequence", "continue": "implementation"}
+
+
+def record_evaluation(session: Session, case_id: int, actor: Actor, expected_version: int | None, *,
+                      ratings: dict[str, str], rationales: dict[str, str], repeat_use: str,
+                      recommendation: str, lessons: str = "", outcome: str = "") -> Evaluation:
+    """Record an evaluation; it replaces earlier ones in the gates."""
+    case = lock_for_change(session, case_id, actor, permissions.RECORD_EVALUATION, expected_version)
+    if case.state != EVALUATION:
+        raise Conflict(f"A case is evaluated in {LABELS[EVALUATION]}; this one is in {LABELS[case.state]}.")
+    fields = {}
+    for factor in FACTORS:
+        fields[factor] = one_of(ratings.get(factor), factor, RATINGS)
+        fields[f"{factor}_rationale"] = text(rationales.get(factor), f"{factor}_rationale", 10_000, True)
+    evaluation = Evaluation(
+        case_id=case.id, **fields, repeat_use=one_of(repeat_use, "repeat_use", REPEAT_USE),
+        recommendation=one_of(recommendation, "recommendation", RECOMMENDATIONS),
+        lessons=text(lessons, "lessons", 20_000),
+        outcome=text(outcome, "outcome", 64, required=recommendation == "close"), author_id=actor.id)
+    session.add(evaluation)
+    session.flush()
+    record_change(session, case, actor, "evaluation_recorded", "evaluation", evaluation.id, {
+        **fields, "repeat_use": evaluation.repeat_use, "recommendation": evaluation.recommendation,
+        "lessons": evaluation.lessons, "outcome": evaluation.outcome})
+    return evaluation

@@ -1,0 +1,120 @@
+"""Response commands: propose from the menu, move through the lifecycle, track milestones.
+
+Each runs inside the caller's transaction on a locked, current case and writes its audit
+event; every status change carries a reason.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from models.response import Milestone, Response
+from workflow import permissions
+from workflow.audit import Actor
+from workflow.cases import lock_for_change, record_change
+from workflow.errors import Conflict, Invalid, NotFound
+from workflow.fields import day, one_of, text
+from workflow.menu import BY_KEY, LEVELS, NEXT_STATUSES, STRATEGIES, TOOLS
+from workflow.pathway import EVALUATION, IMPLEMENTATION, LABELS, LEGAL_CONSEQUENCE
+
+#: The stages in which responses are chosen and worked on.
+RESPONSE_STAGES = (LEGAL_CONSEQUENCE, IMPLEMENTATION, EVALUATION)
+
+
+def response_of(session: Session, case_id: int, response_id: int) -> Response:
+    response = session.get(Response, response_id)
+    if response is None or response.case_id != case_id:
+        raise NotFound("No such response in this case.")
+    return response
+
+
+def _details(response: Response) -> dict:
+    return {"level": response.level, "tool": response.tool, "actor": response.actor,
+            "description": response.description, "legally_binding": response.legally_binding,
+            "legal_basis": response.legal_basis, "strategies": response.strategy_list,
+            "target": response.target, "catalog_key": response.catalog_key,
+            "status": response.status}
+
+
+def propose_response(session: Session, case_id: int, actor: Actor, expected_version: int | None, *,
+                     level: str, tool: str, actor_name: str, description: str,
+                     legally_binding: bool = False, legal_basis: str = "", strategies=(),
+                     target: str = "", catalog_key: str = "") -> Response:
+    """Put a response on the case's menu as proposed."""
+    case = lock_for_change(session, case_id, actor, permissions.RECORD_RESPONSE, expected_version)
+    if case.state not in RESPONSE_STAGES:
+        raise Conflict(f"Responses are chosen from {LABELS[LEGAL_CONSEQUENCE]} on; "
+                       f"this case is in {LABELS[case.state]}.")
+    if catalog_key and catalog_key not in BY_KEY:
+        raise Invalid("catalog option: unknown", "catalog_key")
+    unknown = sorted(set(strategies) - set(STRATEGIES))
+    if unknown:
+        raise Invalid(f"strategies: unknown {', '.join(unknown)}", "strategies")
+    response = Response(
+        case_id=case.id, level=one_of(level, "level", LEVELS), tool=one_of(tool, "tool", TOOLS),
+        actor=text(actor_name, "actor", 300, True), description=text(description, "description", 20_000, True),
+        legally_binding=bool(legally_binding), legal_basis=text(legal_basis, "legal_basis", 300),
+        strategies=",".join(tag for tag in STRATEGIES if tag in strategies),
+        target=text(target, "target", 300), catalog_key=catalog_key, created_by_id=actor.id)
+    session.add(response)
+    session.flush()
+    record_change(session, case, actor, "response_proposed", "response", response.id, _details(response))
+    return response
+
+
+def change_status(session: Session, case_id: int, response_id: int, actor: Actor,
+                  expected_version: int | None, status: str, reason: str,
+                  decided_on: date | None = None, legally_binding: bool | None = None) -> Response:
+    """Move a response along its lifecycle, with a reason; a forbidden move changes nothing."""
+    case = lock_for_change(session, case_id, actor, permissions.RECORD_RESPONSE, expected_version)
+    response = response_of(session, case.id, response_id)
+    allowed = NEXT_STATUSES.get(response.status, ())
+    if status not in allowed:
+        then = ", ".join(allowed) or "nothing: it is final"
+        raise Invalid(f"status: a {response.status} response can become {then}", "status")
+    reason = text(reason, "reason", 5000, True)
+    before = response.status
+    response.status = status
+    if status in ("adopted", "blocked"):
+        response.decided_on = day(decided_on, "decided_on", past=True) or date.today()
+    if legally_binding is not None and status == "adopted":
+        response.legally_binding = bool(legally_binding)
+    record_change(session, case, actor, "response_status_changed", "response", response.id, {
+        "before": before, "after": status, "reason": reason,
+        "legally_binding": response.legally_binding,
+        "decided_on": response.decided_on.isoformat() if response.decided_on else None})
+    return response
+
+
+def add_milestone(session: Session, case_id: int, response_id: int, actor: Actor,
+                  expected_version: int | None, *, description: str, due_on: date,
+                  note: str = "") -> Milestone:
+    """Add an implementation milestone to an adopted response."""
+    case = lock_for_change(session, case_id, actor, permissions.RECORD_RESPONSE, expected_version)
+    response = response_of(session, case.id, response_id)
+    if response.status != "adopted":
+        raise Invalid(f"milestones belong to adopted responses; this one is {response.status}")
+    milestone = Milestone(response_id=response.id, description=text(description, "description", 5000, True),
+                          due_on=day(due_on, "due_on", required=True), note=text(note, "note", 5000))
+    response.milestones.append(milestone)
+    session.flush()
+    record_change(session, case, actor, "milestone_added", "milestone", milestone.id, {
+        "response_id": response.id, "description": milestone.description,
+        "due_on": milestone.due_on.isoformat()})
+    return milestone
+
+
+def update_milestone(session: Session, case_id: int, milestone_id: int, actor: Actor,
+                     expected_version: int | None, *, done_on: date | None, note: str) -> Milestone:
+    """Mark a milestone done, or explain why it is not."""
+    case = lock_for_change(session, case_id, actor, permissions.RECORD_RESPONSE, expected_version)
+    milestone = session.get(Milestone, milestone_id)
+    if milestone is None or milestone.response.case_id != case.id:
+        raise NotFound("No such milestone in this case.")
+    milestone.done_on = day(done_on, "done_on", past=True)
+    milestone.note = text(note, "note", 5000)
+    record_change(session, case, actor, "milestone_updated", "milestone", milestone.id, {
+        "done_on": milestone.done_on.isoformat() if milestone.done_on else None,
+        "note": milestone.note})
+    return milestone
