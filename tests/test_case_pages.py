@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -10,8 +11,9 @@ from sqlalchemy import func, select
 from models.audit import AuditEvent
 from models.case import Case
 from models.gate_request import GateRequest
+from models.response import Response
 from webclient import post
-from workflow import cases, evidence, reviews
+from workflow import cases, evidence, responses, reviews
 from workflow.evidence_store import EvidenceStore
 
 NEW_CASE = {"title": "Sarin attack on Khan Shaykhun", "occurred_on": "2017-04-04",
@@ -121,28 +123,42 @@ def add_evidence_with_file(app, db, actor, case_id: int) -> int:
                                      title="Report", stored=stored, original_filename="r.txt").id
 
 
-def test_user_off_the_team_gets_404_everywhere_and_changes_nothing(app, client, auth, cast,
-                                                                   make_case, satisfy, db):
+@pytest.fixture
+def full_case(app, db, cast, make_case, move, satisfy) -> dict:
+    """A case in legal consequence holding one record of every kind, and a pending request; its ids."""
     case_id = make_case()
     evidence_id = add_evidence_with_file(app, db, cast["ivy"], case_id)
-    satisfy(case_id, "investigation")
+    move(case_id, "legal_consequence")
+    satisfy(case_id, "implementation")
     with db.transaction() as session:
-        request_id = reviews.request_gate(session, case_id, "investigation", cast["ivy"], None).id
+        response = session.scalars(select(Response).where(Response.case_id == case_id)).first()
+        milestone = responses.add_milestone(session, case_id, response.id, cast["leo"], None,
+                                            description="Listing published", due_on=date(2030, 1, 1))
+        ids = dict(case_id=case_id, evidence_id=evidence_id, response_id=response.id,
+                   milestone_id=milestone.id, user_id=cast["ivy"].id)
+    with db.transaction() as session:
+        ids["request_id"] = reviews.request_gate(session, case_id, "implementation", cast["leo"], None).id
+    return ids
+
+
+def test_user_off_the_team_gets_404_everywhere_and_changes_nothing(app, client, auth, cast, db,
+                                                                   full_case):
     sign_in(auth, cast, "out")
     before = state_of_db(db)
     checked = 0
     for rule in case_routes(app):
-        url = url_for_rule(rule, case_id=case_id, user_id=cast["ivy"].id, evidence_id=evidence_id)
+        url = url_for_rule(rule, **full_case)
         if "GET" in rule.methods:
             assert client.get(url).status_code == 404, url
         if "POST" in rule.methods:
-            assert post(client, url, {"version": "2", "target": "investigation", "reason": "x",
+            assert post(client, url, {"version": "99", "target": "investigation", "reason": "x",
                                       "user_id": cast["out"].id, "case_role": "investigator"}
                         ).status_code == 404, url
         checked += 1
+    request_id = full_case["request_id"]
     for action in ("approve", "reject", "withdraw"):
         assert post(client, f"/reviews/{request_id}/{action}", {"version": "2", "reason": "x"}).status_code == 404
-    assert checked >= 6
+    assert checked >= 15
     assert state_of_db(db) == before
     assert "CW-" not in client.get("/cases").get_data(as_text=True)
     assert client.get("/reviews").status_code == 200

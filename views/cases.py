@@ -7,10 +7,13 @@ from flask_login import current_user
 from models.case import AGENTS
 from views import db
 from views.access import current_actor
+from views.menu_forms import MessageForm
 from views.case_forms import (CaseEditForm, CaseForm, DecisionForm, GateRequestForm, ReopenForm,
                               RemoveMemberForm, TeamMemberForm, WithdrawForm)
 from workflow import cases, gates, permissions, queries, reviews
 from workflow.custody import chain_breaks
+from workflow.menu import LEVELS, TOOLS
+from workflow.responses import RESPONSE_STAGES
 from workflow.errors import GateUnmet, Invalid, WorkflowError
 from workflow.pathway import GATES, LABELS, STAGES, reopen_targets
 
@@ -98,6 +101,9 @@ def render_case_page(case_id: int, status: int = 200, refusal: str | None = None
         history=queries.case_history(session, case.id), requests=queries.requests_of(session, case.id),
         evidence_items=queries.evidence_items(session, case.id),
         findings=queries.current_findings(session, case.id), chain_breaks=chain_breaks,
+        cells=queries.responses_by_cell(session, case.id), messages=queries.messages_of(session, case.id),
+        evaluation=queries.latest_evaluation(session, case.id), LEVELS=LEVELS, TOOLS=TOOLS,
+        response_stages=RESPONSE_STAGES, message_form=MessageForm(version=case.version),
         gate_form=GateRequestForm(version=case.version), decision_form=DecisionForm(version=case.version),
         withdraw_form=WithdrawForm(version=case.version), reopen_form=reopen_form,
         refusal=refusal, unmet=unmet), status

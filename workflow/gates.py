@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from models.audit import AuditEvent
 from models.case import Case
-from models.evaluation import FACTORS, Evaluation
+from models.evaluation import FACTORS
 from models.evidence import EvidenceItem
 from models.finding import Finding
 from models.message import DeterrenceMessage
 from models.response import Response
+from workflow import queries
 from workflow.custody import chain_breaks
 from workflow.pathway import (ATTRIBUTION, CLOSED, EVALUATION, IMPLEMENTATION, INVESTIGATION,
                               LEGAL_CONSEQUENCE, REPORTED)
@@ -241,14 +242,9 @@ def _milestones_kept(session: Session, case: Case) -> tuple[bool, str]:
     return True, f"{len(adopted)} adopted response{'s' if len(adopted) > 1 else ''}, {count} milestones on track"
 
 
-def latest_evaluation(session: Session, case: Case) -> Evaluation | None:
-    return session.scalar(select(Evaluation).where(Evaluation.case_id == case.id)
-                          .order_by(Evaluation.id.desc()).limit(1))
-
-
 def _evaluation_recommends(recommendation: str):
     def check(session: Session, case: Case) -> tuple[bool, str]:
-        evaluation = latest_evaluation(session, case)
+        evaluation = queries.latest_evaluation(session, case.id)
         if evaluation is None:
             return False, "no evaluation recorded"
         missing = [f.replace("_", " ") for f in FACTORS

@@ -10,7 +10,10 @@ from sqlalchemy.orm import Session, selectinload
 from models.audit import AuditEvent
 from models.case import Case
 from models.evidence import EvidenceItem
+from models.evaluation import Evaluation
 from models.finding import Finding
+from models.message import DeterrenceMessage
+from models.response import Response
 from models.gate_request import GateRequest
 from models.user import User, UserRole
 from workflow import permissions
@@ -128,3 +131,23 @@ def current_findings(session: Session, case_id: int) -> dict[str, Finding]:
     findings = session.scalars(select(Finding).where(Finding.case_id == case_id)
                                .order_by(Finding.id)).all()
     return {finding.kind: finding for finding in findings}
+
+
+def responses_by_cell(session: Session, case_id: int) -> dict[tuple[str, str], list[Response]]:
+    """A case's responses, by (level, tool) cell of the menu."""
+    cells: dict[tuple[str, str], list[Response]] = {}
+    for response in session.scalars(select(Response).where(Response.case_id == case_id)
+                                    .order_by(Response.id)):
+        cells.setdefault((response.level, response.tool), []).append(response)
+    return cells
+
+
+def messages_of(session: Session, case_id: int) -> list[DeterrenceMessage]:
+    """A case's deterrence messages across every stage, in the order they were said."""
+    return session.scalars(select(DeterrenceMessage).where(DeterrenceMessage.case_id == case_id)
+                           .order_by(DeterrenceMessage.said_on, DeterrenceMessage.id)).all()
+
+
+def latest_evaluation(session: Session, case_id: int) -> Evaluation | None:
+    return session.scalar(select(Evaluation).where(Evaluation.case_id == case_id)
+                          .order_by(Evaluation.id.desc()).limit(1))

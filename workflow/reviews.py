@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from models.case import Case
 from models.gate_request import GateRequest
-from workflow import audit, gates, permissions
+from workflow import audit, gates, permissions, queries
 from workflow.audit import Actor
 from workflow.audit_chain import canonical_json
 from workflow.cases import (authorize, check_version, load_case, load_case_of_request,
@@ -38,7 +38,7 @@ def _fire(case: Case, trigger: str, **kwargs) -> None:
 def _closing_outcome(session: Session, case: Case, source: str) -> str:
     """The outcome a case closes with: the evaluation's, or the one its closing stage implies."""
     if source == EVALUATION:
-        evaluation = gates.latest_evaluation(session, case)
+        evaluation = queries.latest_evaluation(session, case.id)
         if evaluation is not None and evaluation.outcome:
             return evaluation.outcome
     return CLOSING_OUTCOMES[source]

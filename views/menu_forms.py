@@ -1,0 +1,71 @@
+"""WTForms forms of the accountability menu, deterrence messages and the evaluation."""
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from models.evaluation import RATINGS, RECOMMENDATIONS, REPEAT_USE
+from views.case_forms import VersionedForm, choices
+from views.forms import CheckboxesField
+from workflow.menu import LEVELS, STRATEGIES, TOOLS
+
+
+class ResponseForm(VersionedForm):
+    level = SelectField("Level", choices=choices(LEVELS))
+    tool = SelectField("Tool", choices=choices(TOOLS))
+    catalog_key = HiddenField()
+    actor = StringField("Who acts (state, organisation, court)", validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField("What is done", validators=[DataRequired(), Length(max=20_000)])
+    target = StringField("Aimed at", validators=[Optional(), Length(max=300)])
+    legally_binding = BooleanField("Legally binding")
+    legal_basis = StringField("Legal basis", validators=[Optional(), Length(max=300)])
+    strategies = CheckboxesField("Strategies", choices=choices(STRATEGIES))
+
+
+class StatusForm(VersionedForm):
+    status = SelectField("New status", choices=[])
+    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=5000)])
+    decided_on = DateField("Decided on", validators=[Optional()])
+    legally_binding = BooleanField("Legally binding")
+
+
+class MilestoneForm(VersionedForm):
+    description = StringField("Milestone", validators=[DataRequired(), Length(max=5000)])
+    due_on = DateField("Due on", validators=[DataRequired()])
+    note = StringField("Note", validators=[Optional(), Length(max=5000)])
+
+
+class MilestoneUpdateForm(VersionedForm):
+    done_on = DateField("Done on", validators=[Optional()])
+    note = StringField("Note (progress, or why it is late)", validators=[Optional(), Length(max=5000)])
+
+
+class MessageForm(VersionedForm):
+    said_on = DateField("Said on", validators=[DataRequired()])
+    speaker = StringField("Speaker", validators=[DataRequired(), Length(max=200)])
+    audience = StringField("Audience", validators=[DataRequired(), Length(max=300)])
+    channel = StringField("Channel", validators=[Optional(), Length(max=200)])
+    summary = TextAreaField("What was said", validators=[DataRequired(), Length(max=20_000)])
+
+
+def _rating(label: str) -> SelectField:
+    return SelectField(label, choices=choices(RATINGS), default="unchanged")
+
+
+def _why(label: str) -> TextAreaField:
+    return TextAreaField(label, validators=[DataRequired(), Length(max=10_000)])
+
+
+class EvaluationForm(VersionedForm):
+    taboo = _rating("Taboo against chemical weapons")
+    taboo_rationale = _why("Why (taboo)")
+    norms = _rating("Norms and institutions")
+    norms_rationale = _why("Why (norms)")
+    lack_of_benefit = _rating("Lack of military benefit")
+    lack_of_benefit_rationale = _why("Why (lack of benefit)")
+    deterrence = _rating("Deterrence")
+    deterrence_rationale = _why("Why (deterrence)")
+    repeat_use = SelectField("Did the perpetrator use chemical weapons again?", choices=choices(REPEAT_USE),
+                             default="unknown")
+    lessons = TextAreaField("Lessons", validators=[Optional(), Length(max=20_000)])
+    recommendation = SelectField("Recommendation", choices=choices(RECOMMENDATIONS))
+    outcome = StringField("Outcome, if closing (e.g. restraint restored)",
+                          validators=[Optional(), Length(max=64)])
