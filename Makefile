@@ -20,6 +20,7 @@ install: $(STAMP)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) users demo
+	$(FLASK) demo story
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 serve: install

@@ -12,7 +12,8 @@ from sqlalchemy.orm import selectinload
 from models import migrate
 from models.database import Database
 from models.user import User
-from workflow import accounts, audit, evidence
+from workflow import accounts, audit, demo, evidence
+from workflow.audit import Actor
 from workflow.evidence_store import EvidenceStore
 from workflow.errors import WorkflowError
 
@@ -20,6 +21,7 @@ db_cli = AppGroup("db", help="Database schema migrations.")
 users_cli = AppGroup("users", help="User accounts.")
 audit_cli = AppGroup("audit", help="The audit log.")
 evidence_cli = AppGroup("evidence", help="Evidence files.")
+demo_cli = AppGroup("demo", help="Demonstration data.")
 
 
 def _database() -> Database:
@@ -133,6 +135,22 @@ def evidence_fixity():
     sys.exit(1)
 
 
+@demo_cli.command("story")
+def demo_story():
+    """On a database with no cases, load the demonstration cases (needs the demo accounts)."""
+    roles = ("investigator", "analyst", "legal_officer", "supervisor")
+    with _database().sessions() as session:
+        users = {user.username: user for user in session.scalars(
+            select(User).options(selectinload(User.role_rows)).where(User.username.in_(roles), User.active))}
+        people = {role: Actor.of(users[role]) for role in roles if role in users}
+    if len(people) < len(roles):
+        click.echo("the demo accounts are missing: no demonstration cases loaded")
+        return
+    loaded = demo.load_story(_database(), people)
+    click.echo(f"loaded {loaded} demonstration cases" if loaded
+               else "cases exist already: no demonstration cases loaded")
+
+
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, users_cli, audit_cli, evidence_cli):
+    for group in (db_cli, users_cli, audit_cli, evidence_cli, demo_cli):
         app.cli.add_command(group)

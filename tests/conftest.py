@@ -221,84 +221,17 @@ def make_case(db, cast):
 
 
 @pytest.fixture
-def satisfy(db, cast):
+def people(cast) -> dict:
+    """The cast by the part they play in the demonstration story."""
+    return {"investigator": cast["ivy"], "analyst": cast["ana"], "legal_officer": cast["leo"],
+            "supervisor": cast["sue"]}
+
+
+@pytest.fixture
+def satisfy(db, people):
     """Record what the gate from a case's stage to `target` asks for, by the people whose part it is."""
-    from datetime import datetime, timedelta
-
-    from workflow import deterrence, evaluations, evidence, responses
-
-    def record(case_id: int, target: str) -> None:
-        ivy, ana, leo = cast["ivy"], cast["ana"], cast["leo"]
-        with db.transaction() as session:
-            stage = session.get(Case, case_id).state
-            if stage != "reported":
-                deterrence.record_message(session, case_id, ivy, None, said_on=date(2017, 4, 6),
-                                          audience="the perpetrator", speaker="Foreign minister",
-                                          summary="Any further use will meet a response.")
-            gate = (stage, target)
-            if gate == ("reported", "investigation"):
-                evidence.add_evidence(session, case_id, ivy, None, kind="document",
-                                      title="Initial report", source="hospital")
-            elif gate == ("investigation", "attribution"):
-                sample = evidence.add_evidence(session, case_id, ivy, None,
-                                               kind="environmental_sample", title="Soil sample")
-                evidence.add_custody_event(session, case_id, sample.id, ivy, None, action="collected",
-                                           at=datetime(2016, 8, 11), to_holder="ivy")
-                for lab in ("Lab One", "Lab Two"):
-                    evidence.add_lab_analysis(session, case_id, sample.id, ivy, None, laboratory=lab,
-                                              designated=True, result="chlorine markers")
-                evidence.record_finding(session, case_id, ivy, None, kind="use_determination",
-                                        conclusion="confirmed", agent="chlorine",
-                                        rationale="two laboratories agree", cited_ids=[sample.id])
-            elif gate == ("investigation", "closed"):
-                evidence.record_finding(session, case_id, ivy, None, kind="use_determination",
-                                        conclusion="not_confirmed", rationale="no markers")
-            elif gate == ("attribution", "legal_consequence"):
-                items = [item.id for item in session.scalars(select_evidence(case_id))]
-                evidence.record_finding(session, case_id, ana, None, kind="attribution",
-                                        conclusion="attributed", responsible_party="State X",
-                                        party_type="state", standard_of_proof="reasonable_grounds",
-                                        rationale="flight records", cited_ids=items[:2])
-            elif gate == ("attribution", "closed"):
-                evidence.record_finding(session, case_id, ana, None, kind="attribution",
-                                        conclusion="inconclusive", rationale="two suspects")
-            elif gate == ("legal_consequence", "implementation"):
-                response = responses.propose_response(
-                    session, case_id, leo, None, level="multilateral", tool="economic",
-                    actor_name="EU Council", description="Listing of the unit's commanders",
-                    legally_binding=True, catalog_key="regional_listings")
-                responses.change_status(session, case_id, response.id, leo, None, "adopted",
-                                        "adopted by the Council")
-            elif gate == ("implementation", "evaluation"):
-                for response in session.scalars(select_responses(case_id)):
-                    if response.status == "adopted" and not response.milestones:
-                        responses.add_milestone(session, case_id, response.id, leo, None,
-                                                description="Listing published",
-                                                due_on=date.today() + timedelta(days=30))
-            elif stage == "evaluation":
-                recommendation = {"closed": "close", "legal_consequence": "escalate",
-                                  "implementation": "continue"}[target]
-                evaluations.record_evaluation(
-                    session, case_id, ana, None,
-                    ratings={f: "strengthened" for f in ("taboo", "norms", "lack_of_benefit", "deterrence")},
-                    rationales={f: "no further use seen" for f in ("taboo", "norms", "lack_of_benefit", "deterrence")},
-                    repeat_use="no", recommendation=recommendation,
-                    outcome="restraint restored" if recommendation == "close" else "")
-    return record
-
-
-def select_responses(case_id: int):
-    from sqlalchemy import select
-
-    from models import Response
-    return select(Response).where(Response.case_id == case_id).order_by(Response.id)
-
-
-def select_evidence(case_id: int):
-    from sqlalchemy import select
-
-    from models import EvidenceItem
-    return select(EvidenceItem).where(EvidenceItem.case_id == case_id).order_by(EvidenceItem.id)
+    from workflow.demo import satisfy_gate
+    return lambda case_id, target: satisfy_gate(db, case_id, target, people)
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """In a real browser (system Chromium driven by Playwright)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from webclient import PASSWORD
@@ -126,3 +128,29 @@ def test_evidence_with_a_file_a_transfer_and_the_timeline(sign_in, cast, make_ca
     assert "transferred 2017-04-06 10:30 UTC from ivy to Lab courier" in " ".join(timeline.inner_text().split())
     assert page.get_by_test_id("chain-status").inner_text() == "unbroken"
     assert page.get_by_text("Held now by").inner_text() == "Held now by Lab courier."
+
+
+def test_legal_officer_adds_a_response_from_the_catalog_and_adopts_it(sign_in, cast, make_case, move):
+    case_id = make_case()
+    move(case_id, "legal_consequence")
+    page = sign_in("leo")
+    page.goto(f"/cases/{case_id}")
+    page.get_by_role("link", name="Add a international legal response").click()
+    page.get_by_test_id("catalog").get_by_role("link", name=re.compile("OPCW decision suspending")).click()
+    assert "suspends a state's rights and privileges" in page.get_by_label("What is done").input_value()
+    page.get_by_label("Who acts (state, organisation, court)").fill("OPCW Conference of States Parties")
+    page.get_by_role("button", name="Propose response").click()
+    cell = page.locator('[data-cell="international-legal"]')
+    assert "OPCW Conference of States Parties" in cell.inner_text() and "proposed" in cell.inner_text()
+
+    cell.get_by_role("link", name="OPCW Conference of States Parties").click()
+    page.get_by_label("New status").select_option("adopted")
+    page.get_by_label("Reason").fill("Decision adopted by vote")
+    page.get_by_label("Legally binding").check()
+    page.get_by_role("button", name="Save status").click()
+    assert page.get_by_test_id("response-status").inner_text() == "adopted"
+    page.goto(f"/cases/{case_id}")
+    cell = page.locator('[data-cell="international-legal"]')
+    assert "adopted" in cell.inner_text() and cell.get_by_title("legally binding").is_visible()
+    gate = page.get_by_test_id("gate-implementation")
+    assert "1 adopted and legally binding: OPCW Conference of States Parties" in gate.inner_text()

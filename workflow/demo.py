@@ -1,0 +1,135 @@
+"""Demonstration data: a few cases at different stages, built through the services so their
+audit trail is real. Every demonstration case says so in its title and summary."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from models.case import Case
+from models.database import Database
+from models.evidence import EvidenceItem
+from models.response import Response
+from workflow import cases, deterrence, evaluations, evidence, responses, reviews
+from workflow.audit import Actor
+from workflow.evaluations import RECOMMENDED_TARGET
+
+MARK = "[Demonstration]"
+FACTORS = ("taboo", "norms", "lack_of_benefit", "deterrence")
+#: Who requests each gate: the role whose work the gate closes.
+REQUESTER = {"reported": "investigator", "investigation": "investigator", "attribution": "analyst",
+             "legal_consequence": "legal_officer", "implementation": "legal_officer",
+             "evaluation": "analyst"}
+
+
+def satisfy_gate(db: Database, case_id: int, target: str, people: dict[str, Actor]) -> None:
+    """Record what the gate from the case's stage to `target` asks for, each by its role."""
+    investigator, analyst, legal = people["investigator"], people["analyst"], people["legal_officer"]
+    with db.transaction() as session:
+        stage = session.get(Case, case_id).state
+        if stage != "reported":
+            deterrence.record_message(session, case_id, investigator, None, said_on=date(2018, 4, 9),
+                                      audience="the perpetrator and its allies", speaker="Foreign minister",
+                                      channel="press conference",
+                                      summary="Any further use will meet a firm response.")
+        gate = (stage, target)
+        if gate == ("reported", "investigation"):
+            evidence.add_evidence(session, case_id, investigator, None, kind="document",
+                                  title="Initial report", source="local health directorate",
+                                  source_grade="B", information_grade="2")
+        elif gate == ("investigation", "attribution"):
+            sample = evidence.add_evidence(session, case_id, investigator, None,
+                                           kind="environmental_sample", title="Soil sample, impact site",
+                                           source_grade="A", information_grade="2")
+            evidence.add_custody_event(session, case_id, sample.id, investigator, None,
+                                       action="collected", at=datetime(2018, 4, 21, 10),
+                                       to_holder=investigator.username, seal_id="S-001")
+            for lab in ("Designated laboratory A", "Designated laboratory B"):
+                evidence.add_lab_analysis(session, case_id, sample.id, investigator, None,
+                                          laboratory=lab, designated=True, method="GC-MS",
+                                          result="chlorinated organic chemicals")
+            evidence.record_finding(session, case_id, investigator, None, kind="use_determination",
+                                    conclusion="confirmed", agent="chlorine", cited_ids=[sample.id],
+                                    rationale="Two designated laboratories agree.")
+        elif gate == ("investigation", "closed"):
+            evidence.record_finding(session, case_id, investigator, None, kind="use_determination",
+                                    conclusion="not_confirmed", rationale="No markers in any sample.")
+        elif gate == ("attribution", "legal_consequence"):
+            cited = session.scalars(select(EvidenceItem.id).where(EvidenceItem.case_id == case_id)
+                                    .order_by(EvidenceItem.id).limit(2)).all()
+            evidence.record_finding(session, case_id, analyst, None, kind="attribution",
+                                    conclusion="attributed", responsible_party="State air force unit",
+                                    party_type="state", standard_of_proof="reasonable_grounds",
+                                    rationale="Munition remnants and flight data.", cited_ids=cited)
+        elif gate == ("attribution", "closed"):
+            evidence.record_finding(session, case_id, analyst, None, kind="attribution",
+                                    conclusion="inconclusive", rationale="Two plausible perpetrators.")
+        elif gate == ("legal_consequence", "implementation"):
+            response = responses.propose_response(
+                session, case_id, legal, None, level="multilateral", tool="economic",
+                actor_name="Regional council", description="Listing of the unit's commanders.",
+                legally_binding=True, strategies=["zero_tolerance"], catalog_key="regional_listings")
+            responses.change_status(session, case_id, response.id, legal, None, "adopted",
+                                    "Adopted by the council.")
+        elif gate == ("implementation", "evaluation"):
+            adopted = session.scalars(select(Response).where(Response.case_id == case_id,
+                                                             Response.status == "adopted")).all()
+            for response in adopted:
+                if not response.milestones:
+                    responses.add_milestone(session, case_id, response.id, legal, None,
+                                            description="Listing published",
+                                            due_on=date.today() + timedelta(days=30))
+        elif stage == "evaluation":
+            recommendation = {t: r for r, t in RECOMMENDED_TARGET.items()}[target]
+            evaluations.record_evaluation(
+                session, case_id, analyst, None, ratings={f: "strengthened" for f in FACTORS},
+                rationales={f: "No further use reported since the responses." for f in FACTORS},
+                repeat_use="no", recommendation=recommendation,
+                outcome="restraint restored" if recommendation == "close" else "")
+
+
+def advance(db: Database, case_id: int, target: str, people: dict[str, Actor]) -> None:
+    """Satisfy a gate, request it as the role whose work it closes, approve it as supervisor."""
+    satisfy_gate(db, case_id, target, people)
+    with db.transaction() as session:
+        stage = session.get(Case, case_id).state
+        request = reviews.request_gate(session, case_id, target, people[REQUESTER[stage]], None,
+                                       "Requirements met.")
+        request_id = request.id
+    with db.transaction() as session:
+        reviews.approve_gate(session, request_id, people["supervisor"], "Checked.")
+
+
+STORY = (
+    ("Chlorine cylinder on a residential building", "Syria", "Douma", date(2018, 4, 7), []),
+    ("Sarin dropped on a town centre", "Syria", "Khan Shaykhun", date(2017, 4, 4),
+     ["investigation", "attribution"]),
+    ("Nerve agent used against a former officer", "United Kingdom", "Salisbury", date(2018, 3, 4),
+     ["investigation", "attribution", "legal_consequence", "implementation"]),
+    ("Mustard agent shells on a village", "Iraq", "Taza", date(2016, 3, 8),
+     ["investigation", "attribution", "legal_consequence", "implementation", "evaluation", "closed"]),
+)
+
+
+def load_story(db: Database, people: dict[str, Actor]) -> int:
+    """On a database with no cases, open the demonstration cases and move each to its stage."""
+    with db.sessions() as session:
+        if session.scalar(select(func.count()).select_from(Case)):
+            return 0
+    for title, country, place, occurred_on, path in STORY:
+        with db.transaction() as session:
+            case = cases.open_case(
+                session, people["investigator"], title=f"{MARK} {title}", country=country, place=place,
+                occurred_on=occurred_on,
+                summary=f"{MARK} A made-up case for learning the pathway; loosely modelled on a "
+                        "documented incident, its records are invented.")
+            case_id = case.id
+        with db.transaction() as session:
+            cases.set_member(session, case_id, people["supervisor"], people["investigator"].id,
+                             "lead_investigator", None)
+            cases.set_member(session, case_id, people["supervisor"], people["analyst"].id, "analyst", None)
+            cases.set_member(session, case_id, people["supervisor"], people["legal_officer"].id,
+                             "legal_officer", None)
+        for target in path:
+            advance(db, case_id, target, people)
+    return len(STORY)
