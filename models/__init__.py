@@ -9,9 +9,10 @@ from models.gate_request import GateRequest
 from models.login_failure import LoginFailure
 from models.message import DeterrenceMessage
 from models.response import Milestone, Response
+from models.task import Task
 from models.user import User, UserRole
 
 __all__ = ["AuditEvent", "Base", "Case", "CaseCounter", "CaseMember", "CustodyEvent",
            "DeterrenceMessage", "Evaluation", "EvidenceItem", "Finding", "GateRequest",
-           "LabAnalysis", "LoginFailure", "Milestone", "Response", "StoredObject", "User",
-           "UserRole"]
+           "LabAnalysis", "LoginFailure", "Milestone", "Response", "StoredObject", "Task",
+           "User", "UserRole"]

@@ -12,6 +12,7 @@ from models.audit import AuditEvent
 from models.case import Case
 from models.gate_request import GateRequest
 from models.response import Response
+from models.task import Task
 from webclient import post
 from workflow import cases, evidence, responses, reviews
 from workflow.evidence_store import EvidenceStore
@@ -134,8 +135,9 @@ def full_case(app, db, cast, make_case, move, satisfy) -> dict:
         response = session.scalars(select(Response).where(Response.case_id == case_id)).first()
         milestone = responses.add_milestone(session, case_id, response.id, cast["leo"], None,
                                             description="Listing published", due_on=date(2030, 1, 1))
+        task = session.scalars(select(Task).where(Task.case_id == case_id, Task.status == "open")).first()
         ids = dict(case_id=case_id, evidence_id=evidence_id, response_id=response.id,
-                   milestone_id=milestone.id, user_id=cast["ivy"].id)
+                   milestone_id=milestone.id, task_id=task.id, user_id=cast["ivy"].id)
     with db.transaction() as session:
         ids["request_id"] = reviews.request_gate(session, case_id, "implementation", cast["leo"], None).id
     return ids

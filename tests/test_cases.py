@@ -147,6 +147,7 @@ def test_first_gate_requirements_unmet_then_met(db, cast, make_case):
         "evidence": (False, "no active evidence item yet; add the initial report as evidence"),
         "lead_investigator": (False, "no lead investigator on the team; a supervisor names one "
                                      "on the team page"),
+        "required_tasks": (True, "every required task of this stage is done"),
     }
     with db.transaction() as session:
         cases.update_case(session, case_id, cast["ivy"], 1, place="Saraqib", country="Syria")
@@ -156,6 +157,7 @@ def test_first_gate_requirements_unmet_then_met(db, cast, make_case):
         "case_details": (True, "Chlorine barrel bomb on a residential block; 2016-08-10; Saraqib, Syria"),
         "evidence": (True, "1 active evidence item"),
         "lead_investigator": (True, "lead investigator: ian"),
+        "required_tasks": (True, "every required task of this stage is done"),
     }
 
 

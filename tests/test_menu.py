@@ -64,7 +64,8 @@ def test_legal_consequence_gate(db, cast, at_stage):
     assert checklist(db, case_id, "implementation") == {
         "binding_response": (False, "no response adopted yet"),
         "responses_decided": (True, "every response has a decision"),
-        "deterrence_message": checklist(db, case_id, "implementation")["deterrence_message"]}
+        "required_tasks": checklist(db, case_id, "implementation")["required_tasks"],
+        "deterrence_message": (True, "1 in this stage; latest 2018-04-09 by Minister to the perpetrator")}
     soft = propose(db, cast, case_id, binding=False)
     binding = propose(db, cast, case_id)
     assert checklist(db, case_id, "implementation")["responses_decided"] == (

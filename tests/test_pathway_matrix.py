@@ -11,6 +11,7 @@ from models.gate_request import GateRequest
 from workflow import reviews
 from workflow.errors import WorkflowError
 from workflow.pathway import CLOSED, GATES, STAGES, TRIGGERS, reopen_targets
+from workflow.tasks import TEMPLATES
 
 #: The user who plays each role; ivy leads the team and is the one who requested the gate.
 PLAYER = {"investigator": "ivy", "analyst": "ana", "legal_officer": "leo",
@@ -39,9 +40,10 @@ def snapshot(db, case_id: int) -> tuple:
         return case.state, case.version, case.outcome, tuple(decisions), events
 
 
-def last_event(db) -> AuditEvent:
+def last_event(db, event_type: str) -> AuditEvent:
     with db.sessions() as session:
-        return session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
+        return session.scalar(select(AuditEvent).where(AuditEvent.event_type == event_type)
+                              .order_by(AuditEvent.seq.desc()).limit(1))
 
 
 def fire(db, actor, trigger: str, case_id: int, stage: str, request_id: int | None):
@@ -91,8 +93,10 @@ def test_stage_trigger_role(db, cast, make_case, move, satisfy, stage, trigger):
             after = snapshot(db, case_id)
             stage_after, event_type = expected_after(stage, trigger)
             assert after[0] == stage_after and after[1] == before[1] + 1, (role, after)
-            assert after[4] == before[4] + 1
-            event = last_event(db)
+            # One event for the command, and one per task the stage entered starts with.
+            entered = stage_after != stage and trigger in ("approve_gate", "reopen")
+            assert after[4] == before[4] + 1 + (len(TEMPLATES.get(stage_after, ())) if entered else 0)
+            event = last_event(db, event_type)
             assert (event.event_type, event.actor_username, event.case_id) == (event_type, player, case_id)
         else:
             with pytest.raises(WorkflowError):

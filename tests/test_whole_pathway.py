@@ -45,7 +45,18 @@ def message(person: Person, case_id: int) -> None:
         "channel": "press conference", "summary": "Any further use will be answered."})
 
 
+def do_tasks(person: Person, case_id: int) -> None:
+    """Claim and complete, from the inbox, every required task of this person's queue on the case."""
+    inbox = person.page("/tasks")
+    for task_id in re.findall(rf'action="/cases/{case_id}/tasks/(\d+)/claim"', inbox):
+        person.send(case_id, f"/cases/{case_id}/tasks/{task_id}/claim", {"back": "inbox"})
+    inbox = person.page("/tasks")
+    for task_id in re.findall(rf'action="/cases/{case_id}/tasks/(\d+)/complete"', inbox):
+        person.send(case_id, f"/cases/{case_id}/tasks/{task_id}/complete", {"note": "done", "back": "inbox"})
+
+
 def gate(requester: Person, approver: Person, case_id: int, target: str) -> None:
+    do_tasks(requester, case_id)
     requester.send(case_id, f"/cases/{case_id}/gate", {"target": target, "note": "ready"})
     request_id = re.search(r"/reviews/(\d+)/approve", approver.page(f"/cases/{case_id}")).group(1)
     approver.send(case_id, f"/reviews/{request_id}/approve", {"reason": "checked"})

@@ -5,7 +5,8 @@ from flask import Flask
 from flask_bootstrap import Bootstrap5
 from flask_wtf.csrf import CSRFProtect
 
-from views import access, admin, auth, cases, db, diagram, errors, evidence, main, menu, reviews
+from views import (access, admin, auth, cases, db, diagram, errors, evidence, main, menu, reviews,
+                   tasks)
 
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
@@ -20,6 +21,7 @@ def register_views(app: Flask) -> None:
     app.before_request(access.require_sign_in)
     app.context_processor(access.template_helpers)
     for blueprint in (auth.blueprint, main.blueprint, admin.blueprint, cases.blueprint,
-                      reviews.blueprint, diagram.blueprint, evidence.blueprint, menu.blueprint):
+                      reviews.blueprint, diagram.blueprint, evidence.blueprint, menu.blueprint,
+                      tasks.blueprint):
         app.register_blueprint(blueprint)
     errors.register(app)

@@ -1,6 +1,8 @@
 """Case pages: the list, opening and editing a case, the case page, gates, reopen, team."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -104,6 +106,7 @@ def render_case_page(case_id: int, status: int = 200, refusal: str | None = None
         cells=queries.responses_by_cell(session, case.id), messages=queries.messages_of(session, case.id),
         evaluation=queries.latest_evaluation(session, case.id), LEVELS=LEVELS, TOOLS=TOOLS,
         response_stages=RESPONSE_STAGES, message_form=MessageForm(version=case.version),
+        case_tasks=queries.tasks_of(session, case.id), today=date.today(),
         gate_form=GateRequestForm(version=case.version), decision_form=DecisionForm(version=case.version),
         withdraw_form=WithdrawForm(version=case.version), reopen_form=reopen_form,
         refusal=refusal, unmet=unmet), status

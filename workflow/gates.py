@@ -21,6 +21,7 @@ from models.evidence import EvidenceItem
 from models.finding import Finding
 from models.message import DeterrenceMessage
 from models.response import Response
+from models.task import Task
 from workflow import queries
 from workflow.custody import chain_breaks
 from workflow.pathway import (ATTRIBUTION, CLOSED, EVALUATION, IMPLEMENTATION, INVESTIGATION,
@@ -205,6 +206,20 @@ def _message_in_stage(session: Session, case: Case) -> tuple[bool, str]:
     return True, f"{len(messages)} in this stage; latest {last.said_on.isoformat()} by {last.speaker} to {last.audience}"
 
 
+def _required_tasks_done(session: Session, case: Case) -> tuple[bool, str]:
+    query = select(Task).where(Task.case_id == case.id, Task.stage == case.state, Task.required,
+                               Task.status.in_(("open", "in_progress")))
+    since = entered_stage_at(session, case)
+    if since is not None:  # tasks of an earlier visit to this stage are on record, not in the way
+        query = query.where(Task.created_at >= since)
+    open_tasks = session.scalars(query.order_by(Task.id)).all()
+    if open_tasks:
+        return False, "still open: " + "; ".join(
+            f"#{t.id} {t.title} ({t.assignee.username if t.assignee else t.role + ' queue'})"
+            for t in open_tasks)
+    return True, "every required task of this stage is done"
+
+
 def _responses(session: Session, case: Case) -> list[Response]:
     return session.scalars(select(Response).where(Response.case_id == case.id)
                            .order_by(Response.id)).all()
@@ -284,6 +299,8 @@ INCONCLUSIVE = Requirement("attribution_inconclusive",
                            "An attribution of inconclusive, with its rationale.",
                            _attribution_inconclusive)
 
+TASKS_DONE = Requirement("required_tasks", "All required tasks of this stage are done.",
+                         _required_tasks_done)
 MESSAGE_IN_STAGE = Requirement(
     "deterrence_message", "A deterrence message has been recorded during this stage.",
     _message_in_stage)
@@ -306,17 +323,20 @@ def _evaluation(recommendation: str, target_words: str) -> Requirement:
 
 #: Every gate's requirements, keyed by (from, target).
 REQUIREMENTS: dict[tuple[str, str], tuple[Requirement, ...]] = {
-    (REPORTED, INVESTIGATION): (FIELDS_SET, SOME_EVIDENCE, LEAD_INVESTIGATOR),
+    (REPORTED, INVESTIGATION): (FIELDS_SET, SOME_EVIDENCE, LEAD_INVESTIGATOR, TASKS_DONE),
     (INVESTIGATION, ATTRIBUTION): (USE_CONFIRMED, TWO_KINDS, SAMPLES_ANALYSED, CITED_CUSTODY,
+                                   TASKS_DONE, MESSAGE_IN_STAGE),
+    (INVESTIGATION, CLOSED): (USE_NOT_CONFIRMED, TASKS_DONE, MESSAGE_IN_STAGE),
+    (ATTRIBUTION, LEGAL_CONSEQUENCE): (ATTRIBUTED, TASKS_DONE, MESSAGE_IN_STAGE),
+    (ATTRIBUTION, CLOSED): (INCONCLUSIVE, TASKS_DONE, MESSAGE_IN_STAGE),
+    (LEGAL_CONSEQUENCE, IMPLEMENTATION): (BINDING_ADOPTED, NONE_UNDECIDED, TASKS_DONE,
+                                          MESSAGE_IN_STAGE),
+    (IMPLEMENTATION, EVALUATION): (MILESTONES_KEPT, TASKS_DONE, MESSAGE_IN_STAGE),
+    (EVALUATION, CLOSED): (_evaluation("close", "close"), TASKS_DONE, MESSAGE_IN_STAGE),
+    (EVALUATION, LEGAL_CONSEQUENCE): (_evaluation("escalate", "escalate"), TASKS_DONE,
+                                      MESSAGE_IN_STAGE),
+    (EVALUATION, IMPLEMENTATION): (_evaluation("continue", "continue"), TASKS_DONE,
                                    MESSAGE_IN_STAGE),
-    (INVESTIGATION, CLOSED): (USE_NOT_CONFIRMED, MESSAGE_IN_STAGE),
-    (ATTRIBUTION, LEGAL_CONSEQUENCE): (ATTRIBUTED, MESSAGE_IN_STAGE),
-    (ATTRIBUTION, CLOSED): (INCONCLUSIVE, MESSAGE_IN_STAGE),
-    (LEGAL_CONSEQUENCE, IMPLEMENTATION): (BINDING_ADOPTED, NONE_UNDECIDED, MESSAGE_IN_STAGE),
-    (IMPLEMENTATION, EVALUATION): (MILESTONES_KEPT, MESSAGE_IN_STAGE),
-    (EVALUATION, CLOSED): (_evaluation("close", "close"), MESSAGE_IN_STAGE),
-    (EVALUATION, LEGAL_CONSEQUENCE): (_evaluation("escalate", "escalate"), MESSAGE_IN_STAGE),
-    (EVALUATION, IMPLEMENTATION): (_evaluation("continue", "continue"), MESSAGE_IN_STAGE),
 }
 
 

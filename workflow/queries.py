@@ -14,6 +14,7 @@ from models.evaluation import Evaluation
 from models.finding import Finding
 from models.message import DeterrenceMessage
 from models.response import Response
+from models.task import Task
 from models.gate_request import GateRequest
 from models.user import User, UserRole
 from workflow import permissions
@@ -151,3 +152,41 @@ def messages_of(session: Session, case_id: int) -> list[DeterrenceMessage]:
 def latest_evaluation(session: Session, case_id: int) -> Evaluation | None:
     return session.scalar(select(Evaluation).where(Evaluation.case_id == case_id)
                           .order_by(Evaluation.id.desc()).limit(1))
+
+
+def my_tasks(session: Session, user) -> list[Task]:
+    """Open tasks assigned to `user` on cases they may see, overdue (then soonest due) first."""
+    return session.scalars(
+        select(Task).join(Case, Task.case_id == Case.id)
+        .where(Task.assignee_id == user.id, Task.status.in_(("open", "in_progress")),
+               permissions.visible_cases(user))
+        .order_by(Task.due_on.is_(None), Task.due_on, Task.id)).all()
+
+
+def my_queues(session: Session, user) -> list[Task]:
+    """Unclaimed open tasks of the user's roles, on cases they may see and work on."""
+    work_roles = [role for role in user.roles if role != "auditor" and role != "admin"]
+    if not work_roles:
+        return []
+    query = (select(Task).join(Case, Task.case_id == Case.id)
+             .where(Task.status == "open", Task.assignee_id.is_(None), Task.role.in_(work_roles),
+                    Case.state != "closed", permissions.visible_cases(user)))
+    return session.scalars(query.order_by(Task.due_on.is_(None), Task.due_on, Task.id)).all()
+
+
+def tasks_of(session: Session, case_id: int) -> list[Task]:
+    return session.scalars(select(Task).where(Task.case_id == case_id).order_by(Task.id)).all()
+
+
+def navigation_counts(session: Session, user) -> dict[str, int]:
+    """The numbers shown in the navigation: one's open tasks, and reviews waiting for supervisors."""
+    tasks = session.scalar(select(func.count()).select_from(Task).join(Case, Task.case_id == Case.id)
+                           .where(Task.assignee_id == user.id, Task.status.in_(("open", "in_progress")),
+                                  permissions.visible_cases(user)))
+    reviews = 0
+    if permissions.can(user, permissions.DECIDE_GATE):
+        reviews = session.scalar(select(func.count()).select_from(GateRequest).join(Case)
+                                 .where(GateRequest.decision == "pending",
+                                        GateRequest.requested_by_id != user.id,
+                                        permissions.visible_cases(user)))
+    return {"tasks": tasks, "reviews": reviews}

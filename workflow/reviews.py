@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from models.case import Case
 from models.gate_request import GateRequest
-from workflow import audit, gates, permissions, queries
+from workflow import audit, gates, permissions, queries, tasks
 from workflow.audit import Actor
 from workflow.audit_chain import canonical_json
 from workflow.cases import (authorize, check_version, load_case, load_case_of_request,
@@ -126,6 +126,7 @@ def approve_gate(session: Session, request_id: int, actor: Actor, reason: str = 
                      to_state=dest, details={"reason": request.reason, "outcome": case.outcome,
                                              "requested_by": request.requested_by_id,
                                              "checklist": checklist.snapshot()})
+        tasks.create_stage_tasks(session, case, actor)
 
     _fire(case, "approve_gate", target=request.target, pending=request, checklist=checklist,
           record=record)
@@ -188,6 +189,7 @@ def reopen(session: Session, case_id: int, target: str, actor: Actor, reason: st
         audit.append(session, "case_reopened", actor, case_id=case.id, entity_type="case",
                      entity_id=case.id, from_state=source, to_state=dest,
                      details={"reason": reason.strip()})
+        tasks.create_stage_tasks(session, case, actor)
 
     if pending is not None:
         raise Conflict(f"Case {case.reference} is under review; decide that request first.")

@@ -1,0 +1,186 @@
+"""Tasks: templates per stage (as data), and the commands on them.
+
+Entering a stage creates its tasks. Work on tasks goes on while a case is under review, so
+task commands lock the task, not the case, and leave the case's version alone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.case import Case
+from models.task import Task
+from models.user import User
+from workflow import audit, permissions
+from workflow.audit import Actor
+from workflow.cases import authorize, load_case
+from workflow.clock import utcnow
+from workflow.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow.fields import day, one_of, text
+from workflow.pathway import CLOSED
+from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER, ROLES, SUPERVISOR
+
+
+@dataclass(frozen=True)
+class Template:
+    key: str
+    title: str
+    role: str
+    required: bool = False
+    due_days: int = 14
+    description: str = ""
+
+
+#: The tasks each stage starts with.
+TEMPLATES: dict[str, tuple[Template, ...]] = {
+    "investigation": (
+        Template("interview_witnesses", "Interview witnesses", INVESTIGATOR, due_days=21),
+        Template("collect_samples", "Collect and seal samples", INVESTIGATOR, due_days=7,
+                 description="Record each sample's custody from collection on."),
+        Template("arrange_analysis", "Arrange analysis by two designated laboratories", INVESTIGATOR,
+                 due_days=30),
+        Template("draft_use_determination", "Draft the use determination", INVESTIGATOR,
+                 required=True, due_days=45),
+    ),
+    "attribution": (
+        Template("forensic_comparison", "Chemical forensic comparison", ANALYST, due_days=30),
+        Template("munition_analysis", "Munition and delivery analysis", ANALYST, due_days=30),
+        Template("draft_attribution", "Draft the attribution finding", ANALYST, required=True,
+                 due_days=60),
+    ),
+    "legal_consequence": (
+        Template("select_responses", "Select responses from the menu", LEGAL_OFFICER,
+                 required=True, due_days=30),
+        Template("coordinate_partners", "Coordinate with partners", LEGAL_OFFICER, due_days=45),
+    ),
+    "implementation": (
+        Template("track_responses", "Track each adopted response", LEGAL_OFFICER, required=True,
+                 due_days=90),
+    ),
+    "evaluation": (
+        Template("assess_factors", "Assess the restraint factors", ANALYST, required=True,
+                 due_days=30),
+        Template("approve_evaluation", "Approve the evaluation", SUPERVISOR, due_days=45),
+    ),
+}
+OPEN = ("open", "in_progress")
+
+
+def create_stage_tasks(session: Session, case: Case, actor: Actor | None) -> list[Task]:
+    """Create the tasks of the stage the case has just entered, each with its audit event."""
+    today = date.today()
+    created = [Task(case_id=case.id, stage=case.state, title=t.title, description=t.description,
+                    required=t.required, role=t.role, due_on=today + timedelta(days=t.due_days),
+                    template=t.key)
+               for t in TEMPLATES.get(case.state, ())]
+    session.add_all(created)
+    session.flush()
+    for task in created:
+        _audit(session, "task_created", actor, task, {"title": task.title, "role": task.role,
+                                                      "required": task.required, "stage": task.stage})
+    return created
+
+
+def _audit(session: Session, event_type: str, actor: Actor | None, task: Task, details: dict) -> None:
+    audit.append(session, event_type, actor, case_id=task.case_id, entity_type="task",
+                 entity_id=task.id, details=details)
+
+
+def _lock_task(session: Session, task_id: int, actor: Actor, case_id: int | None = None) -> Task:
+    """The task, locked, if the actor may see its case (NotFound otherwise)."""
+    task = session.scalar(select(Task).where(Task.id == task_id).with_for_update(of=Task)
+                          .execution_options(populate_existing=True))
+    if task is None or (case_id is not None and task.case_id != case_id):
+        raise NotFound("No such task.")
+    case = load_case(session, task.case_id, actor)
+    if case.state == CLOSED:
+        raise Conflict(f"Case {case.reference} is closed; its tasks are kept as they are.")
+    return task
+
+
+def _may_work_on(actor: Actor, task: Task) -> bool:
+    """Holders of the task's role who may act on the case (team members, or supervisors)."""
+    return task.role in actor.roles and (
+        SUPERVISOR in actor.roles or task.case.member(actor.id) is not None)
+
+
+def claim(session: Session, task_id: int, actor: Actor, case_id: int | None = None) -> Task:
+    """Take an open task from the queue of one's role."""
+    task = _lock_task(session, task_id, actor, case_id)
+    if not _may_work_on(actor, task):
+        raise Forbidden(f"This task is for the {task.role} queue of the case's team.")
+    if task.status != "open" or task.assignee_id is not None:
+        who = task.assignee.username if task.assignee else "nobody"
+        raise Conflict(f"This task is {task.status.replace('_', ' ')} (assigned to {who}); it cannot be claimed.")
+    task.assignee_id, task.status = actor.id, "in_progress"
+    _audit(session, "task_claimed", actor, task, {"assignee": actor.username})
+    return task
+
+
+def unclaim(session: Session, task_id: int, actor: Actor, case_id: int | None = None) -> Task:
+    """Put one's task back in its queue."""
+    task = _lock_task(session, task_id, actor, case_id)
+    if task.assignee_id != actor.id or task.status != "in_progress":
+        raise Conflict("Only a task you are working on can go back to the queue.")
+    task.assignee_id, task.status = None, "open"
+    _audit(session, "task_unclaimed", actor, task, {})
+    return task
+
+
+def assign(session: Session, task_id: int, actor: Actor, user_id: int, case_id: int | None = None) -> Task:
+    """A supervisor gives a task to someone who holds its role and is on the team."""
+    task = _lock_task(session, task_id, actor, case_id)
+    authorize(actor, permissions.MANAGE_TEAM, task.case)
+    if task.status not in OPEN:
+        raise Conflict(f"This task is {task.status}; it cannot be assigned.")
+    user = session.get(User, user_id)
+    if user is None or not user.active or not _may_work_on(Actor.of(user), task):
+        raise Invalid(f"assignee: must be active, hold the {task.role} role and be on the team", "user_id")
+    before = task.assignee.username if task.assignee else None
+    task.assignee_id, task.status = user.id, "in_progress"
+    _audit(session, "task_assigned", actor, task, {"before": before, "assignee": user.username})
+    return task
+
+
+def complete(session: Session, task_id: int, actor: Actor, note: str, case_id: int | None = None) -> Task:
+    """Mark one's task done, with a note."""
+    task = _lock_task(session, task_id, actor, case_id)
+    if task.status not in OPEN:
+        raise Conflict(f"This task is {task.status} already.")
+    if task.assignee_id != actor.id:
+        raise Forbidden("Only the person the task is assigned to can complete it; claim it first.")
+    task.status, task.completed_by_id, task.completed_at = "done", actor.id, utcnow()
+    task.note = text(note, "note", 5000)
+    _audit(session, "task_completed", actor, task, {"note": task.note})
+    return task
+
+
+def cancel(session: Session, task_id: int, actor: Actor, reason: str, case_id: int | None = None) -> Task:
+    """A supervisor cancels a task, with a reason; it stays on record."""
+    task = _lock_task(session, task_id, actor, case_id)
+    authorize(actor, permissions.MANAGE_TEAM, task.case)
+    if task.status not in OPEN:
+        raise Conflict(f"This task is {task.status} already.")
+    task.status, task.note = "cancelled", text(reason, "reason", 5000, True)
+    _audit(session, "task_cancelled", actor, task, {"reason": task.note})
+    return task
+
+
+def add_task(session: Session, case_id: int, actor: Actor, *, title: str, role: str,
+             required: bool = False, due_on: date | None = None, description: str = "") -> Task:
+    """A supervisor adds a task to the case's current stage."""
+    case = load_case(session, case_id, actor, lock=True)
+    authorize(actor, permissions.MANAGE_TEAM, case)
+    if case.state == CLOSED:
+        raise Conflict(f"Case {case.reference} is closed.")
+    task = Task(case_id=case.id, stage=case.state, title=text(title, "title", 200, True),
+                description=text(description, "description", 5000), required=bool(required),
+                role=one_of(role, "role", ROLES), due_on=day(due_on, "due_on"))
+    session.add(task)
+    session.flush()
+    _audit(session, "task_created", actor, task, {"title": task.title, "role": task.role,
+                                                  "required": task.required, "stage": task.stage})
+    return task
