@@ -14,8 +14,8 @@ from models.database import Database
 from models.user import User
 from workflow import accounts, audit, demo, evidence
 from workflow.audit import Actor
-from workflow.evidence_store import EvidenceStore
 from workflow.errors import WorkflowError
+from workflow.evidence_store import EvidenceStore
 
 db_cli = AppGroup("db", help="Database schema migrations.")
 users_cli = AppGroup("users", help="User accounts.")

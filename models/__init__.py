@@ -2,8 +2,8 @@
 from models.audit import AuditEvent
 from models.base import Base
 from models.case import Case, CaseCounter, CaseMember
-from models.evidence import CustodyEvent, EvidenceItem, LabAnalysis, StoredObject
 from models.evaluation import Evaluation
+from models.evidence import CustodyEvent, EvidenceItem, LabAnalysis, StoredObject
 from models.finding import Finding
 from models.gate_request import GateRequest
 from models.login_failure import LoginFailure

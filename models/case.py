@@ -4,8 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (CheckConstraint, Date, Enum, ForeignKey, Index, Numeric, String, Text,
-                        text)
+from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models.base import Base

@@ -1,21 +1,23 @@
 """Fixtures: an app on a fresh database (SQLite, or PostgreSQL when asked), clients, users."""
 from __future__ import annotations
 
+import io
 import itertools
-from datetime import date
 import os
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, make_url, select, text
+from webclient import PASSWORD, Auth
 
 from app import create_app
-from models import Case, migrate
+from models import Response, Task, migrate
 from models.database import Database
-from webclient import PASSWORD, Auth
-from workflow import accounts, audit
+from workflow import accounts, audit, evidence, responses, reviews
+from workflow.evidence_store import EvidenceStore
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
@@ -251,3 +253,32 @@ def move(db, cast, satisfy):
             with db.transaction() as session:
                 reviews.approve_gate(session, request_id, cast["sue"], "fine")
     return to_stage
+
+
+# --- a case holding one record of every kind ---------------------------------------------
+
+def add_evidence_with_file(app, db, actor, case_id: int) -> int:
+    """An evidence item holding a small stored file; returns its id."""
+    stored = EvidenceStore(app.config["EVIDENCE_DIR"]).put(io.BytesIO(b"report text"))
+    with db.transaction() as session:
+        return evidence.add_evidence(session, case_id, actor, None, kind="document",
+                                     title="Report", stored=stored, original_filename="r.txt").id
+
+
+@pytest.fixture
+def full_case(app, db, cast, make_case, move, satisfy) -> dict:
+    """A case in legal consequence holding one record of every kind, and a pending request; its ids."""
+    case_id = make_case()
+    evidence_id = add_evidence_with_file(app, db, cast["ivy"], case_id)
+    move(case_id, "legal_consequence")
+    satisfy(case_id, "implementation")
+    with db.transaction() as session:
+        response = session.scalars(select(Response).where(Response.case_id == case_id)).first()
+        milestone = responses.add_milestone(session, case_id, response.id, cast["leo"], None,
+                                            description="Listing published", due_on=date(2030, 1, 1))
+        task = session.scalars(select(Task).where(Task.case_id == case_id, Task.status == "open")).first()
+        ids = dict(case_id=case_id, evidence_id=evidence_id, response_id=response.id,
+                   milestone_id=milestone.id, task_id=task.id, user_id=cast["ivy"].id)
+    with db.transaction() as session:
+        ids["request_id"] = reviews.request_gate(session, case_id, "implementation", cast["leo"], None).id
+    return ids

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from webclient import PASSWORD, post
 
 from models.audit import AuditEvent
 from models.user import User
-from webclient import PASSWORD, post
 from workflow.roles import ROLES
 
 

@@ -5,10 +5,10 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from webclient import PASSWORD
 
 from models.audit import AuditEvent
 from models.user import User
-from webclient import PASSWORD, post
 from workflow import accounts, audit
 
 INVALID = "Invalid username or password"

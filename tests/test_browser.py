@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from webclient import PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -1,21 +1,15 @@
 """Case pages through the test client, as the forms post them."""
 from __future__ import annotations
 
-import io
 import re
-from datetime import date
 
-import pytest
 from sqlalchemy import func, select
+from webclient import post
 
 from models.audit import AuditEvent
 from models.case import Case
 from models.gate_request import GateRequest
-from models.response import Response
-from models.task import Task
-from webclient import post
-from workflow import cases, evidence, responses, reviews
-from workflow.evidence_store import EvidenceStore
+from workflow import cases, reviews
 
 NEW_CASE = {"title": "Sarin attack on Khan Shaykhun", "occurred_on": "2017-04-04",
             "occurred_precision": "day", "country": "Syria", "place": "Khan Shaykhun",
@@ -114,33 +108,6 @@ def case_routes(app):
 
 def url_for_rule(rule, **ids) -> str:
     return rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
-
-
-def add_evidence_with_file(app, db, actor, case_id: int) -> int:
-    """An evidence item holding a small stored file; returns its id."""
-    stored = EvidenceStore(app.config["EVIDENCE_DIR"]).put(io.BytesIO(b"report text"))
-    with db.transaction() as session:
-        return evidence.add_evidence(session, case_id, actor, None, kind="document",
-                                     title="Report", stored=stored, original_filename="r.txt").id
-
-
-@pytest.fixture
-def full_case(app, db, cast, make_case, move, satisfy) -> dict:
-    """A case in legal consequence holding one record of every kind, and a pending request; its ids."""
-    case_id = make_case()
-    evidence_id = add_evidence_with_file(app, db, cast["ivy"], case_id)
-    move(case_id, "legal_consequence")
-    satisfy(case_id, "implementation")
-    with db.transaction() as session:
-        response = session.scalars(select(Response).where(Response.case_id == case_id)).first()
-        milestone = responses.add_milestone(session, case_id, response.id, cast["leo"], None,
-                                            description="Listing published", due_on=date(2030, 1, 1))
-        task = session.scalars(select(Task).where(Task.case_id == case_id, Task.status == "open")).first()
-        ids = dict(case_id=case_id, evidence_id=evidence_id, response_id=response.id,
-                   milestone_id=milestone.id, task_id=task.id, user_id=cast["ivy"].id)
-    with db.transaction() as session:
-        ids["request_id"] = reviews.request_gate(session, case_id, "implementation", cast["leo"], None).id
-    return ids
 
 
 def test_user_off_the_team_gets_404_everywhere_and_changes_nothing(app, client, auth, cast, db,

@@ -14,8 +14,8 @@ from models.audit import AuditEvent
 from models.case import Case
 from models.gate_request import GateRequest
 from workflow import cases, evidence, gates, reviews
-from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.clock import utcnow
+from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 
 
 def load(db, case_id: int) -> Case:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
+from webclient import post
 
 from models.finding import Finding
-from webclient import post
 from workflow import evidence
 
 

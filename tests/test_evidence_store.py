@@ -8,11 +8,10 @@ import stat
 
 import pytest
 from sqlalchemy import func, select
+from webclient import post
 
 from models.audit import AuditEvent
 from models.evidence import EvidenceItem, StoredObject
-from webclient import post
-from workflow.errors import Invalid
 from workflow.evidence_store import EvidenceStore, clean_filename
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4

@@ -6,10 +6,10 @@ import io
 import re
 
 from sqlalchemy import select
+from webclient import PASSWORD, post
 
 from models.audit import AuditEvent
 from models.case import Case
-from webclient import PASSWORD, post
 from workflow import audit
 
 VERSION = re.compile(r'name="version"[^>]*value="(\d+)"')

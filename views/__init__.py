@@ -5,8 +5,20 @@ from flask import Flask
 from flask_bootstrap import Bootstrap5
 from flask_wtf.csrf import CSRFProtect
 
-from views import (access, admin, auth, cases, db, diagram, errors, evidence, main, menu, reviews,
-                   tasks)
+from views import (
+    access,
+    admin,
+    auth,
+    cases,
+    db,
+    diagram,
+    errors,
+    evidence,
+    main,
+    menu,
+    reviews,
+    tasks,
+)
 
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()

@@ -1,7 +1,15 @@
 """WTForms forms of the case, team and review pages."""
 from flask_wtf import FlaskForm
-from wtforms import (DateField, DecimalField, HiddenField, IntegerField, SelectChoice, SelectField,
-                     StringField, TextAreaField)
+from wtforms import (
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from models.case import AGENTS, CASE_ROLES, PRECISIONS

@@ -9,15 +9,23 @@ from flask_login import current_user
 from models.case import AGENTS
 from views import db
 from views.access import current_actor
+from views.case_forms import (
+    CaseEditForm,
+    CaseForm,
+    DecisionForm,
+    GateRequestForm,
+    RemoveMemberForm,
+    ReopenForm,
+    TeamMemberForm,
+    WithdrawForm,
+)
 from views.menu_forms import MessageForm
-from views.case_forms import (CaseEditForm, CaseForm, DecisionForm, GateRequestForm, ReopenForm,
-                              RemoveMemberForm, TeamMemberForm, WithdrawForm)
 from workflow import cases, gates, permissions, queries, reviews
 from workflow.custody import chain_breaks
-from workflow.menu import LEVELS, TOOLS
-from workflow.responses import RESPONSE_STAGES
 from workflow.errors import GateUnmet, Invalid, WorkflowError
+from workflow.menu import LEVELS, TOOLS
 from workflow.pathway import GATES, LABELS, STAGES, reopen_targets
+from workflow.responses import RESPONSE_STAGES
 
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
 

@@ -2,8 +2,8 @@
 from flask import Blueprint, render_template
 
 from workflow.diagram import mermaid_source
-from workflow.pathway import GATES, LABELS, reopen_targets
 from workflow.gates import REQUIREMENTS
+from workflow.pathway import GATES, LABELS, reopen_targets
 
 blueprint = Blueprint("diagram", __name__)
 

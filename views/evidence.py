@@ -1,16 +1,30 @@
 """Evidence pages: add (with upload), the item with its custody timeline, download, findings."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
 from models.evidence import INFORMATION_GRADES, SOURCE_GRADES
 from views import db
 from views.access import current_actor
 from views.cases import load_case_for
-from views.evidence_forms import (CustodyForm, EvidenceForm, FindingForm, LabAnalysisForm,
-                                  WithdrawEvidenceForm)
+from views.evidence_forms import (
+    CustodyForm,
+    EvidenceForm,
+    FindingForm,
+    LabAnalysisForm,
+    WithdrawEvidenceForm,
+)
 from workflow import evidence, permissions, queries
 from workflow.custody import chain_breaks, current_holder
 from workflow.errors import Invalid

@@ -1,7 +1,14 @@
 """WTForms forms of the evidence and findings pages."""
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, DateTimeLocalField, SelectChoice, SelectField,
-                     StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from models.case import AGENTS

@@ -7,14 +7,20 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from models.evaluation import FACTORS
 from views import db
 from views.access import current_actor
+from views.case_forms import choices
 from views.cases import load_case_for, refused_page
 from views.commands import submit
-from models.evaluation import FACTORS
-from views.case_forms import choices
-from views.menu_forms import (EvaluationForm, MessageForm, MilestoneForm, MilestoneUpdateForm,
-                              ResponseForm, StatusForm)
+from views.menu_forms import (
+    EvaluationForm,
+    MessageForm,
+    MilestoneForm,
+    MilestoneUpdateForm,
+    ResponseForm,
+    StatusForm,
+)
 from workflow import deterrence, evaluations, permissions, responses
 from workflow.errors import Invalid
 from workflow.menu import BY_KEY, NEXT_STATUSES, options_for

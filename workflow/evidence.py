@@ -12,16 +12,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.case import AGENTS
-from models.evidence import (CUSTODY_ACTIONS, INFORMATION_GRADES, KINDS, SOURCE_GRADES,
-                             CustodyEvent, EvidenceItem, LabAnalysis, StoredObject)
+from models.evidence import (
+    CUSTODY_ACTIONS,
+    INFORMATION_GRADES,
+    KINDS,
+    SOURCE_GRADES,
+    CustodyEvent,
+    EvidenceItem,
+    LabAnalysis,
+    StoredObject,
+)
 from models.finding import CONCLUSIONS, PARTY_TYPES, STANDARDS_OF_PROOF, Finding
 from workflow import audit, permissions
 from workflow.audit import Actor
 from workflow.cases import lock_for_change, record_change
 from workflow.clock import format_utc, utcnow
-from workflow.fields import moment, one_of, text
 from workflow.errors import Invalid, NotFound
 from workflow.evidence_store import EvidenceStore, StoredFile
+from workflow.fields import moment, one_of, text
 
 
 def evidence_of(session: Session, case_id: int, evidence_id: int) -> EvidenceItem:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
 from datetime import date
 
 from sqlalchemy import func, select
@@ -24,8 +23,15 @@ from models.response import Response
 from models.task import Task
 from workflow import queries
 from workflow.custody import chain_breaks
-from workflow.pathway import (ATTRIBUTION, CLOSED, EVALUATION, IMPLEMENTATION, INVESTIGATION,
-                              LEGAL_CONSEQUENCE, REPORTED)
+from workflow.pathway import (
+    ATTRIBUTION,
+    CLOSED,
+    EVALUATION,
+    IMPLEMENTATION,
+    INVESTIGATION,
+    LEGAL_CONSEQUENCE,
+    REPORTED,
+)
 
 
 @dataclass(frozen=True)

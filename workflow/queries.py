@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.audit import AuditEvent
 from models.case import Case
-from models.evidence import EvidenceItem
 from models.evaluation import Evaluation
+from models.evidence import EvidenceItem
 from models.finding import Finding
+from models.gate_request import GateRequest
 from models.message import DeterrenceMessage
 from models.response import Response
 from models.task import Task
-from models.gate_request import GateRequest
 from models.user import User, UserRole
 from workflow import permissions
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER

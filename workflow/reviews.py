@@ -14,12 +14,24 @@ from models.gate_request import GateRequest
 from workflow import audit, gates, permissions, queries, tasks
 from workflow.audit import Actor
 from workflow.audit_chain import canonical_json
-from workflow.cases import (authorize, check_version, load_case, load_case_of_request,
-                            pending_request)
+from workflow.cases import (
+    authorize,
+    check_version,
+    load_case,
+    load_case_of_request,
+    pending_request,
+)
 from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, GateUnmet, Invalid, NotFound
-from workflow.pathway import (CLOSED, CLOSING_OUTCOMES, EVALUATION, GATES, LABELS, fire,
-                              reopen_targets)
+from workflow.pathway import (
+    CLOSED,
+    CLOSING_OUTCOMES,
+    EVALUATION,
+    GATES,
+    LABELS,
+    fire,
+    reopen_targets,
+)
 
 
 def _refuse_unmet(checklist: gates.Checklist, when: str) -> None:

@@ -4,9 +4,8 @@ Revision ID: 0062f720cbd6
 Revises: 42b3192be9c5
 Create Date: 2026-11-27 07:17:34.347253
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0062f720cbd6'
 down_revision = '42b3192be9c5'

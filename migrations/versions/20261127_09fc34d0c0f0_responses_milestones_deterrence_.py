@@ -4,9 +4,8 @@ Revision ID: 09fc34d0c0f0
 Revises: 0062f720cbd6
 Create Date: 2026-11-27 07:32:01.169768
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '09fc34d0c0f0'
 down_revision = '0062f720cbd6'

@@ -4,9 +4,8 @@ Revision ID: 42b3192be9c5
 Revises: 7f14f82a93ff
 Create Date: 2026-11-27 07:00:00.237401
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '42b3192be9c5'
 down_revision = '7f14f82a93ff'

@@ -6,8 +6,8 @@ Create Date: 2026-11-27 06:47:37.860069
 
 The audit log is append-only: triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL).
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 REFUSAL = "audit_events is append-only"
 SQLITE_TRIGGERS = [

@@ -4,9 +4,8 @@ Revision ID: 8a49b66839e5
 Revises: 09fc34d0c0f0
 Create Date: 2026-11-27 07:43:27.627090
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '8a49b66839e5'
 down_revision = '09fc34d0c0f0'

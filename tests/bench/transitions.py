@@ -10,11 +10,11 @@ a file with the same settings. Prints both rates and their ratio.
 from __future__ import annotations
 
 import argparse
-from datetime import date
 import sqlite3
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]

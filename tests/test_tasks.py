@@ -1,0 +1,177 @@
+"""Tasks: created on entering a stage, worked from queues, and holding gates until done."""
+from __future__ import annotations
+
+import re
+import threading
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from webclient import post
+
+from models.audit import AuditEvent
+from models.task import Task
+from workflow import cases, reviews, tasks
+from workflow.errors import Conflict, Forbidden, GateUnmet, Invalid
+from workflow.pathway import STAGES
+from workflow.tasks import TEMPLATES
+
+
+def stage_tasks(db, case_id: int, stage: str) -> list[Task]:
+    with db.sessions() as session:
+        return session.scalars(select(Task).where(Task.case_id == case_id, Task.stage == stage)
+                               .order_by(Task.id)).all()
+
+
+def run(db, command, *args, **kwargs):
+    with db.transaction() as session:
+        return command(session, *args, **kwargs)
+
+
+@pytest.mark.parametrize("stage", STAGES[1:])
+def test_entering_a_stage_creates_exactly_its_templates_tasks(db, make_case, move, stage):
+    case_id = make_case()
+    move(case_id, stage)
+    created = stage_tasks(db, case_id, stage)
+    assert [(t.title, t.role, t.required, t.status) for t in created] == [
+        (t.title, t.role, t.required, "open") for t in TEMPLATES.get(stage, ())]
+    assert all(t.due_on and t.due_on > date.today() for t in created)
+    with db.sessions() as session:
+        events = session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.case_id == case_id, AuditEvent.event_type == "task_created",
+            AuditEvent.entity_id.in_([str(t.id) for t in created])))
+    assert events == len(created)
+
+
+def test_reopening_creates_the_stage_tasks_again_and_keeps_the_old(db, cast, make_case, move):
+    case_id = make_case()
+    move(case_id, "legal_consequence")
+    run(db, reviews.reopen, case_id, "investigation", cast["sue"], "new evidence", None)
+    investigation = stage_tasks(db, case_id, "investigation")
+    assert len(investigation) == 2 * len(TEMPLATES["investigation"])
+    assert [t.status for t in investigation[:4]].count("done") == 1  # the first visit's, kept
+    assert all(t.status == "open" for t in investigation[4:])
+
+
+def test_open_required_task_refuses_the_gate_naming_it(db, cast, make_case, move, satisfy):
+    case_id = make_case()
+    move(case_id, "investigation")
+    satisfy(case_id, "attribution")
+    required = run(db, tasks.add_task, case_id, cast["sue"], title="Check the second crater",
+                   role="investigator", required=True)
+    with pytest.raises(GateUnmet) as refused:
+        run(db, reviews.request_gate, case_id, "attribution", cast["ivy"], None)
+    assert f"#{required.id} Check the second crater (investigator queue)" in str(refused.value)
+    run(db, cases.set_member, case_id, cast["sue"], cast["ian"].id, "investigator", None)
+    run(db, tasks.claim, required.id, cast["ian"])
+    with pytest.raises(GateUnmet, match=rf"#{required.id} Check the second crater \(ian\)"):
+        run(db, reviews.request_gate, case_id, "attribution", cast["ivy"], None)
+
+
+def test_task_commands_and_their_rules(db, cast, make_case, move):
+    case_id = make_case()
+    move(case_id, "investigation")
+    run(db, cases.set_member, case_id, cast["sue"], cast["ian"].id, "investigator", None)
+    task = stage_tasks(db, case_id, "investigation")[0]
+    with pytest.raises(Forbidden, match="investigator queue"):
+        run(db, tasks.claim, task.id, cast["ana"])  # an analyst, not an investigator
+    with pytest.raises(Exception, match="No such case"):
+        run(db, tasks.claim, task.id, cast["out"])  # off the team
+    run(db, tasks.claim, task.id, cast["ivy"])
+    with pytest.raises(Conflict, match="in progress \\(assigned to ivy\\)"):
+        run(db, tasks.claim, task.id, cast["ian"])
+    with pytest.raises(Forbidden, match="claim it first"):
+        run(db, tasks.complete, task.id, cast["ian"], "done")
+    run(db, tasks.unclaim, task.id, cast["ivy"])
+    with pytest.raises(Forbidden, match="needs the supervisor role"):
+        run(db, tasks.assign, task.id, cast["ivy"], cast["ivy"].id)
+    with pytest.raises(Invalid, match="assignee: must be active, hold the investigator role"):
+        run(db, tasks.assign, task.id, cast["sue"], cast["ana"].id)
+    run(db, tasks.assign, task.id, cast["sue"], cast["ivy"].id)
+    run(db, tasks.complete, task.id, cast["ivy"], "three witnesses heard")
+    with pytest.raises(Conflict, match="done already"):
+        run(db, tasks.cancel, task.id, cast["sue"], "no longer needed")
+    other = stage_tasks(db, case_id, "investigation")[1]
+    with pytest.raises(Invalid, match="reason: required"):
+        run(db, tasks.cancel, other.id, cast["sue"], "")
+    run(db, tasks.cancel, other.id, cast["sue"], "samples came from the lab directly")
+    with db.sessions() as session:
+        kinds = session.scalars(select(AuditEvent.event_type).where(
+            AuditEvent.entity_type == "task", AuditEvent.entity_id.in_((str(task.id), str(other.id))),
+            AuditEvent.event_type != "task_created").order_by(AuditEvent.seq)).all()
+        done = session.get(Task, task.id)
+    assert kinds == ["task_claimed", "task_unclaimed", "task_assigned", "task_completed", "task_cancelled"]
+    assert (done.status, done.completed_by_id, done.note) == ("done", cast["ivy"].id, "three witnesses heard")
+
+
+def test_inbox_queues_and_counts(db, client, auth, cast, make_case, move):
+    first, second, hidden = make_case(), make_case(), make_case(staffed=False)
+    for case_id in (first, second, hidden):
+        move(case_id, "investigation") if case_id != hidden else None
+    mine = stage_tasks(db, second, "investigation")
+    run(db, tasks.claim, mine[0].id, cast["ivy"])
+    run(db, tasks.claim, mine[1].id, cast["ivy"])
+    with db.transaction() as session:  # make the second one overdue
+        session.get(Task, mine[1].id).due_on = date.today() - timedelta(days=2)
+    auth.login("ivy")
+    page = client.get("/tasks").get_data(as_text=True)
+    my_part = page[page.index('data-testid="my-tasks"'):page.index('data-testid="my-queues"')]
+    assert re.findall(r'data-task="(\d+)"', my_part) == [str(mine[1].id), str(mine[0].id)]
+    assert "overdue" in my_part
+    queue_part = page[page.index('data-testid="my-queues"'):]
+    queued = {int(i) for i in re.findall(r'data-task="(\d+)"', queue_part)}
+    expected = {t.id for c in (first, second) for t in stage_tasks(db, c, "investigation")
+                if t.status == "open" and t.assignee_id is None}
+    assert queued == expected
+    assert 'data-testid="task-count">2<' in page
+    auth.logout()
+    auth.login("ana")  # an analyst: no investigator tasks in their queues
+    assert re.findall(r'data-task="(\d+)"', client.get("/tasks").get_data(as_text=True)) == []
+    auth.logout()
+    auth.login("sam")
+    assert 'data-testid="review-count"' not in client.get("/").get_data(as_text=True)
+
+
+def test_claim_complete_from_the_inbox_through_forms(db, client, auth, cast, make_case, move):
+    case_id = make_case()
+    move(case_id, "investigation")
+    task = stage_tasks(db, case_id, "investigation")[3]
+    auth.login("ivy")
+    assert post(client, f"/cases/{case_id}/tasks/{task.id}/claim", {"back": "inbox"}).headers["Location"] == "/tasks"
+    response = post(client, f"/cases/{case_id}/tasks/{task.id}/complete", {"note": "drafted"})
+    assert response.status_code == 302
+    with db.sessions() as session:
+        assert session.get(Task, task.id).status == "done"
+    again = post(client, f"/cases/{case_id}/tasks/{task.id}/complete", {"note": "again"})
+    assert again.status_code == 409 and "done already" in again.get_data(as_text=True)
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize("round_", range(3))
+def test_two_people_claiming_one_task_at_once_make_one_owner(db, cast, make_case, move, round_):
+    case_id = make_case()
+    move(case_id, "investigation")
+    run(db, cases.set_member, case_id, cast["sue"],
+        cast["ian"].id, "investigator", None)
+    task = stage_tasks(db, case_id, "investigation")[0]
+    barrier, outcomes = threading.Barrier(2), {}
+
+    def claim_as(name: str):
+        barrier.wait()
+        try:
+            run(db, tasks.claim, task.id, cast[name])
+            outcomes[name] = "ok"
+        except Conflict as error:
+            outcomes[name] = str(error)
+    threads = [threading.Thread(target=claim_as, args=(name,)) for name in ("ivy", "ian")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [name for name, outcome in outcomes.items() if outcome == "ok"]
+    assert len(winners) == 1
+    with db.sessions() as session:
+        owner = session.get(Task, task.id).assignee_id
+        claims = session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.event_type == "task_claimed", AuditEvent.entity_id == str(task.id)))
+    assert owner == cast[winners[0]].id and claims == 1
