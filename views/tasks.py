@@ -40,8 +40,8 @@ def _back(case_id: int):
     return redirect(url_for("cases.detail", case_id=case_id, _anchor="tasks"))
 
 
-def _run(case_id: int, command, done: str):
-    load_case_for(case_id)
+def _run(case_id: int, command, done: str, action: str = permissions.WORK_TASK):
+    load_case_for(case_id, action)
     try:
         with db.transaction() as write:
             command(write)
@@ -74,10 +74,9 @@ def complete(case_id: int, task_id: int):
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/cancel", methods=["POST"])
 def cancel(case_id: int, task_id: int):
     """Cancel a task, with a reason (supervisors)."""
-    load_case_for(case_id, permissions.MANAGE_TEAM)
     return _run(case_id, lambda w: tasks.cancel(w, task_id, current_actor(),
                                                 request.form.get("reason", ""), case_id),
-                "Task cancelled.")
+                "Task cancelled.", permissions.MANAGE_TEAM)
 
 
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/assign", methods=["POST"])
@@ -88,18 +87,18 @@ def assign(case_id: int, task_id: int):
     if not user_id.isdigit():
         return refused_page(case_id, Invalid("assignee: choose someone", "user_id"))
     return _run(case_id, lambda w: tasks.assign(w, task_id, current_actor(), int(user_id), case_id),
-                "Task assigned.")
+                "Task assigned.", permissions.MANAGE_TEAM)
 
 
 @blueprint.route("/cases/<int:case_id>/tasks", methods=["POST"])
 def add(case_id: int):
     """Add a task to the case's current stage (supervisors)."""
-    load_case_for(case_id, permissions.MANAGE_TEAM)
     form = request.form
     return _run(case_id, lambda w: tasks.add_task(
         w, case_id, current_actor(), title=form.get("title", ""), role=form.get("role", ""),
         required=form.get("required") == "y",
-        due_on=_date(form.get("due_on")), description=form.get("description", "")), "Task added.")
+        due_on=_date(form.get("due_on")), description=form.get("description", "")), "Task added.",
+        permissions.MANAGE_TEAM)
 
 
 def _date(value: str | None) -> date | None:

@@ -19,17 +19,18 @@ RECORD_FINDING = "record_finding"
 RECORD_RESPONSE = "record_response"
 RECORD_MESSAGE = "record_message"
 RECORD_EVALUATION = "record_evaluation"
+WORK_TASK = "work_task"
 
 #: The actions each role grants. Deny unless granted.
 PERMISSIONS: dict[str, frozenset[str]] = {
     INVESTIGATOR: frozenset({VIEW_CASE, OPEN_CASE, EDIT_CASE, REQUEST_GATE, WITHDRAW_GATE,
-                             RECORD_EVIDENCE, RECORD_FINDING, RECORD_MESSAGE}),
+                             RECORD_EVIDENCE, RECORD_FINDING, RECORD_MESSAGE, WORK_TASK}),
     ANALYST: frozenset({VIEW_CASE, REQUEST_GATE, WITHDRAW_GATE, RECORD_EVIDENCE, RECORD_FINDING,
-                        RECORD_MESSAGE, RECORD_EVALUATION}),
+                        RECORD_MESSAGE, RECORD_EVALUATION, WORK_TASK}),
     LEGAL_OFFICER: frozenset({VIEW_CASE, REQUEST_GATE, WITHDRAW_GATE, RECORD_RESPONSE,
-                              RECORD_MESSAGE}),
+                              RECORD_MESSAGE, WORK_TASK}),
     SUPERVISOR: frozenset({VIEW_CASE, OPEN_CASE, EDIT_CASE, DECIDE_GATE, REOPEN, MANAGE_TEAM,
-                           RECORD_MESSAGE, RECORD_EVALUATION}),
+                           RECORD_MESSAGE, RECORD_EVALUATION, WORK_TASK}),
     AUDITOR: frozenset({VIEW_CASE}),
     ADMIN: frozenset(),
 }
@@ -42,6 +43,7 @@ WORDS = {
     MANAGE_TEAM: "Changing a case's team", RECORD_EVIDENCE: "Recording evidence",
     RECORD_FINDING: "Recording a finding", RECORD_RESPONSE: "Choosing and tracking responses",
     RECORD_MESSAGE: "Recording a deterrence message", RECORD_EVALUATION: "Recording an evaluation",
+    WORK_TASK: "Working on tasks",
 }
 
 

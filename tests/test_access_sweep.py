@@ -1,0 +1,98 @@
+"""Need-to-know and read-only roles, swept over the app's URL map, so new routes are covered."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from models import AuditEvent, Case, CustodyEvent, EvidenceItem, Finding, GateRequest, Response, Task
+from webclient import post
+from workflow import cases, reviews
+
+#: URL arguments that name something inside a case.
+CASE_ARGUMENTS = {"case_id", "evidence_id", "task_id", "request_id", "response_id", "milestone_id"}
+#: What a refused POST might have tried to send, so that only permission can stop it.
+FORM = {"version": "99", "target": "investigation", "reason": "x", "note": "x", "title": "x",
+        "role": "investigator", "case_role": "investigator", "status": "adopted", "kind": "document"}
+
+
+def everything(db) -> tuple:
+    """Counts and versions a refused request must leave as they were."""
+    with db.sessions() as session:
+        counts = tuple(session.scalar(select(func.count()).select_from(model)) for model in
+                       (AuditEvent, Case, CustodyEvent, EvidenceItem, Finding, GateRequest, Response, Task))
+        versions = tuple(session.scalars(select(Case.version).order_by(Case.id)))
+        statuses = tuple(session.scalars(select(Task.status).order_by(Task.id)))
+    return counts, versions, statuses
+
+
+def routes(app, *, case_only: bool):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "bootstrap.static", "auth.login", "auth.logout"):
+            continue
+        if case_only and not rule.arguments & CASE_ARGUMENTS:
+            continue
+        yield rule
+
+
+def url(rule, ids: dict) -> str:
+    return rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
+
+
+def sign_in(auth, username: str) -> None:
+    assert auth.login(username).status_code == 302
+
+
+def test_off_the_team_every_case_route_is_404_and_changes_nothing(app, client, auth, db, cast, full_case):
+    sign_in(auth, "out")
+    before = everything(db)
+    checked = []
+    for rule in routes(app, case_only=True):
+        address = url(rule, {**full_case, "user_id": cast["out"].id})
+        if "GET" in rule.methods:
+            assert client.get(address).status_code == 404, address
+        if "POST" in rule.methods:
+            assert post(client, address, {**FORM, "user_id": cast["out"].id}).status_code == 404, address
+        checked.append(rule.endpoint)
+    assert len(checked) >= 20 and {"tasks.claim", "evidence.download", "reviews.approve"} <= set(checked)
+    assert everything(db) == before
+    for page in ("/cases", "/tasks", "/reviews", "/"):
+        assert "CW-" not in client.get(page).get_data(as_text=True), page
+
+
+def test_auditor_gets_403_on_every_post(app, client, auth, db, cast, full_case):
+    sign_in(auth, "aud")
+    before = everything(db)
+    posts = [rule for rule in routes(app, case_only=False) if "POST" in rule.methods]
+    for rule in posts:
+        address = url(rule, {**full_case, "user_id": cast["ivy"].id})
+        assert post(client, address, {**FORM, "user_id": cast["ivy"].id}).status_code == 403, address
+    assert len(posts) >= 25
+    assert everything(db) == before
+    assert client.get(f"/cases/{full_case['case_id']}").status_code == 200  # and reads everything
+
+
+def test_admin_gets_403_or_404_on_every_case_route(app, client, auth, db, cast, full_case):
+    sign_in(auth, "adm")
+    before = everything(db)
+    for rule in routes(app, case_only=True):
+        address = url(rule, {**full_case, "user_id": cast["ivy"].id})
+        if "GET" in rule.methods:
+            assert client.get(address).status_code in (403, 404), address
+        if "POST" in rule.methods:
+            assert post(client, address, FORM).status_code in (403, 404), address
+    for page in ("/cases", "/tasks", "/reviews"):
+        assert client.get(page).status_code == 403
+    assert everything(db) == before
+
+
+@pytest.mark.parametrize("role_user", ["ivy", "ana", "leo"])
+def test_removed_member_loses_the_case_at_once(client, auth, db, cast, full_case, role_user):
+    sign_in(auth, role_user)
+    case_id = full_case["case_id"]
+    assert client.get(f"/cases/{case_id}").status_code == 200
+    with db.transaction() as session:  # team changes wait until the case is out of review
+        reviews.withdraw_gate(session, full_case["request_id"], cast["leo"])
+    with db.transaction() as session:
+        cases.remove_member(session, case_id, cast["sue"], cast[role_user].id, None)
+    assert client.get(f"/cases/{case_id}").status_code == 404
+    assert client.get(f"/cases/{case_id}/evidence/{full_case['evidence_id']}/download").status_code == 404
