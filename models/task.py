@@ -51,7 +51,7 @@ class Task(Base):
     completed_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
 
-    case: Mapped[Case] = relationship(lazy="joined")
+    case: Mapped[Case] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], lazy="joined")
 

@@ -65,14 +65,23 @@ def append(session: Session, event_type: str, actor: Actor | None, **fields) -> 
     `fields` are the keyword arguments of `event_row`: case_id, entity_type, entity_id,
     from_state, to_state, details, at.
     """
+    return append_many(session, [(event_type, actor, fields)])[0]
+
+
+def append_many(session: Session, events: list[tuple[str, Actor | None, dict]]) -> list[dict]:
+    """Add events in order at the head of the chain, reading the head once."""
     _lock_chain_head(session)
     head = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
-    seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
-    row = event_row(seq, prev_hash, event_type, actor, **fields)
+    seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    rows = []
+    for event_type, actor, fields in events:
+        seq += 1
+        rows.append(event_row(seq, prev_hash, event_type, actor, **fields))
+        prev_hash = rows[-1]["hash"]
     # A plain INSERT: the log is never read back through the session that writes it.
-    session.execute(insert(AuditEvent), [row])
-    return row
+    session.execute(insert(AuditEvent), rows)
+    return rows
 
 
 def payload_columns(row) -> tuple:

@@ -21,6 +21,7 @@ from models.finding import Finding
 from models.message import DeterrenceMessage
 from models.response import Response
 from models.task import Task
+from models.user import User
 from workflow import queries
 from workflow.custody import chain_breaks
 from workflow.pathway import (
@@ -106,7 +107,8 @@ def _label(item: EvidenceItem) -> str:
 
 
 def _some_evidence(session: Session, case: Case) -> tuple[bool, str]:
-    count = len(_active_evidence(session, case))
+    count = session.scalar(select(func.count()).select_from(EvidenceItem).where(
+        EvidenceItem.case_id == case.id, EvidenceItem.status == "active"))
     if not count:
         return False, "no active evidence item yet; add the initial report as evidence"
     return True, f"{count} active evidence item{'s' if count > 1 else ''}"
@@ -192,11 +194,15 @@ def _attribution_inconclusive(session: Session, case: Case) -> tuple[bool, str]:
     return bool(finding.rationale), finding.rationale[:200] or "no rationale given"
 
 
-def entered_stage_at(session: Session, case: Case):
-    """When the case last entered the stage it is in (from the audit log of its moves)."""
-    return session.scalar(select(func.max(AuditEvent.at)).where(
+def _entered_stage(case: Case):
+    """When the case last entered the stage it is in (from the audit log of its moves), as SQL."""
+    return select(func.max(AuditEvent.at)).where(
         AuditEvent.case_id == case.id, AuditEvent.to_state == case.state,
-        AuditEvent.event_type.in_(("case_opened", "gate_approved", "case_reopened"))))
+        AuditEvent.event_type.in_(("case_opened", "gate_approved", "case_reopened"))).scalar_subquery()
+
+
+def entered_stage_at(session: Session, case: Case):
+    return session.scalar(select(_entered_stage(case)))
 
 
 def _message_in_stage(session: Session, case: Case) -> tuple[bool, str]:
@@ -213,16 +219,17 @@ def _message_in_stage(session: Session, case: Case) -> tuple[bool, str]:
 
 
 def _required_tasks_done(session: Session, case: Case) -> tuple[bool, str]:
-    query = select(Task).where(Task.case_id == case.id, Task.stage == case.state, Task.required,
-                               Task.status.in_(("open", "in_progress")))
-    since = entered_stage_at(session, case)
-    if since is not None:  # tasks of an earlier visit to this stage are on record, not in the way
-        query = query.where(Task.created_at >= since)
-    open_tasks = session.scalars(query.order_by(Task.id)).all()
+    open_tasks = session.execute(
+        select(Task.id, Task.title, Task.role, User.username)
+        .outerjoin(User, User.id == Task.assignee_id)
+        .where(Task.case_id == case.id, Task.stage == case.state, Task.required,
+               Task.status.in_(("open", "in_progress")),
+               # Tasks of an earlier visit to this stage are on record, not in the way.
+               Task.created_at >= func.coalesce(_entered_stage(case), Task.created_at))
+        .order_by(Task.id)).all()
     if open_tasks:
         return False, "still open: " + "; ".join(
-            f"#{t.id} {t.title} ({t.assignee.username if t.assignee else t.role + ' queue'})"
-            for t in open_tasks)
+            f"#{t.id} {t.title} ({t.username or t.role + ' queue'})" for t in open_tasks)
     return True, "every required task of this stage is done"
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import extract, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from models.audit import AuditEvent
 from models.case import Case
@@ -157,7 +157,7 @@ def latest_evaluation(session: Session, case_id: int) -> Evaluation | None:
 def my_tasks(session: Session, user) -> list[Task]:
     """Open tasks assigned to `user` on cases they may see, overdue (then soonest due) first."""
     return session.scalars(
-        select(Task).join(Case, Task.case_id == Case.id)
+        select(Task).join(Case, Task.case_id == Case.id).options(contains_eager(Task.case))
         .where(Task.assignee_id == user.id, Task.status.in_(("open", "in_progress")),
                permissions.visible_cases(user))
         .order_by(Task.due_on.is_(None), Task.due_on, Task.id)).all()
@@ -168,7 +168,7 @@ def my_queues(session: Session, user) -> list[Task]:
     work_roles = [role for role in user.roles if role != "auditor" and role != "admin"]
     if not work_roles:
         return []
-    query = (select(Task).join(Case, Task.case_id == Case.id)
+    query = (select(Task).join(Case, Task.case_id == Case.id).options(contains_eager(Task.case))
              .where(Task.status == "open", Task.assignee_id.is_(None), Task.role.in_(work_roles),
                     Case.state != "closed", permissions.visible_cases(user)))
     return session.scalars(query.order_by(Task.due_on.is_(None), Task.due_on, Task.id)).all()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from models.case import Case
@@ -69,24 +69,34 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
 OPEN = ("open", "in_progress")
 
 
-def create_stage_tasks(session: Session, case: Case, actor: Actor | None) -> list[Task]:
-    """Create the tasks of the stage the case has just entered, each with its audit event."""
-    today = date.today()
-    created = [Task(case_id=case.id, stage=case.state, title=t.title, description=t.description,
-                    required=t.required, role=t.role, due_on=today + timedelta(days=t.due_days),
-                    template=t.key)
-               for t in TEMPLATES.get(case.state, ())]
-    session.add_all(created)
-    session.flush()
-    for task in created:
-        _audit(session, "task_created", actor, task, {"title": task.title, "role": task.role,
-                                                      "required": task.required, "stage": task.stage})
-    return created
+def create_stage_tasks(session: Session, case: Case, actor: Actor | None) -> list[int]:
+    """Create the tasks of the stage the case has just entered, each with its audit event; their ids."""
+    today, now = date.today(), utcnow()
+    rows = [dict(case_id=case.id, stage=case.state, title=t.title, description=t.description,
+                 required=t.required, role=t.role, due_on=today + timedelta(days=t.due_days),
+                 template=t.key, status="open", note="", created_at=now)
+            for t in TEMPLATES.get(case.state, ())]
+    if not rows:
+        return []
+    # One plain INSERT for all of them: this runs inside every approval.
+    ids = session.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows).all()
+    audit.append_many(session, [
+        ("task_created", actor, {"case_id": case.id, "entity_type": "task", "entity_id": task_id,
+                                 "details": {key: row[key] for key in ("title", "role", "required", "stage")}})
+        for task_id, row in zip(ids, rows, strict=True)])
+    return ids
+
+
+def _created(task: Task) -> dict:
+    return {"title": task.title, "role": task.role, "required": task.required, "stage": task.stage}
+
+
+def _fields(task: Task, details: dict) -> dict:
+    return {"case_id": task.case_id, "entity_type": "task", "entity_id": task.id, "details": details}
 
 
 def _audit(session: Session, event_type: str, actor: Actor | None, task: Task, details: dict) -> None:
-    audit.append(session, event_type, actor, case_id=task.case_id, entity_type="task",
-                 entity_id=task.id, details=details)
+    audit.append(session, event_type, actor, **_fields(task, details))
 
 
 def _lock_task(session: Session, task_id: int, actor: Actor, case_id: int | None = None) -> Task:
@@ -181,6 +191,5 @@ def add_task(session: Session, case_id: int, actor: Actor, *, title: str, role: 
                 role=one_of(role, "role", ROLES), due_on=day(due_on, "due_on"))
     session.add(task)
     session.flush()
-    _audit(session, "task_created", actor, task, {"title": task.title, "role": task.role,
-                                                  "required": task.required, "stage": task.stage})
+    _audit(session, "task_created", actor, task, _created(task))
     return task

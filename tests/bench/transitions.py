@@ -2,9 +2,10 @@
 
     .venv/bin/python tests/bench/transitions.py --cases 1000
 
-Opens N staffed cases on a fresh SQLite file, then takes each through request_gate and
-approve_gate (lock, version check, gate checks, audit append, commit: two transitions per
-case), and in the same run a bare loop of one UPDATE + one INSERT + COMMIT with sqlite3 on
+Opens N staffed cases with an initial report on a fresh SQLite file, then takes each
+through request_gate and approve_gate (lock, version check, gate checks, audit append,
+the new stage's tasks with their audit events, commit: two transitions per case), and in
+the same run a bare loop of one UPDATE + one INSERT + COMMIT with sqlite3 on
 a file with the same settings. Prints both rates and their ratio.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ sys.path[0] = str(ROOT)
 
 from models import migrate  # noqa: E402
 from models.database import SQLITE_BUSY_TIMEOUT_SECONDS, Database  # noqa: E402
-from workflow import accounts, audit, cases, reviews  # noqa: E402
+from workflow import accounts, audit, cases, evidence, reviews  # noqa: E402
 from workflow.audit import Actor  # noqa: E402
 
 
@@ -40,6 +41,8 @@ def prepare(database: Database, count: int) -> tuple[list[int], Actor, Actor]:
                                    occurred_on=date(2017, 4, 4),
                                    country="Syria", place="Khan Shaykhun")
             cases.set_member(session, case.id, supervisor, investigator.id, "lead_investigator", None)
+            evidence.add_evidence(session, case.id, investigator, None, kind="document",
+                                  title="Initial report")
             case_ids.append(case.id)
     return case_ids, investigator, supervisor
 
@@ -48,10 +51,10 @@ def service_rate(database: Database, case_ids, investigator: Actor, supervisor: 
     started = time.perf_counter()
     for case_id in case_ids:
         with database.transaction() as session:
-            request = reviews.request_gate(session, case_id, "investigation", investigator, 2)
+            request = reviews.request_gate(session, case_id, "investigation", investigator, 3)
             request_id = request.id
         with database.transaction() as session:
-            reviews.approve_gate(session, request_id, supervisor, "bench", 3)
+            reviews.approve_gate(session, request_id, supervisor, "bench", 4)
     return 2 * len(case_ids) / (time.perf_counter() - started)
 
 

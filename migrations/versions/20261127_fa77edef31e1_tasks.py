@@ -1,13 +1,14 @@
 """tasks
 
-Revision ID: 8a49b66839e5
+Revision ID: fa77edef31e1
 Revises: 09fc34d0c0f0
-Create Date: 2026-11-27 07:43:27.627090
+Create Date: 2026-11-27 07:54:03.096475
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
-revision = '8a49b66839e5'
+
+revision = 'fa77edef31e1'
 down_revision = '09fc34d0c0f0'
 branch_labels = None
 depends_on = None
@@ -41,9 +42,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_tasks_case_stage', ['case_id', 'stage'], unique=False)
         batch_op.create_index('ix_tasks_queue', ['role', 'status'], unique=False)
 
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_events_case_to_state_at', ['case_id', 'to_state', 'at'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_events_case_to_state_at')
+
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.drop_index('ix_tasks_queue')
         batch_op.drop_index('ix_tasks_case_stage')
