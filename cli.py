@@ -1,7 +1,9 @@
 """Command-line interface: `flask --app app db|users|audit ...`."""
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -12,10 +14,13 @@ from sqlalchemy.orm import selectinload
 from models import migrate
 from models.database import Database
 from models.user import User
-from workflow import accounts, audit, demo, evidence
+from workflow import accounts, audit, audit_log, checkpoints, demo, evidence
 from workflow.audit import Actor
 from workflow.errors import WorkflowError
 from workflow.evidence_store import EvidenceStore
+
+#: Whoever runs the command line reads the whole log, as an auditor does.
+_AUDITOR = Actor(None, "system", ("auditor",))
 
 db_cli = AppGroup("db", help="Database schema migrations.")
 users_cli = AppGroup("users", help="User accounts.")
@@ -110,11 +115,73 @@ def users_demo():
         click.echo(f"  {username:<14} {password}")
 
 
+@audit_cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--case", "case_id", type=int, help="Only the events of this case.")
+@click.option("--since", type=int, help="Only events from this seq on.")
+def audit_export(fmt, output, case_id, since):
+    """Write the audit log (or part of it) to a file, streaming; the export is itself audited."""
+    count = 0
+    with _database().sessions() as session, open(output, "w", encoding="utf-8", newline="") as out:
+        for line in audit_log.export_lines(session, _AUDITOR, fmt, case_id, since):
+            out.write(line)
+            count += 1
+    _run(audit_log.record_export, audit.SYSTEM, fmt, case_id, since, output)
+    click.echo(f"exported {count - (fmt == 'csv')} events to {output}")
+
+
+@audit_cli.command("keygen")
+@click.option("--out", "directory", required=True, type=click.Path(file_okay=False))
+def audit_keygen(directory):
+    """Write a new Ed25519 key pair for signing checkpoints (private key readable by its owner only)."""
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    private_pem, public_pem = checkpoints.generate_keys()
+    private_path, public_path = folder / "audit-signing.pem", folder / "audit-signing.pub.pem"
+    if private_path.exists():
+        raise click.ClickException(f"{private_path} exists already: not overwritten")
+    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(private_pem)
+    public_path.write_bytes(public_pem)
+    key = checkpoints.key_id(checkpoints.load_public_key(public_pem))
+    click.echo(f"key {key}: private {private_path}, public {public_path}")
+
+
+def signing_key():
+    path = current_app.config["AUDIT_SIGNING_KEY"]
+    if not path:
+        raise click.ClickException("set AUDIT_SIGNING_KEY to the private key file (see audit keygen)")
+    try:
+        return checkpoints.load_private_key(Path(path).read_bytes())
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"cannot read the signing key {path}: {error}") from None
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint():
+    """Sign the chain's current head (seq, hash, UTC time, key id) and keep the checkpoint."""
+    checkpoint = _run(audit_log.make_checkpoint, signing_key())
+    click.echo(f"checkpoint seq {checkpoint.seq} head={checkpoint.head} at {checkpoint.at} key {checkpoint.key_id}")
+
+
+@audit_cli.command("checkpoints")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True))
+def audit_checkpoints(output):
+    """Export every checkpoint, one JSON line each, for the offline verifier."""
+    with _database().sessions() as session:
+        kept = audit_log.checkpoints(session)
+    Path(output).write_text("".join(c.to_json() + "\n" for c in kept), encoding="utf-8")
+    click.echo(f"exported {len(kept)} checkpoints to {output}")
+
+
 @audit_cli.command("verify")
 def audit_verify():
     """Recompute the audit chain: exit 0 if it holds, 1 naming the first bad seq."""
     with _database().sessions() as session:
         result = audit.verify_chain(session)
+    _run(audit_log.record_verification, audit.SYSTEM, result)
     click.echo(result.summary())
     sys.exit(0 if result.ok else 1)
 

@@ -38,6 +38,8 @@ class Settings:
     BOOTSTRAP_SERVE_LOCAL: bool = True
     #: Werkzeug's scrypt at its default cost; the test settings use a cheaper cost.
     PASSWORD_HASH_METHOD: str = "scrypt"
+    #: Path of the Ed25519 private key that signs audit checkpoints; none: no checkpoints.
+    AUDIT_SIGNING_KEY: str = ""
     TESTING: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -91,6 +93,7 @@ def load_settings(env: str | None = None, environ=os.environ,
         REMEMBER_COOKIE_SECURE=production,
         TESTING=env == "test",
         PASSWORD_HASH_METHOD="scrypt:1024:8:1" if env == "test" else "scrypt",
+        AUDIT_SIGNING_KEY=environ.get("AUDIT_SIGNING_KEY", ""),
     )
 
 

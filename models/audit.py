@@ -41,3 +41,32 @@ class AuditEvent(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """A signed checkpoint of the chain; seq and time only increase."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(SeqType, unique=True)
+    head: Mapped[str] = mapped_column(String(64))
+    #: UTC, as signed (canonical text).
+    at: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(200))
+
+
+class AuditVerification(Base):
+    """The result of one verification of the chain, so the next auditor sees when and what."""
+
+    __tablename__ = "audit_verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    by_username: Mapped[str] = mapped_column(String(64))
+    ok: Mapped[bool]
+    count: Mapped[int]
+    head: Mapped[str] = mapped_column(String(64))
+    bad_seq: Mapped[int | None] = mapped_column(SeqType)
+    reason: Mapped[str] = mapped_column(Text, default="")

@@ -1,6 +1,8 @@
 """Flask blueprints, forms and the wiring that every view shares."""
 from __future__ import annotations
 
+import json
+
 from flask import Flask
 from flask_bootstrap import Bootstrap5
 from flask_wtf.csrf import CSRFProtect
@@ -8,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from views import (
     access,
     admin,
+    audit,
     auth,
     cases,
     db,
@@ -34,6 +37,7 @@ def register_views(app: Flask) -> None:
     app.context_processor(access.template_helpers)
     for blueprint in (auth.blueprint, main.blueprint, admin.blueprint, cases.blueprint,
                       reviews.blueprint, diagram.blueprint, evidence.blueprint, menu.blueprint,
-                      tasks.blueprint):
+                      tasks.blueprint, audit.blueprint):
         app.register_blueprint(blueprint)
     errors.register(app)
+    app.jinja_env.filters["fromjson"] = json.loads

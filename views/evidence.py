@@ -25,7 +25,8 @@ from views.evidence_forms import (
     LabAnalysisForm,
     WithdrawEvidenceForm,
 )
-from workflow import evidence, permissions, queries
+from workflow import audit_log, evidence, permissions, queries
+from workflow.clock import format_utc, utcnow
 from workflow.custody import chain_breaks, current_holder
 from workflow.errors import Invalid
 from workflow.evidence_store import EvidenceStore, clean_declared_hash, clean_filename
@@ -185,3 +186,13 @@ def new_finding(case_id: int):
             flash("Finding recorded.", "success")
             return redirect(url_for("cases.detail", case_id=case_id))
     return render_template("evidence/finding_form.html", case=case, form=form), 422 if form.errors else 200
+
+
+@blueprint.route("/evidence/<int:evidence_id>/custody-report")
+def custody_report(case_id: int, evidence_id: int):
+    """An item's custody rebuilt from the audit log alone, not from the custody table; printable."""
+    case = load_case_for(case_id)
+    item = evidence.evidence_of(db.session(), case_id, evidence_id)
+    return render_template("evidence/custody_report.html", case=case, item=item,
+                           history=audit_log.custody_history(db.session(), case_id, evidence_id),
+                           now=format_utc(utcnow())[:16].replace("T", " "))

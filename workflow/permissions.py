@@ -20,6 +20,7 @@ RECORD_RESPONSE = "record_response"
 RECORD_MESSAGE = "record_message"
 RECORD_EVALUATION = "record_evaluation"
 WORK_TASK = "work_task"
+READ_AUDIT = "read_audit"
 
 #: The actions each role grants. Deny unless granted.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -30,8 +31,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     LEGAL_OFFICER: frozenset({VIEW_CASE, REQUEST_GATE, WITHDRAW_GATE, RECORD_RESPONSE,
                               RECORD_MESSAGE, WORK_TASK}),
     SUPERVISOR: frozenset({VIEW_CASE, OPEN_CASE, EDIT_CASE, DECIDE_GATE, REOPEN, MANAGE_TEAM,
-                           RECORD_MESSAGE, RECORD_EVALUATION, WORK_TASK}),
-    AUDITOR: frozenset({VIEW_CASE}),
+                           RECORD_MESSAGE, RECORD_EVALUATION, WORK_TASK, READ_AUDIT}),
+    AUDITOR: frozenset({VIEW_CASE, READ_AUDIT}),
     ADMIN: frozenset(),
 }
 #: Roles that see every case; the working roles see only the cases whose team they are on.
@@ -43,7 +44,7 @@ WORDS = {
     MANAGE_TEAM: "Changing a case's team", RECORD_EVIDENCE: "Recording evidence",
     RECORD_FINDING: "Recording a finding", RECORD_RESPONSE: "Choosing and tracking responses",
     RECORD_MESSAGE: "Recording a deterrence message", RECORD_EVALUATION: "Recording an evaluation",
-    WORK_TASK: "Working on tasks",
+    WORK_TASK: "Working on tasks", READ_AUDIT: "Reading the audit log",
 }
 
 
