@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-
 from pathlib import Path
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
@@ -75,11 +74,11 @@ def export():
     case_id = int(case) if case.isdigit() else None
     with db.transaction() as write:
         audit_log.record_export(write, current_actor(), fmt, case_id, None, "download")
-    session = db.database().sessions()
+    session, reader = db.database().sessions(), current_actor()  # the response outlives the request
 
     def lines():
         try:
-            yield from audit_log.export_lines(session, current_user, fmt, case_id)
+            yield from audit_log.export_lines(session, reader, fmt, case_id)
         finally:
             session.close()
     name = f"audit-{'case-' + str(case_id) if case_id else 'all'}.{fmt}"
