@@ -183,3 +183,22 @@ def test_cli_checkpoint_needs_a_key_and_keygen_writes_a_pair(runner, app, tmp_pa
     key = checkpoints.load_private_key(private.read_bytes())
     assert checkpoints.key_id(key.public_key()) in result.output
     assert runner.invoke(args=["audit", "keygen", "--out", str(tmp_path / "keys")]).exit_code == 1
+
+
+def test_a_case_export_verifies_as_partial_and_still_catches_a_changed_line(exported, runner, keys,
+                                                                           capsys, tmp_path):
+    _, points = exported
+    case_export = tmp_path / "case3.jsonl"
+    assert runner.invoke(args=["audit", "export", "--output", str(case_export), "--case", "3"]).exit_code == 0
+    code, output = verify(capsys, case_export, keys[1])
+    assert code == 1 and output.startswith("BROKEN at seq 1:")  # not the whole log
+    argv = [str(case_export), "--public-key", str(keys[1]), "--checkpoints", str(points), "--partial"]
+    assert verify_offline(argv) == 0
+    assert capsys.readouterr().out.startswith("OK (partial) 17 events up to seq 115; 1 checkpoint")
+    content = lines(case_export)
+    event = json.loads(content[5])
+    event["payload"] = event["payload"].replace('"n":', '"m":')
+    content[5] = json.dumps(event, ensure_ascii=False) + "\n"
+    case_export.write_text("".join(content), encoding="utf-8")
+    assert verify_offline(argv) == 1
+    assert capsys.readouterr().err.startswith(f"BROKEN at seq {event['seq']}: hash does not match")
