@@ -1,6 +1,7 @@
 """Command-line interface: `flask --app app db|users|audit ...`."""
 from __future__ import annotations
 
+import csv
 import os
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from models import migrate
 from models.database import Database
 from models.user import User
-from workflow import accounts, audit, audit_log, checkpoints, demo, evidence
+from workflow import accounts, audit, audit_log, checkpoints, demo, evidence, importer
 from workflow.audit import Actor
 from workflow.errors import WorkflowError
 from workflow.evidence_store import EvidenceStore
@@ -27,6 +28,7 @@ users_cli = AppGroup("users", help="User accounts.")
 audit_cli = AppGroup("audit", help="The audit log.")
 evidence_cli = AppGroup("evidence", help="Evidence files.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
+incidents_cli = AppGroup("incidents", help="Incident records from outside.")
 
 
 def _database() -> Database:
@@ -218,6 +220,45 @@ def demo_story():
                else "cases exist already: no demonstration cases loaded")
 
 
+@incidents_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["csv", "syrian-archive"]), default="csv",
+              show_default=True)
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows; write the others to a reject file.")
+@click.option("--as", "username", default="investigator", show_default=True,
+              help="The user the cases are opened by (investigator or supervisor).")
+@click.option("--rejects", type=click.Path(dir_okay=False), help="Reject file (default: PATH.rejects.csv).")
+def incidents_import(path, fmt, skip_invalid, username, rejects):
+    """Import incidents as cases in `reported`: all or nothing unless --skip-invalid."""
+    reader = importer.read_csv if fmt == "csv" else importer.read_syrian_archive
+    try:
+        plan = reader(Path(path).read_bytes())
+    except importer.ImportRefused as refused:
+        raise click.ClickException(f"{path}: {refused}") from None
+    with _database().sessions() as session:
+        user = session.scalar(select(User).options(selectinload(User.role_rows))
+                              .where(User.username == username, User.active))
+        if user is None:
+            raise click.ClickException(f"--as {username}: no such active user")
+        actor = Actor.of(user)
+        importer.split_known(session, plan)
+    if plan.rejected and not skip_invalid:
+        for rejected in plan.rejected:
+            click.echo(f"{rejected.where} {rejected.source_id}: {rejected.reason}", err=True)
+        raise click.ClickException(f"{len(plan.rejected)} of {plan.read} rows are invalid: nothing "
+                                   "imported (fix them, or use --skip-invalid)")
+    with click.progressbar(plan.rows, label="Importing", file=sys.stderr) as rows:
+        imported = _run(importer.import_rows, rows, actor)
+    if plan.rejected:
+        rejects = rejects or f"{path}.rejects.csv"
+        with open(rejects, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(["where", "source_id", "reason"])
+            writer.writerows([r.where, r.source_id, r.reason] for r in plan.rejected)
+    click.echo(f"read {plan.read}: imported {imported}, already imported {len(plan.duplicates)}, "
+               f"rejected {len(plan.rejected)}" + (f" (written to {rejects})" if plan.rejected else ""))
+
+
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, users_cli, audit_cli, evidence_cli, demo_cli):
+    for group in (db_cli, users_cli, audit_cli, evidence_cli, demo_cli, incidents_cli):
         app.cli.add_command(group)

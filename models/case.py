@@ -62,6 +62,8 @@ class Case(Base):
     outcome: Mapped[str | None] = mapped_column(String(64))
     #: Optimistic lock: every change adds one; a form carries the version it showed.
     version: Mapped[int] = mapped_column(default=1)
+    #: Where an imported case came from, e.g. "syrian-archive:KAT141012"; unique.
+    source_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]

@@ -88,11 +88,12 @@ def record_change(session: Session, case: Case, actor: Actor, event_type: str, e
                  entity_id=entity_id, details=details)
 
 
-def _clean(name: str, value):
-    """Validate one field; the error names it."""
+def clean_field(name: str, value):
+    """Validate one field of a case; the error names it."""
     label = name.replace("_", " ")
     if name in _TEXT_LIMITS:
-        value = (value or "").strip()
+        # The summary is kept as written (imported text must round-trip); names are trimmed.
+        value = (value or "") if name == "summary" else (value or "").strip()
         if name == "title" and not value:
             raise Invalid("title: give the case a title", name)
         if len(value) > _TEXT_LIMITS[name]:
@@ -140,7 +141,7 @@ def _apply(case: Case, fields: dict) -> dict:
         raise Invalid(f"unknown field {', '.join(sorted(unknown))}")
     changes = {}
     for name, value in fields.items():
-        value = _clean(name, value)
+        value = clean_field(name, value)
         before = getattr(case, name)
         if before != value:
             changes[name] = [_json_value(before), _json_value(value)]
@@ -157,11 +158,12 @@ def _next_reference(session: Session, year: int) -> str:
     return f"CW-{year}-{number:04d}"
 
 
-def open_case(session: Session, actor: Actor, **fields) -> Case:
+def open_case(session: Session, actor: Actor, source_id: str | None = None, **fields) -> Case:
     """Open a case in `reported`; an opener with a working role joins its team."""
     authorize(actor, permissions.OPEN_CASE)
     now = utcnow()
-    case = Case(reference="", opened_by_id=actor.id, opened_at=now, state=REPORTED, version=1)
+    case = Case(reference="", opened_by_id=actor.id, opened_at=now, state=REPORTED, version=1,
+                source_id=source_id)
     fields.setdefault("title", "")
     changes = _apply(case, fields)
     case.reference = _next_reference(session, now.year)
@@ -171,7 +173,7 @@ def open_case(session: Session, actor: Actor, **fields) -> Case:
     session.flush()
     audit.append(session, "case_opened", actor, case_id=case.id, entity_type="case",
                  entity_id=case.id, to_state=REPORTED,
-                 details={"reference": case.reference,
+                 details={"reference": case.reference, "source_id": source_id,
                           "fields": {name: after for name, (_, after) in changes.items()}})
     return case
 

@@ -36,6 +36,7 @@ def upgrade() -> None:
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('state', sa.Enum('reported', 'investigation', 'attribution', 'legal_consequence', 'implementation', 'evaluation', 'closed', name='stage', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('outcome', sa.String(length=64), nullable=True),
+    sa.Column('source_id', sa.String(length=100), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('opened_by_id', sa.Integer(), nullable=True),
     sa.Column('opened_at', sa.DateTime(), nullable=False),
@@ -48,7 +49,8 @@ def upgrade() -> None:
     sa.CheckConstraint('version >= 1', name=op.f('ck_cases_version_positive')),
     sa.ForeignKeyConstraint(['opened_by_id'], ['users.id'], name=op.f('fk_cases_opened_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cases')),
-    sa.UniqueConstraint('reference', name=op.f('uq_cases_reference'))
+    sa.UniqueConstraint('reference', name=op.f('uq_cases_reference')),
+    sa.UniqueConstraint('source_id', name=op.f('uq_cases_source_id'))
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_occurred_on', ['occurred_on'], unique=False)

@@ -1,0 +1,213 @@
+"""Importing incidents: the project's CSV format and the Syrian Archive's JSON list.
+
+Every row is checked first, with the rules the case forms use. By default one bad row stops
+the whole import; with skip_invalid the good rows go in and the bad ones come back with
+their reasons. Rows whose source id is in the database already are counted, not imported
+again. The import is one transaction: all of it lands, or none.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.case import Case
+from workflow import cases, evidence
+from workflow.audit import Actor
+from workflow.errors import Invalid
+
+MAX_BYTES = 20 * 1024 * 1024
+#: The project's own CSV format: one incident a row (see the README).
+CSV_COLUMNS = ("source_id", "title", "occurred_on", "occurred_precision", "country", "place",
+               "latitude", "longitude", "suspected_agent", "delivery_means", "deaths", "injured",
+               "summary")
+REQUIRED_COLUMNS = ("source_id", "title")
+AGENT_WORDS = {"chlorine": "chlorine", "sarin": "sarin", "mustard": "sulfur_mustard", "vx": "vx",
+               "novichok": "novichok"}
+#: Syrian Archive confidence (0–3) as the credibility of the information (admiralty 1–6).
+CONFIDENCE_GRADE = {3: "2", 2: "3", 1: "4", 0: "6"}
+
+
+class ImportRefused(Exception):
+    """The file as a whole cannot be read (empty, not UTF-8, wrong header, too large)."""
+
+
+@dataclass
+class Row:
+    where: str
+    source_id: str
+    fields: dict
+    source: dict | None = None
+
+
+@dataclass
+class Rejected:
+    where: str
+    source_id: str
+    reason: str
+
+
+@dataclass
+class Plan:
+    rows: list[Row] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    duplicates: list[Row] = field(default_factory=list)
+
+    @property
+    def read(self) -> int:
+        return len(self.rows) + len(self.rejected) + len(self.duplicates)
+
+
+def _text(data: bytes) -> str:
+    if len(data) > MAX_BYTES:
+        raise ImportRefused(f"the file is {len(data) / 1e6:.0f} MB; imports take up to "
+                            f"{MAX_BYTES // (1024 * 1024)} MB: split it")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportRefused(f"the file is not UTF-8 text (byte {error.start} is not)") from None
+    if not text.strip():
+        raise ImportRefused("the file is empty")
+    return text
+
+
+def _check(fields: dict) -> dict:
+    """The fields as the case forms would accept them; Invalid names the first bad one."""
+    checked = {}
+    for name, value in fields.items():
+        checked[name] = cases.clean_field(name, value)
+    return checked
+
+
+def _date(value: str, name: str = "occurred_on") -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"date: {value!r} is not a date (YYYY-MM-DD)", name) from None
+
+
+def _count(value: str, name: str) -> int | None:
+    if value in ("", None):
+        return None
+    if not value.strip().isdigit():
+        raise Invalid(f"{name}: {value!r} is not a whole number", name)
+    return int(value)
+
+
+def _plan(records: Iterable[tuple[str, str, Callable[[], tuple[dict, dict | None]]]]) -> Plan:
+    plan, seen = Plan(), {}
+    for where, source_id, build in records:
+        if not source_id:
+            plan.rejected.append(Rejected(where, "", "no source id"))
+            continue
+        if source_id in seen:
+            plan.rejected.append(Rejected(where, source_id, f"duplicate source id (also {seen[source_id]})"))
+            continue
+        seen[source_id] = where
+        try:
+            fields, source = build()
+            plan.rows.append(Row(where, source_id, _check(fields), source))
+        except Invalid as error:
+            plan.rejected.append(Rejected(where, source_id, str(error)))
+    return plan
+
+
+def read_csv(data: bytes) -> Plan:
+    """Rows of the project's CSV format."""
+    reader = csv.DictReader(io.StringIO(_text(data), newline=""))
+    header = reader.fieldnames or []
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in CSV_COLUMNS]
+    if missing or unknown:
+        raise ImportRefused("wrong header: " + "; ".join(
+            part for part in (f"missing {', '.join(missing)}" if missing else "",
+                              f"unknown {', '.join(unknown)}" if unknown else "") if part)
+            + f" (columns: {', '.join(CSV_COLUMNS)})")
+
+    def build(record: dict) -> Callable[[], tuple[dict, None]]:
+        def fields() -> tuple[dict, None]:
+            values = {k: (v or "") for k, v in record.items() if k in CSV_COLUMNS and k != "source_id"}
+            values["occurred_on"] = _date(values.get("occurred_on", ""))
+            for name in ("deaths", "injured"):
+                values[name] = _count(values.get(name, ""), name)
+            values.setdefault("occurred_precision", "day")
+            values["occurred_precision"] = values["occurred_precision"] or "day"
+            values["suspected_agent"] = values.get("suspected_agent") or "unknown"
+            return values, None
+        return fields
+
+    return _plan((f"line {reader.line_num}", (record.get("source_id") or "").strip(), build(record))
+                 for record in reader)
+
+
+def _agent(weapons: str) -> str:
+    weapons = weapons.lower()
+    return next((agent for word, agent in AGENT_WORDS.items() if word in weapons), "unknown")
+
+
+def read_syrian_archive(data: bytes) -> Plan:
+    """Records of the Syrian Archive's incidents list (JSON)."""
+    try:
+        records = json.loads(_text(data))
+    except json.JSONDecodeError as error:
+        raise ImportRefused(f"not JSON: {error.msg} at line {error.lineno}") from None
+    if not isinstance(records, list):
+        raise ImportRefused("expected a JSON list of incident records")
+
+    def build(record: dict) -> Callable[[], tuple[dict, dict]]:
+        def fields() -> tuple[dict, dict]:
+            if not isinstance(record, dict):
+                raise Invalid("not an incident record")
+            title = (record.get("title_en") or record.get("fr_title") or record.get("title_ar")
+                     or f"Incident {record['incident_code']}")
+            weapons = " ".join(str(record.get(k, "")) for k in ("weapons_used.0", "weapons_used.1"))
+            summaries = [s for s in (record.get("summary_en"), record.get("summary_ar")) if s]
+            values = {
+                "title": title[:200], "occurred_on": _date(record.get("incident_date") or ""),
+                "country": "Syria", "place": (record.get("location") or "")[:200],
+                "latitude": record.get("latitude") if record.get("latitude") != "" else None,
+                "longitude": record.get("longitude") if record.get("longitude") != "" else None,
+                "suspected_agent": _agent(weapons), "summary": "\n\n".join(summaries),
+            }
+            confidence = record.get("confidence")
+            source = {"title": f"Syrian Archive record {record['incident_code']}",
+                      "description": f"Weapons: {weapons.strip() or 'not stated'}. Confidence score: {confidence}.",
+                      "information_grade": CONFIDENCE_GRADE.get(confidence, "6")}
+            return values, source
+        return fields
+
+    return _plan((f"record {n}", f"syrian-archive:{r.get('incident_code', '')}" if isinstance(r, dict)
+                  and r.get("incident_code") else "", build(r))
+                 for n, r in enumerate(records, start=1))
+
+
+def split_known(session: Session, plan: Plan) -> Plan:
+    """Move rows whose source id is in the database already to `duplicates`."""
+    ids = [row.source_id for row in plan.rows]
+    known = set()
+    for start in range(0, len(ids), 500):
+        known.update(session.scalars(select(Case.source_id).where(Case.source_id.in_(ids[start:start + 500]))))
+    plan.duplicates = [row for row in plan.rows if row.source_id in known]
+    plan.rows = [row for row in plan.rows if row.source_id not in known]
+    return plan
+
+
+def import_rows(session: Session, rows: Iterable[Row], actor: Actor) -> int:
+    """Open each row's case through the service (with its audit event) and record its source."""
+    count = 0
+    for row in rows:
+        case = cases.open_case(session, actor, source_id=row.source_id, **row.fields)
+        if row.source:
+            evidence.add_evidence(session, case.id, actor, None, kind="open_source_media",
+                                  source="Syrian Archive (syrianarchive.org)", source_grade="B",
+                                  **row.source)
+        count += 1
+    return count
