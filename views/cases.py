@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from models.case import AGENTS
 from views import db
+from views.exports import csv_response
 from views.access import current_actor
 from views.case_forms import (
     CaseEditForm,
@@ -50,21 +51,35 @@ def pathway_names():
     return {"STAGES": STAGES, "STAGE_LABELS": LABELS, "AGENTS": AGENTS}
 
 
-@blueprint.route("")
-def index():
-    """The cases this user may see, filtered, sorted and paged."""
-    args = request.args
-    filters = queries.CaseFilters(
+def _case_filters(args) -> queries.CaseFilters:
+    return queries.CaseFilters(
         stage=args.get("stage", "") if args.get("stage") in STAGES else "",
         country=args.get("country", ""), agent=args.get("agent", "") if args.get("agent") in AGENTS else "",
         year=queries.parse_year(args.get("year")), text=args.get("q", ""),
         sort=args.get("sort", "opened") if args.get("sort") in queries.SORTS else "opened",
         descending=args.get("dir", "desc") != "asc",
         page=int(args["page"]) if args.get("page", "").isdigit() else 1)
+
+
+@blueprint.route("")
+def index():
+    """The cases this user may see, filtered, sorted and paged."""
+    filters = _case_filters(request.args)
     result = queries.search_cases(db.session(), current_user, filters)
     return render_template("cases/index.html", result=result, filters=filters,
                            countries=queries.countries(db.session(), current_user),
                            may_open=permissions.can(current_user, permissions.OPEN_CASE))
+
+
+@blueprint.route("/export.csv")
+def export_list():
+    """The case list with its filters, every page, as CSV."""
+    filters = _case_filters(request.args)
+    rows = [["reference", "title", "country", "occurred_on", "stage", "under_review", "source_id"]]
+    for case, pending_target in queries.all_cases(db.session(), current_user, filters):
+        rows.append([case.reference, case.title, case.country, case.occurred_on or "", case.state,
+                     pending_target or "", case.source_id or ""])
+    return csv_response(rows, "cases")
 
 
 def _field_error(form, error: Invalid) -> bool:

@@ -1,20 +1,67 @@
-"""The dashboard."""
-from flask import Blueprint, render_template
+"""The dashboard: where accountability stalls, across the cases this user may see."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from views import db
-from workflow import permissions, queries
+from views.exports import csv_response
+from workflow import dashboard, permissions, queries
+from workflow.menu import LEVELS, TOOLS
+from workflow.pathway import STAGES
 
 blueprint = Blueprint("main", __name__)
+TABLES = ("funnel", "durations", "stalled", "rejections", "coverage", "repeat_use")
+
+
+def _filters() -> dashboard.Filters:
+    args = request.args
+    days = args.get("stall_days", "")
+    return dashboard.Filters(year=queries.parse_year(args.get("year")), country=args.get("country", ""),
+                             stall_days=int(days) if days.isdigit() and int(days) > 0 else 90)
 
 
 @blueprint.route("/")
 def index():
-    """The signed-in user's starting page: cases by stage and reviews waiting."""
-    sees_cases = permissions.can(current_user, permissions.VIEW_CASE)
-    session = db.session()
+    """The signed-in user's starting page: the pathway across cases, and reviews waiting."""
+    if not permissions.can(current_user, permissions.VIEW_CASE):
+        return render_template("main/index.html", sees_cases=False)
+    session, filters = db.session(), _filters()
     return render_template(
-        "main/index.html", sees_cases=sees_cases,
-        stages=queries.stage_counts(session, current_user) if sees_cases else {},
+        "main/index.html", sees_cases=True, filters=filters, LEVELS=LEVELS, TOOLS=TOOLS,
+        figures=dashboard.figures(session, current_user, filters),
+        countries=queries.countries(session, current_user),
         reviews=(queries.pending_reviews(session, current_user)
                  if permissions.can(current_user, permissions.DECIDE_GATE) else None))
+
+
+def rows_of(figures: dashboard.Figures, table: str) -> list[list]:
+    """A dashboard table as rows, header first."""
+    if table == "funnel":
+        return [["stage", "cases"], *[[s, figures.funnel.get(s, 0)] for s in STAGES]]
+    if table == "durations":
+        return [["stage", "stays", "median_days", "p90_days"],
+                *[[s, n, round(m, 1), round(p, 1)] for s, (n, m, p) in figures.durations.items()]]
+    if table == "stalled":
+        return [["days_idle", "reference", "title", "stage"],
+                *[[d, ref, title, stage] for d, _, ref, title, stage in figures.stalled]]
+    if table == "rejections":
+        return [["from", "to", "decided", "rejected", "rejection_rate"],
+                *[[a, b, n, r, round(rate, 3)] for a, b, n, r, rate in figures.rejections]]
+    if table == "coverage":
+        return [["level", "tool", "proposed", "adopted", "implemented", "blocked", "withdrawn", "lapsed"],
+                *[[level, tool, *[figures.coverage.get((level, tool), {}).get(s, 0) for s in
+                                  ("proposed", "adopted", "implemented", "blocked", "withdrawn", "lapsed")]]
+                  for level in LEVELS for tool in TOOLS]]
+    return [["responsible_party", "evaluated_cases", "repeat_use"], *[list(r) for r in figures.repeat_use]]
+
+
+@blueprint.route("/dashboard/<table>.csv")
+def export_table(table: str):
+    """One table of the dashboard, as CSV, with the dashboard's filters."""
+    if table not in TABLES:
+        abort(404, description=f"No such table; tables are {', '.join(TABLES)}.")
+    if not permissions.can(current_user, permissions.VIEW_CASE):
+        abort(403, description=permissions.needs(permissions.VIEW_CASE))
+    figures = dashboard.figures(db.session(), current_user, _filters())
+    return csv_response(rows_of(figures, table), table)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import extract, func, or_, select
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, contains_eager, noload, selectinload
 
 from models.audit import AuditEvent
 from models.case import Case
@@ -50,11 +50,13 @@ class CasePage:
         return max(1, -(-self.total // PAGE_SIZE))
 
 
-def search_cases(session: Session, user, filters: CaseFilters) -> CasePage:
-    """The cases `user` may see that match the filters: one page, with a pending-review flag."""
-    pending = (select(GateRequest.target).where(GateRequest.case_id == Case.id,
-                                                GateRequest.decision == "pending")
-               .correlate(Case).scalar_subquery())
+def _pending_target():
+    return (select(GateRequest.target).where(GateRequest.case_id == Case.id,
+                                             GateRequest.decision == "pending")
+            .correlate(Case).scalar_subquery())
+
+
+def _conditions(user, filters: CaseFilters) -> list:
     conditions = [permissions.visible_cases(user)]
     if filters.stage:
         conditions.append(Case.state == filters.stage)
@@ -68,14 +70,28 @@ def search_cases(session: Session, user, filters: CaseFilters) -> CasePage:
         like = f"%{filters.text.strip().lower()}%"
         conditions.append(or_(func.lower(Case.title).like(like), func.lower(Case.reference).like(like),
                               func.lower(Case.place).like(like), func.lower(Case.summary).like(like)))
-    total = session.scalar(select(func.count()).select_from(Case).where(*conditions))
+    return conditions
+
+
+def _listing(user, filters: CaseFilters):
     column = SORTS.get(filters.sort, Case.opened_at)
     order = column.desc() if filters.descending else column.asc()
+    return (select(Case, _pending_target().label("pending_target")).where(*_conditions(user, filters))
+            .order_by(order, Case.id.desc()))
+
+
+def search_cases(session: Session, user, filters: CaseFilters) -> CasePage:
+    """The cases `user` may see that match the filters: one page, with a pending-review flag."""
+    total = session.scalar(select(func.count()).select_from(Case).where(*_conditions(user, filters)))
     page = max(1, filters.page)
-    rows = session.execute(select(Case, pending.label("pending_target")).where(*conditions)
-                           .order_by(order, Case.id.desc())
-                           .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    rows = session.execute(_listing(user, filters).limit(PAGE_SIZE)
+                           .offset((page - 1) * PAGE_SIZE)).all()
     return CasePage(rows=rows, total=total, page=page)
+
+
+def all_cases(session: Session, user, filters: CaseFilters):
+    """Every case of the listing, unpaged, for exports."""
+    return session.execute(_listing(user, filters).options(noload(Case.members))).all()
 
 
 def countries(session: Session, user) -> list[str]:
