@@ -65,11 +65,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[rank - 1]
 
 
-def _durations(session: Session, ids, now: datetime) -> tuple[dict, list]:
-    """Days per stage from the log of moves; and each open case's last move, for stalls."""
-    moves = session.execute(select(AuditEvent.case_id, AuditEvent.to_state, AuditEvent.at)
-                            .where(AuditEvent.case_id.in_(ids), AuditEvent.event_type.in_(MOVES))
-                            .order_by(AuditEvent.case_id, AuditEvent.seq)).all()
+def stage_stays(moves) -> tuple[dict, dict]:
+    """From moves (case id, stage entered, when) in order: per stage (stays, median days, 90th
+    percentile) of the stays that ended, and each case's last move."""
     stays, last = defaultdict(list), {}
     for case_id, stage, at in moves:
         previous = last.get(case_id)
@@ -86,7 +84,10 @@ def figures(session: Session, user, filters: Filters, now: datetime | None = Non
     now, ids, result = now or utcnow(), _cases(user, filters), Figures()
     result.funnel = dict(session.execute(select(Case.state, func.count()).where(Case.id.in_(ids))
                                          .group_by(Case.state)).all())
-    result.durations, last = _durations(session, ids, now)
+    moves = session.execute(select(AuditEvent.case_id, AuditEvent.to_state, AuditEvent.at)
+                            .where(AuditEvent.case_id.in_(ids), AuditEvent.event_type.in_(MOVES))
+                            .order_by(AuditEvent.case_id, AuditEvent.seq)).all()
+    result.durations, last = stage_stays(moves)
     open_cases = session.execute(select(Case.id, Case.reference, Case.title, Case.state)
                                  .where(Case.id.in_(ids), Case.state != CLOSED)).all()
     for case_id, reference, title, state in open_cases:

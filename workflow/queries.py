@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import extract, func, or_, select
-from sqlalchemy.orm import Session, contains_eager, noload, selectinload
+from sqlalchemy.orm import Session, contains_eager, lazyload, selectinload
 
 from models.audit import AuditEvent
 from models.case import Case
@@ -91,7 +91,7 @@ def search_cases(session: Session, user, filters: CaseFilters) -> CasePage:
 
 def all_cases(session: Session, user, filters: CaseFilters):
     """Every case of the listing, unpaged, for exports."""
-    return session.execute(_listing(user, filters).options(noload(Case.members))).all()
+    return session.execute(_listing(user, filters).options(lazyload(Case.members))).all()
 
 
 def countries(session: Session, user) -> list[str]:
