@@ -21,6 +21,7 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) users demo
 	$(FLASK) demo story
+	$(FLASK) incidents import data/public_incidents.csv --as investigator
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 serve: install

@@ -64,6 +64,8 @@ class Case(Base):
     version: Mapped[int] = mapped_column(default=1)
     #: Where an imported case came from, e.g. "syrian-archive:KAT141012"; unique.
     source_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    #: Placed at its stage by an import of its documented history, not by gate reviews.
+    history_imported: Mapped[bool] = mapped_column(default=False)
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]

@@ -121,3 +121,36 @@ def test_import_needs_an_active_user_who_may_open_cases(importing, make_user, tm
     result = importing(path, "--as", "ana")
     assert result.exit_code == 1 and "Opening a case needs the investigator or supervisor role" in result.output
     assert count(db, Case) == 0
+
+
+def test_public_incidents_import_with_their_history(importing, db, client, auth):
+    path = PROJECT_ROOT / "data" / "public_incidents.csv"
+    result = importing(path)
+    assert result.exit_code == 0 and "imported 28, already imported 0, rejected 0" in result.output
+    with db.sessions() as session:
+        loaded = session.scalars(select(Case)).all()
+        years = {c.occurred_on.year for c in loaded}
+        assert len(loaded) >= 25 and min(years) == 2012 and max(years) == 2024
+        assert all(c.history_imported for c in loaded if c.state != "reported")
+        closed = [c for c in loaded if c.state == "closed"]
+        assert closed and all(c.outcome == "unattributed" and c.closed_at for c in closed)
+        ghouta = session.scalar(select(Case).where(Case.source_id == "public:2013-ghouta"))
+        moved = session.scalar(select(AuditEvent).where(AuditEvent.case_id == ghouta.id,
+                                                        AuditEvent.event_type == "history_imported"))
+        assert (moved.from_state, moved.to_state) == ("reported", "evaluation")
+        assert '"imported_history":true' in moved.payload
+    assert "imported 0, already imported 28" in importing(path).output
+    auth.login("investigator")
+    page = client.get(f"/cases/{ghouta.id}").get_data(as_text=True)
+    assert 'data-testid="imported-history"' in page and "Security Council" in page
+
+
+def test_history_columns_are_checked(importing, db, tmp_path):
+    header = "source_id,title,stage,outcome,responses\n"
+    for row, message in (("h-1,Closed without outcome,closed,,", "outcome: a closed history needs its outcome"),
+                         ("h-2,Bad stage,archived,,", "stage: one of"),
+                         ("h-3,Bad response,legal_consequence,,national|legal|x|y|2020", "is not level|tool"),
+                         ("h-4,Bad tool,legal_consequence,,national|magic|x|y|2020|adopted", "responses: one of")):
+        result = importing(write(tmp_path, header + row + "\n"))
+        assert result.exit_code == 1 and message in result.output, row
+    assert count(db, Case) == 0

@@ -17,16 +17,25 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.case import Case
-from workflow import cases, evidence
+from models.case import AGENTS, Case
+from models.finding import CONCLUSIONS, PARTY_TYPES, STANDARDS_OF_PROOF
+from workflow import cases, evidence, responses, reviews
 from workflow.audit import Actor
 from workflow.errors import Invalid
+from workflow.fields import one_of
+from workflow.menu import LEVELS, STATUSES, TOOLS
+from workflow.pathway import CLOSED, REPORTED, STAGES
 
 MAX_BYTES = 20 * 1024 * 1024
 #: The project's own CSV format: one incident a row (see the README).
-CSV_COLUMNS = ("source_id", "title", "occurred_on", "occurred_precision", "country", "place",
-               "latitude", "longitude", "suspected_agent", "delivery_means", "deaths", "injured",
-               "summary")
+CASE_COLUMNS = ("source_id", "title", "occurred_on", "occurred_precision", "country", "place",
+                "latitude", "longitude", "suspected_agent", "delivery_means", "deaths", "injured",
+                "summary")
+#: Optional: the documented history that places a case at a later stage (see the README).
+HISTORY_COLUMNS = ("stage", "outcome", "investigating_body", "use_determination", "agent_found",
+                   "responsible_party", "party_type", "standard_of_proof", "attributing_body",
+                   "responses")
+CSV_COLUMNS = CASE_COLUMNS + HISTORY_COLUMNS
 REQUIRED_COLUMNS = ("source_id", "title")
 AGENT_WORDS = {"chlorine": "chlorine", "sarin": "sarin", "mustard": "sulfur_mustard", "vx": "vx",
                "novichok": "novichok"}
@@ -44,6 +53,7 @@ class Row:
     source_id: str
     fields: dict
     source: dict | None = None
+    history: dict | None = None
 
 
 @dataclass
@@ -102,7 +112,46 @@ def _count(value: str, name: str) -> int | None:
     return int(value)
 
 
-def _plan(records: Iterable[tuple[str, str, Callable[[], tuple[dict, dict | None]]]]) -> Plan:
+def _history(values: dict) -> dict | None:
+    """The history columns of a CSV row, checked; None when the row has none."""
+    history = {name: (values.pop(name, "") or "").strip() for name in HISTORY_COLUMNS}
+    if not any(history.values()):
+        return None
+    stage = history["stage"] or REPORTED
+    one_of(stage, "stage", STAGES)
+    if stage == CLOSED and not history["outcome"]:
+        raise Invalid("outcome: a closed history needs its outcome", "outcome")
+    if history["use_determination"]:
+        one_of(history["use_determination"], "use_determination", CONCLUSIONS["use_determination"])
+    if history["agent_found"]:
+        one_of(history["agent_found"], "agent_found", AGENTS)
+    if history["responsible_party"]:
+        one_of(history["party_type"], "party_type", PARTY_TYPES)
+        one_of(history["standard_of_proof"] or "reasonable_grounds", "standard_of_proof",
+               STANDARDS_OF_PROOF)
+    history["responses"] = [_response(part) for part in history["responses"].split(";") if part.strip()]
+    history["stage"] = stage
+    return history
+
+
+def _response(text: str) -> dict:
+    """level|tool|actor|description|year|status, one response of the history."""
+    parts = [part.strip() for part in text.split("|")]
+    if len(parts) != 6:
+        raise Invalid(f"responses: {text.strip()[:60]!r} is not level|tool|actor|description|year|status",
+                      "responses")
+    level, tool, actor, description, year, status = parts
+    if year and not (year.isdigit() and len(year) == 4):
+        raise Invalid(f"responses: {year!r} is not a year", "responses")
+    return {"level": one_of(level, "responses", LEVELS), "tool": one_of(tool, "responses", TOOLS),
+            "actor_name": actor, "description": description,
+            "decided_on": date(int(year), 1, 1) if year else None,
+            "status": one_of(status, "responses", STATUSES),
+            # Legal acts and sanctions bind once adopted; the rest are political choices.
+            "legally_binding": tool in ("legal", "economic") and status in ("adopted", "implemented")}
+
+
+def _plan(records: Iterable[tuple[str, str, Callable[[], tuple]]]) -> Plan:
     plan, seen = Plan(), {}
     for where, source_id, build in records:
         if not source_id:
@@ -113,8 +162,8 @@ def _plan(records: Iterable[tuple[str, str, Callable[[], tuple[dict, dict | None
             continue
         seen[source_id] = where
         try:
-            fields, source = build()
-            plan.rows.append(Row(where, source_id, _check(fields), source))
+            fields, source, *history = build()
+            plan.rows.append(Row(where, source_id, _check(fields), source, *history))
         except Invalid as error:
             plan.rejected.append(Rejected(where, source_id, str(error)))
     return plan
@@ -132,16 +181,17 @@ def read_csv(data: bytes) -> Plan:
                               f"unknown {', '.join(unknown)}" if unknown else "") if part)
             + f" (columns: {', '.join(CSV_COLUMNS)})")
 
-    def build(record: dict) -> Callable[[], tuple[dict, None]]:
-        def fields() -> tuple[dict, None]:
+    def build(record: dict) -> Callable[[], tuple[dict, None, dict | None]]:
+        def fields() -> tuple[dict, None, dict | None]:
             values = {k: (v or "") for k, v in record.items() if k in CSV_COLUMNS and k != "source_id"}
+            history = _history(values)
             values["occurred_on"] = _date(values.get("occurred_on", ""))
             for name in ("deaths", "injured"):
                 values[name] = _count(values.get(name, ""), name)
             values.setdefault("occurred_precision", "day")
             values["occurred_precision"] = values["occurred_precision"] or "day"
             values["suspected_agent"] = values.get("suspected_agent") or "unknown"
-            return values, None
+            return values, None, history
         return fields
 
     return _plan((f"line {reader.line_num}", (record.get("source_id") or "").strip(), build(record))
@@ -201,7 +251,8 @@ def split_known(session: Session, plan: Plan) -> Plan:
 
 
 def import_rows(session: Session, rows: Iterable[Row], actor: Actor) -> int:
-    """Open each row's case through the service (with its audit event) and record its source."""
+    """Open each row's case through the service (with its audit event) and record its source
+    and its documented history."""
     count = 0
     for row in rows:
         case = cases.open_case(session, actor, source_id=row.source_id, **row.fields)
@@ -209,5 +260,31 @@ def import_rows(session: Session, rows: Iterable[Row], actor: Actor) -> int:
             evidence.add_evidence(session, case.id, actor, None, kind="open_source_media",
                                   source="Syrian Archive (syrianarchive.org)", source_grade="B",
                                   **row.source)
+        if row.history:
+            _import_history(session, case, row, actor)
         count += 1
     return count
+
+
+def _import_history(session: Session, case: Case, row: Row, actor: Actor) -> None:
+    history = row.history
+    if history["use_determination"]:
+        evidence.record_finding(
+            session, case.id, actor, None, kind="use_determination",
+            conclusion=history["use_determination"], agent=history["agent_found"] or "unknown",
+            rationale=f"Imported: {history['investigating_body'] or 'the record'} found it so.")
+    if history["responsible_party"]:
+        evidence.record_finding(
+            session, case.id, actor, None, kind="attribution", conclusion="attributed",
+            responsible_party=history["responsible_party"], party_type=history["party_type"],
+            standard_of_proof=history["standard_of_proof"] or "reasonable_grounds",
+            rationale=f"Imported: attributed by {history['attributing_body'] or 'the record'}.")
+    elif history["outcome"] == "unattributed":
+        evidence.record_finding(session, case.id, actor, None, kind="attribution",
+                                conclusion="inconclusive",
+                                rationale=f"Imported: {history['investigating_body']} could not identify those responsible.")
+    for response in history["responses"]:
+        responses.import_response(session, case.id, actor, **response)
+    if history["stage"] != REPORTED:
+        reviews.import_history(session, case, history["stage"], actor, row.source_id,
+                               history["outcome"] or None)

@@ -86,11 +86,16 @@ def _declaration() -> list[dict]:
     transitions += [dict(trigger="reopen", source=source, dest=target,
                          conditions=[_review_free, _target_is], after=after)
                     for source in STAGES for target in reopen_targets(source)]
+    # A documented incident imported with its history starts at the stage its record supports.
+    transitions += [dict(trigger="import_history", source=REPORTED, dest=target,
+                         conditions=[_target_is], after=after) for target in STAGES[1:]]
     return transitions
 
 
 TRANSITIONS = _declaration()
 TRIGGERS = ("request_gate", "approve_gate", "reject_gate", "withdraw_gate", "reopen")
+#: Not a user's command: only the importer fires it, on a case it has just opened.
+IMPORT_TRIGGER = "import_history"
 
 #: The one machine, shared by every case (pytransitions #146: model=None, fire on the row).
 MACHINE = Machine(model=None, states=list(STAGES), initial=REPORTED, transitions=TRANSITIONS,

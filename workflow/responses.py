@@ -9,13 +9,14 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from models.case import Case
 from models.response import Milestone, Response
 from workflow import permissions
 from workflow.audit import Actor
 from workflow.cases import lock_for_change, record_change
 from workflow.errors import Conflict, Invalid, NotFound
 from workflow.fields import day, one_of, text
-from workflow.menu import BY_KEY, LEVELS, NEXT_STATUSES, STRATEGIES, TOOLS
+from workflow.menu import BY_KEY, LEVELS, NEXT_STATUSES, STATUSES, STRATEGIES, TOOLS
 from workflow.pathway import EVALUATION, IMPLEMENTATION, LABELS, LEGAL_CONSEQUENCE
 
 #: The stages in which responses are chosen and worked on.
@@ -118,3 +119,19 @@ def update_milestone(session: Session, case_id: int, milestone_id: int, actor: A
         "done_on": milestone.done_on.isoformat() if milestone.done_on else None,
         "note": milestone.note})
     return milestone
+
+
+def import_response(session: Session, case_id: int, actor: Actor, *, level: str, tool: str,
+                    actor_name: str, description: str, status: str, decided_on: date | None = None,
+                    legally_binding: bool = False) -> Response:
+    """Record a response from an imported history, with the status it reached."""
+    case = session.get(Case, case_id)
+    response = Response(
+        case_id=case.id, level=one_of(level, "level", LEVELS), tool=one_of(tool, "tool", TOOLS),
+        actor=text(actor_name, "actor", 300, True), description=text(description, "description", 20_000, True),
+        status=one_of(status, "status", STATUSES),
+        legally_binding=legally_binding, decided_on=decided_on, created_by_id=actor.id)
+    session.add(response)
+    session.flush()
+    record_change(session, case, actor, "response_imported", "response", response.id, _details(response))
+    return response

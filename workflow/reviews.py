@@ -28,6 +28,7 @@ from workflow.pathway import (
     CLOSING_OUTCOMES,
     EVALUATION,
     GATES,
+    IMPORT_TRIGGER,
     LABELS,
     fire,
     reopen_targets,
@@ -207,3 +208,21 @@ def reopen(session: Session, case_id: int, target: str, actor: Actor, reason: st
         raise Conflict(f"Case {case.reference} is under review; decide that request first.")
     _fire(case, "reopen", target=target, pending=None, record=record)
     return case
+
+
+def import_history(session: Session, case: Case, target: str, actor: Actor, source: str,
+                   outcome: str | None = None) -> None:
+    """Place a just-imported case at the stage its documented history supports, marked as such."""
+    if target == CLOSED and not outcome:
+        raise Invalid("outcome: a closed history needs its outcome", "outcome")
+
+    def record(source_state: str, dest: str) -> None:
+        case.history_imported = True
+        case.version += 1
+        if dest == CLOSED:
+            case.outcome, case.closed_at = outcome, utcnow()
+        audit.append(session, "history_imported", actor, case_id=case.id, entity_type="case",
+                     entity_id=case.id, from_state=source_state, to_state=dest,
+                     details={"source": source, "outcome": outcome, "imported_history": True})
+
+    _fire(case, IMPORT_TRIGGER, target=target, record=record)

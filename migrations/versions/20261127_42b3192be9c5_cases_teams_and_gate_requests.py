@@ -37,6 +37,7 @@ def upgrade() -> None:
     sa.Column('state', sa.Enum('reported', 'investigation', 'attribution', 'legal_consequence', 'implementation', 'evaluation', 'closed', name='stage', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('outcome', sa.String(length=64), nullable=True),
     sa.Column('source_id', sa.String(length=100), nullable=True),
+    sa.Column('history_imported', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('opened_by_id', sa.Integer(), nullable=True),
     sa.Column('opened_at', sa.DateTime(), nullable=False),
