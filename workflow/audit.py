@@ -68,12 +68,25 @@ def append(session: Session, event_type: str, actor: Actor | None, **fields) -> 
     return append_many(session, [(event_type, actor, fields)])[0]
 
 
-def append_many(session: Session, events: list[tuple[str, Actor | None, dict]]) -> list[dict]:
-    """Add events in order at the head of the chain, reading the head once."""
+def _head(session: Session) -> tuple[int, str]:
+    """The chain's head, locked for this transaction; read once per transaction.
+
+    After the first append the transaction holds the chain's lock until it ends, so the head
+    it wrote last is still the head: it is kept in the session, tied to this transaction.
+    """
+    transaction = session.get_transaction()
+    kept = session.info.get("audit_head")
+    if kept and kept[0] is transaction:
+        return kept[1], kept[2]
     _lock_chain_head(session)
     head = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
-    seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    return (head.seq, head.hash) if head else (0, GENESIS)
+
+
+def append_many(session: Session, events: list[tuple[str, Actor | None, dict]]) -> list[dict]:
+    """Add events in order at the head of the chain."""
+    seq, prev_hash = _head(session)
     rows = []
     for event_type, actor, fields in events:
         seq += 1
@@ -81,6 +94,7 @@ def append_many(session: Session, events: list[tuple[str, Actor | None, dict]]) 
         prev_hash = rows[-1]["hash"]
     # A plain INSERT: the log is never read back through the session that writes it.
     session.execute(insert(AuditEvent), rows)
+    session.info["audit_head"] = (session.get_transaction(), seq, prev_hash)
     return rows
 
 

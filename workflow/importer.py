@@ -262,6 +262,9 @@ def import_rows(session: Session, rows: Iterable[Row], actor: Actor) -> int:
                                   **row.source)
         if row.history:
             _import_history(session, case, row, actor)
+        session.flush()
+        # Rows are independent: a session that keeps them all only slows every later flush.
+        session.expunge_all()
         count += 1
     return count
 
