@@ -44,11 +44,13 @@ def upgrade() -> None:
 
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index('ix_audit_events_case_to_state_at', ['case_id', 'to_state', 'at'], unique=False)
+        batch_op.create_index('ix_audit_events_moves', ['event_type', 'case_id', 'seq', 'to_state', 'at'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_events_moves')
         batch_op.drop_index('ix_audit_events_case_to_state_at')
 
     with op.batch_alter_table('tasks', schema=None) as batch_op:
