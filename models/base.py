@@ -1,5 +1,5 @@
 """The declarative base, with a naming convention so migrations name constraints stably."""
-from sqlalchemy import MetaData
+from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -15,3 +15,8 @@ class Base(DeclarativeBase):
     """Base class of every model."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def choice(*values: str, name: str, length: int = 32) -> Enum:
+    """A column of fixed choices: non-native, a VARCHAR with a CHECK, the same on SQLite and PostgreSQL."""
+    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=length)

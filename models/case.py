@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from models.base import Base
+from models.base import Base, choice
 from models.user import User
 from workflow.clock import utcnow
 from workflow.pathway import CLOSED, REPORTED, STAGES, state_write_allowed
@@ -16,10 +16,6 @@ AGENTS = ("chlorine", "sarin", "sulfur_mustard", "vx", "novichok", "other", "unk
 PRECISIONS = ("day", "month", "year")
 CASE_ROLES = ("lead_investigator", "investigator", "analyst", "legal_officer")
 
-
-def _choice(*values: str, name: str) -> Enum:
-    # Non-native: a VARCHAR with a CHECK constraint, the same on SQLite and PostgreSQL.
-    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=32)
 
 
 class Case(Base):
@@ -46,19 +42,19 @@ class Case(Base):
     title: Mapped[str] = mapped_column(String(200))
     occurred_on: Mapped[date | None] = mapped_column(Date)
     #: How much of occurred_on is known: the day, only the month, or only the year.
-    occurred_precision: Mapped[str] = mapped_column(_choice(*PRECISIONS, name="precision"),
+    occurred_precision: Mapped[str] = mapped_column(choice(*PRECISIONS, name="precision"),
                                                     default="day")
     country: Mapped[str] = mapped_column(String(100), default="")
     place: Mapped[str] = mapped_column(String(200), default="")
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
-    suspected_agent: Mapped[str] = mapped_column(_choice(*AGENTS, name="agent"), default="unknown")
+    suspected_agent: Mapped[str] = mapped_column(choice(*AGENTS, name="agent"), default="unknown")
     delivery_means: Mapped[str] = mapped_column(String(200), default="")
     deaths: Mapped[int | None]
     injured: Mapped[int | None]
     summary: Mapped[str] = mapped_column(Text, default="")
     #: The stage; written only by the pathway machine.
-    state: Mapped[str] = mapped_column(_choice(*STAGES, name="stage"), default=REPORTED)
+    state: Mapped[str] = mapped_column(choice(*STAGES, name="stage"), default=REPORTED)
     outcome: Mapped[str | None] = mapped_column(String(64))
     #: Optimistic lock: every change adds one; a form carries the version it showed.
     version: Mapped[int] = mapped_column(default=1)
@@ -101,7 +97,7 @@ class CaseMember(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
                                          primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
-    case_role: Mapped[str] = mapped_column(_choice(*CASE_ROLES, name="case_role"))
+    case_role: Mapped[str] = mapped_column(choice(*CASE_ROLES, name="case_role"))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="members")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base
+from models.base import Base, choice
 from models.user import User
 from workflow.clock import utcnow
 
@@ -16,9 +16,6 @@ REPEAT_USE = ("yes", "no", "unknown")
 RECOMMENDATIONS = ("close", "escalate", "continue")
 
 
-def _choice(*values: str, name: str) -> Enum:
-    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=16)
-
 
 class Evaluation(Base):
     """An evaluation of a case; the latest one is the one the gates read."""
@@ -27,18 +24,18 @@ class Evaluation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    taboo: Mapped[str] = mapped_column(_choice(*RATINGS, name="taboo_rating"))
+    taboo: Mapped[str] = mapped_column(choice(*RATINGS, name="taboo_rating", length=16))
     taboo_rationale: Mapped[str] = mapped_column(Text)
-    norms: Mapped[str] = mapped_column(_choice(*RATINGS, name="norms_rating"))
+    norms: Mapped[str] = mapped_column(choice(*RATINGS, name="norms_rating", length=16))
     norms_rationale: Mapped[str] = mapped_column(Text)
-    lack_of_benefit: Mapped[str] = mapped_column(_choice(*RATINGS, name="benefit_rating"))
+    lack_of_benefit: Mapped[str] = mapped_column(choice(*RATINGS, name="benefit_rating", length=16))
     lack_of_benefit_rationale: Mapped[str] = mapped_column(Text)
-    deterrence: Mapped[str] = mapped_column(_choice(*RATINGS, name="deterrence_rating"))
+    deterrence: Mapped[str] = mapped_column(choice(*RATINGS, name="deterrence_rating", length=16))
     deterrence_rationale: Mapped[str] = mapped_column(Text)
     #: Did the perpetrator use chemical weapons again?
-    repeat_use: Mapped[str] = mapped_column(_choice(*REPEAT_USE, name="repeat_use"))
+    repeat_use: Mapped[str] = mapped_column(choice(*REPEAT_USE, name="repeat_use", length=16))
     lessons: Mapped[str] = mapped_column(Text, default="")
-    recommendation: Mapped[str] = mapped_column(_choice(*RECOMMENDATIONS, name="recommendation"))
+    recommendation: Mapped[str] = mapped_column(choice(*RECOMMENDATIONS, name="recommendation", length=16))
     #: The outcome the case closes with, when the recommendation is to close.
     outcome: Mapped[str] = mapped_column(String(64), default="")
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base
+from models.base import Base, choice
 from models.user import User
 from workflow.clock import utcnow
 from workflow.pathway import STAGES
@@ -25,9 +25,6 @@ INFORMATION_GRADES = {
 CUSTODY_ACTIONS = ("collected", "sealed", "transferred", "received", "analysed", "stored",
                    "returned")
 
-
-def _choice(*values: str, name: str, length: int = 32) -> Enum:
-    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=length)
 
 
 class StoredObject(Base):
@@ -53,19 +50,19 @@ class EvidenceItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    kind: Mapped[str] = mapped_column(_choice(*KINDS, name="evidence_kind"))
+    kind: Mapped[str] = mapped_column(choice(*KINDS, name="evidence_kind"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(300), default="")
     collected_at: Mapped[datetime | None]
     collected_by: Mapped[str] = mapped_column(String(200), default="")
     #: Admiralty scale: reliability of the source (A–F) and credibility of the information (1–6).
-    source_grade: Mapped[str] = mapped_column(_choice(*SOURCE_GRADES, name="source_grade", length=1),
+    source_grade: Mapped[str] = mapped_column(choice(*SOURCE_GRADES, name="source_grade", length=1),
                                               default="F")
     information_grade: Mapped[str] = mapped_column(
-        _choice(*INFORMATION_GRADES, name="information_grade", length=1), default="6")
-    stage_added: Mapped[str] = mapped_column(_choice(*STAGES, name="evidence_stage"))
-    status: Mapped[str] = mapped_column(_choice("active", "withdrawn", name="evidence_status",
+        choice(*INFORMATION_GRADES, name="information_grade", length=1), default="6")
+    stage_added: Mapped[str] = mapped_column(choice(*STAGES, name="evidence_stage"))
+    status: Mapped[str] = mapped_column(choice("active", "withdrawn", name="evidence_status",
                                                 length=16), default="active")
     withdrawn_reason: Mapped[str] = mapped_column(Text, default="")
     withdrawn_at: Mapped[datetime | None]
@@ -100,7 +97,7 @@ class CustodyEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence_items.id"), index=True)
-    action: Mapped[str] = mapped_column(_choice(*CUSTODY_ACTIONS, name="custody_action"))
+    action: Mapped[str] = mapped_column(choice(*CUSTODY_ACTIONS, name="custody_action"))
     from_holder: Mapped[str] = mapped_column(String(200), default="")
     to_holder: Mapped[str] = mapped_column(String(200), default="")
     at: Mapped[datetime]

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base
+from models.base import Base, choice
 from models.evidence import EvidenceItem
 from models.user import User
 from workflow.clock import utcnow
@@ -26,9 +26,6 @@ finding_citations = Table(
 )
 
 
-def _choice(*values: str, name: str) -> Enum:
-    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=32)
-
 
 class Finding(Base):
     """A conclusion recorded on a case; a newer finding of the same kind supersedes it."""
@@ -38,9 +35,9 @@ class Finding(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    kind: Mapped[str] = mapped_column(_choice(*FINDING_KINDS, name="finding_kind"))
+    kind: Mapped[str] = mapped_column(choice(*FINDING_KINDS, name="finding_kind"))
     conclusion: Mapped[str] = mapped_column(
-        _choice(*(c for cs in CONCLUSIONS.values() for c in cs), name="conclusion"))
+        choice(*(c for cs in CONCLUSIONS.values() for c in cs), name="conclusion"))
     #: For a use determination: the agent found.
     agent: Mapped[str] = mapped_column(String(32), default="")
     #: For an attribution: who is responsible, and what kind of party they are.

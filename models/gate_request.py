@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base
+from models.base import Base, choice
 from models.case import Case
 from models.user import User
 from workflow.clock import utcnow
@@ -31,17 +31,14 @@ class GateRequest(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    from_state: Mapped[str] = mapped_column(Enum(*STAGES, name="from_stage", native_enum=False,
-                                                 create_constraint=True, length=32))
-    target: Mapped[str] = mapped_column(Enum(*STAGES, name="target_stage", native_enum=False,
-                                             create_constraint=True, length=32))
+    from_state: Mapped[str] = mapped_column(choice(*STAGES, name="from_stage"))
+    target: Mapped[str] = mapped_column(choice(*STAGES, name="target_stage"))
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
     #: The checklist as it stood when requested, as canonical JSON.
     checklist: Mapped[str] = mapped_column(Text)
-    decision: Mapped[str] = mapped_column(Enum(*DECISIONS, name="decision", native_enum=False,
-                                               create_constraint=True, length=16),
+    decision: Mapped[str] = mapped_column(choice(*DECISIONS, name="decision", length=16),
                                           default="pending")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base
+from models.base import Base, choice
 from models.user import User
 from workflow.clock import utcnow
 from workflow.pathway import STAGES
@@ -19,8 +19,7 @@ class DeterrenceMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    stage: Mapped[str] = mapped_column(Enum(*STAGES, name="message_stage", native_enum=False,
-                                            create_constraint=True, length=32))
+    stage: Mapped[str] = mapped_column(choice(*STAGES, name="message_stage"))
     said_on: Mapped[date] = mapped_column(Date)
     audience: Mapped[str] = mapped_column(String(300))
     channel: Mapped[str] = mapped_column(String(200), default="")

@@ -3,17 +3,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base
+from models.base import Base, choice
 from models.user import User
 from workflow.clock import utcnow
 from workflow.menu import LEVELS, STATUSES, TOOLS
 
-
-def _choice(*values: str, name: str) -> Enum:
-    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=32)
 
 
 class Response(Base):
@@ -24,8 +21,8 @@ class Response(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    level: Mapped[str] = mapped_column(_choice(*LEVELS, name="response_level"))
-    tool: Mapped[str] = mapped_column(_choice(*TOOLS, name="response_tool"))
+    level: Mapped[str] = mapped_column(choice(*LEVELS, name="response_level"))
+    tool: Mapped[str] = mapped_column(choice(*TOOLS, name="response_tool"))
     #: Who takes the response: a state, an organisation, a court.
     actor: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text)
@@ -36,7 +33,7 @@ class Response(Base):
     #: Whom the response is aimed at.
     target: Mapped[str] = mapped_column(String(300), default="")
     decided_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(_choice(*STATUSES, name="response_status"),
+    status: Mapped[str] = mapped_column(choice(*STATUSES, name="response_status"),
                                         default="proposed")
     #: The catalog option it was adapted from, if any.
     catalog_key: Mapped[str] = mapped_column(String(64), default="")

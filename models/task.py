@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base
+from models.base import Base, choice
 from models.case import Case
 from models.user import User
 from workflow.clock import utcnow
@@ -15,9 +15,6 @@ from workflow.roles import ROLES
 
 TASK_STATUSES = ("open", "in_progress", "done", "cancelled")
 
-
-def _choice(*values: str, name: str) -> Enum:
-    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=32)
 
 
 class Task(Base):
@@ -34,15 +31,15 @@ class Task(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    stage: Mapped[str] = mapped_column(_choice(*STAGES, name="task_stage"))
+    stage: Mapped[str] = mapped_column(choice(*STAGES, name="task_stage"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     #: A gate leaving the stage waits for every required task of it.
     required: Mapped[bool] = mapped_column(default=False)
     #: The queue: any holder of this role may claim the task.
-    role: Mapped[str] = mapped_column(_choice(*ROLES, name="task_role"))
+    role: Mapped[str] = mapped_column(choice(*ROLES, name="task_role"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(_choice(*TASK_STATUSES, name="task_status"), default="open")
+    status: Mapped[str] = mapped_column(choice(*TASK_STATUSES, name="task_status"), default="open")
     due_on: Mapped[date | None] = mapped_column(Date)
     #: The stage template it came from, if any.
     template: Mapped[str] = mapped_column(String(64), default="")

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from workflow import cases, evaluations, evidence, responses, reviews
+from workflow import cases, responses, reviews
 from workflow.dashboard import Filters, figures, percentile, stage_stays
 
 DAY = timedelta(days=1)

@@ -164,3 +164,10 @@ def test_lab_analyses_only_for_samples(db, cast, investigating):
     with pytest.raises(Invalid, match="environmental and biomedical samples only"):
         run(db, evidence.add_lab_analysis, investigating, 1, cast["ivy"], None, laboratory="L",
             designated=True)
+
+
+def test_investigation_to_closed_refuses_a_confirmed_use(db, cast, investigating):
+    run(db, evidence.record_finding, investigating, cast["ivy"], None, kind="use_determination",
+        conclusion="confirmed", agent="sarin", rationale="two labs")
+    assert checklist(db, investigating, "closed") == {
+        "use_not_confirmed": (False, "the use determination is confirmed")}

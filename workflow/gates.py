@@ -161,12 +161,18 @@ def _cited_custody(session: Session, case: Case) -> tuple[bool, str]:
     return True, f"{len(finding.cited)} cited item{'s' if len(finding.cited) > 1 else ''}, chains unbroken"
 
 
-def _use_not_confirmed(session: Session, case: Case) -> tuple[bool, str]:
-    finding = _latest(session, case, "use_determination")
-    if finding is None or finding.conclusion != "not_confirmed":
-        return False, ("no use determination recorded" if finding is None
-                       else f"the use determination is {finding.conclusion}")
-    return bool(finding.rationale), finding.rationale[:200] or "no rationale given"
+def _concluded(kind: str, conclusion: str):
+    """A check that the latest finding of `kind` concludes `conclusion`, with a rationale."""
+    name = kind.replace("_", " ")  # use determination, attribution
+
+    def check(session: Session, case: Case) -> tuple[bool, str]:
+        finding = _latest(session, case, kind)
+        if finding is None:
+            return False, f"no {name}{' finding' if kind == 'attribution' else ''} recorded"
+        if finding.conclusion != conclusion:
+            return False, f"the {name} is {finding.conclusion.replace('_', ' ')}"
+        return bool(finding.rationale), finding.rationale[:200] or "no rationale given"
+    return check
 
 
 def _attributed(session: Session, case: Case) -> tuple[bool, str]:
@@ -184,14 +190,6 @@ def _attributed(session: Session, case: Case) -> tuple[bool, str]:
         return False, f"cites {len(finding.cited)} evidence item{'s' if len(finding.cited) != 1 else ''}; two or more needed"
     return True, (f"{finding.responsible_party} ({finding.party_type.replace('_', ' ')}), "
                   f"{finding.standard_of_proof.replace('_', ' ')}, citing {len(finding.cited)} items")
-
-
-def _attribution_inconclusive(session: Session, case: Case) -> tuple[bool, str]:
-    finding = _latest(session, case, "attribution")
-    if finding is None or finding.conclusion != "inconclusive":
-        return False, ("no attribution finding recorded" if finding is None
-                       else f"the attribution is {finding.conclusion}")
-    return bool(finding.rationale), finding.rationale[:200] or "no rationale given"
 
 
 def _entered_stage(case: Case):
@@ -304,13 +302,13 @@ CITED_CUSTODY = Requirement(
     _cited_custody)
 USE_NOT_CONFIRMED = Requirement("use_not_confirmed",
                                 "A use determination of not confirmed, with its rationale.",
-                                _use_not_confirmed)
+                                _concluded("use_determination", "not_confirmed"))
 ATTRIBUTED = Requirement(
     "attributed", "An attribution names the responsible party, its type and the standard of proof, "
     "citing at least two evidence items.", _attributed)
 INCONCLUSIVE = Requirement("attribution_inconclusive",
                            "An attribution of inconclusive, with its rationale.",
-                           _attribution_inconclusive)
+                           _concluded("attribution", "inconclusive"))
 
 TASKS_DONE = Requirement("required_tasks", "All required tasks of this stage are done.",
                          _required_tasks_done)
