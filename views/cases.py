@@ -10,6 +10,7 @@ from models.case import AGENTS
 from views import db
 from views.exports import csv_response
 from views.access import current_actor
+from views.commands import show_error
 from views.case_forms import (
     CaseEditForm,
     CaseForm,
@@ -82,15 +83,6 @@ def export_list():
     return csv_response(rows, "cases")
 
 
-def _field_error(form, error: Invalid) -> bool:
-    """Show a service's refusal beside the field it names; False if the form has no such field."""
-    field = getattr(form, error.field or "", None)
-    if field is None:
-        return False
-    field.errors = [*field.errors, str(error)]
-    return True
-
-
 @blueprint.route("/new", methods=["GET", "POST"])
 def new():
     """Open a case in the reported stage."""
@@ -103,8 +95,7 @@ def new():
                 case = cases.open_case(write, current_actor(), **form.case_fields())
                 case_id, reference = case.id, case.reference
         except Invalid as error:
-            if not _field_error(form, error):
-                raise
+            show_error(form, error)
         else:
             flash(f"Case {reference} opened.", "success")
             return redirect(url_for("cases.detail", case_id=case_id))
@@ -162,8 +153,7 @@ def edit(case_id: int):
                 cases.update_case(write, case_id, current_actor(), form.expected_version(),
                                   **form.case_fields())
         except Invalid as error:
-            if not _field_error(form, error):
-                raise
+            show_error(form, error)
         else:
             flash("Case saved.", "success")
             return redirect(url_for("cases.detail", case_id=case_id))
@@ -231,8 +221,7 @@ def team(case_id: int):
                 cases.set_member(write, case_id, current_actor(), form.user_id.data,
                                  form.case_role.data, version)
         except Invalid as error:
-            if not _field_error(form, error):
-                raise
+            show_error(form, error)
             return render_template("cases/team.html", case=case, form=form, may_manage=may_manage,
                                    remove_form=RemoveMemberForm(version=case.version)), 422
         flash("Team updated.", "success")

@@ -18,6 +18,7 @@ from models.evidence import INFORMATION_GRADES, SOURCE_GRADES
 from views import db
 from views.access import current_actor
 from views.cases import load_case_for
+from views.commands import show_error, submit
 from views.evidence_forms import (
     CustodyForm,
     EvidenceForm,
@@ -43,13 +44,6 @@ def store() -> EvidenceStore:
     return EvidenceStore(current_app.config["EVIDENCE_DIR"])
 
 
-def _show_error(form, error: Invalid) -> None:
-    field = getattr(form, error.field or "", None)
-    if field is None:
-        raise error
-    field.errors = [*field.errors, str(error)]
-
-
 @blueprint.route("/evidence/new", methods=["GET", "POST"])
 def new(case_id: int):
     """Add an evidence item, with a file stored by its SHA-256."""
@@ -72,7 +66,7 @@ def new(case_id: int):
                     claimed_type=upload.mimetype if stored else "")
                 item_id = item.id
         except Invalid as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             flash("Evidence added.", "success")
             return redirect(url_for("evidence.detail", case_id=case_id, evidence_id=item_id))
@@ -104,14 +98,8 @@ def _record(case_id: int, evidence_id: int, name: str, form, command):
     """Validate a form of the evidence page, run its command, or show the page with its errors."""
     load_case_for(case_id, permissions.RECORD_EVIDENCE)
     evidence.evidence_of(db.session(), case_id, evidence_id)
-    if form.validate_on_submit():
-        try:
-            with db.transaction() as write:
-                command(write, form)
-        except Invalid as error:
-            _show_error(form, error)
-        else:
-            return redirect(url_for("evidence.detail", case_id=case_id, evidence_id=evidence_id))
+    if submit(form, lambda write: command(write, form)):
+        return redirect(url_for("evidence.detail", case_id=case_id, evidence_id=evidence_id))
     return _detail_page(case_id, evidence_id, forms={name: form}, status=422)
 
 
@@ -181,7 +169,7 @@ def new_finding(case_id: int):
                     responsible_party=form.responsible_party.data, party_type=form.party_type.data,
                     standard_of_proof=form.standard_of_proof.data)
         except Invalid as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             flash("Finding recorded.", "success")
             return redirect(url_for("cases.detail", case_id=case_id))
