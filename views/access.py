@@ -7,7 +7,6 @@ from flask import abort, request
 from flask_login import current_user
 
 from workflow.audit import Actor
-from workflow.roles import ROLES
 
 #: The only endpoints open without signing in.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static"})
@@ -40,4 +39,4 @@ def current_actor() -> Actor:
 def template_helpers() -> dict:
     def has_role(*roles: str) -> bool:
         return current_user.is_authenticated and current_user.has_role(*roles)
-    return {"has_role": has_role, "ALL_ROLES": ROLES}
+    return {"has_role": has_role}

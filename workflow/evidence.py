@@ -169,11 +169,6 @@ def record_finding(session: Session, case_id: int, actor: Actor, expected_versio
     return finding
 
 
-def latest_finding(session: Session, case_id: int, kind: str) -> Finding | None:
-    return session.scalar(select(Finding).where(Finding.case_id == case_id, Finding.kind == kind)
-                          .order_by(Finding.id.desc()).limit(1))
-
-
 def record_download(session: Session, case_id: int, evidence_id: int, actor: Actor) -> EvidenceItem:
     """Note in the audit log that someone took a copy of an item's file."""
     item = evidence_of(session, case_id, evidence_id)

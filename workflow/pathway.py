@@ -39,10 +39,6 @@ CLOSING_OUTCOMES = {
     EVALUATION: "evaluated",
 }
 
-#: What a loop-back from evaluation means.
-LOOP_BACKS = {LEGAL_CONSEQUENCE: "escalate", IMPLEMENTATION: "continue"}
-
-
 def reopen_targets(stage: str) -> tuple[str, ...]:
     """The earlier stages a case may be reopened to (never back to reported)."""
     return STAGES[1:STAGES.index(stage)]

@@ -130,13 +130,6 @@ def parse_year(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and 1900 <= int(value) <= date.today().year else None
 
 
-def stage_counts(session: Session, user) -> dict[str, int]:
-    """How many of the cases `user` may see stand in each stage."""
-    rows = session.execute(select(Case.state, func.count()).where(permissions.visible_cases(user))
-                           .group_by(Case.state)).all()
-    return dict(rows)
-
-
 def evidence_items(session: Session, case_id: int) -> list[EvidenceItem]:
     """Every evidence item of a case, withdrawn ones included, oldest first."""
     return session.scalars(select(EvidenceItem).where(EvidenceItem.case_id == case_id)
