@@ -5,7 +5,7 @@ from flask import Flask
 
 from config import load_settings
 from models.database import Database
-from workflow import accounts
+from workflow import accounts, transparency
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -16,7 +16,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    app.extensions["database"] = Database(app.config["DATABASE_URL"])
+    app.extensions["database"] = Database(app.config["DATABASE_URL"],
+                                          info={"log_keys": transparency.load_keys(app.config)})
     accounts.password_hash_method = app.config["PASSWORD_HASH_METHOD"]
 
     from views import register_views

@@ -15,7 +15,8 @@ from sqlalchemy.orm import selectinload
 from models import migrate
 from models.database import Database
 from models.user import User
-from workflow import accounts, audit, audit_log, checkpoints, demo, evidence, importer
+from workflow import (accounts, audit, audit_log, audit_verification, demo, evidence, importer,
+                      log_keys, notes, transparency)
 from workflow.audit import Actor
 from workflow.errors import WorkflowError
 from workflow.evidence_store import EvidenceStore
@@ -120,72 +121,83 @@ def users_demo():
 @audit_cli.command("export")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True))
-@click.option("--case", "case_id", type=int, help="Only the events of this case.")
+@click.option("--case", "case_id", type=int, help="Only the events of this case, with their proofs.")
 @click.option("--since", type=int, help="Only events from this seq on.")
 def audit_export(fmt, output, case_id, since):
     """Write the audit log (or part of it) to a file, streaming; the export is itself audited."""
+    _run(audit_log.record_export, audit.SYSTEM, fmt, case_id, since, output)
     count = 0
     with _database().sessions() as session, open(output, "w", encoding="utf-8", newline="") as out:
         for line in audit_log.export_lines(session, _AUDITOR, fmt, case_id, since):
             out.write(line)
-            count += 1
-    _run(audit_log.record_export, audit.SYSTEM, fmt, case_id, since, output)
+            count += line.startswith('{"seq"') if fmt == "jsonl" else 1
     click.echo(f"exported {count - (fmt == 'csv')} events to {output}")
+
+
+def _write_private(path: Path, pem: bytes) -> None:
+    """A private key, readable by its owner only, never over an existing file."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise click.ClickException(f"{path} exists already: not overwritten") from None
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(pem)
 
 
 @audit_cli.command("keygen")
 @click.option("--out", "directory", required=True, type=click.Path(file_okay=False))
-def audit_keygen(directory):
-    """Write a new Ed25519 key pair for signing checkpoints (private key readable by its owner only)."""
+@click.option("--witness", "witness", metavar="NAME",
+              help="Make a witness's key pair instead of the log's, named NAME (e.g. witness.example.org).")
+def audit_keygen(directory, witness):
+    """Write a new Ed25519 key pair for signing checkpoints, or for a witness that cosigns them."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    private_pem, public_pem = checkpoints.generate_keys()
-    private_path, public_path = folder / "audit-signing.pem", folder / "audit-signing.pub.pem"
-    if private_path.exists():
-        raise click.ClickException(f"{private_path} exists already: not overwritten")
-    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(private_pem)
+    private_pem, public_pem = log_keys.generate_keys()
+    public_key = log_keys.load_public_key(public_pem)
+    if witness:
+        try:
+            vkey = notes.verifier_key(witness, public_key, notes.COSIGNATURE_V1)
+        except ValueError as error:
+            raise click.ClickException(f"witness name: {error}") from None
+        private_path, public_path = folder / f"{witness}.pem", folder / f"{witness}.pub.pem"
+    else:
+        vkey = notes.verifier_key(current_app.config["AUDIT_LOG_ORIGIN"], public_key)
+        private_path, public_path = folder / "audit-signing.pem", folder / "audit-signing.pub.pem"
+    _write_private(private_path, private_pem)
     public_path.write_bytes(public_pem)
-    key = checkpoints.key_id(checkpoints.load_public_key(public_pem))
-    click.echo(f"key {key}: private {private_path}, public {public_path}")
+    click.echo(f"private {private_path}, public {public_path}")
+    click.echo(f"verifier key {vkey}")
 
 
-def signing_key():
-    path = current_app.config["AUDIT_SIGNING_KEY"]
-    if not path:
-        raise click.ClickException("set AUDIT_SIGNING_KEY to the private key file (see audit keygen)")
-    try:
-        return checkpoints.load_private_key(Path(path).read_bytes())
-    except (OSError, ValueError) as error:
-        raise click.ClickException(f"cannot read the signing key {path}: {error}") from None
+def _log_keys():
+    return _database().info["log_keys"]
 
 
 @audit_cli.command("checkpoint")
 def audit_checkpoint():
-    """Sign the chain's current head (seq, hash, UTC time, key id) and keep the checkpoint."""
-    checkpoint = _run(audit_log.make_checkpoint, signing_key())
-    click.echo(f"checkpoint seq {checkpoint.seq} head={checkpoint.head} at {checkpoint.at} key {checkpoint.key_id}")
+    """Sign the log as it stands now: a C2SP checkpoint note over its Merkle tree."""
+    row = _run(transparency.make_checkpoint, _log_keys())
+    click.echo(f"checkpoint {row.seq} root={row.root} head={row.head} at {row.at}")
 
 
 @audit_cli.command("checkpoints")
 @click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True))
 def audit_checkpoints(output):
-    """Export every checkpoint, one JSON line each, for the offline verifier."""
+    """Export every checkpoint with its cosignatures, one JSON line each, for the offline verifier."""
     with _database().sessions() as session:
-        kept = audit_log.checkpoints(session)
-    Path(output).write_text("".join(c.to_json() + "\n" for c in kept), encoding="utf-8")
-    click.echo(f"exported {len(kept)} checkpoints to {output}")
+        lines = transparency.checkpoint_lines(session)
+    Path(output).write_text("".join(lines), encoding="utf-8")
+    click.echo(f"exported {len(lines)} checkpoints to {output}")
 
 
 @audit_cli.command("verify")
 def audit_verify():
-    """Recompute the audit chain: exit 0 if it holds, 1 naming the first bad seq."""
+    """Recompute the chain and its tree, check every checkpoint and cosignature: exit 1 if broken."""
     with _database().sessions() as session:
-        result = audit.verify_chain(session)
-    _run(audit_log.record_verification, audit.SYSTEM, result)
-    click.echo(result.summary())
-    sys.exit(0 if result.ok else 1)
+        report = audit_verification.verify_log(session, _log_keys())
+    _run(audit_log.record_verification, audit.SYSTEM, report)
+    click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)
 
 
 @evidence_cli.command("fixity")

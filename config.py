@@ -40,6 +40,19 @@ class Settings:
     PASSWORD_HASH_METHOD: str = "scrypt"
     #: Path of the Ed25519 private key that signs audit checkpoints; none: no checkpoints.
     AUDIT_SIGNING_KEY: str = ""
+    #: Path of the log's Ed25519 public key, for verifying where the private key is not kept.
+    AUDIT_PUBLIC_KEY: str = ""
+    #: The log's name in its checkpoints (and its signing key's name), e.g. example.org/audit.
+    AUDIT_LOG_ORIGIN: str = "restraint.localhost/audit"
+    #: A write signs a new checkpoint when the last is this old or this many events behind.
+    AUDIT_CHECKPOINT_SECONDS: int = 60
+    AUDIT_CHECKPOINT_EVENTS: int = 1000
+    #: Verifier keys (C2SP vkey text, space-separated) of the witnesses whose cosignatures count.
+    AUDIT_WITNESS_KEYS: str = ""
+    #: PostgreSQL: the tables' owner, used by `db upgrade`; DATABASE_URL is then the runtime role.
+    MIGRATION_DATABASE_URL: str = ""
+    #: PostgreSQL: the runtime role that `db upgrade` grants exactly what the app needs.
+    DATABASE_APP_ROLE: str = ""
     TESTING: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -78,10 +91,7 @@ def load_settings(env: str | None = None, environ=os.environ,
         secret = secret or secrets.token_hex(32)
     else:
         secret = secret or _development_secret_key(instance_dir)
-    try:
-        max_length = int(environ.get("MAX_CONTENT_LENGTH", 50 * 1024 * 1024))
-    except ValueError:
-        raise ConfigError("MAX_CONTENT_LENGTH must be a number of bytes") from None
+    max_length = _number(environ, "MAX_CONTENT_LENGTH", 50 * 1024 * 1024)
     production = env == "production"
     return Settings(
         ENV=env,
@@ -94,7 +104,39 @@ def load_settings(env: str | None = None, environ=os.environ,
         TESTING=env == "test",
         PASSWORD_HASH_METHOD="scrypt:1024:8:1" if env == "test" else "scrypt",
         AUDIT_SIGNING_KEY=environ.get("AUDIT_SIGNING_KEY", ""),
+        AUDIT_PUBLIC_KEY=environ.get("AUDIT_PUBLIC_KEY", ""),
+        AUDIT_LOG_ORIGIN=_origin(environ.get("AUDIT_LOG_ORIGIN", Settings.AUDIT_LOG_ORIGIN)),
+        AUDIT_CHECKPOINT_SECONDS=_number(environ, "AUDIT_CHECKPOINT_SECONDS", 60),
+        AUDIT_CHECKPOINT_EVENTS=_number(environ, "AUDIT_CHECKPOINT_EVENTS", 1000),
+        AUDIT_WITNESS_KEYS=environ.get("AUDIT_WITNESS_KEYS", ""),
+        MIGRATION_DATABASE_URL=environ.get("MIGRATION_DATABASE_URL", ""),
+        DATABASE_APP_ROLE=_role(environ.get("DATABASE_APP_ROLE", "")),
     )
+
+
+def _number(environ, name: str, default: int) -> int:
+    try:
+        value = int(environ.get(name, default))
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative")
+    return value
+
+
+def _origin(value: str) -> str:
+    """A checkpoint's origin line is also its key's name: no spaces, no '+', one line."""
+    if not value or any(c.isspace() or c == "+" for c in value):
+        raise ConfigError("AUDIT_LOG_ORIGIN must be one word without spaces or '+', "
+                          "e.g. restraint.example.org/audit")
+    return value
+
+
+def _role(value: str) -> str:
+    """A PostgreSQL role name that is safe to write into GRANT statements."""
+    if value and not (value.replace("_", "").isalnum() and value.isascii() and not value[0].isdigit()):
+        raise ConfigError("DATABASE_APP_ROLE must be a plain role name (letters, digits, _)")
+    return value
 
 
 def main(argv: list[str]) -> int:

@@ -1,5 +1,5 @@
 """SQLAlchemy models, one module per aggregate."""
-from models.audit import AuditCheckpoint, AuditEvent, AuditVerification
+from models.audit import AuditCheckpoint, AuditCosignature, AuditEvent, AuditTreeLeaf, AuditVerification
 from models.base import Base
 from models.case import Case, CaseCounter, CaseMember
 from models.evaluation import Evaluation
@@ -12,7 +12,7 @@ from models.response import Milestone, Response
 from models.task import Task
 from models.user import User, UserRole
 
-__all__ = ["AuditCheckpoint", "AuditEvent", "AuditVerification", "Base", "Case", "CaseCounter", "CaseMember", "CustodyEvent",
+__all__ = ["AuditCheckpoint", "AuditCosignature", "AuditEvent", "AuditTreeLeaf", "AuditVerification", "Base", "Case", "CaseCounter", "CaseMember", "CustodyEvent",
            "DeterrenceMessage", "Evaluation", "EvidenceItem", "Finding", "GateRequest",
            "LabAnalysis", "LoginFailure", "Milestone", "Response", "StoredObject", "Task",
            "User", "UserRole"]

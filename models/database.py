@@ -48,9 +48,11 @@ def make_engine(url: str) -> Engine:
 class Database:
     """The engine and the session factory of one app."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, info: dict | None = None):
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        #: Copied into every session: the audit log's keys travel with the database.
+        self.info = info or {}
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=self.info)
 
     @property
     def is_postgresql(self) -> bool:

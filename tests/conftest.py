@@ -18,6 +18,7 @@ from models import Response, Task, migrate
 from models.database import Database
 from workflow import accounts, audit, evidence, responses, reviews
 from workflow.evidence_store import EvidenceStore
+from workflow.log_keys import generate_keys
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
@@ -102,9 +103,25 @@ def database_url(backend, request, tmp_path):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def extra_config() -> dict:
+    """Settings a test module adds to the app's: override this fixture in the module."""
+    return {}
+
+
+@pytest.fixture
+def log_key_files(tmp_path) -> tuple[Path, Path]:
+    """A fresh Ed25519 pair for the audit log, as PEM files: (private, public)."""
+    private_pem, public_pem = generate_keys()
+    private, public = tmp_path / "log.pem", tmp_path / "log.pub.pem"
+    private.write_bytes(private_pem)
+    public.write_bytes(public_pem)
+    return private, public
+
+
+@pytest.fixture
+def app(database_url, tmp_path, extra_config):
     app = create_app({"ENV": "test", "DATABASE_URL": database_url,
-                      "EVIDENCE_DIR": str(tmp_path / "evidence")})
+                      "EVIDENCE_DIR": str(tmp_path / "evidence"), **extra_config})
     yield app
     app.extensions["database"].dispose()
 

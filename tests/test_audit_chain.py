@@ -29,14 +29,16 @@ GOLDEN = [
 ]
 GOLDEN_PAYLOADS = [
     '{"actor_id":7,"actor_roles":["investigator","supervisor"],"actor_username":"sam",'
-    '"at":"2017-04-04T06:30:00.000000Z","case_id":1,"details":{"title":"Khan Shaykhun, 4 April 2017"},'
+    '"at":"2017-04-04T06:30:00.000000Z","case_id":1,'
+    '"case_prev":"0000000000000000000000000000000000000000000000000000000000000000",'
+    '"details":{"title":"Khan Shaykhun, 4 April 2017"},'
     '"entity_id":"1","entity_type":"case","event_type":"case_opened","from_state":null,"seq":1,'
     '"to_state":"reported"}',
 ]
 GOLDEN_HASHES = [
-    "62fda70164f3af7d8dc7fde6f985b5f18cd4e38eb73e9dc0c84c8d27eeb95df7",
-    "4b18fe7292f65157e376fa5a89268f0cd1e0090a6085a777dc3020515c690396",
-    "b4b378160d17acd583f29e8796dd307c127a6b75755e2d5d0d858d0134b7bed7",
+    "24ca916c59bf559a3be41ab17f036858a5c98bccca22c3d17cecb96d889a19f9",
+    "489a2a9197edc1115826888b5a6615bf6b41006968294ee04f412b0bb023a61d",
+    "c3ae2e099a7ac97d1a6fac66e884a07b5e976086413beb5be34c24afc98a2ccd",
 ]
 
 
@@ -53,6 +55,10 @@ def test_golden_vector_gives_fixed_hashes(db):
     assert first.payload == GOLDEN_PAYLOADS[0]
     assert first.prev_hash == GENESIS
     assert chain_hash(GENESIS, GOLDEN_PAYLOADS[0]) == GOLDEN_HASHES[0]
+    with db.sessions() as session:
+        second = session.get(AuditEvent, 2)
+    # The case's second event names the case's first: a per-case export shows any removal.
+    assert f'"case_prev":"{GOLDEN_HASHES[0]}"' in second.payload
 
 
 def test_canonical_json_refuses_floats():
@@ -66,7 +72,7 @@ def test_verify_command_reports_ok_with_count_and_head(db, runner):
     hashes = append_golden(db)
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0
-    assert result.output.strip() == f"OK 3 events head={hashes[-1]}"
+    assert result.output.strip() == f"OK 3 events head={hashes[-1]}; no signed checkpoint"
 
 
 @pytest.mark.both_databases

@@ -21,6 +21,7 @@ from views import (
     menu,
     reviews,
     tasks,
+    transparency,
 )
 
 csrf = CSRFProtect()
@@ -30,6 +31,7 @@ bootstrap = Bootstrap5()
 def register_views(app: Flask) -> None:
     """Bind extensions, blueprints, error pages and the sign-in guard to `app`."""
     csrf.init_app(app)
+    csrf.exempt(transparency.cosign)  # witnesses are programs: their signature is the proof
     bootstrap.init_app(app)
     auth.login_manager.init_app(app)
     app.teardown_appcontext(db.close_session)
@@ -37,7 +39,7 @@ def register_views(app: Flask) -> None:
     app.context_processor(access.template_helpers)
     for blueprint in (auth.blueprint, main.blueprint, admin.blueprint, cases.blueprint,
                       reviews.blueprint, diagram.blueprint, evidence.blueprint, menu.blueprint,
-                      tasks.blueprint, audit.blueprint):
+                      tasks.blueprint, audit.blueprint, transparency.blueprint):
         app.register_blueprint(blueprint)
     errors.register(app)
     app.jinja_env.filters["fromjson"] = json.loads

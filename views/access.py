@@ -6,10 +6,11 @@ from functools import wraps
 from flask import abort, request
 from flask_login import current_user
 
+from views import transparency
 from workflow.audit import Actor
 
 #: The only endpoints open without signing in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static"}) | transparency.PUBLIC
 
 
 def require_sign_in():

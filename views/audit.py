@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request, url_for)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from views import db
 from views.access import current_actor
-from workflow import audit, audit_log, checkpoints, permissions
-from workflow.errors import Conflict
+from workflow import audit_log, audit_verification, permissions, transparency
 from workflow.roles import AUDITOR
 
 blueprint = Blueprint("audit", __name__, url_prefix="/audit")
@@ -46,22 +43,27 @@ def index():
     events = audit_log.search(session, current_user, _filters(request.args),
                               int(before) if before.isdigit() else None)
     older = dict(request.args, before=events[-1].seq) if len(events) == audit_log.PAGE else None
+    checkpoint = transparency.latest_checkpoint(session)
     return render_template("audit/index.html", events=events, older=older,
-                           last=audit_log.last_verification(session),
+                           last=audit_log.last_verification(session), checkpoint=checkpoint,
+                           cosignatures=transparency.cosignatures(session, [checkpoint.id]).get(
+                               checkpoint.id, []) if checkpoint else [],
+                           witnessed=transparency.latest_witnessed(session),
+                           size=transparency.tree_size(session),
                            full_log=AUDITOR in current_user.roles)
 
 
 @blueprint.route("/verify", methods=["POST"])
 def verify():
-    """Recompute the whole chain now and keep the result."""
+    """Recompute the whole log now, check its checkpoints and cosignatures, and keep the result."""
     if AUDITOR not in current_user.roles:
         abort(403, description="Verifying the whole log needs the auditor role.")
     with db.database().sessions() as session:
-        result = audit.verify_chain(session)
+        report = audit_verification.verify_log(session, db.database().info["log_keys"])
     with db.transaction() as write:
-        audit_log.record_verification(write, current_actor(), result)
-    flash(result.summary(), "success" if result.ok else "danger")
-    return redirect(url_for("audit.index"))
+        audit_log.record_verification(write, current_actor(), report)
+    flash(f"{report.summary()} {report.tail_in_words()}", "success" if report.ok else "danger")
+    return redirect(url_for("audit.index", **request.args))
 
 
 @blueprint.route("/export", methods=["POST"])
@@ -71,7 +73,7 @@ def export():
     if fmt not in ("jsonl", "csv"):
         abort(400, description="format: jsonl or csv")
     case = request.form.get("case", "")
-    case_id = int(case) if case.isdigit() else None
+    case_id = int(case) if case.isdigit() and len(case) < 10 else None
     with db.transaction() as write:
         audit_log.record_export(write, current_actor(), fmt, case_id, None, "download")
     session, reader = db.database().sessions(), current_actor()  # the response outlives the request
@@ -85,16 +87,3 @@ def export():
     return Response(lines(), mimetype="text/csv" if fmt == "csv" else "application/x-ndjson",
                     headers={"Content-Disposition": f"attachment; filename={name}",
                              "X-Content-Type-Options": "nosniff"})
-
-
-def checkpoint_after_closing() -> None:
-    """Sign the chain's head when a case has closed, if a signing key is configured."""
-    path = current_app.config["AUDIT_SIGNING_KEY"]
-    if not path:
-        return
-    try:
-        key = checkpoints.load_private_key(Path(path).read_bytes())
-        with db.transaction() as write:
-            audit_log.make_checkpoint(write, key)
-    except (OSError, ValueError, Conflict) as error:
-        current_app.logger.error("no checkpoint after closing a case: %s", error)

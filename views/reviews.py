@@ -8,11 +8,10 @@ from sqlalchemy import select
 from models.gate_request import GateRequest
 from views import db
 from views.access import current_actor
-from views.audit import checkpoint_after_closing
 from views.case_forms import DecisionForm, WithdrawForm
 from views.cases import SHOWN_ON_PAGE, form_version, load_case_for, refused_page
 from workflow import permissions, queries, reviews
-from workflow.pathway import CLOSED, LABELS
+from workflow.pathway import LABELS
 
 blueprint = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -61,8 +60,6 @@ def approve(request_id: int):
             stage = case.state
     except SHOWN_ON_PAGE as refused:
         return refused_page(case_id, refused)
-    if stage == CLOSED:
-        checkpoint_after_closing()
     flash(f"Approved: the case is now in {LABELS[stage]}.", "success")
     return _back(case_id)
 

@@ -1,16 +1,18 @@
 """Appending to the audit chain inside the caller's transaction, and verifying it."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, literal_column, select, text
+from sqlalchemy import event, func, insert, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from models.audit import AuditEvent
+from models.audit import AuditEvent, AuditTreeLeaf
+from workflow import merkle, transparency
 from workflow.audit_chain import FIELDS, GENESIS, Verification, canonical_json, chain_hash, verify
 from workflow.clock import format_utc, utcnow
+from workflow.pathway import CLOSED
 
 #: Key of the PostgreSQL advisory lock that serializes appends.
 APPEND_LOCK_KEY = 0x52455354  # "REST"
@@ -44,8 +46,12 @@ def event_row(seq: int, prev_hash: str, event_type: str, actor: Actor | None, *,
               case_id: int | None = None, entity_type: str | None = None,
               entity_id: object = None, from_state: str | None = None,
               to_state: str | None = None, details: dict | None = None,
-              at: datetime | None = None) -> dict:
-    """The column values of the event at `seq`, with its payload and hash."""
+              at: datetime | None = None, case_prev: str | None = None) -> dict:
+    """The column values of the event at `seq`, with its payload and hash.
+
+    `case_prev` is the chain hash of the case's previous event (zeros for its first): the
+    link that lets a per-case export show that none of its events was removed.
+    """
     at = at or utcnow()
     roles = tuple(actor.roles) if actor else ()
     columns = dict(
@@ -55,6 +61,8 @@ def event_row(seq: int, prev_hash: str, event_type: str, actor: Actor | None, *,
         entity_id=None if entity_id is None else str(entity_id),
         from_state=from_state, to_state=to_state)
     document = dict(columns, at=format_utc(at), actor_roles=list(roles), details=details or {})
+    if case_prev is not None:
+        document["case_prev"] = case_prev
     payload = canonical_json(document)
     return dict(columns, payload=payload, prev_hash=prev_hash, hash=chain_hash(prev_hash, payload))
 
@@ -68,7 +76,21 @@ def append(session: Session, event_type: str, actor: Actor | None, **fields) -> 
     return append_many(session, [(event_type, actor, fields)])[0]
 
 
-def _head(session: Session) -> tuple[int, str]:
+@dataclass
+class _Head:
+    """The log's head as this transaction left it; valid while the transaction holds the lock."""
+
+    transaction: object
+    seq: int
+    hash: str
+    frontier: merkle.Frontier
+    #: The hash of each case's last event, as far as this transaction has looked or written.
+    case_heads: dict = field(default_factory=dict)
+    #: A case closed: sign a checkpoint at commit whatever the schedule says.
+    checkpoint_now: bool = False
+
+
+def _head(session: Session) -> _Head:
     """The chain's head, locked for this transaction; read once per transaction.
 
     After the first append the transaction holds the chain's lock until it ends, so the head
@@ -76,26 +98,64 @@ def _head(session: Session) -> tuple[int, str]:
     """
     transaction = session.get_transaction()
     kept = session.info.get("audit_head")
-    if kept and kept[0] is transaction:
-        return kept[1], kept[2]
+    if kept and kept.transaction is transaction:
+        return kept
     _lock_chain_head(session)
     head = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
-    return (head.seq, head.hash) if head else (0, GENESIS)
+    seq, hash_ = (head.seq, head.hash) if head else (0, GENESIS)
+    kept = _Head(transaction, seq, hash_, transparency.frontier(session, seq))
+    session.info["audit_head"] = kept
+    return kept
+
+
+def _case_prev(session: Session, head: _Head, case_id: int) -> str:
+    if case_id not in head.case_heads:
+        head.case_heads[case_id] = session.scalar(
+            select(AuditEvent.hash).where(AuditEvent.case_id == case_id)
+            .order_by(AuditEvent.seq.desc()).limit(1)) or GENESIS
+    return head.case_heads[case_id]
 
 
 def append_many(session: Session, events: list[tuple[str, Actor | None, dict]]) -> list[dict]:
-    """Add events in order at the head of the chain."""
-    seq, prev_hash = _head(session)
-    rows = []
+    """Add events in order at the head of the chain, with their leaves of the Merkle tree."""
+    head = _head(session)
+    first, seq, prev_hash, rows = head.seq + 1, head.seq, head.hash, []
     for event_type, actor, fields in events:
         seq += 1
-        rows.append(event_row(seq, prev_hash, event_type, actor, **fields))
+        case_id = fields.get("case_id")
+        case_prev = _case_prev(session, head, case_id) if case_id is not None else None
+        rows.append(event_row(seq, prev_hash, event_type, actor, case_prev=case_prev, **fields))
         prev_hash = rows[-1]["hash"]
-    # A plain INSERT: the log is never read back through the session that writes it.
+        if case_id is not None:
+            head.case_heads[case_id] = prev_hash
+        head.checkpoint_now |= fields.get("to_state") == CLOSED
+    # Plain INSERTs: the log is never read back through the session that writes it.
     session.execute(insert(AuditEvent), rows)
-    session.info["audit_head"] = (session.get_transaction(), seq, prev_hash)
+    transparency.insert_tree_rows(
+        session, transparency.tree_rows(head.frontier, first, [row["hash"] for row in rows]))
+    head.seq, head.hash = seq, prev_hash
     return rows
+
+
+def checkpoint_at_commit(session: Session) -> None:
+    """Sign a checkpoint when this transaction commits, whatever the schedule (if keys are set)."""
+    _head(session).checkpoint_now = True
+
+
+@event.listens_for(Session, "before_commit")
+def _checkpoint_at_commit(session: Session) -> None:
+    """Sign a checkpoint in the transaction that made it due (or closed a case), if keys are set."""
+    head = session.info.get("audit_head")
+    keys = session.info.get("log_keys")
+    if (head is None or head.transaction is not session.get_transaction()
+            or keys is None or keys.private_key is None):
+        return
+    last = transparency.latest_checkpoint(session)
+    if head.checkpoint_now or transparency.is_due(last, head.seq, keys, utcnow()):
+        if last is None or last.seq < head.seq:
+            transparency.sign_checkpoint(session, keys, head.seq, head.frontier.root(), head.hash)
+    head.checkpoint_now = False
 
 
 def payload_columns(row) -> tuple:
@@ -118,7 +178,7 @@ COLUMNS_MATCH_PAYLOAD = {
                            ELSE '["' || replace(actor_roles, ',', '","') || '"]' END),
                       case_id, event_type, entity_type, entity_id, from_state, to_state)""",
     "postgresql": """
-        (payload::jsonb - 'details') IS NOT DISTINCT FROM jsonb_build_object(
+        (payload::jsonb - 'details' - 'case_prev') IS NOT DISTINCT FROM jsonb_build_object(
             'seq', seq, 'at', to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
             'actor_id', actor_id, 'actor_username', actor_username,
             'actor_roles', coalesce(to_jsonb(string_to_array(nullif(actor_roles, ''), ',')),
@@ -151,30 +211,45 @@ def _driver_rows(session: Session, query) -> Iterator[tuple]:
         cursor.close()
 
 
-def _verify_in_database(session: Session) -> Verification:
+def _joined(query):
+    """Each event with its row of the tree (none if that row is gone)."""
+    return (query.add_columns(AuditTreeLeaf.nodes)
+            .outerjoin(AuditTreeLeaf, AuditTreeLeaf.seq == AuditEvent.seq).order_by(AuditEvent.seq))
+
+
+def _verify_in_database(session: Session, sizes: Collection[int]) -> Verification:
     match = literal_column(COLUMNS_MATCH_PAYLOAD[session.get_bind().dialect.name])
-    query = select(AuditEvent.seq, AuditEvent.payload, AuditEvent.prev_hash, AuditEvent.hash,
-                   match).order_by(AuditEvent.seq)
-    rows = _driver_rows(session, query)
+    rows = _driver_rows(session, _joined(select(AuditEvent.seq, AuditEvent.payload,
+                                                AuditEvent.prev_hash, AuditEvent.hash, match)))
     try:
-        return verify(rows, explain=lambda seq: _columns_at(session, seq))
+        return verify(rows, explain=lambda seq: _columns_at(session, seq), sizes=sizes)
     finally:
         rows.close()  # verification may stop early, mid-way through the cursor
 
 
-def _verify_in_python(session: Session) -> Verification:
-    query = (select(*_COLUMNS, AuditEvent.payload, AuditEvent.prev_hash, AuditEvent.hash)
-             .order_by(AuditEvent.seq).execution_options(yield_per=VERIFY_BATCH))
+def _verify_in_python(session: Session, sizes: Collection[int]) -> Verification:
+    query = _joined(select(*_COLUMNS, AuditEvent.payload, AuditEvent.prev_hash, AuditEvent.hash)
+                    ).execution_options(yield_per=VERIFY_BATCH)
     with session.connection().execute(query) as result:
-        return verify((row.seq, row.payload, row.prev_hash, row.hash, payload_columns(row))
-                      for row in result)
+        return verify(((row.seq, row.payload, row.prev_hash, row.hash, payload_columns(row),
+                        row.nodes) for row in result), sizes=sizes)
 
 
-def verify_chain(session: Session) -> Verification:
-    """Recompute the whole chain, streaming in constant memory."""
+def verify_chain(session: Session, sizes: Collection[int] = ()) -> Verification:
+    """Recompute the whole chain and its Merkle tree, streaming in constant memory.
+
+    The tree's root and the chain's head are kept at each of `sizes` (the checkpoints' sizes).
+    """
     try:
-        return _verify_in_database(session)
+        result = _verify_in_database(session, sizes)
     except session.get_bind().dialect.loaded_dbapi.Error:
         # A payload the database cannot read as JSON: walk again in Python to name its seq.
         session.rollback()
-        return _verify_in_python(session)
+        result = _verify_in_python(session, sizes)
+    if result.ok:
+        leaves = session.scalar(select(func.count()).select_from(AuditTreeLeaf))
+        if leaves != result.count:
+            return Verification(False, result.count, result.head, result.count + 1,
+                                f"the Merkle tree has {leaves} leaves for {result.count} events "
+                                f"(events were removed after seq {result.count})", result.heads)
+    return result

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+
+from workflow import merkle
+from workflow.merkle import Frontier
 
 GENESIS = "0" * 64
 DOMAIN = b"audit-v1\0"
@@ -41,13 +44,14 @@ def chain_hash(prev_hash: str, payload: str) -> str:
 
 @dataclass(frozen=True)
 class Verification:
-    """The outcome of walking the chain."""
+    """The outcome of walking the chain; `heads` holds (tree root, chain hash) at the sizes asked for."""
 
     ok: bool
     count: int
     head: str
     bad_seq: int | None = None
     reason: str = ""
+    heads: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         if self.ok:
@@ -69,28 +73,37 @@ def columns_problem(columns: tuple, payload: str) -> str | None:
     return None
 
 
-def verify(rows: Iterable[tuple], explain: Callable[[int], tuple] | None = None) -> Verification:
-    """Walk rows of (seq, payload, prev_hash, hash, columns) in seq order.
+def verify(rows: Iterable[tuple], explain: Callable[[int], tuple] | None = None,
+           sizes: Collection[int] = ()) -> Verification:
+    """Walk rows of (seq, payload, prev_hash, hash, columns, tree nodes) in seq order.
 
     `columns` is the tuple of FIELDS values to compare with the payload, or the database's
     own verdict on that comparison: true when equal; when false, `explain(seq)` fetches the
-    columns so that the one that differs can be named.
+    columns so that the one that differs can be named. `tree nodes` are the stored nodes of
+    the Merkle tree that the event completes; they are recomputed from the chain and compared.
+    The tree's root and the chain's hash are kept at each size in `sizes`.
     """
-    expected, head, count = 1, GENESIS, 0
-    sha256 = hashlib.sha256
-    for seq, payload, prev_hash, stored_hash, columns in rows:
+    expected, head, count, heads = 1, GENESIS, 0, {}
+    sha256, tree, leaf_hash, fromhex = hashlib.sha256, Frontier(), merkle.leaf_hash, bytes.fromhex
+    for seq, payload, prev_hash, stored_hash, columns, nodes in rows:
         if seq != expected:
             reason = (f"seq {expected} is missing (next row has seq {seq})" if seq > expected
                       else f"seq {seq} is out of order")
-            return Verification(False, count, head, expected, reason)
+            return Verification(False, count, head, expected, reason, heads)
         if prev_hash != head:
-            return Verification(False, count, head, seq, "prev_hash does not match the previous hash")
+            return Verification(False, count, head, seq, "prev_hash does not match the previous hash",
+                                heads)
         # chain_hash, inlined: this loop runs once per event of the whole log.
         if sha256(DOMAIN + prev_hash.encode() + payload.encode()).hexdigest() != stored_hash:
-            return Verification(False, count, head, seq, "hash does not match the payload")
+            return Verification(False, count, head, seq, "hash does not match the payload", heads)
         if type(columns) is tuple or not columns:
             problem = columns_problem(columns if columns else explain(seq), payload)
             if problem:
-                return Verification(False, count, head, seq, problem)
+                return Verification(False, count, head, seq, problem, heads)
+        if nodes is None or b"".join(tree.append(leaf_hash(fromhex(stored_hash)))) != nodes:
+            return Verification(False, count, head, seq,
+                                "the Merkle tree's nodes at this seq do not match the chain", heads)
         head, count, expected = stored_hash, count + 1, expected + 1
-    return Verification(True, count, head)
+        if count in sizes:
+            heads[count] = (tree.root(), head)
+    return Verification(True, count, head, heads=heads)

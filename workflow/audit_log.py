@@ -10,18 +10,19 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.audit import AuditCheckpoint, AuditEvent, AuditVerification
+from models.audit import AuditEvent, AuditVerification
 from models.case import Case
-from workflow import audit, permissions
+from workflow import audit, permissions, transparency
 from workflow.audit import Actor, payload_columns
-from workflow.audit_chain import FIELDS, Verification
-from workflow.checkpoints import Checkpoint, export_line, sign
+from workflow.audit_chain import FIELDS
+from workflow.audit_verification import Report
 from workflow.clock import format_utc, utcnow
-from workflow.errors import Conflict
 from workflow.roles import AUDITOR
 
 PAGE = 100
 EXPORT_BATCH = 5000
+#: Events whose inclusion proofs are read from the tree together.
+PROOF_BATCH = 500
 
 
 @dataclass
@@ -59,13 +60,16 @@ def search(session: Session, user, filters: EventFilters, before_seq: int | None
     return session.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit)).all()
 
 
-def _rows(session: Session, user, case_id: int | None, since: int | None) -> Iterator:
+def _rows(session: Session, user, case_id: int | None, since: int | None,
+          until: int | None = None) -> Iterator:
     columns = [getattr(AuditEvent, name) for name in FIELDS]
     query = _visible(select(*columns, AuditEvent.payload, AuditEvent.prev_hash, AuditEvent.hash), user)
     if case_id:
         query = query.where(AuditEvent.case_id == case_id)
     if since:
         query = query.where(AuditEvent.seq >= since)
+    if until:
+        query = query.where(AuditEvent.seq <= until)
     query = query.order_by(AuditEvent.seq).execution_options(yield_per=EXPORT_BATCH)
     with session.connection().execute(query) as result:
         yield from result
@@ -73,7 +77,14 @@ def _rows(session: Session, user, case_id: int | None, since: int | None) -> Ite
 
 def export_lines(session: Session, user, fmt: str, case_id: int | None = None,
                  since: int | None = None) -> Iterator[str]:
-    """The export, line by line, streamed: jsonl for the offline verifier, csv for people."""
+    """The export, line by line, streamed: jsonl for the offline verifier, csv for people.
+
+    A case's jsonl export proves itself: it stops at the latest signed checkpoint, gives each
+    event its inclusion proof in that checkpoint's tree, and ends with the checkpoint note.
+    """
+    if fmt == "jsonl" and case_id:
+        yield from _proven_case_lines(session, user, case_id)
+        return
     if fmt == "jsonl":
         for row in _rows(session, user, case_id, since):
             yield export_line(row.seq, row.prev_hash, row.hash, row.payload) + "\n"
@@ -83,6 +94,35 @@ def export_lines(session: Session, user, fmt: str, case_id: int | None = None,
         values = list(payload_columns(row))
         values[4] = ",".join(values[4])  # the roles, as the column stores them
         yield _csv_line([*values, row.prev_hash, row.hash, row.payload])
+
+
+def _proven_case_lines(session: Session, user, case_id: int) -> Iterator[str]:
+    checkpoint = transparency.latest_checkpoint(session)
+    if checkpoint is None:  # no signing key: the events alone, which the verifier says are unproven
+        for row in _rows(session, user, case_id, None):
+            yield export_line(row.seq, row.prev_hash, row.hash, row.payload) + "\n"
+        return
+    batch = []
+    for row in _rows(session, user, case_id, None, until=checkpoint.seq):
+        batch.append(row)
+        if len(batch) == PROOF_BATCH:
+            yield from _with_proofs(session, batch, checkpoint.seq)
+            batch = []
+    yield from _with_proofs(session, batch, checkpoint.seq)
+    yield json.dumps({"checkpoint": checkpoint.note}, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _with_proofs(session: Session, rows: list, size: int) -> Iterator[str]:
+    proofs = transparency.inclusion_proofs(session, [row.seq for row in rows], size) if rows else {}
+    for row in rows:
+        yield export_line(row.seq, row.prev_hash, row.hash, row.payload,
+                          proof=[node.hex() for node in proofs[row.seq]]) + "\n"
+
+
+def export_line(seq: int, prev_hash: str, hash_: str, payload: str, **extra) -> str:
+    """One line of a JSONL export; the payload holds every field of the event."""
+    return json.dumps({"seq": seq, "prev_hash": prev_hash, "hash": hash_, "payload": payload, **extra},
+                      ensure_ascii=False, separators=(",", ":"))
 
 
 class _Line:
@@ -99,37 +139,18 @@ def _csv_line(values: list) -> str:
 
 def record_export(session: Session, actor: Actor, fmt: str, case_id: int | None, since: int | None,
                   destination: str) -> None:
-    """Every export is itself an audit event."""
+    """Every export is itself an audit event; a case's export is signed up to and including it."""
     audit.append(session, "audit_exported", actor, case_id=case_id, entity_type="audit_log",
                  details={"format": fmt, "case_id": case_id, "since": since, "to": destination})
+    if case_id:
+        audit.checkpoint_at_commit(session)
 
 
-def make_checkpoint(session: Session, private_key) -> Checkpoint:
-    """Sign the chain's head now; a checkpoint's seq and time only ever increase."""
-    head = session.execute(select(AuditEvent.seq, AuditEvent.hash)
-                           .order_by(AuditEvent.seq.desc()).limit(1)).first()
-    if head is None:
-        raise Conflict("The audit log is empty: there is nothing to sign.")
-    last = session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1))
-    at = format_utc(utcnow())
-    if last is not None and (head.seq <= last.seq or at <= last.at):
-        raise Conflict(f"No new events since the checkpoint at seq {last.seq}.")
-    checkpoint = sign(private_key, head.seq, head.hash, at)
-    session.add(AuditCheckpoint(seq=checkpoint.seq, head=checkpoint.head, at=checkpoint.at,
-                                key_id=checkpoint.key_id, signature=checkpoint.signature))
-    session.flush()
-    return checkpoint
-
-
-def checkpoints(session: Session) -> list[Checkpoint]:
-    return [Checkpoint(c.seq, c.head, c.at, c.key_id, c.signature)
-            for c in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))]
-
-
-def record_verification(session: Session, actor: Actor, result: Verification) -> None:
-    session.add(AuditVerification(at=utcnow(), by_username=actor.username, ok=result.ok,
-                                  count=result.count, head=result.head, bad_seq=result.bad_seq,
-                                  reason=result.reason))
+def record_verification(session: Session, actor: Actor, report: Report) -> None:
+    chain = report.chain
+    session.add(AuditVerification(at=utcnow(), by_username=actor.username, ok=report.ok,
+                                  count=chain.count, head=chain.head, bad_seq=chain.bad_seq,
+                                  reason=report.summary()))
 
 
 def last_verification(session: Session) -> AuditVerification | None:

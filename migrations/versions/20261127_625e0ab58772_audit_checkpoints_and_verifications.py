@@ -7,6 +7,8 @@ Create Date: 2026-11-27 07:58:38.011364
 from alembic import op
 import sqlalchemy as sa
 
+from models.audit_schema import refuse_audit_loss
+
 
 revision = '625e0ab58772'
 down_revision = 'fa77edef31e1'
@@ -39,5 +41,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    refuse_audit_loss(op.get_bind(), "audit_checkpoints", "audit_verifications")
     op.drop_table('audit_verifications')
     op.drop_table('audit_checkpoints')

@@ -9,6 +9,8 @@ The audit log is append-only: triggers refuse UPDATE and DELETE (and TRUNCATE on
 import sqlalchemy as sa
 from alembic import op
 
+from models.audit_schema import refuse_audit_loss
+
 REFUSAL = "audit_events is append-only"
 SQLITE_TRIGGERS = [
     f"CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
@@ -94,6 +96,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    refuse_audit_loss(op.get_bind(), "audit_events")
     op.drop_table('user_roles')
     op.drop_table('users')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
