@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import migrate
+from models.audit_schema import AuditLossRefused
 from models.database import Database
 from models.user import User
 from workflow import (accounts, audit, audit_log, audit_verification, demo, evidence, importer,
@@ -48,17 +49,35 @@ def _run(service, *args, **kwargs):
 @db_cli.command("upgrade")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str):
-    """Migrate the database to REVISION (default: the newest)."""
-    migrate.upgrade(_database(), revision)
-    click.echo(f"database at {migrate.current(_database())}")
+    """Migrate the database to REVISION (default: the newest), as the tables' owner if configured."""
+    database = _owner_database()
+    try:
+        migrate.upgrade(database, revision, current_app.config["DATABASE_APP_ROLE"])
+        click.echo(f"database at {migrate.current(database)}")
+    finally:
+        if database is not _database():
+            database.dispose()
 
 
-@db_cli.command("downgrade")
+@db_cli.command("downgrade", context_settings={"ignore_unknown_options": True})  # "-1" is a revision
 @click.argument("revision", default="-1")
 def db_downgrade(revision: str):
-    """Migrate the database down to REVISION (default: one step)."""
-    migrate.downgrade(_database(), revision)
-    click.echo(f"database at {migrate.current(_database()) or 'base (empty)'}")
+    """Migrate the database down to REVISION (default: one step); never silently drops the log."""
+    database = _owner_database()
+    try:
+        migrate.downgrade(database, revision)
+        click.echo(f"database at {migrate.current(database) or 'base (empty)'}")
+    except AuditLossRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    finally:
+        if database is not _database():
+            database.dispose()
+
+
+def _owner_database() -> Database:
+    """Migrations run as the tables' owner (MIGRATION_DATABASE_URL) when the app runs as another role."""
+    url = current_app.config["MIGRATION_DATABASE_URL"]
+    return Database(url) if url else _database()
 
 
 @users_cli.command("create")

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 
 from config import PROJECT_ROOT
+from models.audit_schema import AUDIT_TABLES
 from models.database import WRITE, Database
 
 
@@ -15,11 +17,29 @@ def alembic_config(connection=None) -> Config:
     return config
 
 
-def upgrade(database: Database, revision: str = "head") -> None:
-    """Migrate the database up to `revision`."""
+def upgrade(database: Database, revision: str = "head", app_role: str = "") -> None:
+    """Migrate the database up to `revision`; on PostgreSQL, grant `app_role` what the app needs."""
     with database.engine.connect() as connection:
         command.upgrade(alembic_config(connection.execution_options(**WRITE)), revision)
+        if app_role and connection.dialect.name == "postgresql":
+            grant_runtime_role(connection, app_role)
         connection.commit()
+
+
+def grant_runtime_role(connection, role: str) -> None:
+    """The runtime role reads and writes case data, but may only read and append to the audit log.
+
+    It owns nothing, so it can neither disable nor drop the triggers that keep the log append-only.
+    """
+    audit = ", ".join(AUDIT_TABLES)
+    for statement in (
+            f'GRANT USAGE ON SCHEMA public TO "{role}"',
+            f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{role}"',
+            f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
+            f'REVOKE UPDATE, DELETE ON {audit}, alembic_version FROM "{role}"',
+            f'REVOKE INSERT ON alembic_version FROM "{role}"',
+            f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"'):
+        connection.execute(text(statement))
 
 
 def downgrade(database: Database, revision: str = "-1") -> None:

@@ -26,8 +26,8 @@ BATCH = 10_000
 def _build_tree(connection) -> None:
     """One tree row per existing event, in seq order."""
     tree, frontier, rows = sa.table("audit_tree", sa.column("seq"), sa.column("nodes")), Frontier(), []
-    result = connection.execution_options(yield_per=BATCH).execute(
-        sa.text("SELECT seq, hash FROM audit_events ORDER BY seq"))
+    result = connection.execute(
+        sa.text("SELECT seq, hash FROM audit_events ORDER BY seq").execution_options(yield_per=BATCH))
     for seq, hash_ in result:
         rows.append({"seq": seq, "nodes": b"".join(frontier.append(leaf_hash(bytes.fromhex(hash_))))})
         if len(rows) == BATCH:
