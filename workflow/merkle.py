@@ -73,7 +73,7 @@ def fold(hashes: Sequence[bytes]) -> bytes:
 
 
 def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
-    """The leaf ranges whose hashes make the inclusion proof of `index` in a tree of `size`, bottom-up."""
+    """The leaf ranges whose hashes prove leaf `index` in a tree of `size`, bottom-up."""
     if not 0 <= index < size:
         raise ValueError(f"leaf {index} is not in a tree of size {size}")
     ranges = []
@@ -155,7 +155,7 @@ def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes],
 
 def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes,
                        proof: Sequence[bytes]) -> bool:
-    """Whether `proof` shows the tree of size `new` with `new_root` extends the one of `old` with `old_root`."""
+    """Whether `proof` shows the tree (`new`, `new_root`) extends the tree (`old`, `old_root`)."""
     if not 0 <= old <= new or not _hashes(*proof):
         return False
     if old == new:

@@ -93,7 +93,8 @@ def verifier_key(name: str, public_key: Ed25519PublicKey, key_type: int = ED2551
 
 def parse_verifier_key(text: str) -> tuple[str, int, Ed25519PublicKey]:
     """Read a vkey into (name, key type, public key), checking its key ID."""
-    parts = text.strip().split("+", 2)  # the base64 part may itself contain '+'
+    # A key read from a file keeps its newline; the base64 part may itself contain '+'.
+    parts = text.strip().split("+", 2)
     if len(parts) != 3:
         raise ValueError("a verifier key is <name>+<key ID>+<base64 key>")
     name, hex_id, encoded = parts
@@ -232,7 +233,8 @@ def cosign(body: str, name: str, private_key: Ed25519PrivateKey, timestamp: int)
     """The cosignature/v1 line of witness `name` over a checkpoint text, at POSIX time `timestamp`."""
     Checkpoint.parse(body)  # a witness cosigns checkpoints, nothing else
     _check_name(name)
-    if isinstance(timestamp, bool) or not isinstance(timestamp, int) or not 0 <= timestamp <= MAX_TIMESTAMP:
+    if (isinstance(timestamp, bool) or not isinstance(timestamp, int)
+            or not 0 <= timestamp <= MAX_TIMESTAMP):
         raise ValueError(f"timestamp {timestamp!r} is not between 0 and 2**63 - 1")
     raw = _raw(private_key.public_key())
     signature = private_key.sign(_cosigned_message(body, timestamp))
