@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from config import PROJECT_ROOT
@@ -43,13 +45,22 @@ def grant_runtime_role(connection, role: str) -> None:
 
 
 def downgrade(database: Database, revision: str = "-1") -> None:
-    """Migrate the database down to `revision`."""
+    """Migrate the database down to `revision`, refusing first if any step would lose audit rows.
+
+    Every step is checked before the first runs: SQLite cannot roll back all of a downgrade.
+    """
     with database.engine.connect() as connection:
-        command.downgrade(alembic_config(connection.execution_options(**WRITE)), revision)
+        config = alembic_config(connection.execution_options(**WRITE))
+        script = ScriptDirectory.from_config(config)
+        head = MigrationContext.configure(connection).get_current_revision()
+        target = script.get_revision(head).down_revision if revision == "-1" and head else revision
+        for step in script.iterate_revisions(head, target if target != "base" else None):
+            if step.revision != target and hasattr(step.module, "refuse_loss"):
+                step.module.refuse_loss(connection)
+        command.downgrade(config, revision)
         connection.commit()
 
 
 def current(database: Database) -> str | None:
-    from alembic.runtime.migration import MigrationContext
     with database.engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()

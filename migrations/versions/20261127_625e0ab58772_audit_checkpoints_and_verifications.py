@@ -40,7 +40,12 @@ def upgrade() -> None:
     )
 
 
+def refuse_loss(connection) -> None:
+    """Refuse, before anything is dropped, if this downgrade would lose audit rows."""
+    refuse_audit_loss(connection, "audit_checkpoints", "audit_verifications")
+
+
 def downgrade() -> None:
-    refuse_audit_loss(op.get_bind(), "audit_checkpoints", "audit_verifications")
+    refuse_loss(op.get_bind())
     op.drop_table('audit_verifications')
     op.drop_table('audit_checkpoints')

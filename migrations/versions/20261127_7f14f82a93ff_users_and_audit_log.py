@@ -95,8 +95,13 @@ def upgrade() -> None:
     )
 
 
+def refuse_loss(connection) -> None:
+    """Refuse, before anything is dropped, if this downgrade would lose audit rows."""
+    refuse_audit_loss(connection, "audit_events")
+
+
 def downgrade() -> None:
-    refuse_audit_loss(op.get_bind(), "audit_events")
+    refuse_loss(op.get_bind())
     op.drop_table('user_roles')
     op.drop_table('users')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:

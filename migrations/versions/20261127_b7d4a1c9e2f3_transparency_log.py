@@ -67,10 +67,15 @@ def upgrade() -> None:
             op.execute(statement)
 
 
-def downgrade() -> None:
-    refuse_audit_loss(op.get_bind(), "audit_tree", "audit_cosignatures")
+def refuse_loss(connection) -> None:
+    """Refuse, before anything is dropped, if this downgrade would lose audit rows."""
+    refuse_audit_loss(connection, "audit_tree", "audit_cosignatures")
     # Signed notes would go with their columns.
-    refuse_audit_loss(op.get_bind(), "audit_checkpoints", where="note IS NOT NULL")
+    refuse_audit_loss(connection, "audit_checkpoints", where="note IS NOT NULL")
+
+
+def downgrade() -> None:
+    refuse_loss(op.get_bind())
     dialect = op.get_bind().dialect.name
     for table in APPEND_ONLY:
         for statement in drop_append_only(dialect, table):
