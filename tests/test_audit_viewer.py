@@ -5,6 +5,7 @@ import json
 import re
 from datetime import datetime
 
+import pytest
 from sqlalchemy import select
 
 from models.audit import AuditEvent
@@ -89,3 +90,17 @@ def test_custody_report_is_rebuilt_from_the_audit_log(client, auth, cast, make_c
     assert report.count("<tr><td>") == 3  # added, collected, transferred
     assert "collected</strong> 2018-04-21T10:00:00.000000Z" in report and "seal S-9" in report
     assert "transferred</strong> 2018-04-22T09:00:00.000000Z from ivy to Lab One" in report
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize("query, reason", [
+    ("case=1234567890123456789012345", "Case id must be a whole number"),
+    ("case=CW-2026-0001", "Case id must be a whole number"),
+    ("before=99999999999999999999", "before must be a whole number"),
+    ("actor=iv%00y", "actor: at most 200 characters, without control characters"),
+    ("type=" + "x" * 201, "type: at most 200 characters"),
+])
+def test_bad_filters_are_refused_with_a_reason(client, auth, cast, query, reason):
+    auth.login("aud")
+    response = client.get(f"/audit?{query}")
+    assert response.status_code == 400 and reason in response.get_data(as_text=True)

@@ -251,7 +251,8 @@ def add_cosignatures(session: Session, keys: LogKeys, text: str) -> list[AuditCo
         size = notes.Checkpoint.parse(body).size
     except ValueError as error:
         raise Invalid(f"Not a signed checkpoint: {error}") from None
-    checkpoint = session.scalar(select(AuditCheckpoint).where(AuditCheckpoint.seq == size))
+    checkpoint = (session.scalar(select(AuditCheckpoint).where(AuditCheckpoint.seq == size))
+                  if size < 2 ** 62 else None)
     if checkpoint is None or checkpoint.note is None or notes.parse(checkpoint.note)[0] != body:
         raise NotFound("This log never signed that checkpoint.")
     known = {(w.name, w.key_hash): w for w in keys.witnesses}
