@@ -90,24 +90,25 @@ def insider(db, *statements: str, **values) -> None:
             connection.execute(text(statement), values)
 
 
-@pytest.mark.both_databases
-def test_a_rolled_back_log_is_refused_and_the_state_kept(db, run, tmp_path):
+def witnessed_then_cut_back(db, run, tmp_path) -> bytes:
+    """10 events a witness accepted, then the log cut back to 6 by an insider; the kept state."""
     grow(db, 10)
     assert run()[0] == 0
-    kept = state(tmp_path)
     insider(db, "DELETE FROM audit_events WHERE seq > 6", "DELETE FROM audit_tree WHERE seq > 6",
             "DELETE FROM audit_checkpoints WHERE seq > 6")
+    return state(tmp_path)
+
+
+@pytest.mark.both_databases
+def test_a_rolled_back_log_is_refused_and_the_state_kept(db, run, tmp_path):
+    kept = witnessed_then_cut_back(db, run, tmp_path)
     assert run() == (1, "ROLLBACK: the log shrank from 10 to 6 events")
     assert state(tmp_path) == kept
 
 
 @pytest.mark.both_databases
 def test_a_forked_log_is_refused_and_the_state_kept(db, run, tmp_path):
-    grow(db, 10)
-    assert run()[0] == 0
-    kept = state(tmp_path)
-    insider(db, "DELETE FROM audit_events WHERE seq > 6", "DELETE FROM audit_tree WHERE seq > 6",
-            "DELETE FROM audit_checkpoints WHERE seq > 6")
+    kept = witnessed_then_cut_back(db, run, tmp_path)
     grow(db, 9)  # another history from seq 7 on, signed with the log's own key
     assert run() == (1, "FORK: the tree of 15 events does not contain the tree of 10 events this "
                         "witness accepted (the log was rewritten)")
