@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from config import PROJECT_ROOT
+from webclient import post
 from workflow import audit, log_keys, notes
 from workflow.audit import Actor
 from workflow.audit_chain import chain_hash
@@ -274,3 +275,14 @@ def test_cli_checkpoint_needs_a_key(runner, db):
         audit.append(session, "note", None)
     result = runner.invoke(args=["audit", "checkpoint"])
     assert result.exit_code == 1 and "set AUDIT_SIGNING_KEY" in result.output
+
+
+def test_the_case_download_proves_itself_too(exported, client, auth, cast, public_key, tmp_path, capsys):
+    auth.login("aud")
+    response = post(client, "/audit/export", {"format": "jsonl", "case": "3"})
+    assert response.status_code == 200
+    path = tmp_path / "download.jsonl"
+    path.write_bytes(response.get_data())
+    code, output = verify(capsys, path, public_key, partial=True)
+    assert code == 0 and output.startswith("OK (partial) 18 events"), output  # 17 notes + the download itself
+    assert "each included in the signed tree" in output
