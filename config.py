@@ -76,6 +76,24 @@ def _development_secret_key(instance_dir: Path) -> str:
     return key
 
 
+def _development_signing_key(instance_dir: Path) -> str:
+    """Make the development log's signing key once, so `make run` signs checkpoints too."""
+    from workflow.log_keys import generate_keys
+
+    path, public = instance_dir / "audit-signing.pem", instance_dir / "audit-signing.pub.pem"
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        private_pem, public_pem = generate_keys()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return str(path)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(private_pem)
+        public.write_bytes(public_pem)
+    return str(path)
+
+
 def load_settings(env: str | None = None, environ=os.environ,
                   instance_dir: Path = INSTANCE_DIR) -> Settings:
     """Build the settings of `env` (default `RESTRAINT_ENV` or development)."""
@@ -103,7 +121,8 @@ def load_settings(env: str | None = None, environ=os.environ,
         REMEMBER_COOKIE_SECURE=production,
         TESTING=env == "test",
         PASSWORD_HASH_METHOD="scrypt:1024:8:1" if env == "test" else "scrypt",
-        AUDIT_SIGNING_KEY=environ.get("AUDIT_SIGNING_KEY", ""),
+        AUDIT_SIGNING_KEY=environ.get("AUDIT_SIGNING_KEY") or (
+            _development_signing_key(instance_dir) if env == "development" else ""),
         AUDIT_PUBLIC_KEY=environ.get("AUDIT_PUBLIC_KEY", ""),
         AUDIT_LOG_ORIGIN=_origin(environ.get("AUDIT_LOG_ORIGIN", Settings.AUDIT_LOG_ORIGIN)),
         AUDIT_CHECKPOINT_SECONDS=_number(environ, "AUDIT_CHECKPOINT_SECONDS", 60),

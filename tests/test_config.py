@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +55,13 @@ def test_environment_variables_are_read(tmp_path):
         load_settings("development", {"MAX_CONTENT_LENGTH": "lots"}, tmp_path)
     with pytest.raises(ConfigError, match="RESTRAINT_ENV"):
         load_settings("staging", {}, tmp_path)
+
+
+def test_development_makes_its_log_signing_key_once(tmp_path):
+    first = load_settings("development", environ={}, instance_dir=tmp_path)
+    key = Path(first.AUDIT_SIGNING_KEY)
+    assert key == tmp_path / "audit-signing.pem" and oct(key.stat().st_mode & 0o777) == "0o600"
+    assert (tmp_path / "audit-signing.pub.pem").exists()
+    again = load_settings("development", environ={}, instance_dir=tmp_path)
+    assert again.AUDIT_SIGNING_KEY == first.AUDIT_SIGNING_KEY and key.read_bytes() == Path(again.AUDIT_SIGNING_KEY).read_bytes()
+    assert load_settings("test", environ={}, instance_dir=tmp_path).AUDIT_SIGNING_KEY == ""
