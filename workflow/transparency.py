@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from models.audit import AuditCheckpoint, AuditCosignature, AuditEvent, AuditTreeLeaf
@@ -99,6 +99,13 @@ def log_key_hash(origin: str, public_key: Ed25519PublicKey) -> str:
 
 # --- the stored tree ----------------------------------------------------------------------
 
+_TREE = AuditTreeLeaf.__table__
+# Core statements, built once: every append reads the frontier and writes its rows, and the
+# ORM's per-statement work would cost more than the tree itself.
+_NODES = select(_TREE.c.seq, _TREE.c.nodes).where(_TREE.c.seq.in_(bindparam("seqs", expanding=True)))
+_INSERT = _TREE.insert()
+
+
 def node_seq(level: int, index: int) -> int:
     """The event that completed perfect subtree (level, index): its last leaf."""
     return (index + 1) << level
@@ -112,10 +119,10 @@ def nodes(session: Session, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int
         by_seq.setdefault(node_seq(level, index), []).append((level, index))
     found = {}
     seqs = sorted(by_seq)
+    connection = session.connection()
     for start in range(0, len(seqs), LOOKUP_BATCH):
         batch = seqs[start:start + LOOKUP_BATCH]
-        for seq, stored in session.execute(select(AuditTreeLeaf.seq, AuditTreeLeaf.nodes)
-                                           .where(AuditTreeLeaf.seq.in_(batch))):
+        for seq, stored in connection.execute(_NODES, {"seqs": batch}):
             for level, index in by_seq[seq]:
                 found[(level, index)] = bytes(stored[level * HASH:(level + 1) * HASH])
     missing = wanted - found.keys()
@@ -163,7 +170,7 @@ def consistency_proof(session: Session, old: int, new: int) -> list[bytes]:
 def inclusion_proofs(session: Session, seqs: list[int], size: int) -> dict[int, list[bytes]]:
     """RFC 9162 inclusion proofs of the events at `seqs` in the tree of `size`, read in batches."""
     ranges = {seq: merkle.inclusion_ranges(seq - 1, size) for seq in seqs}
-    pieces = {r: merkle.subtrees(*r) for rs in ranges.values() for r in rs}
+    pieces = {r: merkle.subtrees(*r) for r in {r for rs in ranges.values() for r in rs}}
     stored = nodes(session, (name for piece in pieces.values() for name in piece))
     hashes = {r: merkle.fold([stored[name] for name in piece]) for r, piece in pieces.items()}
     return {seq: [hashes[r] for r in rs] for seq, rs in ranges.items()}
@@ -302,4 +309,4 @@ def tree_rows(frontier_: merkle.Frontier, first_seq: int, hashes: list[str]) -> 
 
 
 def insert_tree_rows(session: Session, rows: list[dict]) -> None:
-    session.execute(insert(AuditTreeLeaf), rows)
+    session.connection().execute(_INSERT, rows)
