@@ -88,6 +88,8 @@ class _Head:
     case_heads: dict = field(default_factory=dict)
     #: A case closed: sign a checkpoint at commit whatever the schedule says.
     checkpoint_now: bool = False
+    #: The tree's rows of this transaction's events, written together at commit.
+    tree_rows: list = field(default_factory=list)
 
 
 def _head(session: Session) -> _Head:
@@ -104,7 +106,7 @@ def _head(session: Session) -> _Head:
     head = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
     seq, hash_ = (head.seq, head.hash) if head else (0, GENESIS)
-    kept = _Head(transaction, seq, hash_, transparency.frontier(session, seq))
+    kept = _Head(transaction, seq, hash_, transparency.frontier(session, seq, hash_))
     session.info["audit_head"] = kept
     return kept
 
@@ -132,8 +134,7 @@ def append_many(session: Session, events: list[tuple[str, Actor | None, dict]]) 
         head.checkpoint_now |= fields.get("to_state") == CLOSED
     # Plain INSERTs: the log is never read back through the session that writes it.
     session.execute(insert(AuditEvent), rows)
-    transparency.insert_tree_rows(
-        session, transparency.tree_rows(head.frontier, first, [row["hash"] for row in rows]))
+    head.tree_rows += transparency.tree_rows(head.frontier, first, [row["hash"] for row in rows])
     head.seq, head.hash = seq, prev_hash
     return rows
 
@@ -144,12 +145,17 @@ def checkpoint_at_commit(session: Session) -> None:
 
 
 @event.listens_for(Session, "before_commit")
-def _checkpoint_at_commit(session: Session) -> None:
-    """Sign a checkpoint in the transaction that made it due (or closed a case), if keys are set."""
+def _complete_at_commit(session: Session) -> None:
+    """Write the transaction's tree rows; sign a checkpoint if one fell due (or a case closed)."""
     head = session.info.get("audit_head")
+    if head is None or head.transaction is not session.get_transaction():
+        return
+    if head.tree_rows:
+        transparency.insert_tree_rows(session, head.tree_rows)
+        head.tree_rows = []
+        transparency.remember_frontier(head.seq, head.hash, head.frontier)
     keys = session.info.get("log_keys")
-    if (head is None or head.transaction is not session.get_transaction()
-            or keys is None or keys.private_key is None):
+    if keys is None or keys.private_key is None:
         return
     last = transparency.latest_checkpoint(session)
     if head.checkpoint_now or transparency.is_due(last, head.seq, keys, utcnow()):

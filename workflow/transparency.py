@@ -131,8 +131,22 @@ def nodes(session: Session, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int
     return found
 
 
-def frontier(session: Session, size: int) -> merkle.Frontier:
-    """The right edge of the tree of `size` events, to append to."""
+#: (size, chain head, frontier hashes) after the last append this process committed: the next
+#: transaction that finds the same head rebuilds the frontier without a query. The head's hash
+#: names the whole history, so a stale entry never matches another log or another history.
+_last_frontier: tuple = (0, "", ())
+
+
+def remember_frontier(size: int, head: str, frontier_: merkle.Frontier) -> None:
+    global _last_frontier
+    _last_frontier = (size, head, frontier_.hashes)
+
+
+def frontier(session: Session, size: int, head: str = "") -> merkle.Frontier:
+    """The right edge of the tree of `size` events whose last event's hash is `head`, to append to."""
+    kept_size, kept_head, hashes = _last_frontier
+    if head and (kept_size, kept_head) == (size, head):
+        return merkle.Frontier(size, hashes)
     names = merkle.frontier_subtrees(size)
     stored = nodes(session, names)
     return merkle.Frontier(size, [stored[name] for name in names])

@@ -97,7 +97,7 @@ class _NoTree:
 def tree_off() -> Iterator[None]:
     """Switch the tree's work off in this process: no frontier read, no rows made or inserted."""
     saved = transparency.frontier, transparency.tree_rows, transparency.insert_tree_rows
-    transparency.frontier = lambda session, size: _NoTree()
+    transparency.frontier = lambda session, size, head="": _NoTree()
     transparency.tree_rows = lambda frontier_, first_seq, hashes: []
     transparency.insert_tree_rows = lambda session, rows: None
     try:
