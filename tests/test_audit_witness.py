@@ -115,7 +115,7 @@ def test_a_forked_log_is_refused_and_the_state_kept(db, run, tmp_path):
     assert state(tmp_path) == kept
 
 
-def test_a_bad_signature_and_a_wrong_key_are_refused(db, run, tmp_path):
+def test_a_bad_signature_and_a_wrong_key_are_refused(db, run, runner, tmp_path):
     grow(db, 4)
     assert run()[0] == 0
     kept = state(tmp_path)
@@ -131,6 +131,9 @@ def test_a_bad_signature_and_a_wrong_key_are_refused(db, run, tmp_path):
     insider(db, "UPDATE audit_checkpoints SET note = :note WHERE seq = 5", note=forged)
     assert run() == (1, "BAD SIGNATURE: bad signature by restraint.test/audit")
     assert state(tmp_path) == kept
+    verified = runner.invoke(args=["audit", "verify"])
+    assert verified.exit_code == 1
+    assert verified.output.strip() == "BROKEN checkpoint of size 5: bad signature by restraint.test/audit"
 
 
 class _Truncated(http.server.BaseHTTPRequestHandler):
