@@ -242,3 +242,15 @@ def test_payload_that_is_not_json_is_named(unguarded_chain, runner):
     tamper(unguarded_chain, "UPDATE audit_events SET payload = 'not json', hash = :hash WHERE seq = 6",
            hash=chain_hash(prev_hash, "not json"))
     assert "payload is not valid JSON" in assert_broken_at(runner, 6)
+
+
+@pytest.mark.both_databases
+def test_verification_compares_columns_in_the_database(db, monkeypatch):
+    """The fast path holds on an intact log: the Python walk is only for payloads the database cannot read."""
+    append_golden(db)
+
+    def refuse(*args):
+        raise AssertionError("fell back to the walk in Python")
+    monkeypatch.setattr(audit, "_verify_in_python", refuse)
+    with db.sessions() as session:
+        assert audit.verify_chain(session).ok

@@ -174,18 +174,19 @@ def payload_columns(row) -> tuple:
 
 # The database compares the columns with the payload itself, in C, so that verification
 # keeps pace with hashing; a row that differs is then explained by `columns_problem`.
+# `seq` is qualified: the query joins the tree, which has a seq too.
 COLUMNS_MATCH_PAYLOAD = {
     "sqlite": """
         json_extract(payload, '$.seq', '$.at', '$.actor_id', '$.actor_username',
                      '$.actor_roles', '$.case_id', '$.event_type', '$.entity_type',
                      '$.entity_id', '$.from_state', '$.to_state')
-        IS json_array(seq, replace(at, ' ', 'T') || 'Z', actor_id, actor_username,
+        IS json_array(audit_events.seq, replace(at, ' ', 'T') || 'Z', actor_id, actor_username,
                       json(CASE WHEN actor_roles = '' THEN '[]'
                            ELSE '["' || replace(actor_roles, ',', '","') || '"]' END),
                       case_id, event_type, entity_type, entity_id, from_state, to_state)""",
     "postgresql": """
         (payload::jsonb - 'details' - 'case_prev') IS NOT DISTINCT FROM jsonb_build_object(
-            'seq', seq, 'at', to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+            'seq', audit_events.seq, 'at', to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
             'actor_id', actor_id, 'actor_username', actor_username,
             'actor_roles', coalesce(to_jsonb(string_to_array(nullif(actor_roles, ''), ',')),
                                     '[]'::jsonb),

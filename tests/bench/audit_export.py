@@ -50,8 +50,9 @@ def main() -> None:
         env = dict(os.environ, DATABASE_URL=f"sqlite:///{database}", RESTRAINT_ENV="development",
                    SECRET_KEY="b" * 32, AUDIT_SIGNING_KEY=str(keys / "audit-signing.pem"))
         flask = [sys.executable, "-m", "flask", "--app", "app"]
-        subprocess.run([*flask, "audit", "keygen", "--out", str(keys)], check=True, env=env, cwd=ROOT,
-                       capture_output=True)
+        keygen_env = {name: value for name, value in env.items() if name != "AUDIT_SIGNING_KEY"}
+        subprocess.run([*flask, "audit", "keygen", "--out", str(keys)], check=True, env=keygen_env,
+                       cwd=ROOT, capture_output=True)
         subprocess.run([*flask, "audit", "checkpoint"], check=True, env=env, cwd=ROOT, capture_output=True)
         subprocess.run([*flask, "audit", "checkpoints", "--output", str(Path(tmp) / "cp.jsonl")],
                        check=True, env=env, cwd=ROOT, capture_output=True)

@@ -27,18 +27,17 @@ BATCH = 20_000
 
 def fill(path: Path, events: int) -> None:
     """Migrate a new database and append `events` chained events in large batches."""
-    from sqlalchemy import insert
-
     from models import migrate
-    from models.audit import AuditEvent
     from models.database import Database
+    from tests.bench.log_fill import store
     from workflow.audit import Actor, event_row
     from workflow.audit_chain import GENESIS
+    from workflow.merkle import Frontier
 
     database = Database(f"sqlite:///{path}")
     migrate.upgrade(database)
     actors = [Actor(n, f"user{n}", ("investigator", "supervisor")) for n in range(1, 21)]
-    start, prev_hash, batch = datetime(2020, 1, 1), GENESIS, []
+    start, prev_hash, batch, frontier = datetime(2020, 1, 1), GENESIS, [], Frontier()
     for seq in range(1, events + 1):
         row = event_row(seq, prev_hash, "case_updated", actors[seq % 20], case_id=seq % 5000,
                         entity_type="case", entity_id=seq % 5000,
@@ -47,12 +46,10 @@ def fill(path: Path, events: int) -> None:
         batch.append(row)
         prev_hash = row["hash"]
         if len(batch) == BATCH:
-            with database.transaction() as session:
-                session.execute(insert(AuditEvent), batch)
+            store(database, batch, frontier)
             batch = []
     if batch:
-        with database.transaction() as session:
-            session.execute(insert(AuditEvent), batch)
+        store(database, batch, frontier)
     database.dispose()
 
 

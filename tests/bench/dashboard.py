@@ -24,7 +24,8 @@ from sqlalchemy import insert  # noqa: E402
 
 from app import create_app  # noqa: E402
 from models import AuditEvent, Case, Response, Task, migrate  # noqa: E402
-from workflow import accounts, audit, importer  # noqa: E402
+from tests.bench.log_fill import store  # noqa: E402
+from workflow import accounts, audit, importer, transparency  # noqa: E402
 from workflow.audit import Actor, event_row  # noqa: E402
 from workflow.audit_chain import GENESIS  # noqa: E402
 from workflow.menu import LEVELS, TOOLS  # noqa: E402
@@ -63,10 +64,11 @@ def fill(db, cases: int, events: int) -> None:
                                                 created_by_id=actor.id) for n in range(1, cases + 1) for _ in range(2)])
         session.execute(insert(Task), [dict(case_id=n, stage="investigation", title="t", role="investigator",
                                             required=True, status="open") for n in range(1, cases + 1) for _ in range(3)])
-    seq, prev_hash, batch = 1, None, []
+    batch = []
     with db.sessions() as session:
         head = session.execute(AuditEvent.__table__.select().order_by(AuditEvent.seq.desc()).limit(1)).first()
-    seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
+        seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
+        frontier = transparency.frontier(session, seq - 1)
     filler = max(0, events - len(moves))
     stream = [("move", m) for m in moves] + [("note", None)] * filler
     for kind, move in stream:
@@ -80,12 +82,10 @@ def fill(db, cases: int, events: int) -> None:
         batch.append(row)
         seq, prev_hash = seq + 1, row["hash"]
         if len(batch) == BATCH:
-            with db.transaction() as session:
-                session.execute(insert(AuditEvent), batch)
+            store(db, batch, frontier)
             batch = []
     if batch:
-        with db.transaction() as session:
-            session.execute(insert(AuditEvent), batch)
+        store(db, batch, frontier)
 
 
 def median_ms(client, url: str, runs: int = 20) -> float:
