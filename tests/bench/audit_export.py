@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[0] = str(ROOT)  # in place of this folder, whose transitions.py would hide the library
+sys.path[0] = str(ROOT)  # the project's packages, in place of this folder
 
 from tests.bench.audit_verify import timed  # noqa: E402
 

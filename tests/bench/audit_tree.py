@@ -4,7 +4,7 @@
     .venv/bin/python tests/bench/audit_tree.py --database-url postgresql+psycopg://root@127.0.0.1:5432/test
 
 1. The gate-command rate (request_gate + approve_gate through the services, as
-   tests/bench/transitions.py measures it) with the tree stored on every append, and with
+   tests/bench/gate_commands.py measures it) with the tree stored on every append, and with
    the tree's work switched off in this process only (transparency.frontier, tree_rows and
    insert_tree_rows made no-ops; the rows skipped are filled in, unmeasured, after each
    round), alternating the two for --rounds rounds; prints the median of each and the ratio.
@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# This file's folder holds transitions.py, which would hide the `transitions` library.
+# The project's packages, in place of this folder.
 sys.path[0] = str(ROOT)
 
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# In place of this folder, whose transitions.py would hide the `transitions` library.
+# The project's packages, in place of this folder.
 sys.path[0] = str(ROOT)
 
 BATCH = 20_000

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[0] = str(ROOT)  # in place of this folder, whose transitions.py would hide the library
+sys.path[0] = str(ROOT)  # the project's packages, in place of this folder
 
 from sqlalchemy import insert  # noqa: E402
 

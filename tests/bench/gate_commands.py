@@ -1,6 +1,6 @@
 """Benchmark: gate commands through the service layer against a bare sqlite3 write loop.
 
-    .venv/bin/python tests/bench/transitions.py --cases 1000
+    .venv/bin/python tests/bench/gate_commands.py --cases 1000
 
 Opens N staffed cases with an initial report on a fresh SQLite file, then takes each
 through request_gate and approve_gate (lock, version check, gate checks, audit append,
@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# This file's own name would hide the `transitions` library: take its folder off the path.
+# The project's packages, in place of this folder.
 sys.path[0] = str(ROOT)
 
 from models import migrate  # noqa: E402
