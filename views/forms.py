@@ -1,16 +1,16 @@
 """WTForms forms of the sign-in and admin pages."""
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from workflow.accounts import MIN_PASSWORD_LENGTH
+from workflow.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from workflow.roles import DESCRIPTIONS, ROLES
 
 
 class LoginForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
 
 
 class CheckboxesField(SelectMultipleField):
@@ -34,8 +34,28 @@ class UserCreateForm(UserRolesForm):
     email = EmailField("Email", validators=[Optional(), Email(check_deliverability=False),
                                             Length(max=254)])
     password = PasswordField("Initial password", validators=[
-        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)])
+        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)])
 
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+
+class CodeForm(FlaskForm):
+    """The second step of signing in, and the confirmation of a new second factor."""
+
+    code = StringField("Code", validators=[DataRequired(), Length(max=64)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text",
+                                  "autofocus": True})
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[
+        DataRequired(), Length(max=MAX_PASSWORD_LENGTH)], render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("New password", validators=[
+        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters; a phrase of unrelated words is good.",
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("New password again", validators=[
+        DataRequired(), EqualTo("new_password", message="the two new passwords differ")],
+        render_kw={"autocomplete": "new-password"})
