@@ -42,11 +42,12 @@ def change_password():
         with db.transaction() as write:
             user = write.get(User, current_user.id)
             accounts.change_password(write, user, form.current_password.data, form.new_password.data)
+            user.roles  # loaded now: the user outlives the transaction
     except Invalid as error:
         show_error(form, error)
         return _page(form, 422)
     # This session goes on with the new generation; every other one has ended.
-    _start_session(db.session().get(User, current_user.id, populate_existing=True))
+    _start_session(user)
     flash("Password changed. Your other sessions have ended.", "success")
     return redirect(url_for("account.index"))
 

@@ -213,8 +213,6 @@ def set_active(session: Session, actor: Actor, user: User, active: bool) -> None
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """The user changes their own password; every other session of theirs ends."""
     if not check_password_hash(user.password_hash, current):
-        audit.append(session, "password_change_refused", Actor.of(user), entity_type="user",
-                     entity_id=user.id, details={"reason": "wrong current password"})
         raise Invalid("current password: not your current password", "current_password")
     check_new_password(new, user.username, "new_password")
     _set_password(session, Actor.of(user), user, new)
