@@ -84,7 +84,9 @@ def two_factor():
         except Invalid as error:
             show_error(form, error)
         else:
-            return render_template("account/recovery_codes.html", codes=codes)
+            if codes is not None:
+                return render_template("account/recovery_codes.html", codes=codes)
+            form.code.errors = [second_factor.WRONG_ENROLMENT_CODE]
     with db.transaction() as write:
         secret = second_factor.start_enrolment(write, write.get(User, current_user.id))
     uri = second_factor.provisioning_uri(secret, current_user.username)

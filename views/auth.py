@@ -23,7 +23,8 @@ from models.user import User
 from views import db
 from views.access import current_actor
 from views.forms import CodeForm, LoginForm
-from workflow import accounts, second_factor
+from workflow import accounts
+from workflow import second_factor as totp
 
 blueprint = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -161,7 +162,7 @@ def second_factor():
     if not form.validate_on_submit():
         return render_template("auth/code.html", form=form), 400 if form.errors else 200
     with db.transaction() as write:
-        outcome = second_factor.verify(write, user_id, form.code.data, _address(), throttle())
+        outcome = totp.verify(write, user_id, form.code.data, _address(), throttle())
         generation = outcome.user.session_generation if outcome.user else None
     if outcome.throttled:
         session.clear()

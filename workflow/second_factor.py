@@ -81,16 +81,22 @@ def start_enrolment(session: Session, user: User) -> str:
     return user.totp_pending_secret
 
 
-def confirm_enrolment(session: Session, user: User, code: str, at: float | None = None) -> list[str]:
-    """Turn the pending secret on when `code` matches it; returns the ten recovery codes."""
+#: What a refused enrolment code is told.
+WRONG_ENROLMENT_CODE = ("that is not the current code of the new secret; check that the time on "
+                        "your phone is right and enter the code it shows now")
+
+
+def confirm_enrolment(session: Session, user: User, code: str,
+                      at: float | None = None) -> list[str] | None:
+    """Turn the pending secret on when `code` matches it; returns the ten recovery codes, or
+    None when the code is wrong (the failure is audited, so the caller commits)."""
     if user.totp_pending_secret is None:
         raise Invalid("code: start the set-up again: no secret is waiting for confirmation", "code")
     step = matching_step(user.totp_pending_secret, code, at)
     if step is None:
         audit.append(session, "second_factor_failed", Actor.of(user), entity_type="user",
                      entity_id=user.id, details={"during": "enrolment", "reason": "wrong code"})
-        raise Invalid("code: that is not the current code of the new secret; check the time "
-                      "on your phone and enter the code now shown", "code")
+        return None
     user.totp_secret, user.totp_pending_secret = user.totp_pending_secret, None
     user.totp_last_step, user.totp_enrolled_at = step, utcnow()
     codes = _new_recovery_codes(session, user)
