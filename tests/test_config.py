@@ -54,3 +54,18 @@ def test_environment_variables_are_read(tmp_path):
         load_settings("development", {"MAX_CONTENT_LENGTH": "lots"}, tmp_path)
     with pytest.raises(ConfigError, match="RESTRAINT_ENV"):
         load_settings("staging", {}, tmp_path)
+
+
+def test_session_throttle_and_second_factor_settings_are_read(tmp_path):
+    settings = load_settings("development", {
+        "SESSION_IDLE_MINUTES": "10", "SESSION_MAX_HOURS": "8", "TRUSTED_PROXIES": "2",
+        "REQUIRE_2FA_ROLES": "supervisor, auditor"}, tmp_path)
+    assert (settings.SESSION_IDLE_MINUTES, settings.SESSION_MAX_HOURS, settings.TRUSTED_PROXIES) == (10, 8, 2)
+    assert settings.PERMANENT_SESSION_LIFETIME.total_seconds() == 8 * 3600
+    assert settings.REQUIRE_2FA_ROLES == ("supervisor", "auditor")
+    defaults = load_settings("development", {}, tmp_path)
+    assert (defaults.SESSION_IDLE_MINUTES, defaults.SESSION_MAX_HOURS, defaults.TRUSTED_PROXIES) == (30, 12, 0)
+    for name, value in (("SESSION_IDLE_MINUTES", "0"), ("TRUSTED_PROXIES", "many"),
+                        ("REQUIRE_2FA_ROLES", "wizard")):
+        with pytest.raises(ConfigError, match=name):
+            load_settings("development", {name: value}, tmp_path)

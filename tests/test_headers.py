@@ -83,3 +83,9 @@ def test_hsts_in_production(database_url, tmp_path, monkeypatch):
     response = app.test_client().get("/login")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     app.extensions["database"].dispose()
+
+
+def test_production_server_sends_no_version():
+    """`make serve` runs gunicorn, whose Server header is its bare name; the app adds none."""
+    import gunicorn
+    assert gunicorn.SERVER == "gunicorn"

@@ -34,6 +34,7 @@ login_manager.login_message_category = "info"
 
 INVALID = "Invalid username or password"
 INVALID_CODE = "That code is not valid. Enter the current code from your authenticator app, or a recovery code."
+PENDING_KEYS = ("pending_user", "pending_generation", "pending_at", "pending_next")
 #: How long the code page waits for the second step after the password was accepted.
 SECOND_STEP_SECONDS = 300
 
@@ -155,7 +156,10 @@ def second_factor():
     """The second step of signing in: a code from the authenticator app, or a recovery code."""
     user_id = pending_second_step()
     if user_id is None:
-        session.clear()
+        for key in PENDING_KEYS:
+            session.pop(key, None)
+        if current_user.is_authenticated:
+            return redirect(url_for("main.index"))
         flash("Sign in with your password first.", "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
