@@ -90,7 +90,7 @@ def test_a_code_is_good_once(app, client, auth, db, enrolled):
     auth.logout()
     password_step(auth)
     response = post(client, "/login/code", {"code": code})
-    assert "That code is not valid" in response.get_data(as_text=True)
+    assert "That code was used already" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
     with db.sessions() as session:
         failed = session.scalars(select(AuditEvent).where(

@@ -34,6 +34,8 @@ login_manager.login_message_category = "info"
 
 INVALID = "Invalid username or password"
 INVALID_CODE = "That code is not valid. Enter the current code from your authenticator app, or a recovery code."
+REPLAYED_CODE = ("That code was used already: each code works once. Wait for the next one "
+                 "(a new code comes every 30 seconds) and enter it.")
 PENDING_KEYS = ("pending_user", "pending_generation", "pending_at", "pending_next")
 #: How long the code page waits for the second step after the password was accepted.
 SECOND_STEP_SECONDS = 300
@@ -166,13 +168,13 @@ def second_factor():
     if not form.validate_on_submit():
         return render_template("auth/code.html", form=form), 400 if form.errors else 200
     with db.transaction() as write:
-        outcome = totp.verify(write, user_id, form.code.data, _address(), throttle())
-        generation = outcome.user.session_generation if outcome.user else None
+        outcome = totp.verify(write, user_id, form.code.data, _address(), throttle(),
+                              generation=session.get("pending_generation"))
     if outcome.throttled:
         session.clear()
         return _too_many()
-    if outcome.user is None or generation != session.get("pending_generation"):
-        form.code.errors = [INVALID_CODE]
+    if outcome.user is None:
+        form.code.errors = [REPLAYED_CODE if outcome.replayed else INVALID_CODE]
         return render_template("auth/code.html", form=form), 200
     next_url = session.get("pending_next")
     _start_session(load_pending(user_id))

@@ -264,6 +264,8 @@ class SignIn:
     user: User | None = None
     throttled: bool = False
     second_factor: bool = False
+    #: The code was right but used already (a new one comes every 30 seconds).
+    replayed: bool = False
 
 
 def lock_username(session: Session, username: str) -> None:

@@ -136,10 +136,14 @@ def new_recovery_codes(session: Session, user: User) -> list[str]:
 
 
 def verify(session: Session, user_id: int, code: str, address: str, throttle: accounts.Throttle,
-           at: float | None = None) -> accounts.SignIn:
-    """The second step of signing in: a current TOTP code not used before, or a recovery code."""
+           at: float | None = None, generation: int | None = None) -> accounts.SignIn:
+    """The second step of signing in: a current TOTP code not used before, or a recovery code.
+
+    `generation` is the user's session generation when the password was accepted: if their
+    sessions were ended meanwhile (a reset, say), the half-finished sign-in ends too."""
     user = session.get(User, user_id)
-    if user is None or not user.active or not user.has_second_factor:
+    if user is None or not user.active or not user.has_second_factor or (
+            generation is not None and user.session_generation != generation):
         return accounts.SignIn()
     address = address[:64]
     accounts.lock_username(session, user.username)
@@ -165,6 +169,6 @@ def verify(session: Session, user_id: int, code: str, address: str, throttle: ac
         reason = "replayed code" if step is not None else "wrong or expired code"
         accounts.record_failure(session, user.username, address, user, reason,
                                 "second_factor_failed")
-        return accounts.SignIn()
+        return accounts.SignIn(replayed=step is not None)
     accounts.complete_sign_in(session, user, address, method)
     return accounts.SignIn(user=user)
