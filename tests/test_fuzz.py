@@ -189,3 +189,13 @@ def test_number_fields_have_a_range(client, auth, field, value, message):
     token = CSRF_META.search(client.get("/cases/new").get_data(as_text=True)).group(1)
     response = client.post("/cases/new", data={"csrf_token": token, "title": "Barrel bomb", field: value})
     assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("value", ["two\nlines", "a\ttab", "carriage\rreturn"])
+def test_one_line_fields_refuse_tabs_and_line_breaks(client, auth, db, value):
+    auth.login_as("investigator", "ivy")
+    token = CSRF_META.search(client.get("/cases/new").get_data(as_text=True)).group(1)
+    response = client.post("/cases/new", data={"csrf_token": token, "title": value,
+                                                "summary": value})  # the summary may hold them
+    assert response.status_code == 422 and "Title: one line: no tabs or line breaks" in response.get_data(as_text=True)
+    assert "Summary: one line" not in response.get_data(as_text=True)

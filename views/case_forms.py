@@ -1,5 +1,4 @@
 """WTForms forms of the case, team and review pages."""
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
@@ -13,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from models.case import AGENTS, CASE_ROLES, PRECISIONS
+from views.forms import Form
 from workflow.cases import MAX_COUNT
 
 
@@ -26,7 +26,7 @@ def choices(values) -> list[SelectChoice]:
     return [SelectChoice(value, value.replace("_", " ")) for value in values]
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """A form that carries the case version it was rendered with (optimistic locking)."""
 
     version = HiddenField(validators=[InputRequired()])
@@ -36,7 +36,7 @@ class VersionedForm(FlaskForm):
         return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
 
 
-class CaseForm(FlaskForm):
+class CaseForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     occurred_on = DateField("Date of the incident", validators=[Optional()])
     occurred_precision = SelectField("The date is exact to the", choices=choices(PRECISIONS),

@@ -118,7 +118,7 @@ def create_user(session: Session, actor: Actor, username: str, password: str, ro
     return user
 
 
-def _end_sessions(user: User) -> None:
+def end_sessions(user: User) -> None:
     """Every session of `user` ends at its next request (they carry the old generation)."""
     user.session_generation = (user.session_generation or 0) + 1
 
@@ -138,7 +138,7 @@ def set_roles(session: Session, actor: Actor, user: User, roles) -> list[RoleGra
         raise Invalid("give the user at least one role", "roles")
     if held != before:
         user.role_rows = [UserRole(role=role) for role in held]
-        _end_sessions(user)
+        end_sessions(user)
         session.flush()
         audit.append(session, "user_roles_changed", actor, entity_type="user", entity_id=user.id,
                      details={"username": user.username, "before": before, "after": held})
@@ -186,7 +186,7 @@ def decide_grant(session: Session, actor: Actor, grant_id: int, approve: bool) -
             raise Forbidden("Nobody changes their own roles: ask another admin.")
         _clean_roles([*user.roles, grant.role])
         user.role_rows = [*user.role_rows, UserRole(role=grant.role)]
-        _end_sessions(user)
+        end_sessions(user)
     grant.decision = "approved" if approve else (
         "withdrawn" if actor.id == grant.proposed_by_id else "refused")
     grant.decided_by_id, grant.decided_at = actor.id, utcnow()
@@ -205,7 +205,7 @@ def set_active(session: Session, actor: Actor, user: User, active: bool) -> None
     if user.active == active:
         return
     user.active = active
-    _end_sessions(user)
+    end_sessions(user)
     audit.append(session, "user_activated" if active else "user_deactivated", actor,
                  entity_type="user", entity_id=user.id, details={"username": user.username})
 
@@ -227,14 +227,14 @@ def reset_password(session: Session, actor: Actor, user: User, new: str) -> None
 def _set_password(session: Session, actor: Actor, user: User, new: str) -> None:
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
-    _end_sessions(user)
+    end_sessions(user)
     audit.append(session, "password_changed", actor, entity_type="user", entity_id=user.id,
                  details={"username": user.username})
 
 
 def end_all_sessions(session: Session, actor: Actor, user: User) -> None:
     """Sign out everywhere: every session of the user ends at its next request."""
-    _end_sessions(user)
+    end_sessions(user)
     audit.append(session, "sessions_ended", actor, entity_type="user", entity_id=user.id,
                  details={"username": user.username})
 
@@ -356,7 +356,7 @@ def record_logout(session: Session, actor: Actor) -> None:
     """Sign out: every session of the user ends, so a copied cookie is worth nothing."""
     user = session.get(User, actor.id) if actor.id is not None else None
     if user is not None:
-        _end_sessions(user)
+        end_sessions(user)
     audit.append(session, "logout", actor, entity_type="user", entity_id=actor.id)
 
 

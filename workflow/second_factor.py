@@ -111,7 +111,7 @@ def enrol_for(session: Session, actor: Actor, user: User) -> tuple[str, list[str
     user.totp_secret, user.totp_pending_secret = secret, None
     user.totp_last_step, user.totp_enrolled_at = None, utcnow()
     codes = _new_recovery_codes(session, user)
-    accounts._end_sessions(user)
+    accounts.end_sessions(user)
     audit.append(session, "second_factor_enrolled", actor, entity_type="user", entity_id=user.id,
                  details={"username": user.username, "by": actor.username})
     return provisioning_uri(secret, user.username), codes
@@ -122,7 +122,7 @@ def reset(session: Session, actor: Actor, user: User) -> None:
     user.totp_secret = user.totp_pending_secret = None
     user.totp_last_step = user.totp_enrolled_at = None
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    accounts._end_sessions(user)
+    accounts.end_sessions(user)
     audit.append(session, "second_factor_reset", actor, entity_type="user", entity_id=user.id,
                  details={"username": user.username})
 
