@@ -224,3 +224,13 @@ def test_password_change_refusals_name_the_field(client, auth, db, current, new,
                                                    "confirm": confirm})
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert user_named(db, "ana").password_hash == before
+
+
+@pytest.mark.parametrize("at, code", [(59, "287082"), (1111111109, "081804"), (1234567890, "005924"),
+                                      (2000000000, "279037")])
+def test_codes_follow_rfc_6238(at, code):
+    """The SHA-1 test vectors of RFC 6238, appendix B (last six digits)."""
+    import base64
+    secret = base64.b32encode(b"12345678901234567890").decode()
+    assert second_factor.code_at(secret, at) == code
+    assert second_factor.matching_step(secret, code, at) == at // 30
