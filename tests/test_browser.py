@@ -9,6 +9,13 @@ from webclient import PASSWORD
 pytestmark = pytest.mark.browser
 
 
+def shown(locator) -> bool:
+    """Whether `locator` is visible, once the page that shows it has arrived (after a click the
+    next page may still be on its way)."""
+    locator.wait_for(state="visible")
+    return locator.is_visible()
+
+
 def test_supervisor_signs_in_and_sees_the_dashboard(page, make_user):
     make_user("sam", "supervisor")
     page.goto("/login")
@@ -16,11 +23,11 @@ def test_supervisor_signs_in_and_sees_the_dashboard(page, make_user):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
-    assert page.get_by_role("heading", name="Dashboard").is_visible()
+    assert shown(page.get_by_role("heading", name="Dashboard"))
     assert "supervisor" in page.get_by_test_id("signed-in-as").inner_text()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login")
-    assert page.get_by_text("You are signed out.").is_visible()
+    assert shown(page.get_by_text("You are signed out."))
 
 
 @pytest.fixture
@@ -67,18 +74,18 @@ def test_case_opened_requested_and_approved(sign_in, cast):
     supervisor.get_by_label("Person").select_option(label="ivy (ivy; investigator)")
     supervisor.get_by_label("Case role").select_option("lead_investigator")
     supervisor.get_by_role("button", name="Save").click()
-    assert supervisor.get_by_text("Team updated.").is_visible()
+    assert shown(supervisor.get_by_text("Team updated."))
 
     investigator.reload()
     investigator.get_by_role("button", name="Request gate to Investigation").click()
-    assert investigator.get_by_test_id("under-review").is_visible()
+    assert shown(investigator.get_by_test_id("under-review"))
 
     other = sign_in("sam")
     other.get_by_role("link", name="Reviews").click()
     review = other.locator("section[data-testid^=review-]")
     assert "Reported → Investigation" in review.inner_text()
     review.get_by_role("button", name="Approve").click()
-    assert other.get_by_text("Approved: the case is now in Investigation.").is_visible()
+    assert shown(other.get_by_text("Approved: the case is now in Investigation."))
 
     investigator.reload()
     assert investigator.get_by_test_id("stage").inner_text() == "Investigation"
@@ -203,7 +210,7 @@ def test_supervisor_enrols_a_second_factor_signs_in_with_it_and_signs_out_everyw
     first.get_by_label("Code").fill(second_factor.code_at(secret, time.time() + second_factor.STEP_SECONDS))
     first.get_by_role("button", name="Continue").click()
     first.wait_for_url("**/")
-    assert first.get_by_role("heading", name="Dashboard").is_visible()
+    assert shown(first.get_by_role("heading", name="Dashboard"))
 
     second = new_context().new_page()
     second.goto("/login")
@@ -217,7 +224,7 @@ def test_supervisor_enrols_a_second_factor_signs_in_with_it_and_signs_out_everyw
     second.goto("/account")
     second.get_by_role("button", name="Sign out everywhere").click()
     second.wait_for_url("**/login")
-    assert second.get_by_text("You are signed out everywhere.").is_visible()
+    assert shown(second.get_by_text("You are signed out everywhere."))
 
     first.reload()
     assert "/login" in first.url
