@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_settings
 from models.database import Database
@@ -15,6 +16,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(load_settings(env).as_flask_config())
     if test_config:
         app.config.update(test_config)
+
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:  # the client's address and scheme as the trusted proxies saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     app.extensions["database"] = Database(app.config["DATABASE_URL"],
                                           info={"log_keys": transparency.load_keys(app.config)})

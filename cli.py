@@ -17,10 +17,11 @@ from models.audit_schema import AuditLossRefused
 from models.database import Database
 from models.user import User
 from workflow import (accounts, audit, audit_log, audit_verification, demo, evidence, importer,
-                      log_keys, notes, transparency)
+                      log_keys, notes, second_factor, transparency)
 from workflow.audit import Actor
 from workflow.errors import WorkflowError
 from workflow.evidence_store import EvidenceStore
+from workflow.spreadsheet import neutralise_row
 
 #: Whoever runs the command line reads the whole log, as an auditor does.
 _AUDITOR = Actor(None, "system", ("auditor",))
@@ -123,6 +124,44 @@ def users_deactivate(username):
         accounts.set_active(session, actor, accounts.find_user(session, username), False)
     _run(change, audit.SYSTEM)
     click.echo(f"{username} deactivated")
+
+
+@users_cli.command("reset-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the new password from the first line of standard input.")
+def users_reset_password(username, password_stdin):
+    """Set a user's password (e.g. forgotten); their sessions end."""
+    password = sys.stdin.readline().rstrip("\r\n")
+
+    def change(session, actor):
+        accounts.reset_password(session, actor, accounts.find_user(session, username), password)
+    _run(change, audit.SYSTEM)
+    click.echo(f"{username}: password set; their sessions have ended")
+
+
+@users_cli.command("totp-enroll")
+@click.argument("username")
+def users_totp_enroll(username):
+    """Give a user a second factor: prints the otpauth:// URI and the recovery codes, once."""
+    def enrol(session, actor):
+        return second_factor.enrol_for(session, actor, accounts.find_user(session, username))
+    uri, codes = _run(enrol, audit.SYSTEM)
+    click.echo("Add this to the user's authenticator app (shown only now; it is the secret):")
+    click.echo(f"  {uri}")
+    click.echo("Recovery codes (each works once; shown only now):")
+    for code in codes:
+        click.echo(f"  {code}")
+
+
+@users_cli.command("reset-2fa")
+@click.argument("username")
+def users_reset_2fa(username):
+    """Remove a user's second factor (lost phone); they set up a new one at their next sign-in."""
+    def change(session, actor):
+        second_factor.reset(session, actor, accounts.find_user(session, username))
+    _run(change, audit.SYSTEM)
+    click.echo(f"{username}: second factor removed; their sessions have ended")
 
 
 @users_cli.command("demo")
@@ -285,7 +324,7 @@ def incidents_import(path, fmt, skip_invalid, username, rejects):
         with open(rejects, "w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(["where", "source_id", "reason"])
-            writer.writerows([r.where, r.source_id, r.reason] for r in plan.rejected)
+            writer.writerows(neutralise_row([r.where, r.source_id, r.reason]) for r in plan.rejected)
     click.echo(f"read {plan.read}: imported {imported}, already imported {len(plan.duplicates)}, "
                f"rejected {len(plan.rejected)}" + (f" (written to {rejects})" if plan.rejected else ""))
 

@@ -5,12 +5,15 @@ import os
 import secrets
 import sys
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 MIN_SECRET_KEY_LENGTH = 32
 ENVIRONMENTS = ("development", "test", "production")
+#: Roles that must sign in with a second factor, in production unless REQUIRE_2FA_ROLES says otherwise.
+PRODUCTION_2FA_ROLES = ("supervisor", "auditor", "admin")
 
 
 class ConfigError(Exception):
@@ -32,9 +35,24 @@ class Settings:
     REMEMBER_COOKIE_HTTPONLY: bool = True
     REMEMBER_COOKIE_SECURE: bool = False
     WTF_CSRF_ENABLED: bool = True
-    #: Failed sign-ins allowed per account and per address inside the window.
+    #: Failed sign-ins allowed per (account, address) inside the window.
     LOGIN_MAX_FAILURES: int = 5
+    #: Failed sign-ins allowed per address, whatever the usernames tried.
+    LOGIN_MAX_FAILURES_PER_ADDRESS: int = 20
     LOGIN_WINDOW_SECONDS: int = 15 * 60
+    #: Past LOGIN_MAX_FAILURES on an account (from any address), each attempt on it waits
+    #: 1, 2, 4 … seconds up to this: slower guessing, but never a lock a stranger can set.
+    LOGIN_MAX_DELAY_SECONDS: int = 8
+    #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
+    TRUSTED_PROXIES: int = 0
+    #: A session ends after this long without a request, and this long after sign-in at most.
+    SESSION_IDLE_MINUTES: int = 30
+    SESSION_MAX_HOURS: int = 12
+    PERMANENT_SESSION_LIFETIME: timedelta = timedelta(hours=12)
+    #: Users holding any of these roles must use a second factor (TOTP).
+    REQUIRE_2FA_ROLES: tuple = ()
+    #: Strict-Transport-Security on every response (production: served over HTTPS).
+    HSTS: bool = False
     BOOTSTRAP_SERVE_LOCAL: bool = True
     #: Werkzeug's scrypt at its default cost; the test settings use a cheaper cost.
     PASSWORD_HASH_METHOD: str = "scrypt"
@@ -109,8 +127,20 @@ def load_settings(env: str | None = None, environ=os.environ,
         secret = secret or secrets.token_hex(32)
     else:
         secret = secret or _development_secret_key(instance_dir)
-    max_length = _number(environ, "MAX_CONTENT_LENGTH", 50 * 1024 * 1024)
+    max_length = _number(environ, "MAX_CONTENT_LENGTH", 50 * 1024 * 1024, "a number of bytes")
     production = env == "production"
+    idle = _number(environ, "SESSION_IDLE_MINUTES", 30, "a number of minutes", minimum=1)
+    max_hours = _number(environ, "SESSION_MAX_HOURS", 12, "a number of hours", minimum=1)
+    proxies = _number(environ, "TRUSTED_PROXIES", 0, "a number of proxy hops", minimum=0)
+    two_factor = environ.get("REQUIRE_2FA_ROLES")
+    if two_factor is None:
+        two_factor_roles = PRODUCTION_2FA_ROLES if production else ()
+    else:
+        two_factor_roles = tuple(role.strip() for role in two_factor.split(",") if role.strip())
+    from workflow.roles import ROLES
+    unknown = sorted(set(two_factor_roles) - set(ROLES))
+    if unknown:
+        raise ConfigError(f"REQUIRE_2FA_ROLES: unknown role {', '.join(unknown)}; roles are {', '.join(ROLES)}")
     return Settings(
         ENV=env,
         SECRET_KEY=secret,
@@ -125,22 +155,18 @@ def load_settings(env: str | None = None, environ=os.environ,
             _development_signing_key(instance_dir) if env == "development" else ""),
         AUDIT_PUBLIC_KEY=environ.get("AUDIT_PUBLIC_KEY", ""),
         AUDIT_LOG_ORIGIN=_origin(environ.get("AUDIT_LOG_ORIGIN", Settings.AUDIT_LOG_ORIGIN)),
-        AUDIT_CHECKPOINT_SECONDS=_number(environ, "AUDIT_CHECKPOINT_SECONDS", 60),
-        AUDIT_CHECKPOINT_EVENTS=_number(environ, "AUDIT_CHECKPOINT_EVENTS", 1000),
+        AUDIT_CHECKPOINT_SECONDS=_number(environ, "AUDIT_CHECKPOINT_SECONDS", 60, "a number of seconds"),
+        AUDIT_CHECKPOINT_EVENTS=_number(environ, "AUDIT_CHECKPOINT_EVENTS", 1000, "a number of events"),
         AUDIT_WITNESS_KEYS=environ.get("AUDIT_WITNESS_KEYS", ""),
         MIGRATION_DATABASE_URL=environ.get("MIGRATION_DATABASE_URL", ""),
         DATABASE_APP_ROLE=_role(environ.get("DATABASE_APP_ROLE", "")),
+        SESSION_IDLE_MINUTES=idle,
+        SESSION_MAX_HOURS=max_hours,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=max_hours),
+        TRUSTED_PROXIES=proxies,
+        REQUIRE_2FA_ROLES=two_factor_roles,
+        HSTS=production,
     )
-
-
-def _number(environ, name: str, default: int) -> int:
-    try:
-        value = int(environ.get(name, default))
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number") from None
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative")
-    return value
 
 
 def _origin(value: str) -> str:
@@ -155,6 +181,17 @@ def _role(value: str) -> str:
     """A PostgreSQL role name that is safe to write into GRANT statements."""
     if value and not (value.replace("_", "").isalnum() and value.isascii() and not value[0].isdigit()):
         raise ConfigError("DATABASE_APP_ROLE must be a plain role name (letters, digits, _)")
+    return value
+
+
+def _number(environ, name: str, default: int, what: str, minimum: int = 0) -> int:
+    """A whole-number setting; ConfigError naming it when it is not one."""
+    try:
+        value = int(environ.get(name, default))
+    except ValueError:
+        raise ConfigError(f"{name} must be {what}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be {what}, at least {minimum}")
     return value
 
 

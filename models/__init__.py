@@ -10,9 +10,9 @@ from models.login_failure import LoginFailure
 from models.message import DeterrenceMessage
 from models.response import Milestone, Response
 from models.task import Task
-from models.user import User, UserRole
+from models.user import RecoveryCode, RoleGrant, User, UserRole
 
 __all__ = ["AuditCheckpoint", "AuditCosignature", "AuditEvent", "AuditTreeLeaf", "AuditVerification", "Base", "Case", "CaseCounter", "CaseMember", "CustodyEvent",
            "DeterrenceMessage", "Evaluation", "EvidenceItem", "Finding", "GateRequest",
-           "LabAnalysis", "LoginFailure", "Milestone", "Response", "StoredObject", "Task",
-           "User", "UserRole"]
+           "LabAnalysis", "LoginFailure", "Milestone", "Response", "RecoveryCode", "RoleGrant", "StoredObject",
+           "Task", "User", "UserRole"]

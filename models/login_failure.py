@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -17,6 +17,7 @@ class LoginFailure(Base):
     __table_args__ = (
         Index("ix_login_failures_username_at", "username", "at"),
         Index("ix_login_failures_address_at", "address", "at"),
+        Index("ix_login_failures_username_address_at", "username", "address", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,3 +25,6 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: An attempt refused while throttled: not counted, kept so that at most one such
+    #: attempt per window and (username, address) is written to the audit log.
+    throttled: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base
+from models.base import Base, choice
 from workflow.clock import utcnow
 from workflow.roles import ROLES
 
 _ROLE_LIST = ", ".join(f"'{role}'" for role in ROLES)
+#: Roles granted only when a second admin approves (DESIGN §1, separation of duties).
+TWO_ADMIN_ROLES = ("supervisor", "auditor")
+GRANT_DECISIONS = ("pending", "approved", "refused", "withdrawn")
 
 
 class User(Base):
@@ -27,6 +30,16 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    #: Bumped to end every session of the user at once (sign-out, role or password change).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    #: Base32 TOTP secret (RFC 6238) once the second factor is confirmed; None: no second factor.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: A secret shown for enrolment, kept until the user confirms it with a first code.
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The last time step whose code was accepted: a code is good once (no replay).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    totp_enrolled_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserRole.role")
@@ -34,6 +47,10 @@ class User(Base):
     @property
     def roles(self) -> tuple[str, ...]:
         return tuple(row.role for row in self.role_rows)
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret is not None
 
     def has_role(self, *roles: str) -> bool:
         """Whether the user holds any of `roles`."""
@@ -66,3 +83,43 @@ class UserRole(Base):
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the second factor; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None]
+
+
+class RoleGrant(Base):
+    """A supervisor or auditor role proposed by one admin, granted only when another approves."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        CheckConstraint("role IN ('supervisor', 'auditor')", name="two_admin_role"),
+        CheckConstraint("decision = 'pending' OR (decided_by_id IS NOT NULL AND decided_at IS NOT NULL)",
+                        name="decided_has_decider"),
+        # One pending proposal per user and role.
+        Index("uq_role_grants_one_pending", "user_id", "role", unique=True,
+              sqlite_where=text("decision = 'pending'"),
+              postgresql_where=text("decision = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decision: Mapped[str] = mapped_column(choice(*GRANT_DECISIONS, name="grant_decision", length=16),
+                                          default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id], lazy="joined")
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id], lazy="joined")

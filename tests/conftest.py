@@ -190,12 +190,37 @@ def live_server(app):
     thread.join()
 
 
+#: Reports every Content-Security-Policy violation on the console, where the tests see it.
+REPORT_CSP = """document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + e.blockedURI);
+});"""
+
+
 @pytest.fixture
-def page(chromium, live_server):
-    context = chromium.new_context(base_url=live_server)
-    page = context.new_page()
-    yield page
-    context.close()
+def new_context(chromium, live_server):
+    """Opens browser contexts on the live server; the test fails on any CSP violation in them."""
+    contexts, violations = [], []
+
+    def on_console(message):
+        if "Content Security Policy" in message.text or message.text.startswith("CSP violation"):
+            violations.append(message.text)
+
+    def make():
+        context = chromium.new_context(base_url=live_server)
+        context.add_init_script(REPORT_CSP)
+        context.on("console", on_console)
+        contexts.append(context)
+        return context
+    yield make
+    for context in contexts:
+        context.close()
+    if violations:
+        pytest.fail(f"Content-Security-Policy violations: {violations}")
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()
 
 
 # --- cases ------------------------------------------------------------------------------

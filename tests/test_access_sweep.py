@@ -25,9 +25,14 @@ def everything(db) -> tuple:
     return counts, versions, statuses
 
 
+#: Signing in and out, and one's own account (password, second factor, sessions): every
+#: signed-in user may use them, whatever their roles.
+OWN_ACCOUNT = ("static", "bootstrap.static", "auth.login", "auth.logout", "auth.second_factor")
+
+
 def routes(app, *, case_only: bool):
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in ("static", "bootstrap.static", "auth.login", "auth.logout"):
+        if rule.endpoint in OWN_ACCOUNT or rule.endpoint.startswith("account."):
             continue
         if case_only and not rule.arguments & CASE_ARGUMENTS:
             continue
@@ -35,7 +40,7 @@ def routes(app, *, case_only: bool):
 
 
 def url(rule, ids: dict) -> str:
-    return rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
+    return rule.build({name: ids.get(name, 1) for name in rule.arguments}, append_unknown=False)[1]
 
 
 def sign_in(auth, username: str) -> None:

@@ -43,8 +43,8 @@ def test_admin_creates_user_sets_roles_and_deactivates(client, auth, db):
     assert lena.roles == ("analyst", "legal_officer") and lena.password_hash.startswith("scrypt:")
     assert "Lena Legal" in client.get("/admin/users").get_data(as_text=True)
 
-    assert post(client, f"/admin/users/{lena.id}/roles", {"roles": ["supervisor"]}).status_code == 302
-    assert user_named(db, "lena").roles == ("supervisor",)
+    assert post(client, f"/admin/users/{lena.id}/roles", {"roles": ["investigator"]}).status_code == 302
+    assert user_named(db, "lena").roles == ("investigator",)
     assert post(client, f"/admin/users/{lena.id}/deactivate").status_code == 302
     assert not user_named(db, "lena").active
     assert post(client, f"/admin/users/{lena.id}/activate").status_code == 302
@@ -85,8 +85,11 @@ def test_unknown_user_is_404(client, auth):
     assert post(client, "/admin/users/999/deactivate").status_code == 404
 
 
-def test_role_change_takes_effect_on_the_next_request(client, auth, db):
+def test_nobody_changes_their_own_roles(client, auth, db):
     admin_id = auth.login_as("admin", "ada")
+    before = event_types(db)
+    response = post(client, f"/admin/users/{admin_id}/roles", {"roles": ["auditor"]})
+    assert response.status_code == 403
+    assert "Nobody changes their own roles" in response.get_data(as_text=True)
+    assert user_named(db, "ada").roles == ("admin",) and event_types(db) == before
     assert client.get("/admin/users").status_code == 200
-    post(client, f"/admin/users/{admin_id}/roles", {"roles": ["auditor"]})
-    assert client.get("/admin/users").status_code == 403

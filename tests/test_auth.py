@@ -75,9 +75,9 @@ def test_throttling_after_five_failures_refuses_even_the_right_password(client, 
     assert auth.login("sam").status_code == 302
 
 
-def test_throttling_counts_failures_per_address_across_usernames(auth, make_user):
+def test_throttling_counts_failures_per_address_across_usernames(auth, make_user, app):
     make_user("sam", "supervisor")
-    for n in range(5):
+    for n in range(app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
         auth.login(f"guess{n}", "not the password")
     assert auth.login("sam").status_code == 429
 

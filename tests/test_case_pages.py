@@ -47,7 +47,7 @@ def test_new_case_form_errors_name_the_field(client, auth, cast, db):
     sign_in(auth, cast, "ivy")
     before = state_of_db(db)
     for field, value, message in [("latitude", "91", "Latitude: between -90 and 90"),
-                                  ("deaths", "-3", "Deaths: Number must be at least 0"),
+                                  ("deaths", "-3", "Deaths: Number must be between 0 and 10000000"),
                                   ("title", "", "Title: This field is required"),
                                   ("occurred_on", "2017-13-40", "Date of the incident: Not a valid date"),
                                   ("occurred_on", "2999-01-01", "date: cannot be in the future")]:

@@ -68,7 +68,7 @@ def test_concurrent_openings_never_share_a_reference(db, cast):
     ("latitude", "91", "latitude: must be between -90 and 90"),
     ("longitude", "-180.5", "longitude: must be between -180 and 180"),
     ("latitude", "north", "latitude: not a number"),
-    ("deaths", -1, "deaths: a whole number, zero or more"),
+    ("deaths", -1, "deaths: a whole number from 0 to 10,000,000"),
     ("occurred_on", date.today() + timedelta(days=1), "date: cannot be in the future"),
     ("suspected_agent", "tear gas", "suspected agent: one of chlorine"),
     ("occurred_precision", "week", "occurred precision: one of day, month, year"),

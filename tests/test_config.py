@@ -65,3 +65,18 @@ def test_development_makes_its_log_signing_key_once(tmp_path):
     again = load_settings("development", environ={}, instance_dir=tmp_path)
     assert again.AUDIT_SIGNING_KEY == first.AUDIT_SIGNING_KEY and key.read_bytes() == Path(again.AUDIT_SIGNING_KEY).read_bytes()
     assert load_settings("test", environ={}, instance_dir=tmp_path).AUDIT_SIGNING_KEY == ""
+
+
+def test_session_throttle_and_second_factor_settings_are_read(tmp_path):
+    settings = load_settings("development", {
+        "SESSION_IDLE_MINUTES": "10", "SESSION_MAX_HOURS": "8", "TRUSTED_PROXIES": "2",
+        "REQUIRE_2FA_ROLES": "supervisor, auditor"}, tmp_path)
+    assert (settings.SESSION_IDLE_MINUTES, settings.SESSION_MAX_HOURS, settings.TRUSTED_PROXIES) == (10, 8, 2)
+    assert settings.PERMANENT_SESSION_LIFETIME.total_seconds() == 8 * 3600
+    assert settings.REQUIRE_2FA_ROLES == ("supervisor", "auditor")
+    defaults = load_settings("development", {}, tmp_path)
+    assert (defaults.SESSION_IDLE_MINUTES, defaults.SESSION_MAX_HOURS, defaults.TRUSTED_PROXIES) == (30, 12, 0)
+    for name, value in (("SESSION_IDLE_MINUTES", "0"), ("TRUSTED_PROXIES", "many"),
+                        ("REQUIRE_2FA_ROLES", "wizard")):
+        with pytest.raises(ConfigError, match=name):
+            load_settings("development", {name: value}, tmp_path)

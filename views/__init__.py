@@ -9,14 +9,17 @@ from flask_wtf.csrf import CSRFProtect
 
 from views import (
     access,
+    account,
     admin,
     audit,
     auth,
+    bounds,
     cases,
     db,
     diagram,
     errors,
     evidence,
+    headers,
     main,
     menu,
     reviews,
@@ -29,7 +32,9 @@ bootstrap = Bootstrap5()
 
 
 def register_views(app: Flask) -> None:
-    """Bind extensions, blueprints, error pages and the sign-in guard to `app`."""
+    """Bind extensions, blueprints, error pages, the sign-in guard, input bounds and
+    security headers to `app`."""
+    bounds.register(app)  # first: the bounded `int` converter must exist before any route
     csrf.init_app(app)
     csrf.exempt(transparency.cosign)  # witnesses are programs: their signature is the proof
     bootstrap.init_app(app)
@@ -39,7 +44,8 @@ def register_views(app: Flask) -> None:
     app.context_processor(access.template_helpers)
     for blueprint in (auth.blueprint, main.blueprint, admin.blueprint, cases.blueprint,
                       reviews.blueprint, diagram.blueprint, evidence.blueprint, menu.blueprint,
-                      tasks.blueprint, audit.blueprint, transparency.blueprint):
+                      tasks.blueprint, audit.blueprint, transparency.blueprint, account.blueprint):
         app.register_blueprint(blueprint)
     errors.register(app)
+    headers.register(app)
     app.jinja_env.filters["fromjson"] = json.loads

@@ -3,22 +3,36 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, request
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from views import transparency
+from workflow.accounts import must_enrol
 from workflow.audit import Actor
 
 #: The only endpoints open without signing in.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static"}) | transparency.PUBLIC
+#: The one page between the password and the code (it checks the pending sign-in itself).
+SECOND_STEP_ENDPOINTS = frozenset({"auth.second_factor"})
+#: What a user who must enrol a second factor may reach before they have.
+ENROLMENT_ENDPOINTS = frozenset({"account.two_factor", "auth.logout", "static", "bootstrap.static"})
 
 
 def require_sign_in():
-    """Deny by default: every view except the public ones needs a signed-in user."""
-    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+    """Deny by default: every view except the public ones needs a signed-in user, and one
+    who must use a second factor reaches nothing but its set-up until they have one."""
+    endpoint = request.endpoint
+    if endpoint in PUBLIC_ENDPOINTS or endpoint in SECOND_STEP_ENDPOINTS:
         return None
-    from views.auth import login_manager
-    return login_manager.unauthorized()
+    from views.auth import login_manager, touch_session
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    touch_session()
+    if endpoint not in ENROLMENT_ENDPOINTS and must_enrol(current_user,
+                                                         current_app.config["REQUIRE_2FA_ROLES"]):
+        flash("Your roles need a second factor: set it up before anything else.", "warning")
+        return redirect(url_for("account.two_factor"))
+    return None
 
 
 def requires_role(*roles: str):

@@ -10,7 +10,7 @@ from views import db
 from views.access import current_actor, requires_role
 from views.forms import ConfirmForm, UserCreateForm, UserRolesForm
 from workflow import accounts
-from workflow.errors import WorkflowError
+from workflow.errors import Forbidden, WorkflowError
 from workflow.roles import ADMIN
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
@@ -27,7 +27,13 @@ def users():
     """List every account with its roles and whether it is active."""
     rows = db.session().scalars(select(User).options(selectinload(User.role_rows))
                                  .order_by(User.username)).all()
-    return render_template("admin/users.html", users=rows, confirm=ConfirmForm())
+    return render_template("admin/users.html", users=rows, confirm=ConfirmForm(),
+                           grants=accounts.pending_grants(db.session()))
+
+
+def _grants_message(grants) -> str:
+    return (" Waiting for a second admin: " + ", ".join(g.role for g in grants) + "."
+            if grants else "")
 
 
 @blueprint.route("/users/new", methods=["GET", "POST"])
@@ -41,10 +47,13 @@ def create_user():
                                             form.password.data, form.roles.data,
                                             form.full_name.data or "", form.email.data or "")
                 username = user.username
+                waiting = _grants_message(accounts.pending_grants(write))
+        except Forbidden:
+            raise
         except WorkflowError as error:
             getattr(form, getattr(error, "field", None) or "username").errors.append(str(error))
         else:
-            flash(f"Account {username} created.", "success")
+            flash(f"Account {username} created.{waiting}", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form), 422 if form.errors else 200
 
@@ -56,9 +65,10 @@ def edit_roles(user_id: int):
     form = UserRolesForm(data={"roles": list(user.roles)})
     if form.validate_on_submit():
         with db.transaction() as write:
-            accounts.set_roles(write, current_actor(), accounts.get_user(write, user_id),
-                               form.roles.data)
-        flash(f"Roles of {user.username} saved.", "success")
+            grants = accounts.set_roles(write, current_actor(), accounts.get_user(write, user_id),
+                                        form.roles.data)
+            waiting = _grants_message(grants)
+        flash(f"Roles of {user.username} saved.{waiting}", "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/roles_form.html", form=form, user=user), 422 if form.errors else 200
 
@@ -81,4 +91,26 @@ def _set_active(user_id: int, active: bool):
         accounts.set_active(write, current_actor(), user, active)
         username = user.username
     flash(f"Account {username} {'activated' if active else 'deactivated'}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@blueprint.route("/grants/<int:grant_id>/approve", methods=["POST"])
+def approve_grant(grant_id: int):
+    """Approve a supervisor or auditor grant another admin proposed."""
+    return _decide(grant_id, True)
+
+
+@blueprint.route("/grants/<int:grant_id>/refuse", methods=["POST"])
+def refuse_grant(grant_id: int):
+    """Refuse a pending grant (or withdraw one's own proposal)."""
+    return _decide(grant_id, False)
+
+
+def _decide(grant_id: int, approve: bool):
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.users"))
+    with db.transaction() as write:
+        grant = accounts.decide_grant(write, current_actor(), grant_id, approve)
+        message = f"{grant.role} for {grant.user.username}: {grant.decision}."
+    flash(message, "success")
     return redirect(url_for("admin.users"))

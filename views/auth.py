@@ -1,12 +1,15 @@
-"""Signing in and out."""
+"""Signing in (password, then a code when the user has a second factor) and out; the
+session's checks: its user's session generation, the idle timeout and the absolute lifetime."""
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -19,8 +22,9 @@ from sqlalchemy.orm import selectinload
 from models.user import User
 from views import db
 from views.access import current_actor
-from views.forms import LoginForm
+from views.forms import CodeForm, LoginForm
 from workflow import accounts
+from workflow import second_factor as totp
 
 blueprint = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -29,14 +33,56 @@ login_manager.login_message = "Please sign in to see that page."
 login_manager.login_message_category = "info"
 
 INVALID = "Invalid username or password"
+INVALID_CODE = "That code is not valid. Enter the current code from your authenticator app, or a recovery code."
+REPLAYED_CODE = ("That code was used already: each code works once. Wait for the next one "
+                 "(a new code comes every 30 seconds) and enter it.")
+PENDING_KEYS = ("pending_user", "pending_generation", "pending_at", "pending_next")
+#: How long the code page waits for the second step after the password was accepted.
+SECOND_STEP_SECONDS = 300
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def session_is_current(user: User) -> bool:
+    """Whether this request's session is still good for `user`: same generation, not idle
+    too long, not older than the absolute lifetime."""
+    config, now = current_app.config, _now()
+    signed_in_at, seen_at = session.get("signed_in_at"), session.get("seen_at")
+    if session.get("generation") != user.session_generation:
+        return False
+    if not isinstance(signed_in_at, int) or not isinstance(seen_at, int):
+        return False
+    if now - signed_in_at > config["SESSION_MAX_HOURS"] * 3600:
+        return False
+    return now - seen_at <= config["SESSION_IDLE_MINUTES"] * 60
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The signed-in user, or nobody if the account is gone or deactivated."""
+    """The signed-in user, or nobody if the account is gone or deactivated, or the session
+    was ended (sign-out, role or password change), idle too long or too old."""
     user = (db.session().get(User, int(user_id), options=[selectinload(User.role_rows)])
-            if user_id.isdigit() else None)
-    return user if user is not None and user.active else None
+            if user_id.isdigit() and len(user_id) < 10 else None)
+    if user is None or not user.active or not session_is_current(user):
+        session.clear()
+        g.session_ended = True
+        return None
+    return user
+
+
+def touch_session() -> None:
+    """Note this request as the session's latest activity (for the idle timeout)."""
+    session["seen_at"] = _now()
+
+
+def _start_session(user: User) -> None:
+    session.clear()  # a fresh session on sign-in: nothing carried over from before
+    now = _now()
+    session.update(generation=user.session_generation, signed_in_at=now, seen_at=now)
+    session.permanent = True
+    login_user(user)
 
 
 def _local_path(target: str | None) -> str | None:
@@ -47,36 +93,101 @@ def _local_path(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
+def throttle() -> accounts.Throttle:
+    config = current_app.config
+    return accounts.Throttle(config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"],
+                             config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+                             config["LOGIN_MAX_DELAY_SECONDS"])
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _too_many():
+    minutes = throttle().window_seconds // 60
+    message = f"Too many failed sign-ins. Wait {minutes} minutes, then try again."
+    return render_template("auth/login.html", form=LoginForm(formdata=None), error=message), 429
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 def login():
-    """Show the sign-in form and sign the user in."""
+    """Show the sign-in form and check the password (then the code, if the user has one)."""
     form = LoginForm()
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(url_for("main.index"))
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form)
-    throttle = accounts.Throttle(current_app.config["LOGIN_MAX_FAILURES"],
-                                 current_app.config["LOGIN_WINDOW_SECONDS"])
+    limits = throttle()
+    delay = accounts.account_delay(db.session(), form.username.data, limits)
+    if delay:  # many failures on this account from anywhere: slower, but never locked
+        accounts.sleep(delay)
     with db.transaction() as write:
-        outcome = accounts.sign_in(write, form.username.data, form.password.data,
-                                   request.remote_addr or "unknown", throttle)
+        outcome = accounts.sign_in(write, form.username.data, form.password.data, _address(), limits)
         user_id = outcome.user.id if outcome.user else None
+        generation = outcome.user.session_generation if outcome.user else None
     if outcome.throttled:
-        minutes = throttle.window_seconds // 60
-        message = f"Too many failed sign-ins. Wait {minutes} minutes, then try again."
-        return render_template("auth/login.html", form=form, error=message), 429
+        return _too_many()
     if user_id is None:
-        return render_template("auth/login.html", form=form, error=INVALID)
-    session.clear()  # a fresh session on sign-in: nothing carried over from before
-    login_user(load_user(str(user_id)))
-    return redirect(_local_path(request.args.get("next")) or url_for("main.index"))
+        # The username is not echoed back: the page is the same for a name that exists or not.
+        return render_template("auth/login.html", form=LoginForm(formdata=None), error=INVALID)
+    next_url = _local_path(request.args.get("next"))
+    if outcome.second_factor:
+        session.clear()
+        session.update(pending_user=user_id, pending_generation=generation,
+                       pending_at=_now(), pending_next=next_url)
+        return redirect(url_for("auth.second_factor"))
+    _start_session(load_pending(user_id))
+    return redirect(next_url or url_for("main.index"))
+
+
+def load_pending(user_id: int) -> User:
+    return db.session().get(User, user_id, options=[selectinload(User.role_rows)])
+
+
+def pending_second_step() -> int | None:
+    """The user whose password was accepted a moment ago and who owes a code, if any."""
+    user_id, at = session.get("pending_user"), session.get("pending_at")
+    if not isinstance(user_id, int) or not isinstance(at, int):
+        return None
+    return user_id if _now() - at <= SECOND_STEP_SECONDS else None
+
+
+@blueprint.route("/login/code", methods=["GET", "POST"])
+def second_factor():
+    """The second step of signing in: a code from the authenticator app, or a recovery code."""
+    user_id = pending_second_step()
+    if user_id is None:
+        for key in PENDING_KEYS:
+            session.pop(key, None)
+        if current_user.is_authenticated:
+            return redirect(url_for("main.index"))
+        flash("Sign in with your password first.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("auth/code.html", form=form), 400 if form.errors else 200
+    with db.transaction() as write:
+        outcome = totp.verify(write, user_id, form.code.data, _address(), throttle(),
+                              generation=session.get("pending_generation"))
+    if outcome.throttled:
+        session.clear()
+        return _too_many()
+    if outcome.user is None:
+        form.code.errors = [REPLAYED_CODE if outcome.replayed else INVALID_CODE]
+        return render_template("auth/code.html", form=form), 200
+    next_url = session.get("pending_next")
+    _start_session(load_pending(user_id))
+    return redirect(_local_path(next_url) or url_for("main.index"))
 
 
 @blueprint.route("/logout", methods=["POST"])
 def logout():
-    """Sign out (POST only, so a link or an image cannot sign anyone out)."""
-    with db.transaction() as write:
-        accounts.record_logout(write, current_actor())
+    """Sign out (POST only, so a link or an image cannot sign anyone out); every session of
+    the user ends, so a copy of the cookie is worth nothing afterwards."""
+    if current_user.is_authenticated:
+        with db.transaction() as write:
+            accounts.record_logout(write, current_actor())
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

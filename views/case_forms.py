@@ -1,5 +1,4 @@
 """WTForms forms of the case, team and review pages."""
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
@@ -10,25 +9,34 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from models.case import AGENTS, CASE_ROLES, PRECISIONS
+from views.forms import Form
+from workflow.cases import MAX_COUNT
+
+
+def finite(form, field) -> None:
+    """Refuse NaN and infinities before any range check compares them."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation("not a number")
 
 
 def choices(values) -> list[SelectChoice]:
     return [SelectChoice(value, value.replace("_", " ")) for value in values]
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """A form that carries the case version it was rendered with (optimistic locking)."""
 
     version = HiddenField(validators=[InputRequired()])
 
     def expected_version(self) -> int | None:
-        return int(self.version.data) if str(self.version.data).isdigit() else -1
+        value = str(self.version.data)
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
 
 
-class CaseForm(FlaskForm):
+class CaseForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     occurred_on = DateField("Date of the incident", validators=[Optional()])
     occurred_precision = SelectField("The date is exact to the", choices=choices(PRECISIONS),
@@ -36,13 +44,13 @@ class CaseForm(FlaskForm):
     country = StringField("Country", validators=[Optional(), Length(max=100)])
     place = StringField("Place", validators=[Optional(), Length(max=200)])
     latitude = DecimalField("Latitude", places=6, validators=[
-        Optional(), NumberRange(-90, 90, message="between -90 and 90")])
+        Optional(), finite, NumberRange(-90, 90, message="between -90 and 90")])
     longitude = DecimalField("Longitude", places=6, validators=[
-        Optional(), NumberRange(-180, 180, message="between -180 and 180")])
+        Optional(), finite, NumberRange(-180, 180, message="between -180 and 180")])
     suspected_agent = SelectField("Suspected agent", choices=choices(AGENTS), default="unknown")
     delivery_means = StringField("Delivery means", validators=[Optional(), Length(max=200)])
-    deaths = IntegerField("Deaths", validators=[Optional(), NumberRange(min=0)])
-    injured = IntegerField("Injured", validators=[Optional(), NumberRange(min=0)])
+    deaths = IntegerField("Deaths", validators=[Optional(), NumberRange(min=0, max=MAX_COUNT)])
+    injured = IntegerField("Injured", validators=[Optional(), NumberRange(min=0, max=MAX_COUNT)])
     summary = TextAreaField("Summary", validators=[Optional(), Length(max=20_000)])
 
     def case_fields(self) -> dict:

@@ -1,16 +1,41 @@
 """WTForms forms of the sign-in and admin pages."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectChoice, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from workflow.accounts import MIN_PASSWORD_LENGTH
+from workflow.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from workflow.roles import DESCRIPTIONS, ROLES
 
 
-class LoginForm(FlaskForm):
+def one_line(form, field) -> None:
+    """A one-line field holds no tab or line break (long text fields may)."""
+    if field.data and any(character in field.data for character in "\t\n\r"):
+        raise ValidationError("one line: no tabs or line breaks")
+
+
+class Form(FlaskForm):
+    """The base of every form: one-line text fields refuse tabs and line breaks (control
+    characters are refused in every field before any view runs, see views.bounds)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            if isinstance(field, StringField) and not isinstance(field, TextAreaField):
+                extra.setdefault(name, []).append(one_line)
+        return super().validate(extra_validators=extra)
+
+
+class LoginForm(Form):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
 
 
 class CheckboxesField(SelectMultipleField):
@@ -23,7 +48,7 @@ class CheckboxesField(SelectMultipleField):
 ROLE_CHOICES = [SelectChoice(role, f"{role} — {DESCRIPTIONS[role]}") for role in ROLES]
 
 
-class UserRolesForm(FlaskForm):
+class UserRolesForm(Form):
     roles = CheckboxesField("Roles", choices=ROLE_CHOICES,
                             validators=[DataRequired(message="Choose at least one role.")])
 
@@ -34,8 +59,28 @@ class UserCreateForm(UserRolesForm):
     email = EmailField("Email", validators=[Optional(), Email(check_deliverability=False),
                                             Length(max=254)])
     password = PasswordField("Initial password", validators=[
-        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)])
+        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes something: only the CSRF token."""
+
+
+class CodeForm(Form):
+    """The second step of signing in, and the confirmation of a new second factor."""
+
+    code = StringField("Code", validators=[DataRequired(), Length(max=64)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text",
+                                  "autofocus": True})
+
+
+class PasswordChangeForm(Form):
+    current_password = PasswordField("Current password", validators=[
+        DataRequired(), Length(max=MAX_PASSWORD_LENGTH)], render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("New password", validators=[
+        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters; a phrase of unrelated words is good.",
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("New password again", validators=[
+        DataRequired(), EqualTo("new_password", message="the two new passwords differ")],
+        render_kw={"autocomplete": "new-password"})

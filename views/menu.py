@@ -109,7 +109,7 @@ def update_milestone(case_id: int, response_id: int, milestone_id: int):
     form = MilestoneUpdateForm()
     if submit(form, lambda write: responses.update_milestone(
             write, case_id, milestone_id, current_actor(), form.expected_version(),
-            done_on=form.done_on.data, note=form.note.data)):
+            done_on=form.done_on.data, note=form.note.data, response_id=response_id)):
         return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
     return _response_page(case_id, response_id, status=422)
 

@@ -88,6 +88,10 @@ def record_change(session: Session, case: Case, actor: Actor, event_type: str, e
                  entity_id=entity_id, details=details)
 
 
+#: The largest number of deaths or injured a case records (a typing slip beyond it is refused).
+MAX_COUNT = 10_000_000
+
+
 def clean_field(name: str, value):
     """Validate one field of a case; the error names it."""
     label = name.replace("_", " ")
@@ -110,7 +114,10 @@ def clean_field(name: str, value):
             return None
         limit = 90 if name == "latitude" else 180
         try:
-            number = Decimal(str(value)).quantize(Decimal("0.000001"))
+            number = Decimal(str(value))
+            if not number.is_finite():
+                raise InvalidOperation
+            number = number.quantize(Decimal("0.000001"))
         except InvalidOperation:
             raise Invalid(f"{label}: not a number", name) from None
         if not -limit <= number <= limit:
@@ -119,8 +126,8 @@ def clean_field(name: str, value):
     if name in ("deaths", "injured"):
         if value in (None, ""):
             return None
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise Invalid(f"{label}: a whole number, zero or more", name)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
+            raise Invalid(f"{label}: a whole number from 0 to {MAX_COUNT:,}", name)
         return value
     choices = {"occurred_precision": PRECISIONS, "suspected_agent": AGENTS}[name]
     if value not in choices:

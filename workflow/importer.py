@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -74,6 +75,12 @@ class Plan:
         return len(self.rows) + len(self.rejected) + len(self.duplicates)
 
 
+#: Control characters refused anywhere in an imported file (tab and line ends are fine).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: A row or a record that cannot be read as the format says (a wrong type of value).
+_UNREADABLE = (TypeError, ValueError, AttributeError, KeyError, ArithmeticError)
+
+
 def _text(data: bytes) -> str:
     if len(data) > MAX_BYTES:
         raise ImportRefused(f"the file is {len(data) / 1e6:.0f} MB; imports take up to "
@@ -84,6 +91,11 @@ def _text(data: bytes) -> str:
         raise ImportRefused(f"the file is not UTF-8 text (byte {error.start} is not)") from None
     if not text.strip():
         raise ImportRefused("the file is empty")
+    bad = _CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        name = "a NUL character" if bad.group() == "\x00" else f"the control character U+{ord(bad.group()):04X}"
+        raise ImportRefused(f"line {line} contains {name}: remove it and import again")
     return text
 
 
@@ -91,8 +103,15 @@ def _check(fields: dict) -> dict:
     """The fields as the case forms would accept them; Invalid names the first bad one."""
     checked = {}
     for name, value in fields.items():
+        _no_control(name, value)
         checked[name] = cases.clean_field(name, value)
     return checked
+
+
+def _no_control(name: str, value) -> None:
+    """Refuse control characters that arrived escaped (JSON's \\u0000, say)."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise Invalid(f"{name}: contains a control character", name)
 
 
 def _date(value: str, name: str = "occurred_on") -> date | None:
@@ -107,7 +126,7 @@ def _date(value: str, name: str = "occurred_on") -> date | None:
 def _count(value: str, name: str) -> int | None:
     if value in ("", None):
         return None
-    if not value.strip().isdigit():
+    if not (value.strip().isascii() and value.strip().isdigit()):
         raise Invalid(f"{name}: {value!r} is not a whole number", name)
     return int(value)
 
@@ -163,39 +182,54 @@ def _plan(records: Iterable[tuple[str, str, Callable[[], tuple]]]) -> Plan:
         seen[source_id] = where
         try:
             fields, source, *history = build()
+            for name, value in (source or {}).items():
+                _no_control(name, value)
             plan.rows.append(Row(where, source_id, _check(fields), source, *history))
         except Invalid as error:
             plan.rejected.append(Rejected(where, source_id, str(error)))
+        except _UNREADABLE as error:
+            plan.rejected.append(Rejected(where, source_id, f"unreadable: {type(error).__name__}"))
     return plan
 
 
 def read_csv(data: bytes) -> Plan:
     """Rows of the project's CSV format."""
-    reader = csv.DictReader(io.StringIO(_text(data), newline=""))
-    header = reader.fieldnames or []
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    unknown = [c for c in header if c not in CSV_COLUMNS]
-    if missing or unknown:
-        raise ImportRefused("wrong header: " + "; ".join(
-            part for part in (f"missing {', '.join(missing)}" if missing else "",
-                              f"unknown {', '.join(unknown)}" if unknown else "") if part)
-            + f" (columns: {', '.join(CSV_COLUMNS)})")
+    reader = csv.DictReader(io.StringIO(_text(data), newline=""), restkey=_EXTRA)
+    try:
+        header = reader.fieldnames or []
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        unknown = [c for c in header if c not in CSV_COLUMNS]
+        if missing or unknown:
+            shown = ", ".join(name[:40] for name in unknown[:5]) + (
+                f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+            raise ImportRefused("wrong header: " + "; ".join(
+                part for part in (f"missing {', '.join(missing)}" if missing else "",
+                                  f"unknown {shown}" if unknown else "") if part)
+                + f" (columns: {', '.join(CSV_COLUMNS)})")
+        return _plan((f"line {reader.line_num}", str(record.get("source_id") or "").strip(),
+                      _csv_row(record, len(header))) for record in reader)
+    except csv.Error as error:
+        raise ImportRefused(f"line {reader.line_num}: {error}") from None
 
-    def build(record: dict) -> Callable[[], tuple[dict, None, dict | None]]:
-        def fields() -> tuple[dict, None, dict | None]:
-            values = {k: (v or "") for k, v in record.items() if k in CSV_COLUMNS and k != "source_id"}
-            history = _history(values)
-            values["occurred_on"] = _date(values.get("occurred_on", ""))
-            for name in ("deaths", "injured"):
-                values[name] = _count(values.get(name, ""), name)
-            values.setdefault("occurred_precision", "day")
-            values["occurred_precision"] = values["occurred_precision"] or "day"
-            values["suspected_agent"] = values.get("suspected_agent") or "unknown"
-            return values, None, history
-        return fields
 
-    return _plan((f"line {reader.line_num}", (record.get("source_id") or "").strip(), build(record))
-                 for record in reader)
+#: Where DictReader puts the values of a row beyond its header's columns.
+_EXTRA = object()
+
+
+def _csv_row(record: dict, columns: int) -> Callable[[], tuple[dict, None, dict | None]]:
+    def fields() -> tuple[dict, None, dict | None]:
+        if _EXTRA in record:
+            raise Invalid(f"{columns + len(record[_EXTRA])} values, but the header has {columns} columns")
+        values = {k: (v or "") for k, v in record.items() if k in CSV_COLUMNS and k != "source_id"}
+        history = _history(values)
+        values["occurred_on"] = _date(values.get("occurred_on", ""))
+        for name in ("deaths", "injured"):
+            values[name] = _count(values.get(name, ""), name)
+        values.setdefault("occurred_precision", "day")
+        values["occurred_precision"] = values["occurred_precision"] or "day"
+        values["suspected_agent"] = values.get("suspected_agent") or "unknown"
+        return values, None, history
+    return fields
 
 
 def _agent(weapons: str) -> str:
@@ -209,6 +243,8 @@ def read_syrian_archive(data: bytes) -> Plan:
         records = json.loads(_text(data))
     except json.JSONDecodeError as error:
         raise ImportRefused(f"not JSON: {error.msg} at line {error.lineno}") from None
+    except RecursionError:
+        raise ImportRefused("not an incident list: the JSON is nested too deep") from None
     if not isinstance(records, list):
         raise ImportRefused("expected a JSON list of incident records")
 

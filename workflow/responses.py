@@ -107,12 +107,14 @@ def add_milestone(session: Session, case_id: int, response_id: int, actor: Actor
 
 
 def update_milestone(session: Session, case_id: int, milestone_id: int, actor: Actor,
-                     expected_version: int | None, *, done_on: date | None, note: str) -> Milestone:
-    """Mark a milestone done, or explain why it is not."""
+                     expected_version: int | None, *, done_on: date | None, note: str,
+                     response_id: int | None = None) -> Milestone:
+    """Mark a milestone done, or explain why it is not; it must belong to the response named."""
     case = lock_for_change(session, case_id, actor, permissions.RECORD_RESPONSE, expected_version)
     milestone = session.get(Milestone, milestone_id)
-    if milestone is None or milestone.response.case_id != case.id:
-        raise NotFound("No such milestone in this case.")
+    if (milestone is None or milestone.response.case_id != case.id
+            or (response_id is not None and milestone.response_id != response_id)):
+        raise NotFound("No such milestone in this response.")
     milestone.done_on = day(done_on, "done_on", past=True)
     milestone.note = text(note, "note", 5000)
     record_change(session, case, actor, "milestone_updated", "milestone", milestone.id, {

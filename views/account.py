@@ -1,0 +1,105 @@
+"""My account: password, roles, second factor, and signing out everywhere."""
+from __future__ import annotations
+
+import segno
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from models.user import User
+from views import db
+from views.access import current_actor
+from views.auth import _start_session
+from views.commands import show_error
+from views.forms import CodeForm, ConfirmForm, PasswordChangeForm
+from workflow import accounts, second_factor
+from workflow.errors import Invalid
+
+blueprint = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _page(password_form=None, status: int = 200):
+    required = any(role in current_app.config["REQUIRE_2FA_ROLES"] for role in current_user.roles)
+    return render_template(
+        "account/index.html", password_form=password_form or PasswordChangeForm(formdata=None),
+        confirm=ConfirmForm(), required=required,
+        codes_left=second_factor.recovery_codes_left(db.session(), current_user.id)), status
+
+
+@blueprint.route("")
+def index():
+    """My roles, my password, my second factor, and signing out everywhere."""
+    return _page()
+
+
+@blueprint.route("/password", methods=["POST"])
+def change_password():
+    """Change my password (the current one is asked); my other sessions end."""
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return _page(form, 422)
+    try:
+        with db.transaction() as write:
+            user = write.get(User, current_user.id)
+            accounts.change_password(write, user, form.current_password.data, form.new_password.data)
+            user.roles  # loaded now: the user outlives the transaction
+    except Invalid as error:
+        show_error(form, error)
+        return _page(form, 422)
+    # This session goes on with the new generation; every other one has ended.
+    _start_session(user)
+    flash("Password changed. Your other sessions have ended.", "success")
+    return redirect(url_for("account.index"))
+
+
+@blueprint.route("/sign-out-everywhere", methods=["POST"])
+def sign_out_everywhere():
+    """End every session of mine, in every browser, this one included."""
+    with db.transaction() as write:
+        accounts.end_all_sessions(write, current_actor(), write.get(User, current_user.id))
+    session.clear()
+    flash("You are signed out everywhere.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def qr_svg(uri: str) -> Markup:
+    """The otpauth URI as an inline SVG QR code, made here (no outside service sees the secret)."""
+    return Markup(segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff",
+                                                          title="QR code of your second-factor secret"))
+
+
+@blueprint.route("/two-factor", methods=["GET", "POST"])
+def two_factor():
+    """Set up the second factor: scan the QR code (or type the secret), confirm with a code;
+    the ten recovery codes are shown once."""
+    form = CodeForm()
+    if current_user.has_second_factor:
+        return render_template("account/two_factor.html", enrolled=True, form=form, confirm=ConfirmForm(),
+                               codes_left=second_factor.recovery_codes_left(db.session(), current_user.id))
+    if form.validate_on_submit():
+        try:
+            with db.transaction() as write:
+                codes = second_factor.confirm_enrolment(write, write.get(User, current_user.id),
+                                                        form.code.data)
+        except Invalid as error:
+            show_error(form, error)
+        else:
+            if codes is not None:
+                return render_template("account/recovery_codes.html", codes=codes)
+            form.code.errors = [second_factor.WRONG_ENROLMENT_CODE]
+    with db.transaction() as write:
+        secret = second_factor.start_enrolment(write, write.get(User, current_user.id))
+    uri = second_factor.provisioning_uri(secret, current_user.username)
+    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return render_template("account/two_factor.html", enrolled=False, form=form, secret=grouped,
+                           qr=qr_svg(uri)), 422 if form.errors else 200
+
+
+@blueprint.route("/two-factor/recovery-codes", methods=["POST"])
+def renew_recovery_codes():
+    """Ten new recovery codes; the old ones stop working."""
+    if not ConfirmForm().validate_on_submit() or not current_user.has_second_factor:
+        return redirect(url_for("account.two_factor"))
+    with db.transaction() as write:
+        codes = second_factor.new_recovery_codes(write, write.get(User, current_user.id))
+    return render_template("account/recovery_codes.html", codes=codes)

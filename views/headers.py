@@ -1,0 +1,47 @@
+"""Security headers, set on every response in one place (OWASP ASVS V14.4)."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from flask_login import current_user
+
+#: No inline script anywhere; styles from our own files (the workflow diagram, drawn by
+#: Mermaid in the browser, also needs its generated inline styles: see `allow_inline_styles`).
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'{styles}; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
+
+
+def allow_inline_styles() -> None:
+    """Let this page's scripts add inline styles (never inline scripts)."""
+    g.inline_styles = True
+
+
+def set_headers(response):
+    headers = response.headers
+    styles = " 'unsafe-inline'" if g.get("inline_styles") else ""
+    headers["Content-Security-Policy"] = CSP.format(styles=styles)
+    headers["X-Frame-Options"] = "DENY"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if request.endpoint not in STATIC_ENDPOINTS or _signed_in():
+        # Case pages and exports are kept by no browser or proxy cache.
+        headers["Cache-Control"] = "no-store"
+        headers.pop("Expires", None)
+        headers.pop("ETag", None)
+        headers.pop("Last-Modified", None)
+    if current_app.config.get("HSTS"):
+        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    return response
+
+
+def _signed_in() -> bool:
+    try:
+        return current_user.is_authenticated
+    except Exception:  # outside a request that loaded a user (e.g. static files served early)
+        return False
+
+
+def register(app: Flask) -> None:
+    app.after_request(set_headers)
