@@ -1,7 +1,7 @@
 """Error pages in the app's own look, never a stack trace."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template, request, url_for
+from flask import Flask, Response, current_app, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -20,7 +20,14 @@ def _case_link() -> str | None:
     return url_for("cases.detail", case_id=case_id) if case_id else None
 
 
+#: Blueprints that programs read (witnesses): their errors are one plain-text line.
+PLAIN_TEXT_BLUEPRINTS = frozenset({"transparency"})
+
+
 def render_error(status: int, message: str):
+    if request.blueprint in PLAIN_TEXT_BLUEPRINTS:
+        line = (message or TITLES.get(status, "Error")).splitlines()[0]
+        return Response(line + "\n", status, mimetype="text/plain")
     back = _case_link() if status in (409, 422) else None
     return render_template("errors/error.html", status=status, back=back,
                            title=TITLES.get(status, "Error"), message=message), status
