@@ -18,6 +18,7 @@ from workflow.audit_chain import FIELDS
 from workflow.audit_verification import Report
 from workflow.clock import format_utc, utcnow
 from workflow.roles import AUDITOR
+from workflow.spreadsheet import neutralise_row
 
 PAGE = 100
 EXPORT_BATCH = 5000
@@ -134,7 +135,7 @@ _CSV = csv.writer(_Line(), lineterminator="\n")
 
 
 def _csv_line(values: list) -> str:
-    return _CSV.writerow(["" if value is None else value for value in values])
+    return _CSV.writerow(neutralise_row("" if value is None else value for value in values))
 
 
 def record_export(session: Session, actor: Actor, fmt: str, case_id: int | None, since: int | None,
