@@ -9,15 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, choice
 from models.evidence import EvidenceItem
 from models.user import User
+from vocabulary import CONCLUSIONS, FINDING_KINDS, PARTY_TYPES, STANDARDS_OF_PROOF
 from workflow.clock import utcnow
-
-FINDING_KINDS = ("use_determination", "attribution")
-CONCLUSIONS = {
-    "use_determination": ("confirmed", "likely", "not_confirmed"),
-    "attribution": ("attributed", "inconclusive"),
-}
-PARTY_TYPES = ("state", "non_state_group", "individual")
-STANDARDS_OF_PROOF = ("reasonable_grounds", "clear_and_convincing", "beyond_reasonable_doubt")
 
 finding_citations = Table(
     "finding_citations", Base.metadata,

@@ -10,10 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, choice
 from models.case import Case
 from models.user import User
+from vocabulary import STAGES
+from vocabulary import GATE_DECISIONS as DECISIONS
 from workflow.clock import utcnow
-from workflow.pathway import STAGES
-
-DECISIONS = ("pending", "approved", "rejected", "withdrawn")
 
 
 class GateRequest(Base):
