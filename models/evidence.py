@@ -34,6 +34,9 @@ class EvidenceItem(Base):
     __table_args__ = (
         CheckConstraint("status = 'active' OR withdrawn_reason <> ''", name="withdrawn_has_reason"),
         Index("ix_evidence_items_case_id", "case_id"),
+        # The target of the finding citations' composite key (evidence, case); an index, so
+        # that SQLite adds it without rebuilding the table its custody and analyses point to.
+        Index("uq_evidence_items_id_case_id", "id", "case_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
