@@ -39,3 +39,25 @@ def test_a_broken_contract_is_reported(tmp_path, capsys):
                       'forbidden_modules = ["models"]\n')
     assert lint_imports(config_filename=str(config), no_cache=True, no_logo=True) == 1
     assert "workflow without models BROKEN" in capsys.readouterr().out
+
+
+def test_models_and_workflow_read_the_one_vocabulary():
+    """The names both layers used to define are now the vocabulary's own objects."""
+    import vocabulary
+    from models import Case, EvidenceItem, Finding, GateRequest, Response, Task
+    from models import case, evaluation, evidence, finding, user
+    from workflow import menu, pathway, roles, tasks
+
+    assert pathway.STAGES is vocabulary.STAGES and pathway.CLOSED is vocabulary.CLOSED
+    assert roles.ROLES is vocabulary.ROLES and menu.LEVELS is vocabulary.LEVELS
+    assert menu.TOOLS is vocabulary.TOOLS and menu.STATUSES is vocabulary.RESPONSE_STATUSES
+    assert tasks.OPEN is vocabulary.OPEN_TASK_STATUSES
+    assert case.AGENTS is vocabulary.AGENTS and evidence.KINDS is vocabulary.EVIDENCE_KINDS
+    assert finding.CONCLUSIONS is vocabulary.CONCLUSIONS and evaluation.FACTORS is vocabulary.FACTORS
+    assert user.TWO_ADMIN_ROLES is vocabulary.TWO_ADMIN_ROLES
+    columns = {Case.state: vocabulary.STAGES, EvidenceItem.kind: vocabulary.EVIDENCE_KINDS,
+               Finding.kind: vocabulary.FINDING_KINDS, GateRequest.decision: vocabulary.GATE_DECISIONS,
+               Response.level: vocabulary.LEVELS, Response.tool: vocabulary.TOOLS,
+               Task.status: vocabulary.TASK_STATUSES, Task.role: vocabulary.ROLES}
+    for column, values in columns.items():
+        assert tuple(column.type.enums) == values, column
