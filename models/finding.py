@@ -48,8 +48,8 @@ class Finding(Base):
     __tablename__ = "findings"
     __table_args__ = (
         Index("ix_findings_case_kind", "case_id", "kind", "id"),
-        # The target of the citations' composite key (finding, case). An index, not a table
-        # constraint, so that SQLite can add it without rebuilding the table.
+        # The target of the citations' composite key (finding, case); a unique index, like
+        # evidence_items' (see there).
         Index("uq_findings_id_case_id", "id", "case_id", unique=True),
         CheckConstraint(KIND_CONCLUSION_RULE, name="kind_conclusion"),
         CheckConstraint(AGENT_RULE, name="agent"),
