@@ -17,6 +17,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def sql_list(values) -> str:
+    """The values as a SQL list of string literals, for a CHECK constraint: 'a', 'b'."""
+    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+
+
 def choice(*values: str, name: str, length: int = 32) -> Enum:
     """A column of fixed choices: non-native, a VARCHAR with a CHECK, the same on SQLite and PostgreSQL."""
     return Enum(*values, name=name, native_enum=False, create_constraint=True, length=length)

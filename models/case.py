@@ -1,6 +1,7 @@
 """Cases, their teams, and the counter their references are drawn from."""
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -9,13 +10,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models.base import Base, choice
 from models.user import User
+from vocabulary import AGENTS, CASE_ROLES, CLOSED, PRECISIONS, REPORTED, STAGES
 from workflow.clock import utcnow
-from workflow.pathway import CLOSED, REPORTED, STAGES, state_write_allowed
 
-AGENTS = ("chlorine", "sarin", "sulfur_mustard", "vx", "novichok", "other", "unknown")
-PRECISIONS = ("day", "month", "year")
-CASE_ROLES = ("lead_investigator", "investigator", "analyst", "legal_officer")
+#: True only while the pathway machine fires a trigger (workflow.pathway.fire sets it).
+STATE_WRITES: ContextVar[bool] = ContextVar("pathway_firing", default=False)
 
+
+def state_write_allowed() -> bool:
+    """Whether the pathway machine is the one writing a case's state now."""
+    return STATE_WRITES.get()
 
 
 class Case(Base):

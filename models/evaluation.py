@@ -8,12 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, choice
 from models.user import User
+from vocabulary import FACTORS, RATINGS, RECOMMENDATIONS, REPEAT_USE  # noqa: F401 (FACTORS re-exported)
 from workflow.clock import utcnow
-
-FACTORS = ("taboo", "norms", "lack_of_benefit", "deterrence")
-RATINGS = ("weakened", "unchanged", "strengthened")
-REPEAT_USE = ("yes", "no", "unknown")
-RECOMMENDATIONS = ("close", "escalate", "continue")
 
 
 

@@ -8,22 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, choice
 from models.user import User
+from vocabulary import (CUSTODY_ACTIONS, EVIDENCE_STATUSES, INFORMATION_GRADES, SAMPLE_KINDS,
+                        SOURCE_GRADES, STAGES)
+from vocabulary import EVIDENCE_KINDS as KINDS
 from workflow.clock import utcnow
-from workflow.pathway import STAGES
-
-KINDS = ("environmental_sample", "biomedical_sample", "munition_remnant", "witness_interview",
-         "medical_record", "open_source_media", "imagery", "lab_report", "document", "other")
-SAMPLE_KINDS = ("environmental_sample", "biomedical_sample")
-SOURCE_GRADES = {
-    "A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
-    "D": "not usually reliable", "E": "unreliable", "F": "reliability cannot be judged",
-}
-INFORMATION_GRADES = {
-    "1": "confirmed by other sources", "2": "probably true", "3": "possibly true",
-    "4": "doubtful", "5": "improbable", "6": "truth cannot be judged",
-}
-CUSTODY_ACTIONS = ("collected", "sealed", "transferred", "received", "analysed", "stored",
-                   "returned")
 
 
 
@@ -46,6 +34,9 @@ class EvidenceItem(Base):
     __table_args__ = (
         CheckConstraint("status = 'active' OR withdrawn_reason <> ''", name="withdrawn_has_reason"),
         Index("ix_evidence_items_case_id", "case_id"),
+        # The target of the finding citations' composite key (evidence, case); an index, so
+        # that SQLite adds it without rebuilding the table its custody and analyses point to.
+        Index("uq_evidence_items_id_case_id", "id", "case_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,7 +53,7 @@ class EvidenceItem(Base):
     information_grade: Mapped[str] = mapped_column(
         choice(*INFORMATION_GRADES, name="information_grade", length=1), default="6")
     stage_added: Mapped[str] = mapped_column(choice(*STAGES, name="evidence_stage"))
-    status: Mapped[str] = mapped_column(choice("active", "withdrawn", name="evidence_status",
+    status: Mapped[str] = mapped_column(choice(*EVIDENCE_STATUSES, name="evidence_status",
                                                 length=16), default="active")
     withdrawn_reason: Mapped[str] = mapped_column(Text, default="")
     withdrawn_at: Mapped[datetime | None]

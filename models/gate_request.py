@@ -10,10 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, choice
 from models.case import Case
 from models.user import User
+from vocabulary import STAGES
+from vocabulary import GATE_DECISIONS as DECISIONS
 from workflow.clock import utcnow
-from workflow.pathway import STAGES
-
-DECISIONS = ("pending", "approved", "rejected", "withdrawn")
 
 
 class GateRequest(Base):
@@ -27,6 +26,8 @@ class GateRequest(Base):
               postgresql_where=text("decision = 'pending'")),
         CheckConstraint("decision = 'pending' OR (decided_by_id IS NOT NULL AND decided_at IS NOT NULL)",
                         name="decided_has_decider"),
+        CheckConstraint("target <> from_state", name="target_not_source"),
+        CheckConstraint("decision <> 'rejected' OR trim(reason) <> ''", name="rejected_has_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

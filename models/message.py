@@ -8,8 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, choice
 from models.user import User
+from vocabulary import STAGES
 from workflow.clock import utcnow
-from workflow.pathway import STAGES
 
 
 class DeterrenceMessage(Base):

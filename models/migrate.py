@@ -12,6 +12,18 @@ from models.audit_schema import AUDIT_TABLES
 from models.database import WRITE, Database
 
 
+class UpgradeRefused(RuntimeError):
+    """An upgrade would add a rule that rows already in the database break: nothing is changed."""
+
+
+def refuse_rows(connection, table: str, rule: str, where: str) -> None:
+    """Stop an upgrade before it adds `rule` to `table` while rows matching `where` break it."""
+    count = connection.execute(text(f"SELECT count(*) FROM {table} WHERE {where}")).scalar()
+    if count:
+        raise UpgradeRefused(f"refusing to upgrade: {count} rows of {table} break the rule "
+                             f"{rule}; correct them, then upgrade again")
+
+
 def alembic_config(connection=None) -> Config:
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))

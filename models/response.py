@@ -8,8 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, choice
 from models.user import User
+from vocabulary import LEVELS, TOOLS
+from vocabulary import RESPONSE_STATUSES as STATUSES
 from workflow.clock import utcnow
-from workflow.menu import LEVELS, STATUSES, TOOLS
 
 
 
@@ -28,7 +29,7 @@ class Response(Base):
     description: Mapped[str] = mapped_column(Text)
     legally_binding: Mapped[bool] = mapped_column(default=False)
     legal_basis: Mapped[str] = mapped_column(String(300), default="")
-    #: Comma-separated strategy tags (workflow.menu.STRATEGIES).
+    #: Comma-separated strategy tags (vocabulary.STRATEGIES).
     strategies: Mapped[str] = mapped_column(String(200), default="")
     #: Whom the response is aimed at.
     target: Mapped[str] = mapped_column(String(300), default="")

@@ -9,11 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, choice
 from models.case import Case
 from models.user import User
+from vocabulary import OPEN_TASK_STATUSES, ROLES, STAGES, TASK_STATUSES
 from workflow.clock import utcnow
-from workflow.pathway import STAGES
-from workflow.roles import ROLES
-
-TASK_STATUSES = ("open", "in_progress", "done", "cancelled")
 
 
 
@@ -53,4 +50,4 @@ class Task(Base):
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], lazy="joined")
 
     def overdue(self, today: date) -> bool:
-        return self.status in ("open", "in_progress") and self.due_on is not None and self.due_on < today
+        return self.status in OPEN_TASK_STATUSES and self.due_on is not None and self.due_on < today

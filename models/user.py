@@ -6,14 +6,10 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, choice
+from models.base import Base, choice, sql_list
+from vocabulary import GRANT_DECISIONS, ROLES, TWO_ADMIN_ROLES
 from workflow.clock import utcnow
-from workflow.roles import ROLES
 
-_ROLE_LIST = ", ".join(f"'{role}'" for role in ROLES)
-#: Roles granted only when a second admin approves (DESIGN §1, separation of duties).
-TWO_ADMIN_ROLES = ("supervisor", "auditor")
-GRANT_DECISIONS = ("pending", "approved", "refused", "withdrawn")
 
 
 class User(Base):
@@ -77,7 +73,7 @@ class UserRole(Base):
     """One role held by one user."""
 
     __tablename__ = "user_roles"
-    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_LIST})", name="known_role"),)
+    __table_args__ = (CheckConstraint(f"role IN ({sql_list(ROLES)})", name="known_role"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -101,7 +97,7 @@ class RoleGrant(Base):
 
     __tablename__ = "role_grants"
     __table_args__ = (
-        CheckConstraint("role IN ('supervisor', 'auditor')", name="two_admin_role"),
+        CheckConstraint(f"role IN ({sql_list(TWO_ADMIN_ROLES)})", name="two_admin_role"),
         CheckConstraint("decision = 'pending' OR (decided_by_id IS NOT NULL AND decided_at IS NOT NULL)",
                         name="decided_has_decider"),
         # One pending proposal per user and role.

@@ -11,12 +11,12 @@ from models.database import Database
 from models.evidence import EvidenceItem
 from models.response import Response
 from models.task import Task
+from vocabulary import FACTORS
 from workflow import cases, deterrence, evaluations, evidence, responses, reviews, tasks
 from workflow.audit import Actor
 from workflow.evaluations import RECOMMENDED_TARGET
 
 MARK = "[Demonstration]"
-FACTORS = ("taboo", "norms", "lack_of_benefit", "deterrence")
 #: Who requests each gate: the role whose work the gate closes.
 REQUESTER = {"reported": "investigator", "investigation": "investigator", "attribution": "analyst",
              "legal_consequence": "legal_officer", "implementation": "legal_officer",

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-LEVELS = ("national", "multilateral", "international")
-TOOLS = ("military", "legal", "political", "diplomatic", "economic", "education_outreach")
-STRATEGIES = ("zero_tolerance", "coalitions", "technical_gaps", "institutions", "judicial",
-              "civil_society")
-STATUSES = ("proposed", "adopted", "blocked", "withdrawn", "implemented", "lapsed")
+from vocabulary import LEVELS, STRATEGIES, TOOLS
+from vocabulary import RESPONSE_STATUSES as STATUSES
 #: The lifecycle: which status may follow which. Blocked, withdrawn, implemented and
 #: lapsed are final; a blocked response stays on record as a clipped pathway.
 NEXT_STATUSES = {

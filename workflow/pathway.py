@@ -5,21 +5,13 @@ case with a pending gate request, which the database allows at most once per cas
 """
 from __future__ import annotations
 
-from contextvars import ContextVar
-
 from transitions import Machine
 from transitions.core import MachineError
 
-REPORTED = "reported"
-INVESTIGATION = "investigation"
-ATTRIBUTION = "attribution"
-LEGAL_CONSEQUENCE = "legal_consequence"
-IMPLEMENTATION = "implementation"
-EVALUATION = "evaluation"
-CLOSED = "closed"
+from models.case import STATE_WRITES, state_write_allowed  # noqa: F401 (re-exported)
+from vocabulary import (ATTRIBUTION, CLOSED, EVALUATION, IMPLEMENTATION, INVESTIGATION,
+                        LEGAL_CONSEQUENCE, REPORTED, STAGES)
 
-STAGES = (REPORTED, INVESTIGATION, ATTRIBUTION, LEGAL_CONSEQUENCE, IMPLEMENTATION, EVALUATION,
-          CLOSED)
 LABELS = {stage: stage.replace("_", " ").capitalize() for stage in STAGES}
 
 #: Every gate: from a stage to the targets it may lead to (DESIGN §2).
@@ -97,12 +89,7 @@ IMPORT_TRIGGER = "import_history"
 MACHINE = Machine(model=None, states=list(STAGES), initial=REPORTED, transitions=TRANSITIONS,
                   auto_transitions=False, send_event=True)
 
-_firing: ContextVar[bool] = ContextVar("pathway_firing", default=False)
-
-
-def state_write_allowed() -> bool:
-    """Whether the pathway machine is the one writing a case's state now."""
-    return _firing.get()
+_firing = STATE_WRITES
 
 
 def fire(case, trigger: str, **kwargs) -> bool:

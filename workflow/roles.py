@@ -1,13 +1,5 @@
 """The roles a user may hold (DESIGN §1)."""
-
-INVESTIGATOR = "investigator"
-ANALYST = "analyst"
-LEGAL_OFFICER = "legal_officer"
-SUPERVISOR = "supervisor"
-AUDITOR = "auditor"
-ADMIN = "admin"
-
-ROLES = (INVESTIGATOR, ANALYST, LEGAL_OFFICER, SUPERVISOR, AUDITOR, ADMIN)
+from vocabulary import ADMIN, ANALYST, AUDITOR, INVESTIGATOR, LEGAL_OFFICER, ROLES, SUPERVISOR
 
 DESCRIPTIONS = {
     INVESTIGATOR: "opens cases, records evidence, custody, findings and messages; requests gates",

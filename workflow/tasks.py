@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from models.case import Case
 from models.task import Task
 from models.user import User
+from vocabulary import OPEN_TASK_STATUSES
 from workflow import audit, permissions
 from workflow.audit import Actor
 from workflow.cases import authorize, load_case
@@ -66,7 +67,7 @@ TEMPLATES: dict[str, tuple[Template, ...]] = {
         Template("approve_evaluation", "Approve the evaluation", SUPERVISOR, due_days=45),
     ),
 }
-OPEN = ("open", "in_progress")
+OPEN = OPEN_TASK_STATUSES
 
 
 def create_stage_tasks(session: Session, case: Case, actor: Actor | None) -> list[int]:
