@@ -55,6 +55,8 @@ def db_upgrade(revision: str):
     try:
         migrate.upgrade(database, revision, current_app.config["DATABASE_APP_ROLE"])
         click.echo(f"database at {migrate.current(database)}")
+    except migrate.UpgradeRefused as refused:
+        raise click.ClickException(str(refused)) from None
     finally:
         if database is not _database():
             database.dispose()

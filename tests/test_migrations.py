@@ -243,3 +243,15 @@ def test_the_rules_upgrade_refuses_rows_that_break_a_rule(app, db, cast, make_ca
     assert message.startswith("refusing to upgrade: ") and rule in message and "\n" not in message
     assert migrate.current(db) == BEFORE_RULES
     assert "case_id" not in {column["name"] for column in inspect(db.engine).get_columns("finding_citations")}
+
+
+def test_flask_db_upgrade_refuses_in_one_line(app, db, runner, cast, make_case, full_case):
+    conftest.add_evidence_with_file(app, db, cast["ivy"], make_case())
+    migrate.downgrade(db, BEFORE_RULES)
+    with db.engine.begin() as connection:
+        connection.execute(text(CROSS_CASE[1]))
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: refusing to upgrade: ")
+    assert migrate.current(db) == BEFORE_RULES
