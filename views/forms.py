@@ -71,7 +71,7 @@ class ConfirmForm(Form):
 class AuditExportForm(Form):
     """Download the log (of one case, or all the reader may see) as JSONL or CSV."""
 
-    format = SelectField("Format", choices=[("jsonl", "JSONL"), ("csv", "CSV")], default="jsonl")
+    format = SelectField("Format", choices=[SelectChoice("jsonl", "JSONL"), SelectChoice("csv", "CSV")], default="jsonl")
     case = HiddenField()
 
 
