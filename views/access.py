@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from views import transparency
+from views.forms import ConfirmForm
 from workflow.accounts import must_enrol
 from workflow.audit import Actor
 
@@ -54,4 +55,5 @@ def current_actor() -> Actor:
 def template_helpers() -> dict:
     def has_role(*roles: str) -> bool:
         return current_user.is_authenticated and current_user.has_role(*roles)
-    return {"has_role": has_role}
+    # The sign-out button's form, on every page (its token also in the page's meta tag).
+    return {"has_role": has_role, "sign_out_form": ConfirmForm(formdata=None)}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -10,20 +10,20 @@ from models.user import User
 from views import db
 from views.access import current_actor
 from views.auth import _start_session
-from views.commands import show_error
+from views.commands import run
 from views.forms import CodeForm, ConfirmForm, PasswordChangeForm
 from workflow import accounts, second_factor
-from workflow.errors import Invalid
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
 
-def _page(password_form=None, status: int = 200):
+def _page(password_form=None, refusal=None):
+    """My account page with its forms, a refusal at its top."""
     required = any(role in current_app.config["REQUIRE_2FA_ROLES"] for role in current_user.roles)
     return render_template(
         "account/index.html", password_form=password_form or PasswordChangeForm(formdata=None),
         confirm=ConfirmForm(), required=required,
-        codes_left=second_factor.recovery_codes_left(db.session(), current_user.id)), status
+        codes_left=second_factor.recovery_codes_left(db.session(), current_user.id), refusal=refusal)
 
 
 @blueprint.route("")
@@ -36,16 +36,16 @@ def index():
 def change_password():
     """Change my password (the current one is asked); my other sessions end."""
     form = PasswordChangeForm()
-    if not form.validate_on_submit():
-        return _page(form, 422)
-    try:
-        with db.transaction() as write:
-            user = write.get(User, current_user.id)
-            accounts.change_password(write, user, form.current_password.data, form.new_password.data)
-            user.roles  # loaded now: the user outlives the transaction
-    except Invalid as error:
-        show_error(form, error)
-        return _page(form, 422)
+
+    def change(write):
+        user = write.get(User, current_user.id)
+        accounts.change_password(write, user, form.current_password.data, form.new_password.data)
+        user.roles  # loaded now: the user outlives the transaction
+        return user
+    outcome = run(form, change, lambda refusal=None: _page(form, refusal))
+    if outcome.refused:
+        return outcome.page
+    user = outcome.value
     # This session goes on with the new generation; every other one has ended.
     _start_session(user)
     flash("Password changed. Your other sessions have ended.", "success")
@@ -55,8 +55,10 @@ def change_password():
 @blueprint.route("/sign-out-everywhere", methods=["POST"])
 def sign_out_everywhere():
     """End every session of mine, in every browser, this one included."""
-    with db.transaction() as write:
-        accounts.end_all_sessions(write, current_actor(), write.get(User, current_user.id))
+    outcome = run(ConfirmForm(), lambda write: accounts.end_all_sessions(
+        write, current_actor(), write.get(User, current_user.id)))
+    if outcome.refused:
+        return outcome.page
     session.clear()
     flash("You are signed out everywhere.", "info")
     return redirect(url_for("auth.login"))
@@ -76,23 +78,25 @@ def two_factor():
     if current_user.has_second_factor:
         return render_template("account/two_factor.html", enrolled=True, form=form, confirm=ConfirmForm(),
                                codes_left=second_factor.recovery_codes_left(db.session(), current_user.id))
-    if form.validate_on_submit():
-        try:
-            with db.transaction() as write:
-                codes = second_factor.confirm_enrolment(write, write.get(User, current_user.id),
-                                                        form.code.data)
-        except Invalid as error:
-            show_error(form, error)
-        else:
-            if codes is not None:
-                return render_template("account/recovery_codes.html", codes=codes)
-            form.code.errors = [second_factor.WRONG_ENROLMENT_CODE]
-    with db.transaction() as write:
-        secret = second_factor.start_enrolment(write, write.get(User, current_user.id))
-    uri = second_factor.provisioning_uri(secret, current_user.username)
-    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
-    return render_template("account/two_factor.html", enrolled=False, form=form, secret=grouped,
-                           qr=qr_svg(uri)), 422 if form.errors else 200
+
+    def page(refusal=None):
+        """The set-up page, with the secret waiting for confirmation (started if none is)."""
+        with db.transaction() as write:
+            secret = second_factor.start_enrolment(write, write.get(User, current_user.id))
+        uri = second_factor.provisioning_uri(secret, current_user.username)
+        grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+        return render_template("account/two_factor.html", enrolled=False, form=form, secret=grouped,
+                               qr=qr_svg(uri), refusal=refusal)
+    if request.method == "GET":
+        return page()
+    outcome = run(form, lambda write: second_factor.confirm_enrolment(
+        write, write.get(User, current_user.id), form.code.data), page)
+    if outcome.refused:
+        return outcome.page
+    if outcome.value is None:
+        form.code.errors = [second_factor.WRONG_ENROLMENT_CODE]
+        return page(), 422
+    return render_template("account/recovery_codes.html", codes=outcome.value)
 
 
 @blueprint.route("/two-factor/recovery-codes", methods=["POST"])

@@ -1,16 +1,16 @@
 """Admin pages: user accounts and their roles (admins see no case content)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models.user import User
 from views import db
 from views.access import current_actor, requires_role
+from views.commands import run
 from views.forms import ConfirmForm, UserCreateForm, UserRolesForm
 from workflow import accounts
-from workflow.errors import Forbidden, WorkflowError
 from workflow.roles import ADMIN
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
@@ -40,22 +40,24 @@ def _grants_message(grants) -> str:
 def create_user():
     """Create an account."""
     form = UserCreateForm()
-    if form.validate_on_submit():
-        try:
-            with db.transaction() as write:
-                user = accounts.create_user(write, current_actor(), form.username.data,
-                                            form.password.data, form.roles.data,
-                                            form.full_name.data or "", form.email.data or "")
-                username = user.username
-                waiting = _grants_message(accounts.pending_grants(write))
-        except Forbidden:
-            raise
-        except WorkflowError as error:
-            getattr(form, getattr(error, "field", None) or "username").errors.append(str(error))
-        else:
-            flash(f"Account {username} created.{waiting}", "success")
-            return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form), 422 if form.errors else 200
+
+    def page(refusal=None):
+        return render_template("admin/user_form.html", form=form, refusal=refusal)
+
+    def create(write):
+        user = accounts.create_user(write, current_actor(), form.username.data,
+                                    form.password.data, form.roles.data,
+                                    form.full_name.data or "", form.email.data or "")
+        return user.username, _grants_message(accounts.pending_grants(write))
+    if request.method == "GET":
+        return page()
+    # A username that is taken is a conflict with another account: shown beside the name.
+    outcome = run(form, create, page, conflict_field="username")
+    if outcome.refused:
+        return outcome.page
+    username, waiting = outcome.value
+    flash(f"Account {username} created.{waiting}", "success")
+    return redirect(url_for("admin.users"))
 
 
 @blueprint.route("/users/<int:user_id>/roles", methods=["GET", "POST"])
@@ -63,14 +65,17 @@ def edit_roles(user_id: int):
     """Change the roles of an account."""
     user = accounts.get_user(db.session(), user_id)
     form = UserRolesForm(data={"roles": list(user.roles)})
-    if form.validate_on_submit():
-        with db.transaction() as write:
-            grants = accounts.set_roles(write, current_actor(), accounts.get_user(write, user_id),
-                                        form.roles.data)
-            waiting = _grants_message(grants)
-        flash(f"Roles of {user.username} saved.{waiting}", "success")
-        return redirect(url_for("admin.users"))
-    return render_template("admin/roles_form.html", form=form, user=user), 422 if form.errors else 200
+
+    def page(refusal=None):
+        return render_template("admin/roles_form.html", form=form, user=user, refusal=refusal)
+    if request.method == "GET":
+        return page()
+    outcome = run(form, lambda write: _grants_message(accounts.set_roles(
+        write, current_actor(), accounts.get_user(write, user_id), form.roles.data)), page)
+    if outcome.refused:
+        return outcome.page
+    flash(f"Roles of {user.username} saved.{outcome.value}", "success")
+    return redirect(url_for("admin.users"))
 
 
 @blueprint.route("/users/<int:user_id>/deactivate", methods=["POST"])
@@ -86,10 +91,14 @@ def activate(user_id: int):
 
 
 def _set_active(user_id: int, active: bool):
-    with db.transaction() as write:
+    def command(write):
         user = accounts.get_user(write, user_id)
         accounts.set_active(write, current_actor(), user, active)
-        username = user.username
+        return user.username
+    outcome = run(ConfirmForm(), command)
+    if outcome.refused:
+        return outcome.page
+    username = outcome.value
     flash(f"Account {username} {'activated' if active else 'deactivated'}.", "success")
     return redirect(url_for("admin.users"))
 
@@ -107,10 +116,11 @@ def refuse_grant(grant_id: int):
 
 
 def _decide(grant_id: int, approve: bool):
-    if not ConfirmForm().validate_on_submit():
-        return redirect(url_for("admin.users"))
-    with db.transaction() as write:
+    def command(write):
         grant = accounts.decide_grant(write, current_actor(), grant_id, approve)
-        message = f"{grant.role} for {grant.user.username}: {grant.decision}."
-    flash(message, "success")
+        return f"{grant.role} for {grant.user.username}: {grant.decision}."
+    outcome = run(ConfirmForm(), command)
+    if outcome.refused:
+        return outcome.page
+    flash(outcome.value, "success")
     return redirect(url_for("admin.users"))

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from views import db
 from views.access import current_actor
+from views.forms import AuditExportForm, ConfirmForm
 from workflow import audit_log, audit_verification, permissions, transparency
 from workflow.roles import AUDITOR
 
@@ -53,7 +54,9 @@ def index():
                                checkpoint.id, []) if checkpoint else [],
                            witnessed=transparency.latest_witnessed(session),
                            size=transparency.tree_size(session),
-                           full_log=AUDITOR in current_user.roles)
+                           full_log=AUDITOR in current_user.roles,
+                           verify_form=ConfirmForm(formdata=None),
+                           export_form=AuditExportForm(formdata=None))
 
 
 @blueprint.route("/verify", methods=["POST"])
@@ -61,6 +64,8 @@ def verify():
     """Recompute the whole log now, check its checkpoints and cosignatures, and keep the result."""
     if AUDITOR not in current_user.roles:
         abort(403, description="Verifying the whole log needs the auditor role.")
+    if not ConfirmForm().validate_on_submit():
+        abort(400, description="The verification form was not complete.")
     with db.database().sessions() as session:
         report = audit_verification.verify_log(session, db.database().info["log_keys"])
     with db.transaction() as write:
@@ -72,10 +77,11 @@ def verify():
 @blueprint.route("/export", methods=["POST"])
 def export():
     """Download the (filtered by case) log as JSONL or CSV, streamed; the export is audited."""
-    fmt = request.form.get("format", "jsonl")
-    if fmt not in ("jsonl", "csv"):
+    form = AuditExportForm()
+    if not form.validate_on_submit():
         abort(400, description="format: jsonl or csv")
-    case_id = _number(request.form.get("case", ""))
+    fmt = form.format.data
+    case_id = _number(form.case.data or "")
     with db.transaction() as write:
         audit_log.record_export(write, current_actor(), fmt, case_id, None, "download")
     session, reader = db.database().sessions(), current_actor()  # the response outlives the request

@@ -22,7 +22,8 @@ from sqlalchemy.orm import selectinload
 from models.user import User
 from views import db
 from views.access import current_actor
-from views.forms import CodeForm, LoginForm
+from views.commands import run
+from views.forms import CodeForm, ConfirmForm, LoginForm
 from workflow import accounts
 from workflow import second_factor as totp
 
@@ -186,8 +187,9 @@ def logout():
     """Sign out (POST only, so a link or an image cannot sign anyone out); every session of
     the user ends, so a copy of the cookie is worth nothing afterwards."""
     if current_user.is_authenticated:
-        with db.transaction() as write:
-            accounts.record_logout(write, current_actor())
+        outcome = run(ConfirmForm(), lambda write: accounts.record_logout(write, current_actor()))
+        if outcome.refused:
+            return outcome.page
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

@@ -70,6 +70,8 @@ class GateRequestForm(VersionedForm):
 
 class DecisionForm(VersionedForm):
     reason = TextAreaField("Reason", validators=[Optional(), Length(max=5000)])
+    #: Where to go afterwards: "reviews" (the review queue) or the case page.
+    back = HiddenField()
 
 
 class WithdrawForm(VersionedForm):

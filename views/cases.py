@@ -10,7 +10,7 @@ from models.case import AGENTS
 from views import db
 from views.exports import csv_response
 from views.access import current_actor
-from views.commands import show_error
+from views.commands import Page, run
 from views.case_forms import (
     CaseEditForm,
     CaseForm,
@@ -22,9 +22,10 @@ from views.case_forms import (
     WithdrawForm,
 )
 from views.menu_forms import MessageForm
+from views.task_forms import task_forms
 from workflow import cases, gates, permissions, queries, reviews
 from workflow.custody import chain_breaks
-from workflow.errors import GateUnmet, Invalid, WorkflowError
+from workflow.errors import WorkflowError
 from workflow.menu import LEVELS, TOOLS
 from workflow.pathway import GATES, LABELS, STAGES, reopen_targets
 from workflow.responses import RESPONSE_STAGES
@@ -89,28 +90,31 @@ def new():
     if not permissions.can(current_user, permissions.OPEN_CASE):
         abort(403, description=permissions.needs(permissions.OPEN_CASE))
     form = CaseForm()
-    if form.validate_on_submit():
-        try:
-            with db.transaction() as write:
-                case = cases.open_case(write, current_actor(), **form.case_fields())
-                case_id, reference = case.id, case.reference
-        except Invalid as error:
-            show_error(form, error)
-        else:
-            flash(f"Case {reference} opened.", "success")
-            return redirect(url_for("cases.detail", case_id=case_id))
-    return render_template("cases/form.html", form=form, case=None), 422 if form.errors else 200
+
+    def page(refusal=None):
+        return render_template("cases/form.html", form=form, case=None, refusal=refusal)
+
+    def open_case(write):
+        case = cases.open_case(write, current_actor(), **form.case_fields())
+        return case.id, case.reference
+    if request.method == "GET":
+        return page()
+    outcome = run(form, open_case, page)
+    if outcome.refused:
+        return outcome.page
+    case_id, reference = outcome.value
+    flash(f"Case {reference} opened.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
 
 
-def render_case_page(case_id: int, status: int = 200, refusal: str | None = None,
-                     unmet: gates.Checklist | None = None):
+def render_case_page(case_id: int, refused: WorkflowError | None = None):
     """The case page, optionally with a refusal (and the unmet requirements) at the top."""
     session = db.session()
     case = cases.load_case(session, case_id, current_user)
     pending = cases.pending_request(session, case.id)
     checklists = [gates.evaluate(session, case, target) for target in GATES.get(case.state, ())]
     may = {action: permissions.can(current_user, action, case) for action in permissions.WORDS}
-    reopen_form = ReopenForm(version=case.version)
+    reopen_form = ReopenForm(formdata=None, version=case.version)
     reopen_form.target.choices = [(t, LABELS[t]) for t in reopen_targets(case.state)]
     return render_template(
         "cases/detail.html", case=case, pending=pending, checklists=checklists, may=may,
@@ -119,21 +123,18 @@ def render_case_page(case_id: int, status: int = 200, refusal: str | None = None
         findings=queries.current_findings(session, case.id), chain_breaks=chain_breaks,
         cells=queries.responses_by_cell(session, case.id), messages=queries.messages_of(session, case.id),
         evaluation=queries.latest_evaluation(session, case.id), LEVELS=LEVELS, TOOLS=TOOLS,
-        response_stages=RESPONSE_STAGES, message_form=MessageForm(version=case.version),
+        response_stages=RESPONSE_STAGES, message_form=MessageForm(formdata=None, version=case.version),
         case_tasks=queries.tasks_of(session, case.id), today=date.today(),
-        gate_form=GateRequestForm(version=case.version), decision_form=DecisionForm(version=case.version),
-        withdraw_form=WithdrawForm(version=case.version), reopen_form=reopen_form,
-        refusal=refusal, unmet=unmet), status
+        gate_form=GateRequestForm(formdata=None, version=case.version), decision_form=DecisionForm(formdata=None, version=case.version),
+        withdraw_form=WithdrawForm(formdata=None, version=case.version), reopen_form=reopen_form,
+        **task_forms(),
+        refusal=str(refused) if refused else None, unmet=getattr(refused, "checklist", None))
 
 
-#: Refusals shown on the case page itself, above the checklist they are about.
-SHOWN_ON_PAGE = (GateUnmet, Invalid)
-
-
-def refused_page(case_id: int, refused: WorkflowError):
-    """The case page at 422 with the refusal, and the unmet requirements when a gate was refused."""
-    return render_case_page(case_id, 422, refusal=str(refused),
-                            unmet=getattr(refused, "checklist", None))
+def case_page(case_id: int) -> Page:
+    """The case page as the page of its forms: a refusal is shown at its top, above the
+    checklist it is about (with the unmet requirements when a gate was refused)."""
+    return lambda refused=None: render_case_page(case_id, refused)
 
 
 @blueprint.route("/<int:case_id>")
@@ -147,27 +148,18 @@ def edit(case_id: int):
     """Change the details of a case."""
     case = load_case_for(case_id, permissions.EDIT_CASE)
     form = CaseEditForm(obj=case)
-    if form.validate_on_submit():
-        try:
-            with db.transaction() as write:
-                cases.update_case(write, case_id, current_actor(), form.expected_version(),
-                                  **form.case_fields())
-        except Invalid as error:
-            show_error(form, error)
-        else:
-            flash("Case saved.", "success")
-            return redirect(url_for("cases.detail", case_id=case_id))
-    elif request.method == "GET":
+
+    def page(refusal=None):
+        return render_template("cases/form.html", form=form, case=case, refusal=refusal)
+    if request.method == "GET":
         form.version.data = case.version
-    return render_template("cases/form.html", form=form, case=case), 422 if form.errors else 200
-
-
-def form_version(form) -> int:
-    """The case version a posted form carries; 422 when the form is incomplete."""
-    if not form.validate_on_submit():
-        problems = "; ".join(f"{name}: {', '.join(errors)}" for name, errors in form.errors.items())
-        abort(422, description=f"The form is incomplete: {problems}")
-    return form.expected_version()
+        return page()
+    outcome = run(form, lambda write: cases.update_case(write, case_id, current_actor(), form.expected_version(),
+                                                        **form.case_fields()), page)
+    if outcome.refused:
+        return outcome.page
+    flash("Case saved.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
 
 
 @blueprint.route("/<int:case_id>/gate", methods=["POST"])
@@ -175,13 +167,11 @@ def request_gate(case_id: int):
     """Request the gate to a target stage; refused with the unmet requirements listed."""
     load_case_for(case_id, permissions.REQUEST_GATE)
     form = GateRequestForm()
-    version = form_version(form)
-    try:
-        with db.transaction() as write:
-            reviews.request_gate(write, case_id, form.target.data, current_actor(), version,
-                                 form.note.data or "")
-    except SHOWN_ON_PAGE as refused:
-        return refused_page(case_id, refused)
+    outcome = run(form, lambda write: reviews.request_gate(
+        write, case_id, form.target.data, current_actor(), form.expected_version(),
+        form.note.data or ""), case_page(case_id), shows_form=False)
+    if outcome.refused:
+        return outcome.page
     flash(f"Gate to {LABELS[form.target.data]} requested: the case is under review.", "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
@@ -192,13 +182,11 @@ def reopen(case_id: int):
     case = load_case_for(case_id, permissions.REOPEN)
     form = ReopenForm()
     form.target.choices = [(t, LABELS[t]) for t in reopen_targets(case.state)]
-    version = form_version(form)
-    try:
-        with db.transaction() as write:
-            reviews.reopen(write, case_id, form.target.data, current_actor(), form.reason.data,
-                           version)
-    except SHOWN_ON_PAGE as refused:
-        return refused_page(case_id, refused)
+    outcome = run(form, lambda write: reviews.reopen(
+        write, case_id, form.target.data, current_actor(), form.reason.data,
+        form.expected_version()), case_page(case_id), shows_form=False)
+    if outcome.refused:
+        return outcome.page
     flash(f"Case reopened to {LABELS[form.target.data]}.", "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
@@ -209,33 +197,53 @@ def team(case_id: int):
     session = db.session()
     case = cases.load_case(session, case_id, current_user)
     may_manage = permissions.can(current_user, permissions.MANAGE_TEAM, case)
-    form = TeamMemberForm(version=case.version)
+    form = member_form(session, TeamMemberForm(version=case.version))
+    page = team_page(case, form, may_manage)
+    if request.method == "GET":
+        return page()
+    if not may_manage:
+        abort(403, description=permissions.needs(permissions.MANAGE_TEAM))
+    outcome = run(form, lambda write: cases.set_member(
+        write, case_id, current_actor(), form.user_id.data,
+        form.case_role.data, form.expected_version()), page)
+    if outcome.refused:
+        return outcome.page
+    flash("Team updated.", "success")
+    return redirect(url_for("cases.team", case_id=case_id))
+
+
+def member_form(session, form: TeamMemberForm) -> TeamMemberForm:
+    """`form` with the people who may join a team as its choices."""
     form.user_id.choices = [(u.id, f"{u.full_name or u.username} ({u.username}; {', '.join(u.roles)})")
                             for u in queries.team_candidates(session)]
-    if request.method == "POST":
-        if not may_manage:
-            abort(403, description=permissions.needs(permissions.MANAGE_TEAM))
-        version = form_version(form)
-        try:
-            with db.transaction() as write:
-                cases.set_member(write, case_id, current_actor(), form.user_id.data,
-                                 form.case_role.data, version)
-        except Invalid as error:
-            show_error(form, error)
-            return render_template("cases/team.html", case=case, form=form, may_manage=may_manage,
-                                   remove_form=RemoveMemberForm(version=case.version)), 422
-        flash("Team updated.", "success")
-        return redirect(url_for("cases.team", case_id=case_id))
-    return render_template("cases/team.html", case=case, form=form, may_manage=may_manage,
-                           remove_form=RemoveMemberForm(version=case.version))
+    return form
+
+
+def team_page(case, form, may_manage: bool) -> Page:
+    """The team page with its forms, a refusal at its top."""
+    return lambda refusal=None: render_template(
+        "cases/team.html", case=case, form=form, may_manage=may_manage,
+        remove_form=RemoveMemberForm(version=case.version), refusal=refusal)
 
 
 @blueprint.route("/<int:case_id>/team/<int:user_id>/remove", methods=["POST"])
 def remove_member(case_id: int, user_id: int):
     """Take someone off the team."""
     load_case_for(case_id, permissions.MANAGE_TEAM)
-    version = form_version(RemoveMemberForm())
-    with db.transaction() as write:
-        cases.remove_member(write, case_id, current_actor(), user_id, version)
+    form = RemoveMemberForm()
+    outcome = run(form, lambda write: cases.remove_member(
+        write, case_id, current_actor(), user_id, form.expected_version()), remove_page(case_id),
+        shows_form=False)
+    if outcome.refused:
+        return outcome.page
     flash("Removed from the team.", "success")
     return redirect(url_for("cases.team", case_id=case_id))
+
+
+def remove_page(case_id: int) -> Page:
+    """The team page, for a refused removal (loaded only then)."""
+    def page(refusal=None):
+        case = load_case_for(case_id, permissions.MANAGE_TEAM)
+        form = member_form(db.session(), TeamMemberForm(formdata=None, version=case.version))
+        return team_page(case, form, True)(refusal)
+    return page

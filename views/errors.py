@@ -43,7 +43,8 @@ def _csrf_error(error: CSRFError):
 
 
 def _workflow_error(error: WorkflowError):
-    return render_error(error.status, str(error))
+    from views.commands import refused  # the one answer to a refusal, raised wherever
+    return refused(error)
 
 
 def _unexpected(error: Exception):

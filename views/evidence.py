@@ -18,7 +18,7 @@ from models.evidence import INFORMATION_GRADES, SOURCE_GRADES
 from views import db
 from views.access import current_actor
 from views.cases import load_case_for
-from views.commands import show_error, submit
+from views.commands import Page, run
 from views.evidence_forms import (
     CustodyForm,
     EvidenceForm,
@@ -29,7 +29,6 @@ from views.evidence_forms import (
 from workflow import audit_log, evidence, permissions, queries
 from workflow.clock import format_utc, utcnow
 from workflow.custody import chain_breaks, current_holder
-from workflow.errors import Invalid
 from workflow.evidence_store import EvidenceStore, clean_declared_hash, clean_filename
 
 blueprint = Blueprint("evidence", __name__, url_prefix="/cases/<int:case_id>")
@@ -49,14 +48,20 @@ def new(case_id: int):
     """Add an evidence item, with a file stored by its SHA-256."""
     case = load_case_for(case_id, permissions.RECORD_EVIDENCE)
     form = EvidenceForm(version=case.version)
-    if form.validate_on_submit():
+
+    def page(refusal=None):
+        return render_template("evidence/new.html", case=case, form=form, refusal=refusal)
+
+    def store_file():
+        """The upload stored by its hash (once), before the transaction that records it."""
         upload = form.file.data
-        try:
-            stored = None
-            if upload and upload.filename:
-                stored = store().put(upload.stream, clean_declared_hash(form.declared_sha256.data))
-            with db.transaction() as write:
-                item = evidence.add_evidence(
+        if upload and upload.filename:
+            return store().put(upload.stream, clean_declared_hash(form.declared_sha256.data))
+        return None
+
+    def add(write, stored):
+        upload = form.file.data
+        item = evidence.add_evidence(
                     write, case_id, current_actor(), form.expected_version(),
                     kind=form.kind.data, title=form.title.data, description=form.description.data,
                     source=form.source.data, collected_at=form.collected_at.data,
@@ -64,13 +69,14 @@ def new(case_id: int):
                     information_grade=form.information_grade.data, stored=stored,
                     original_filename=clean_filename(upload.filename) if stored else "",
                     claimed_type=upload.mimetype if stored else "")
-                item_id = item.id
-        except Invalid as error:
-            show_error(form, error)
-        else:
-            flash("Evidence added.", "success")
-            return redirect(url_for("evidence.detail", case_id=case_id, evidence_id=item_id))
-    return render_template("evidence/new.html", case=case, form=form), 422 if form.errors else 200
+        return item.id
+    if request.method == "GET":
+        return page()
+    outcome = run(form, add, page, prepare=store_file)
+    if outcome.refused:
+        return outcome.page
+    flash("Evidence added.", "success")
+    return redirect(url_for("evidence.detail", case_id=case_id, evidence_id=outcome.value))
 
 
 @blueprint.route("/evidence/<int:evidence_id>")
@@ -79,7 +85,8 @@ def detail(case_id: int, evidence_id: int):
     return _detail_page(case_id, evidence_id)
 
 
-def _detail_page(case_id: int, evidence_id: int, forms: dict | None = None, status: int = 200):
+def _detail_page(case_id: int, evidence_id: int, forms: dict | None = None, refusal=None):
+    """An item's page with its forms (a posted one given in `forms`), a refusal at its top."""
     case = load_case_for(case_id)
     item = evidence.evidence_of(db.session(), case_id, evidence_id)
     forms = forms or {}
@@ -89,18 +96,27 @@ def _detail_page(case_id: int, evidence_id: int, forms: dict | None = None, stat
         holder=holder,
         may_record=permissions.can(current_user, permissions.RECORD_EVIDENCE, case),
         # The next step most often starts from whoever holds the item now.
-        custody_form=forms.get("custody") or CustodyForm(version=case.version, from_holder=holder),
-        lab_form=forms.get("lab") or LabAnalysisForm(version=case.version),
-        withdraw_form=forms.get("withdraw") or WithdrawEvidenceForm(version=case.version)), status
+        custody_form=forms.get("custody") or CustodyForm(formdata=None, version=case.version,
+                                                         from_holder=holder),
+        lab_form=forms.get("lab") or LabAnalysisForm(formdata=None, version=case.version),
+        withdraw_form=forms.get("withdraw") or WithdrawEvidenceForm(formdata=None, version=case.version),
+        refusal=refusal)
+
+
+def detail_page(case_id: int, evidence_id: int, forms: dict | None = None) -> Page:
+    """The item's page as the page of its forms."""
+    return lambda refusal=None: _detail_page(case_id, evidence_id, forms, refusal)
 
 
 def _record(case_id: int, evidence_id: int, name: str, form, command):
     """Validate a form of the evidence page, run its command, or show the page with its errors."""
     load_case_for(case_id, permissions.RECORD_EVIDENCE)
     evidence.evidence_of(db.session(), case_id, evidence_id)
-    if submit(form, lambda write: command(write, form)):
-        return redirect(url_for("evidence.detail", case_id=case_id, evidence_id=evidence_id))
-    return _detail_page(case_id, evidence_id, forms={name: form}, status=422)
+    outcome = run(form, lambda write: command(write, form),
+                  detail_page(case_id, evidence_id, {name: form}))
+    if outcome.refused:
+        return outcome.page
+    return redirect(url_for("evidence.detail", case_id=case_id, evidence_id=evidence_id))
 
 
 @blueprint.route("/evidence/<int:evidence_id>/custody", methods=["POST"])
@@ -159,21 +175,21 @@ def new_finding(case_id: int):
     items = queries.evidence_items(db.session(), case_id)
     form.cited.choices = [(item.id, f"#{item.id} {item.title} ({item.kind.replace('_', ' ')})")
                           for item in items if item.status == "active"]
-    if form.validate_on_submit():
-        try:
-            with db.transaction() as write:
-                evidence.record_finding(
+
+    def page(refusal=None):
+        return render_template("evidence/finding_form.html", case=case, form=form, refusal=refusal)
+    if request.method == "GET":
+        return page()
+    outcome = run(form, lambda write: evidence.record_finding(
                     write, case_id, current_actor(), form.expected_version(), kind=form.kind.data,
                     conclusion=form.conclusion.data, rationale=form.rationale.data,
                     cited_ids=form.cited.data or [], agent=form.agent.data,
                     responsible_party=form.responsible_party.data, party_type=form.party_type.data,
-                    standard_of_proof=form.standard_of_proof.data)
-        except Invalid as error:
-            show_error(form, error)
-        else:
-            flash("Finding recorded.", "success")
-            return redirect(url_for("cases.detail", case_id=case_id))
-    return render_template("evidence/finding_form.html", case=case, form=form), 422 if form.errors else 200
+                    standard_of_proof=form.standard_of_proof.data), page)
+    if outcome.refused:
+        return outcome.page
+    flash("Finding recorded.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
 
 
 @blueprint.route("/evidence/<int:evidence_id>/custody-report")

@@ -2,8 +2,10 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
+    HiddenField,
     PasswordField,
     SelectChoice,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -64,6 +66,13 @@ class UserCreateForm(UserRolesForm):
 
 class ConfirmForm(Form):
     """A button that changes something: only the CSRF token."""
+
+
+class AuditExportForm(Form):
+    """Download the log (of one case, or all the reader may see) as JSONL or CSV."""
+
+    format = SelectField("Format", choices=[SelectChoice("jsonl", "JSONL"), SelectChoice("csv", "CSV")], default="jsonl")
+    case = HiddenField()
 
 
 class CodeForm(Form):

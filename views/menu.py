@@ -11,8 +11,8 @@ from models.evaluation import FACTORS
 from views import db
 from views.access import current_actor
 from views.case_forms import choices
-from views.cases import load_case_for, refused_page
-from views.commands import submit
+from views.cases import case_page, load_case_for
+from views.commands import Page, run
 from views.menu_forms import (
     EvaluationForm,
     MessageForm,
@@ -22,7 +22,6 @@ from views.menu_forms import (
     StatusForm,
 )
 from workflow import deterrence, evaluations, permissions, responses
-from workflow.errors import Invalid
 from workflow.menu import BY_KEY, NEXT_STATUSES, options_for
 
 blueprint = Blueprint("menu", __name__, url_prefix="/cases/<int:case_id>")
@@ -39,32 +38,44 @@ def new_response(case_id: int):
         form.level.data, form.tool.data, form.catalog_key.data = option.level, option.tool, option.key
         form.description.data, form.legally_binding.data = option.description, option.legally_binding
         form.legal_basis.data, form.strategies.data = option.legal_basis, list(option.strategies)
-    if submit(form, lambda write: responses.propose_response(
+
+    def page(refusal=None):
+        return render_template("menu/new_response.html", case=case, form=form, option=option,
+                               options=options_for(form.level.data or "", form.tool.data or ""),
+                               refusal=refusal)
+    if request.method == "GET":
+        return page()
+    outcome = run(form, lambda write: responses.propose_response(
             write, case_id, current_actor(), form.expected_version(), level=form.level.data,
             tool=form.tool.data, actor_name=form.actor.data, description=form.description.data,
             legally_binding=form.legally_binding.data, legal_basis=form.legal_basis.data,
             strategies=form.strategies.data or [], target=form.target.data,
-            catalog_key=form.catalog_key.data or "")):
-        flash("Response proposed.", "success")
-        return redirect(url_for("cases.detail", case_id=case_id, _anchor="menu"))
-    return render_template("menu/new_response.html", case=case, form=form, option=option,
-                           options=options_for(form.level.data or "", form.tool.data or "")
-                           ), 422 if form.errors else 200
+            catalog_key=form.catalog_key.data or ""), page)
+    if outcome.refused:
+        return outcome.page
+    flash("Response proposed.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id, _anchor="menu"))
 
 
-def _response_page(case_id: int, response_id: int, forms: dict | None = None, status: int = 200):
+def _response_page(case_id: int, response_id: int, forms: dict | None = None, refusal=None):
+    """A response's page with its forms (a posted one given in `forms`), a refusal at its top."""
     case = load_case_for(case_id)
     response = responses.response_of(db.session(), case_id, response_id)
     forms = forms or {}
-    status_form = forms.get("status") or StatusForm(version=case.version,
+    status_form = forms.get("status") or StatusForm(formdata=None, version=case.version,
                                                     legally_binding=response.legally_binding)
     status_form.status.choices = choices(NEXT_STATUSES.get(response.status, ()))
     return render_template(
         "menu/response.html", case=case, response=response, today=date.today(),
         may_record=permissions.can(current_user, permissions.RECORD_RESPONSE, case),
         status_form=status_form,
-        milestone_form=forms.get("milestone") or MilestoneForm(version=case.version),
-        update_form=MilestoneUpdateForm(version=case.version)), status
+        milestone_form=forms.get("milestone") or MilestoneForm(formdata=None, version=case.version),
+        update_form=MilestoneUpdateForm(formdata=None, version=case.version), refusal=refusal)
+
+
+def response_page(case_id: int, response_id: int, forms: dict | None = None) -> Page:
+    """The response's page as the page of its forms."""
+    return lambda refusal=None: _response_page(case_id, response_id, forms, refusal)
 
 
 @blueprint.route("/responses/<int:response_id>")
@@ -80,12 +91,14 @@ def change_status(case_id: int, response_id: int):
     current = responses.response_of(db.session(), case_id, response_id)
     form = StatusForm()
     form.status.choices = choices(NEXT_STATUSES.get(current.status, ()))
-    if submit(form, lambda write: responses.change_status(
+    outcome = run(form, lambda write: responses.change_status(
             write, case_id, response_id, current_actor(), form.expected_version(), form.status.data,
-            form.reason.data, form.decided_on.data, form.legally_binding.data)):
-        flash(f"Response {form.status.data}.", "success")
-        return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
-    return _response_page(case_id, response_id, {"status": form}, 422)
+            form.reason.data, form.decided_on.data, form.legally_binding.data),
+        response_page(case_id, response_id, {"status": form}))
+    if outcome.refused:
+        return outcome.page
+    flash(f"Response {form.status.data}.", "success")
+    return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
 
 
 @blueprint.route("/responses/<int:response_id>/milestones", methods=["POST"])
@@ -94,11 +107,13 @@ def add_milestone(case_id: int, response_id: int):
     load_case_for(case_id, permissions.RECORD_RESPONSE)
     responses.response_of(db.session(), case_id, response_id)
     form = MilestoneForm()
-    if submit(form, lambda write: responses.add_milestone(
+    outcome = run(form, lambda write: responses.add_milestone(
             write, case_id, response_id, current_actor(), form.expected_version(),
-            description=form.description.data, due_on=form.due_on.data, note=form.note.data)):
-        return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
-    return _response_page(case_id, response_id, {"milestone": form}, 422)
+            description=form.description.data, due_on=form.due_on.data, note=form.note.data),
+        response_page(case_id, response_id, {"milestone": form}))
+    if outcome.refused:
+        return outcome.page
+    return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
 
 
 @blueprint.route("/responses/<int:response_id>/milestones/<int:milestone_id>", methods=["POST"])
@@ -107,11 +122,14 @@ def update_milestone(case_id: int, response_id: int, milestone_id: int):
     load_case_for(case_id, permissions.RECORD_RESPONSE)
     responses.response_of(db.session(), case_id, response_id)
     form = MilestoneUpdateForm()
-    if submit(form, lambda write: responses.update_milestone(
+    # The page holds one update form per milestone: a refusal is shown at its top.
+    outcome = run(form, lambda write: responses.update_milestone(
             write, case_id, milestone_id, current_actor(), form.expected_version(),
-            done_on=form.done_on.data, note=form.note.data, response_id=response_id)):
-        return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
-    return _response_page(case_id, response_id, status=422)
+            done_on=form.done_on.data, note=form.note.data, response_id=response_id),
+        response_page(case_id, response_id), shows_form=False)
+    if outcome.refused:
+        return outcome.page
+    return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
 
 
 @blueprint.route("/messages", methods=["POST"])
@@ -119,14 +137,14 @@ def record_message(case_id: int):
     """Record a deterrence message in the case's current stage."""
     load_case_for(case_id, permissions.RECORD_MESSAGE)
     form = MessageForm()
-    if submit(form, lambda write: deterrence.record_message(
+    outcome = run(form, lambda write: deterrence.record_message(
             write, case_id, current_actor(), form.expected_version(), said_on=form.said_on.data,
             audience=form.audience.data, speaker=form.speaker.data, summary=form.summary.data,
-            channel=form.channel.data)):
-        flash("Deterrence message recorded.", "success")
-        return redirect(url_for("cases.detail", case_id=case_id, _anchor="messages"))
-    problems = "; ".join(f"{form[name].label.text}: {', '.join(errors)}" for name, errors in form.errors.items())
-    return refused_page(case_id, Invalid(f"The message was not recorded. {problems}"))
+            channel=form.channel.data), case_page(case_id), shows_form=False)
+    if outcome.refused:
+        return outcome.page
+    flash("Deterrence message recorded.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id, _anchor="messages"))
 
 
 @blueprint.route("/evaluation", methods=["GET", "POST"])
@@ -134,13 +152,19 @@ def evaluation(case_id: int):
     """Evaluate the case against the four restraint factors and recommend what comes next."""
     case = load_case_for(case_id, permissions.RECORD_EVALUATION)
     form = EvaluationForm(version=case.version)
-    if submit(form, lambda write: evaluations.record_evaluation(
+
+    def page(refusal=None):
+        return render_template("menu/evaluation.html", case=case, form=form, factors=FACTORS,
+                               refusal=refusal)
+    if request.method == "GET":
+        return page()
+    outcome = run(form, lambda write: evaluations.record_evaluation(
             write, case_id, current_actor(), form.expected_version(),
             ratings={f: form[f].data for f in FACTORS},
             rationales={f: form[f"{f}_rationale"].data for f in FACTORS},
             repeat_use=form.repeat_use.data, recommendation=form.recommendation.data,
-            lessons=form.lessons.data, outcome=form.outcome.data)):
-        flash("Evaluation recorded.", "success")
-        return redirect(url_for("cases.detail", case_id=case_id))
-    return render_template("menu/evaluation.html", case=case, form=form,
-                           factors=FACTORS), 422 if form.errors else 200
+            lessons=form.lessons.data, outcome=form.outcome.data), page)
+    if outcome.refused:
+        return outcome.page
+    flash("Evaluation recorded.", "success")
+    return redirect(url_for("cases.detail", case_id=case_id))

@@ -1,7 +1,7 @@
 """The supervisors' review queue and the decisions on gate requests."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -9,7 +9,8 @@ from models.gate_request import GateRequest
 from views import db
 from views.access import current_actor
 from views.case_forms import DecisionForm, WithdrawForm
-from views.cases import SHOWN_ON_PAGE, form_version, load_case_for, refused_page
+from views.cases import case_page, load_case_for
+from views.commands import run
 from workflow import permissions, queries, reviews
 from workflow.pathway import LABELS
 
@@ -27,7 +28,8 @@ def only_case_roles():
 def index():
     """Pending gate requests on the cases this user may see, with their checklist snapshots."""
     pending = queries.pending_reviews(db.session(), current_user)
-    return render_template("reviews/index.html", pending=pending)
+    return render_template("reviews/index.html", pending=pending,
+                           decision_form=DecisionForm(formdata=None))
 
 
 def _case_of(request_id: int, action: str) -> int:
@@ -40,9 +42,9 @@ def _case_of(request_id: int, action: str) -> int:
     return case_id
 
 
-def _back(case_id: int):
-    target = request.form.get("back", "")
-    if target == "reviews":
+def _back(case_id: int, form: DecisionForm):
+    """Back to where the decision was taken: the review queue, or the case page."""
+    if form.back.data == "reviews":
         return redirect(url_for("reviews.index"))
     return redirect(url_for("cases.detail", case_id=case_id))
 
@@ -52,16 +54,13 @@ def approve(request_id: int):
     """Approve a gate request: the case moves to its target."""
     case_id = _case_of(request_id, permissions.DECIDE_GATE)
     form = DecisionForm()
-    version = form_version(form)
-    try:
-        with db.transaction() as write:
-            case = reviews.approve_gate(write, request_id, current_actor(), form.reason.data or "",
-                                        version)
-            stage = case.state
-    except SHOWN_ON_PAGE as refused:
-        return refused_page(case_id, refused)
-    flash(f"Approved: the case is now in {LABELS[stage]}.", "success")
-    return _back(case_id)
+    outcome = run(form, lambda write: reviews.approve_gate(
+        write, request_id, current_actor(), form.reason.data or "",
+        form.expected_version()).state, case_page(case_id), shows_form=False)
+    if outcome.refused:
+        return outcome.page
+    flash(f"Approved: the case is now in {LABELS[outcome.value]}.", "success")
+    return _back(case_id, form)
 
 
 @blueprint.route("/<int:request_id>/reject", methods=["POST"])
@@ -69,22 +68,24 @@ def reject(request_id: int):
     """Reject a gate request with a reason."""
     case_id = _case_of(request_id, permissions.DECIDE_GATE)
     form = DecisionForm()
-    version = form_version(form)
-    try:
-        with db.transaction() as write:
-            reviews.reject_gate(write, request_id, current_actor(), form.reason.data or "", version)
-    except SHOWN_ON_PAGE as refused:
-        return refused_page(case_id, refused)
+    outcome = run(form, lambda write: reviews.reject_gate(
+        write, request_id, current_actor(), form.reason.data or "", form.expected_version()),
+        case_page(case_id), shows_form=False)
+    if outcome.refused:
+        return outcome.page
     flash("Rejected: the case stays in its stage.", "info")
-    return _back(case_id)
+    return _back(case_id, form)
 
 
 @blueprint.route("/<int:request_id>/withdraw", methods=["POST"])
 def withdraw(request_id: int):
     """The requester withdraws their gate request."""
     case_id = _case_of(request_id, permissions.WITHDRAW_GATE)
-    version = form_version(WithdrawForm())
-    with db.transaction() as write:
-        reviews.withdraw_gate(write, request_id, current_actor(), version)
+    form = WithdrawForm()
+    outcome = run(form, lambda write: reviews.withdraw_gate(
+        write, request_id, current_actor(), form.expected_version()), case_page(case_id),
+        shows_form=False)
+    if outcome.refused:
+        return outcome.page
     flash("Request withdrawn.", "info")
     return redirect(url_for("cases.detail", case_id=case_id))

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from views import db
 from views.access import current_actor
-from views.cases import load_case_for, refused_page
+from views.cases import case_page, load_case_for
+from views.commands import run
+from views.task_forms import AddTaskForm, AssignTaskForm, CancelTaskForm, CompleteTaskForm, TaskForm, task_forms
 from workflow import permissions, queries, tasks
-from workflow.errors import Invalid
 
 blueprint = Blueprint("tasks", __name__)
 
@@ -30,81 +31,72 @@ def inbox():
         abort(403, description=permissions.needs(permissions.VIEW_CASE))
     session = db.session()
     return render_template("tasks/inbox.html", mine=queries.my_tasks(session, current_user),
-                           queues=queries.my_queues(session, current_user), today=date.today())
+                           queues=queries.my_queues(session, current_user), today=date.today(),
+                           **task_forms())
 
 
-def _back(case_id: int):
+def _back(case_id: int, form):
     """Back to where the button was: the inbox, or the case's task list."""
-    if request.form.get("back") == "inbox":
+    if getattr(form, "back", None) is not None and form.back.data == "inbox":
         return redirect(url_for("tasks.inbox"))
     return redirect(url_for("cases.detail", case_id=case_id, _anchor="tasks"))
 
 
-def _run(case_id: int, command, done: str, action: str = permissions.WORK_TASK):
+def _run(case_id: int, form, command, done: str, action: str = permissions.WORK_TASK):
+    """Validate the task form, run its command; refusals on the case page, like its other forms."""
     load_case_for(case_id, action)
-    try:
-        with db.transaction() as write:
-            command(write)
-    except Invalid as refused:
-        return refused_page(case_id, refused)
+    outcome = run(form, command, case_page(case_id), shows_form=False)
+    if outcome.refused:
+        return outcome.page
     flash(done, "success")
-    return _back(case_id)
+    return _back(case_id, form)
 
 
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/claim", methods=["POST"])
 def claim(case_id: int, task_id: int):
     """Take a task from a queue."""
-    return _run(case_id, lambda w: tasks.claim(w, task_id, current_actor(), case_id), "Task claimed.")
+    return _run(case_id, TaskForm(), lambda w: tasks.claim(w, task_id, current_actor(), case_id),
+                "Task claimed.")
 
 
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/unclaim", methods=["POST"])
 def unclaim(case_id: int, task_id: int):
     """Put a task back in its queue."""
-    return _run(case_id, lambda w: tasks.unclaim(w, task_id, current_actor(), case_id),
+    return _run(case_id, TaskForm(), lambda w: tasks.unclaim(w, task_id, current_actor(), case_id),
                 "Task back in its queue.")
 
 
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/complete", methods=["POST"])
 def complete(case_id: int, task_id: int):
     """Complete a task with a note."""
-    return _run(case_id, lambda w: tasks.complete(w, task_id, current_actor(),
-                                                  request.form.get("note", ""), case_id), "Task done.")
+    form = CompleteTaskForm()
+    return _run(case_id, form, lambda w: tasks.complete(w, task_id, current_actor(),
+                                                        form.note.data or "", case_id), "Task done.")
 
 
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/cancel", methods=["POST"])
 def cancel(case_id: int, task_id: int):
     """Cancel a task, with a reason (supervisors)."""
-    return _run(case_id, lambda w: tasks.cancel(w, task_id, current_actor(),
-                                                request.form.get("reason", ""), case_id),
+    form = CancelTaskForm()
+    return _run(case_id, form, lambda w: tasks.cancel(w, task_id, current_actor(),
+                                                      form.reason.data or "", case_id),
                 "Task cancelled.", permissions.MANAGE_TEAM)
 
 
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/assign", methods=["POST"])
 def assign(case_id: int, task_id: int):
     """Give a task to someone on the team (supervisors)."""
-    load_case_for(case_id, permissions.MANAGE_TEAM)
-    user_id = request.form.get("user_id", "")
-    if not user_id.isdigit():
-        return refused_page(case_id, Invalid("assignee: choose someone", "user_id"))
-    return _run(case_id, lambda w: tasks.assign(w, task_id, current_actor(), int(user_id), case_id),
+    form = AssignTaskForm()
+    return _run(case_id, form, lambda w: tasks.assign(w, task_id, current_actor(), form.user_id.data, case_id),
                 "Task assigned.", permissions.MANAGE_TEAM)
 
 
 @blueprint.route("/cases/<int:case_id>/tasks", methods=["POST"])
 def add(case_id: int):
     """Add a task to the case's current stage (supervisors)."""
-    form = request.form
-    return _run(case_id, lambda w: tasks.add_task(
-        w, case_id, current_actor(), title=form.get("title", ""), role=form.get("role", ""),
-        required=form.get("required") == "y",
-        due_on=_date(form.get("due_on")), description=form.get("description", "")), "Task added.",
+    form = AddTaskForm()
+    return _run(case_id, form, lambda w: tasks.add_task(
+        w, case_id, current_actor(), title=form.title.data, role=form.role.data,
+        required=form.required.data,
+        due_on=form.due_on.data, description=form.description.data or ""), "Task added.",
         permissions.MANAGE_TEAM)
-
-
-def _date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid("due on: not a date (YYYY-MM-DD)", "due_on") from None

@@ -1,0 +1,44 @@
+"""WTForms forms of the task commands (the inbox, the case's task list and its management)."""
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from views.case_forms import choices
+from views.forms import Form
+from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
+
+#: The queues a supervisor may add a task to.
+QUEUES = (INVESTIGATOR, ANALYST, LEGAL_OFFICER, SUPERVISOR)
+
+
+class TaskForm(Form):
+    """Claim or unclaim a task; `back` says where the button was ("inbox" or the case)."""
+
+    back = HiddenField()
+
+
+class CompleteTaskForm(TaskForm):
+    note = StringField("Note", validators=[Optional(), Length(max=5000)])
+
+
+class CancelTaskForm(Form):
+    reason = StringField("Reason", validators=[Optional(), Length(max=5000)])
+
+
+class AssignTaskForm(Form):
+    user_id = IntegerField("Assignee", validators=[InputRequired(message="choose someone")])
+
+
+class AddTaskForm(Form):
+    title = StringField("New task", validators=[DataRequired(), Length(max=200)])
+    role = SelectField("Queue", choices=choices(QUEUES))
+    due_on = DateField("Due on", validators=[Optional()])
+    required = BooleanField("required")
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+
+
+def task_forms() -> dict:
+    """The forms behind the buttons of task rows and of task management, unbound (for their
+    fields and CSRF token)."""
+    return {"task_form": TaskForm(formdata=None), "complete_task_form": CompleteTaskForm(formdata=None),
+            "cancel_task_form": CancelTaskForm(formdata=None),
+            "assign_task_form": AssignTaskForm(formdata=None), "add_task_form": AddTaskForm(formdata=None)}
