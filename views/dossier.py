@@ -62,7 +62,7 @@ def page(case_id: int):
 
 
 @blueprint.route("/<int:case_id>/dossier.pdf")
-def pdf(case_id: int):
+def download(case_id: int):
     """The dossier as PDF/A-3 with its proofs attached; with `files=1`, a ZIP adding the evidence files."""
     with_files = request.args.get("files") == "1"
     actor = current_actor()
