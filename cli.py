@@ -32,6 +32,7 @@ audit_cli = AppGroup("audit", help="The audit log.")
 evidence_cli = AppGroup("evidence", help="Evidence files.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 incidents_cli = AppGroup("incidents", help="Incident records from outside.")
+cases_cli = AppGroup("cases", help="Cases.")
 
 
 def _database() -> Database:
@@ -331,6 +332,46 @@ def incidents_import(path, fmt, skip_invalid, username, rejects):
                f"rejected {len(plan.rejected)}" + (f" (written to {rejects})" if plan.rejected else ""))
 
 
+@cases_cli.command("dossier")
+@click.argument("case_id", type=int)
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The PDF (or, with --with-files, the ZIP) to write.")
+@click.option("--with-files", is_flag=True, help="A ZIP of the PDF and the evidence files named by hash.")
+@click.option("--as", "username", help="Produce it as this user (default: the command line, as an auditor).")
+def cases_dossier(case_id, output, with_files, username):
+    """Write the case's dossier: a PDF/A-3 with its audit proofs attached; audited."""
+    import hashlib
+
+    from views.dossier import evidence_store, render_pdf
+    from workflow import dossier
+    actor = _AUDITOR
+    if username:
+        with _database().sessions() as session:
+            user = session.scalar(select(User).options(selectinload(User.role_rows))
+                                  .where(User.username == username, User.active))
+            if user is None:
+                raise click.ClickException(f"--as {username}: no such active user")
+            actor = Actor.of(user)
+    try:
+        with current_app.test_request_context(), \
+                dossier.produced(_database(), actor, case_id, fmt="pdf", with_files=with_files) as document:
+            data = render_pdf(document)
+            bundle = dossier.bundle_file(data, document, evidence_store()) if with_files else None
+            seq = document.production_seq
+    except WorkflowError as error:
+        raise click.ClickException(str(error)) from None
+    digest = hashlib.sha256(data).hexdigest()
+    bundle_digest = None
+    if bundle is None:
+        Path(output).write_bytes(data)
+    else:
+        with bundle:
+            bundle_digest, _ = dossier.file_digest(bundle)
+            dossier.copy_to(bundle, output)
+    _run(dossier.record_seal, actor, case_id, seq, "pdf", digest, len(data), bundle_digest)
+    click.echo(f"wrote {output} (PDF sha256 {digest}" + (f", ZIP sha256 {bundle_digest})" if bundle_digest else ")"))
+
+
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, users_cli, audit_cli, evidence_cli, demo_cli, incidents_cli):
+    for group in (db_cli, users_cli, audit_cli, evidence_cli, demo_cli, incidents_cli, cases_cli):
         app.cli.add_command(group)

@@ -17,6 +17,7 @@ from views import (
     cases,
     db,
     diagram,
+    dossier,
     errors,
     evidence,
     headers,
@@ -44,7 +45,8 @@ def register_views(app: Flask) -> None:
     app.context_processor(access.template_helpers)
     for blueprint in (auth.blueprint, main.blueprint, admin.blueprint, cases.blueprint,
                       reviews.blueprint, diagram.blueprint, evidence.blueprint, menu.blueprint,
-                      tasks.blueprint, audit.blueprint, transparency.blueprint, account.blueprint):
+                      tasks.blueprint, audit.blueprint, transparency.blueprint, account.blueprint,
+                      dossier.blueprint):
         app.register_blueprint(blueprint)
     errors.register(app)
     headers.register(app)

@@ -1,0 +1,98 @@
+"""Benchmark: produce the dossier of a large case and of the demonstration's closed case.
+
+    .venv/bin/python tests/bench/dossier.py --items 500 --events 5000
+
+Builds a fresh SQLite database with the demonstration cases and one case holding ITEMS evidence
+items (one in ten withdrawn) and about EVENTS audit events (custody records fill the rest), then
+runs `flask cases dossier` on each in a process of its own and verifies the result offline;
+prints wall time, peak RSS, pages and size of each.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[0] = str(ROOT)  # the project's packages, in place of this folder
+
+from tests.bench.audit_verify import timed  # noqa: E402
+
+
+def fill(url: str, items: int, events: int) -> int:
+    """The demonstration cases and a large case; the large case's id."""
+    from app import create_app
+    from models import migrate
+    from workflow import accounts, cases, demo, evidence
+    from workflow.audit import Actor
+    app = create_app({"ENV": "development", "DATABASE_URL": url, "SECRET_KEY": "b" * 32})
+    db = app.extensions["database"]
+    migrate.upgrade(db)
+    with db.transaction() as session:
+        accounts.create_demo_accounts(session)
+    with db.sessions() as session:
+        from models.user import User
+        people = {u.username: Actor.of(u) for u in session.query(User).all()}
+    demo.load_story(db, people)
+    ivy, sue = people["investigator"], people["supervisor"]
+    with db.transaction() as session:
+        case_id = cases.open_case(session, ivy, title="Large case مدينة", country="Syria", place="Idlib",
+                                  summary="A benchmark case. " * 50).id
+    with db.transaction() as session:
+        cases.set_member(session, case_id, sue, ivy.id, "lead_investigator", None)
+    per_item = max(0, (events - items) // items)
+    start = datetime(2020, 1, 1)
+    for first in range(0, items, 50):
+        with db.transaction() as session:
+            for n in range(first, min(items, first + 50)):
+                item = evidence.add_evidence(session, case_id, ivy, None, kind="witness_interview",
+                                             title=f"Interview {n}", source="field team",
+                                             description="Statement of a witness. " * 5)
+                for step in range(per_item):
+                    holder, following = f"holder {step}", f"holder {step + 1}"
+                    evidence.add_custody_event(
+                        session, case_id, item.id, ivy, None,
+                        action="collected" if step == 0 else "transferred",
+                        at=start + timedelta(minutes=n * 100 + step), seal_id=f"S-{n}-{step}",
+                        from_holder="" if step == 0 else holder, to_holder=following)
+                if n % 10 == 9:
+                    evidence.withdraw_evidence(session, case_id, item.id, ivy, None, "Duplicate.")
+    app.extensions["database"].dispose()
+    return case_id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=500)
+    parser.add_argument("--events", type=int, default=5000)
+    args = parser.parse_args()
+    import pypdf
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        keys = Path(tmp) / "keys"
+        env = dict(os.environ, DATABASE_URL=url, RESTRAINT_ENV="development", SECRET_KEY="b" * 32)
+        flask = [sys.executable, "-m", "flask", "--app", "app"]
+        subprocess.run([*flask, "audit", "keygen", "--out", str(keys)], check=True, env=env, cwd=ROOT,
+                       capture_output=True)
+        env["AUDIT_SIGNING_KEY"] = str(keys / "audit-signing.pem")
+        os.environ.update(AUDIT_SIGNING_KEY=env["AUDIT_SIGNING_KEY"])
+        large = fill(url, args.items, args.events)
+        for label, case_id in (("demonstration closed case", 4), (f"{args.items} items", large)):
+            out = Path(tmp) / f"case{case_id}.pdf"
+            seconds, rss, _ = timed([*flask, "cases", "dossier", str(case_id), "--output", str(out)], env)
+            reader = pypdf.PdfReader(io.BytesIO(out.read_bytes()))
+            events = reader.attachments["audit-export.jsonl"][0].count(b'{"seq"')
+            verify_s, verify_rss, line = timed([sys.executable, "-m", "workflow.dossier_verify", str(out),
+                                                "--public-key", str(keys / "audit-signing.pub.pem")], env)
+            print(f"{label}: {events} events, {len(reader.pages)} pages, {out.stat().st_size / 1e6:.1f} MB; "
+                  f"produced in {seconds:.1f} s, peak RSS {rss} MB; verified in {verify_s:.1f} s, "
+                  f"peak RSS {verify_rss} MB ({line[:2]})")
+
+
+if __name__ == "__main__":
+    main()
