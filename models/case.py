@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from models.base import Base, choice
 from models.user import User
 from workflow.clock import utcnow
-from workflow.pathway import CLOSED, REPORTED, STAGES, state_write_allowed
+from workflow.stages import CLOSED, REPORTED, STAGES, state_write_allowed
 
 AGENTS = ("chlorine", "sarin", "sulfur_mustard", "vx", "novichok", "other", "unknown")
 PRECISIONS = ("day", "month", "year")

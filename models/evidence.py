@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, choice
 from models.user import User
 from workflow.clock import utcnow
-from workflow.pathway import STAGES
+from workflow.stages import STAGES
 
 KINDS = ("environmental_sample", "biomedical_sample", "munition_remnant", "witness_interview",
          "medical_record", "open_source_media", "imagery", "lab_report", "document", "other")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, choice
 from models.user import User
 from workflow.clock import utcnow
-from workflow.pathway import STAGES
+from workflow.stages import STAGES
 
 
 class DeterrenceMessage(Base):

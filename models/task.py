@@ -10,7 +10,7 @@ from models.base import Base, choice
 from models.case import Case
 from models.user import User
 from workflow.clock import utcnow
-from workflow.pathway import STAGES
+from workflow.stages import STAGES
 from workflow.roles import ROLES
 
 TASK_STATUSES = ("open", "in_progress", "done", "cancelled")

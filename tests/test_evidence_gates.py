@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from models.case import Case
-from workflow import evidence, gates
+from workflow import evidence, gates, pathway
 from workflow.custody import chain_breaks
 from workflow.errors import Invalid
 
@@ -41,7 +41,7 @@ def test_breaks_are_flagged_at_the_event_where_they_happen(steps, at, reason):
 def checklist(db, case_id: int, target: str) -> dict:
     """The gate's evidence requirements (messages and tasks are tested on their own)."""
     with db.sessions() as session:
-        result = gates.evaluate(session, session.get(Case, case_id), target)
+        result = pathway.checklist(session, session.get(Case, case_id), target)
     return {item.code: (item.met, item.detail) for item in result.items
             if item.code not in ("deterrence_message", "required_tasks")}
 

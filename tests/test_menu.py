@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models.audit import AuditEvent
 from models.case import Case
 from models.response import Response
-from workflow import deterrence, evaluations, gates, responses
+from workflow import deterrence, evaluations, gates, pathway, responses
 from workflow.errors import Conflict, Invalid
 from workflow.menu import NEXT_STATUSES, STATUSES
 
@@ -18,7 +18,7 @@ FACTORS = ("taboo", "norms", "lack_of_benefit", "deterrence")
 
 def checklist(db, case_id: int, target: str) -> dict:
     with db.sessions() as session:
-        result = gates.evaluate(session, session.get(Case, case_id), target)
+        result = pathway.checklist(session, session.get(Case, case_id), target)
     return {item.code: (item.met, item.detail) for item in result.items}
 
 

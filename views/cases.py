@@ -26,8 +26,10 @@ from workflow import cases, gates, permissions, queries, reviews
 from workflow.custody import chain_breaks
 from workflow.errors import GateUnmet, Invalid, WorkflowError
 from workflow.menu import LEVELS, TOOLS
+from workflow import pathway
 from workflow.pathway import GATES, LABELS, STAGES, reopen_targets
 from workflow.responses import RESPONSE_STAGES
+from workflow import clock
 
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -108,7 +110,7 @@ def render_case_page(case_id: int, status: int = 200, refusal: str | None = None
     session = db.session()
     case = cases.load_case(session, case_id, current_user)
     pending = cases.pending_request(session, case.id)
-    checklists = [gates.evaluate(session, case, target) for target in GATES.get(case.state, ())]
+    checklists = [pathway.checklist(session, case, target) for target in GATES.get(case.state, ())]
     may = {action: permissions.can(current_user, action, case) for action in permissions.WORDS}
     reopen_form = ReopenForm(version=case.version)
     reopen_form.target.choices = [(t, LABELS[t]) for t in reopen_targets(case.state)]
@@ -120,7 +122,7 @@ def render_case_page(case_id: int, status: int = 200, refusal: str | None = None
         cells=queries.responses_by_cell(session, case.id), messages=queries.messages_of(session, case.id),
         evaluation=queries.latest_evaluation(session, case.id), LEVELS=LEVELS, TOOLS=TOOLS,
         response_stages=RESPONSE_STAGES, message_form=MessageForm(version=case.version),
-        case_tasks=queries.tasks_of(session, case.id), today=date.today(),
+        case_tasks=queries.tasks_of(session, case.id), today=clock.today(),
         gate_form=GateRequestForm(version=case.version), decision_form=DecisionForm(version=case.version),
         withdraw_form=WithdrawForm(version=case.version), reopen_form=reopen_form,
         refusal=refusal, unmet=unmet), status
@@ -150,8 +152,7 @@ def edit(case_id: int):
     if form.validate_on_submit():
         try:
             with db.transaction() as write:
-                cases.update_case(write, case_id, current_actor(), form.expected_version(),
-                                  **form.case_fields())
+                cases.update_case(write, current_actor(), case_id, expected_version=form.expected_version(), **form.case_fields())
         except Invalid as error:
             show_error(form, error)
         else:
@@ -178,8 +179,7 @@ def request_gate(case_id: int):
     version = form_version(form)
     try:
         with db.transaction() as write:
-            reviews.request_gate(write, case_id, form.target.data, current_actor(), version,
-                                 form.note.data or "")
+            reviews.request_gate(write, current_actor(), case_id, expected_version=version, target=form.target.data, note=form.note.data or "")
     except SHOWN_ON_PAGE as refused:
         return refused_page(case_id, refused)
     flash(f"Gate to {LABELS[form.target.data]} requested: the case is under review.", "success")
@@ -195,8 +195,7 @@ def reopen(case_id: int):
     version = form_version(form)
     try:
         with db.transaction() as write:
-            reviews.reopen(write, case_id, form.target.data, current_actor(), form.reason.data,
-                           version)
+            reviews.reopen(write, current_actor(), case_id, expected_version=version, target=form.target.data, reason=form.reason.data)
     except SHOWN_ON_PAGE as refused:
         return refused_page(case_id, refused)
     flash(f"Case reopened to {LABELS[form.target.data]}.", "success")
@@ -218,8 +217,7 @@ def team(case_id: int):
         version = form_version(form)
         try:
             with db.transaction() as write:
-                cases.set_member(write, case_id, current_actor(), form.user_id.data,
-                                 form.case_role.data, version)
+                cases.set_member(write, current_actor(), case_id, expected_version=version, user_id=form.user_id.data, case_role=form.case_role.data)
         except Invalid as error:
             show_error(form, error)
             return render_template("cases/team.html", case=case, form=form, may_manage=may_manage,
@@ -236,6 +234,6 @@ def remove_member(case_id: int, user_id: int):
     load_case_for(case_id, permissions.MANAGE_TEAM)
     version = form_version(RemoveMemberForm())
     with db.transaction() as write:
-        cases.remove_member(write, case_id, current_actor(), user_id, version)
+        cases.remove_member(write, current_actor(), case_id, expected_version=version, user_id=user_id)
     flash("Removed from the team.", "success")
     return redirect(url_for("cases.team", case_id=case_id))

@@ -55,8 +55,7 @@ def approve(request_id: int):
     version = form_version(form)
     try:
         with db.transaction() as write:
-            case = reviews.approve_gate(write, request_id, current_actor(), form.reason.data or "",
-                                        version)
+            case = reviews.approve_gate(write, current_actor(), request_id, expected_version=version, reason=form.reason.data or "")
             stage = case.state
     except SHOWN_ON_PAGE as refused:
         return refused_page(case_id, refused)
@@ -72,7 +71,7 @@ def reject(request_id: int):
     version = form_version(form)
     try:
         with db.transaction() as write:
-            reviews.reject_gate(write, request_id, current_actor(), form.reason.data or "", version)
+            reviews.reject_gate(write, current_actor(), request_id, expected_version=version, reason=form.reason.data or "")
     except SHOWN_ON_PAGE as refused:
         return refused_page(case_id, refused)
     flash("Rejected: the case stays in its stage.", "info")
@@ -85,6 +84,6 @@ def withdraw(request_id: int):
     case_id = _case_of(request_id, permissions.WITHDRAW_GATE)
     version = form_version(WithdrawForm())
     with db.transaction() as write:
-        reviews.withdraw_gate(write, request_id, current_actor(), version)
+        reviews.withdraw_gate(write, current_actor(), request_id, expected_version=version)
     flash("Request withdrawn.", "info")
     return redirect(url_for("cases.detail", case_id=case_id))

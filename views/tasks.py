@@ -11,6 +11,7 @@ from views.access import current_actor
 from views.cases import load_case_for, refused_page
 from workflow import permissions, queries, tasks
 from workflow.errors import Invalid
+from workflow import clock
 
 blueprint = Blueprint("tasks", __name__)
 
@@ -30,7 +31,7 @@ def inbox():
         abort(403, description=permissions.needs(permissions.VIEW_CASE))
     session = db.session()
     return render_template("tasks/inbox.html", mine=queries.my_tasks(session, current_user),
-                           queues=queries.my_queues(session, current_user), today=date.today())
+                           queues=queries.my_queues(session, current_user), today=clock.today())
 
 
 def _back(case_id: int):
@@ -54,28 +55,26 @@ def _run(case_id: int, command, done: str, action: str = permissions.WORK_TASK):
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/claim", methods=["POST"])
 def claim(case_id: int, task_id: int):
     """Take a task from a queue."""
-    return _run(case_id, lambda w: tasks.claim(w, task_id, current_actor(), case_id), "Task claimed.")
+    return _run(case_id, lambda w: tasks.claim(w, current_actor(), task_id, case_id=case_id), "Task claimed.")
 
 
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/unclaim", methods=["POST"])
 def unclaim(case_id: int, task_id: int):
     """Put a task back in its queue."""
-    return _run(case_id, lambda w: tasks.unclaim(w, task_id, current_actor(), case_id),
+    return _run(case_id, lambda w: tasks.unclaim(w, current_actor(), task_id, case_id=case_id),
                 "Task back in its queue.")
 
 
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/complete", methods=["POST"])
 def complete(case_id: int, task_id: int):
     """Complete a task with a note."""
-    return _run(case_id, lambda w: tasks.complete(w, task_id, current_actor(),
-                                                  request.form.get("note", ""), case_id), "Task done.")
+    return _run(case_id, lambda w: tasks.complete(w, current_actor(), task_id, note=request.form.get("note", ""), case_id=case_id), "Task done.")
 
 
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/cancel", methods=["POST"])
 def cancel(case_id: int, task_id: int):
     """Cancel a task, with a reason (supervisors)."""
-    return _run(case_id, lambda w: tasks.cancel(w, task_id, current_actor(),
-                                                request.form.get("reason", ""), case_id),
+    return _run(case_id, lambda w: tasks.cancel(w, current_actor(), task_id, reason=request.form.get("reason", ""), case_id=case_id),
                 "Task cancelled.", permissions.MANAGE_TEAM)
 
 
@@ -86,7 +85,7 @@ def assign(case_id: int, task_id: int):
     user_id = request.form.get("user_id", "")
     if not user_id.isdigit():
         return refused_page(case_id, Invalid("assignee: choose someone", "user_id"))
-    return _run(case_id, lambda w: tasks.assign(w, task_id, current_actor(), int(user_id), case_id),
+    return _run(case_id, lambda w: tasks.assign(w, current_actor(), task_id, user_id=int(user_id), case_id=case_id),
                 "Task assigned.", permissions.MANAGE_TEAM)
 
 
@@ -94,10 +93,7 @@ def assign(case_id: int, task_id: int):
 def add(case_id: int):
     """Add a task to the case's current stage (supervisors)."""
     form = request.form
-    return _run(case_id, lambda w: tasks.add_task(
-        w, case_id, current_actor(), title=form.get("title", ""), role=form.get("role", ""),
-        required=form.get("required") == "y",
-        due_on=_date(form.get("due_on")), description=form.get("description", "")), "Task added.",
+    return _run(case_id, lambda w: tasks.add_task(w, current_actor(), case_id, title=form.get("title", ""), role=form.get("role", ""), required=form.get("required") == "y", due_on=_date(form.get("due_on")), description=form.get("description", "")), "Task added.",
         permissions.MANAGE_TEAM)
 
 

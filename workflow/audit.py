@@ -12,7 +12,7 @@ from models.audit import AuditEvent, AuditTreeLeaf
 from workflow import merkle, transparency
 from workflow.audit_chain import FIELDS, GENESIS, Verification, canonical_json, chain_hash, verify
 from workflow.clock import format_utc, utcnow
-from workflow.pathway import CLOSED
+from workflow.stages import CLOSED
 
 #: Key of the PostgreSQL advisory lock that serializes appends.
 APPEND_LOCK_KEY = 0x52455354  # "REST"

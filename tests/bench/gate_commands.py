@@ -26,6 +26,7 @@ from models import migrate  # noqa: E402
 from models.database import SQLITE_BUSY_TIMEOUT_SECONDS, Database  # noqa: E402
 from workflow import accounts, audit, cases, evidence, reviews  # noqa: E402
 from workflow.audit import Actor  # noqa: E402
+from workflow.command import ANY_VERSION
 
 
 def prepare(database: Database, count: int) -> tuple[list[int], Actor, Actor]:
@@ -40,9 +41,8 @@ def prepare(database: Database, count: int) -> tuple[list[int], Actor, Actor]:
             case = cases.open_case(session, investigator, title=f"Bench case {n}",
                                    occurred_on=date(2017, 4, 4),
                                    country="Syria", place="Khan Shaykhun")
-            cases.set_member(session, case.id, supervisor, investigator.id, "lead_investigator", None)
-            evidence.add_evidence(session, case.id, investigator, None, kind="document",
-                                  title="Initial report")
+            cases.set_member(session, supervisor, case.id, expected_version=ANY_VERSION, user_id=investigator.id, case_role="lead_investigator")
+            evidence.add_evidence(session, investigator, case.id, expected_version=ANY_VERSION, kind="document", title="Initial report")
             case_ids.append(case.id)
     return case_ids, investigator, supervisor
 
@@ -51,10 +51,10 @@ def service_rate(database: Database, case_ids, investigator: Actor, supervisor: 
     started = time.perf_counter()
     for case_id in case_ids:
         with database.transaction() as session:
-            request = reviews.request_gate(session, case_id, "investigation", investigator, 3)
+            request = reviews.request_gate(session, investigator, case_id, expected_version=3, target="investigation")
             request_id = request.id
         with database.transaction() as session:
-            reviews.approve_gate(session, request_id, supervisor, "bench", 4)
+            reviews.approve_gate(session, supervisor, request_id, expected_version=4, reason="bench")
     return 2 * len(case_ids) / (time.perf_counter() - started)
 
 
