@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from models.case import Case
@@ -70,21 +70,33 @@ class CaseCommand:
                             **fields)
 
 
+def _queries(lock: bool) -> dict[str, object]:
+    """The case with its team and its pending request, or with the request named; built once."""
+    by = {
+        "case_id": select(Case, GateRequest).outerjoin(GateRequest, and_(
+            GateRequest.case_id == Case.id, GateRequest.decision == "pending"))
+        .where(Case.id == bindparam("id")),
+        "request_id": select(Case, GateRequest).join(GateRequest, GateRequest.case_id == Case.id)
+        .where(GateRequest.id == bindparam("id")),
+    }
+    for key, query in by.items():
+        query = query.options(joinedload(Case.members))
+        if lock:  # FOR UPDATE OF cases: the team rows come by an outer join, which cannot be locked
+            query = query.with_for_update(of=Case).execution_options(populate_existing=True)
+        by[key] = query
+    return by
+
+
+_QUERIES = {lock: _queries(lock) for lock in (False, True)}
+
+
 def load(session: Session, actor, *, case_id: int | None = None,
          request_id: int | None = None, lock: bool = True) -> tuple[Case, GateRequest | None]:
     """One statement: the case with its team and its pending request (or the request named),
     locked when asked; NotFound unless the actor may see the case."""
-    if request_id is not None:
-        query = (select(Case, GateRequest).join(GateRequest, GateRequest.case_id == Case.id)
-                 .where(GateRequest.id == request_id))
-    else:
-        query = (select(Case, GateRequest).outerjoin(GateRequest, and_(
-            GateRequest.case_id == Case.id, GateRequest.decision == "pending"))
-            .where(Case.id == case_id))
-    query = query.options(joinedload(Case.members))
-    if lock:  # FOR UPDATE OF cases: the team rows come by an outer join, which cannot be locked
-        query = query.with_for_update(of=Case).execution_options(populate_existing=True)
-    row = session.execute(query).unique().first()
+    key = "request_id" if request_id is not None else "case_id"
+    row = session.execute(_QUERIES[lock][key], {"id": request_id if request_id is not None
+                                                else case_id}).unique().first()
     if row is None or not permissions.can_see(actor, row[0]):
         raise NotFound("No such gate request." if request_id is not None else "No such case.")
     return row[0], row[1]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEvent
@@ -96,9 +96,14 @@ def _label(item: EvidenceItem) -> str:
     return f"#{item.id} {item.title}"
 
 
+# The checks that run inside every gate command are built once, with their parameters bound
+# at each run: building a statement costs more than running it.
+_ACTIVE_COUNT = select(func.count()).select_from(EvidenceItem).where(
+    EvidenceItem.case_id == bindparam("case_id"), EvidenceItem.status == "active")
+
+
 def _some_evidence(session: Session, case: Case) -> tuple[bool, str]:
-    count = session.scalar(select(func.count()).select_from(EvidenceItem).where(
-        EvidenceItem.case_id == case.id, EvidenceItem.status == "active"))
+    count = session.connection().execute(_ACTIVE_COUNT, {"case_id": case.id}).scalar()
     if not count:
         return False, "no active evidence item yet; add the initial report as evidence"
     return True, f"{count} active evidence item{'s' if count > 1 else ''}"
@@ -216,15 +221,22 @@ def _message_in_stage(session: Session, case: Case) -> tuple[bool, str]:
     return True, f"{len(messages)} in this stage; latest {last.said_on.isoformat()} by {last.speaker} to {last.audience}"
 
 
+_ENTERED = select(func.max(AuditEvent.at)).where(
+    AuditEvent.case_id == bindparam("case_id"), AuditEvent.to_state == bindparam("stage"),
+    AuditEvent.event_type.in_(("case_opened", "gate_approved", "case_reopened"))).scalar_subquery()
+_OPEN_REQUIRED = (
+    select(Task.id, Task.title, Task.role, User.username)
+    .outerjoin(User, User.id == Task.assignee_id)
+    .where(Task.case_id == bindparam("case_id"), Task.stage == bindparam("stage"), Task.required,
+           Task.status.in_(("open", "in_progress")),
+           # Tasks of an earlier visit to this stage are on record, not in the way.
+           Task.created_at >= func.coalesce(_ENTERED, Task.created_at))
+    .order_by(Task.id))
+
+
 def _required_tasks_done(session: Session, case: Case) -> tuple[bool, str]:
-    open_tasks = session.execute(
-        select(Task.id, Task.title, Task.role, User.username)
-        .outerjoin(User, User.id == Task.assignee_id)
-        .where(Task.case_id == case.id, Task.stage == case.state, Task.required,
-               Task.status.in_(("open", "in_progress")),
-               # Tasks of an earlier visit to this stage are on record, not in the way.
-               Task.created_at >= func.coalesce(_entered_stage(case), Task.created_at))
-        .order_by(Task.id)).all()
+    open_tasks = session.connection().execute(
+        _OPEN_REQUIRED, {"case_id": case.id, "stage": case.state}).all()
     if open_tasks:
         return False, "still open: " + "; ".join(
             f"#{t.id} {t.title} ({t.username or t.role + ' queue'})" for t in open_tasks)

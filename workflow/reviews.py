@@ -45,6 +45,8 @@ class Move:
     details: dict = field(default_factory=dict)
     create_tasks: bool = True
     history: dict | None = None
+    #: The audit events of the tasks the move cancels and creates, appended after its own.
+    task_events: list = field(default_factory=list)
 
     @property
     def session(self) -> Session:
@@ -72,9 +74,11 @@ class Move:
             self.case.outcome, self.case.closed_at = self._closing_outcome(source), utcnow()
         elif source == CLOSED:
             self.case.outcome, self.case.closed_at = None, None
-        tasks.cancel_stage_tasks(self.session, self.case, source, self.actor)
+        tasks.cancel_stage_tasks(self.session, self.case, source, self.actor,
+                                 audit_later=self.task_events)
         if self.create_tasks:
-            tasks.create_stage_tasks(self.session, self.case, self.actor, stage=dest)
+            tasks.create_stage_tasks(self.session, self.case, self.actor, stage=dest,
+                                     audit_later=self.task_events)
 
     def _closing_outcome(self, source: str) -> str:
         """The outcome a case closes with: the evaluation's, or the one its closing stage implies."""
@@ -119,9 +123,10 @@ class Move:
             entity = ("gate_request", request.id)
         else:
             entity = ("case", case.id)
-        audit.append(self.session, EVENT_TYPES[trigger], actor, case_id=case.id,
-                     entity_type=entity[0], entity_id=entity[1], from_state=source,
-                     to_state=dest if moved else None, details=details)
+        # The move's own event first, then those of the tasks it cancelled and created.
+        audit.append_many(self.session, [(EVENT_TYPES[trigger], actor, dict(
+            case_id=case.id, entity_type=entity[0], entity_id=entity[1], from_state=source,
+            to_state=dest if moved else None, details=details)), *self.task_events])
 
 
 def request_gate(session: Session, actor: Actor, case_id: int, *, expected_version, target: str,

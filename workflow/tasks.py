@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.case import Case
@@ -31,38 +31,58 @@ OPEN = ("open", "in_progress")
 
 
 def create_stage_tasks(session: Session, case: Case, actor: Actor | None,
-                       stage: str | None = None) -> list[int]:
-    """Create the tasks of the stage the case enters, each with its audit event; their ids."""
+                       stage: str | None = None, *, audit_later: list | None = None) -> list[int]:
+    """Create the tasks of the stage the case enters, each with its audit event; their ids.
+
+    With `audit_later`, the events are added to that list for the caller to append with its own.
+    """
     stage = stage or case.state
+    templates = TEMPLATES.get(stage, ())
+    if not templates:
+        return []
     today, now = clock.today(), utcnow()
     rows = [dict(case_id=case.id, stage=stage, title=t.title, description=t.description,
                  required=t.required, role=t.role, due_on=today + timedelta(days=t.due_days),
-                 template=t.key, status="open", note="", created_at=now)
-            for t in TEMPLATES.get(stage, ())]
-    if not rows:
-        return []
-    # One plain INSERT for all of them: this runs inside every approval.
-    ids = session.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows).all()
-    audit.append_many(session, [
-        ("task_created", actor, {"case_id": case.id, "entity_type": "task", "entity_id": task_id,
-                                 "details": {key: row[key] for key in ("title", "role", "required", "stage")}})
-        for task_id, row in zip(ids, rows, strict=True)])
-    return ids
+                 template=t.key, status="open", note="", created_at=now) for t in templates]
+    # One multi-row INSERT for all of them (this runs inside every approval); a stage's
+    # templates have distinct keys, so the returned rows are matched by key, not by order.
+    table = Task.__table__
+    ids = dict((template, task_id) for task_id, template in session.connection().execute(
+        table.insert().values(rows).returning(table.c.id, table.c.template)))
+    events = [("task_created", actor, {
+        "case_id": case.id, "entity_type": "task", "entity_id": ids[row["template"]],
+        "details": {key: row[key] for key in ("title", "role", "required", "stage")}})
+        for row in rows]
+    _append(session, events, audit_later)
+    return [ids[t.key] for t in templates]
 
 
-def cancel_stage_tasks(session: Session, case: Case, stage: str, actor: Actor | None) -> list[int]:
+_TASKS = Task.__table__
+#: Built once: it runs inside every approval. Task rows in the session are not refreshed; the
+#: move reads none of them afterwards.
+_CANCEL_OPEN = (update(_TASKS).where(_TASKS.c.case_id == bindparam("of_case"),
+                                     _TASKS.c.stage == bindparam("left"),
+                                     _TASKS.c.status.in_(OPEN))
+                .values(status="cancelled", note=bindparam("why")).returning(_TASKS.c.id))
+
+
+def cancel_stage_tasks(session: Session, case: Case, stage: str, actor: Actor | None, *,
+                       audit_later: list | None = None) -> list[int]:
     """The case leaves `stage`: its open tasks are cancelled, each with its audit event."""
     note = f"Cancelled: the case left {pathway.LABELS[stage].lower()}."
-    ids = session.scalars(
-        update(Task).where(Task.case_id == case.id, Task.stage == stage, Task.status.in_(OPEN))
-        .values(status="cancelled", note=note).returning(Task.id)
-        .execution_options(synchronize_session=False)).all()
-    if ids:
-        audit.append_many(session, [
-            ("task_cancelled", actor, {"case_id": case.id, "entity_type": "task", "entity_id": task_id,
-                                       "details": {"reason": note, "stage": stage}})
-            for task_id in sorted(ids)])
+    ids = sorted(session.connection().execute(
+        _CANCEL_OPEN, {"of_case": case.id, "left": stage, "why": note}).scalars())
+    _append(session, [("task_cancelled", actor, {
+        "case_id": case.id, "entity_type": "task", "entity_id": task_id,
+        "details": {"reason": note, "stage": stage}}) for task_id in ids], audit_later)
     return ids
+
+
+def _append(session: Session, events: list, later: list | None) -> None:
+    if later is not None:
+        later.extend(events)
+    elif events:
+        audit.append_many(session, events)
 
 
 def _created(task: Task) -> dict:
