@@ -54,8 +54,8 @@ def test_random_commands_keep_the_pathways_promises(db, cast, make_case, satisfy
                 elif command in ("approve", "reject", "withdraw") and pending:
                     service = {"approve": reviews.approve_gate, "reject": reviews.reject_gate,
                                "withdraw": reviews.withdraw_gate}[command]
-                    args = () if command == "withdraw" else ("reason given",)
-                    service(session, pending.id, actor, *args)
+                    reason = {} if command == "withdraw" else {"reason": "reason given"}
+                    service(session, actor, pending.id, expected_version=before.version, **reason)
                     if command in ("approve", "reject"):
                         assert pending.requested_by_id != actor.id, "requester decided own request"
                     if command == "approve":

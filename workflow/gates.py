@@ -151,6 +151,8 @@ def _cited_active(finding: Finding) -> tuple[list[EvidenceItem], str]:
 def _cited_custody(session: Session, case: Case) -> tuple[bool, str]:
     finding = _latest(session, case, "use_determination")
     cited, withdrawn = _cited_active(finding) if finding is not None else ([], "")
+    if finding is None or not finding.cited:
+        return False, "the use determination cites no evidence"
     if not cited:
         return False, "the use determination cites no active evidence" + withdrawn
     broken = []
@@ -191,7 +193,7 @@ def _attributed(session: Session, case: Case) -> tuple[bool, str]:
         return False, "missing: " + ", ".join(missing)
     cited, withdrawn = _cited_active(finding)
     if len(cited) < 2:
-        return False, (f"cites {len(cited)} active evidence item{'s' if len(cited) != 1 else ''}; "
+        return False, (f"cites {len(cited)} evidence item{'s' if len(cited) != 1 else ''}; "
                        f"two or more needed{withdrawn}")
     return True, (f"{finding.responsible_party} ({finding.party_type.replace('_', ' ')}), "
                   f"{finding.standard_of_proof.replace('_', ' ')}, citing {len(cited)} items{withdrawn}")
