@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from models.audit import AuditEvent
 from models.case import Case
 from models.gate_request import GateRequest
+from models.task import Task
 from workflow import reviews
 from workflow.errors import WorkflowError
 from workflow.pathway import CLOSED, GATES, STAGES, TRIGGERS, reopen_targets
@@ -38,7 +39,9 @@ def snapshot(db, case_id: int) -> tuple:
         decisions = session.scalars(select(GateRequest.decision).where(GateRequest.case_id == case_id)
                                     .order_by(GateRequest.id)).all()
         events = session.scalar(select(func.count()).select_from(AuditEvent))
-        return case.state, case.version, case.outcome, tuple(decisions), events
+        open_here = session.scalar(select(func.count()).select_from(Task).where(
+            Task.case_id == case_id, Task.stage == case.state, Task.status.in_(("open", "in_progress"))))
+        return case.state, case.version, case.outcome, tuple(decisions), events, open_here
 
 
 def last_event(db, event_type: str) -> AuditEvent:
@@ -94,9 +97,11 @@ def test_stage_trigger_role(db, cast, make_case, move, satisfy, stage, trigger):
             after = snapshot(db, case_id)
             stage_after, event_type = expected_after(stage, trigger)
             assert after[0] == stage_after and after[1] == before[1] + 1, (role, after)
-            # One event for the command, and one per task the stage entered starts with.
+            # One event for the command, one per open task of the stage left (cancelled) and
+            # one per task the stage entered starts with.
             entered = stage_after != stage and trigger in ("approve_gate", "reopen")
-            assert after[4] == before[4] + 1 + (len(TEMPLATES.get(stage_after, ())) if entered else 0)
+            moved_tasks = before[5] + len(TEMPLATES.get(stage_after, ())) if entered else 0
+            assert after[4] == before[4] + 1 + moved_tasks
             event = last_event(db, event_type)
             assert (event.event_type, event.actor_username, event.case_id) == (event_type, player, case_id)
         else:

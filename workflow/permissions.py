@@ -117,6 +117,11 @@ def allowed(user, action: str, case: Case | None = None) -> Allowed:
     return YES if can(user, action, case) else Allowed(False, needs(action))
 
 
+def _first_refusal(*answers: Allowed | None) -> Allowed:
+    """The first refusal among the answers (None: that rule has nothing against it), else YES."""
+    return next((answer for answer in answers if answer is not None), YES)
+
+
 def _closed(case: Case) -> Allowed | None:
     if case.state == CLOSED:
         return Allowed(False, f"Case {case.reference} is closed; a supervisor can reopen it.")
@@ -134,7 +139,7 @@ def can_change(user, case: Case, pending=None, action: str = EDIT_CASE) -> Allow
     """Whether `user` may take `action` on `case`'s records now: allowed, open, not under review."""
     if not can(user, action, case):
         return Allowed(False, needs(action))
-    return _closed(case) or _under_review(case, pending) or YES
+    return _first_refusal(_closed(case), _under_review(case, pending))
 
 
 def can_request(user, case: Case, pending=None) -> Allowed:
@@ -177,7 +182,7 @@ def can_reopen(user, case: Case, pending=None) -> Allowed:
         return Allowed(False, needs(REOPEN))
     if not reopen_targets(case.state):
         return Allowed(False, f"A case in {case.state} has no earlier stage to reopen to.")
-    return _under_review(case, pending) or YES
+    return _first_refusal(_under_review(case, pending))
 
 
 def may_work_on(user, task) -> bool:
