@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from models.case import Case
 from models.gate_request import GateRequest
@@ -80,7 +80,9 @@ def _queries(lock: bool) -> dict[str, object]:
         .where(GateRequest.id == bindparam("id")),
     }
     for key, query in by.items():
-        query = query.options(joinedload(Case.members))
+        # The team (with its users) for the checks; the request's people only if a message names them.
+        query = query.options(joinedload(Case.members), lazyload(GateRequest.requested_by),
+                              lazyload(GateRequest.decided_by))
         if lock:  # FOR UPDATE OF cases: the team rows come by an outer join, which cannot be locked
             query = query.with_for_update(of=Case).execution_options(populate_existing=True)
         by[key] = query

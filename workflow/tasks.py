@@ -30,6 +30,17 @@ TEMPLATES = pathway.TEMPLATES
 OPEN = ("open", "in_progress")
 
 
+_TASKS = Task.__table__
+#: One batched INSERT … RETURNING for a stage's tasks (SQLAlchemy's insertmanyvalues).
+_INSERT_TASKS = _TASKS.insert().returning(_TASKS.c.id, _TASKS.c.template)
+#: Built once: it runs inside every approval. Task rows in the session are not refreshed; the
+#: move reads none of them afterwards.
+_CANCEL_OPEN = (update(_TASKS).where(_TASKS.c.case_id == bindparam("of_case"),
+                                     _TASKS.c.stage == bindparam("left"),
+                                     _TASKS.c.status.in_(OPEN))
+                .values(status="cancelled", note=bindparam("why")).returning(_TASKS.c.id))
+
+
 def create_stage_tasks(session: Session, case: Case, actor: Actor | None,
                        stage: str | None = None, *, audit_later: list | None = None) -> list[int]:
     """Create the tasks of the stage the case enters, each with its audit event; their ids.
@@ -46,24 +57,14 @@ def create_stage_tasks(session: Session, case: Case, actor: Actor | None,
                  template=t.key, status="open", note="", created_at=now) for t in templates]
     # One multi-row INSERT for all of them (this runs inside every approval); a stage's
     # templates have distinct keys, so the returned rows are matched by key, not by order.
-    table = Task.__table__
     ids = dict((template, task_id) for task_id, template in session.connection().execute(
-        table.insert().values(rows).returning(table.c.id, table.c.template)))
+        _INSERT_TASKS, rows))
     events = [("task_created", actor, {
         "case_id": case.id, "entity_type": "task", "entity_id": ids[row["template"]],
         "details": {key: row[key] for key in ("title", "role", "required", "stage")}})
         for row in rows]
     _append(session, events, audit_later)
     return [ids[t.key] for t in templates]
-
-
-_TASKS = Task.__table__
-#: Built once: it runs inside every approval. Task rows in the session are not refreshed; the
-#: move reads none of them afterwards.
-_CANCEL_OPEN = (update(_TASKS).where(_TASKS.c.case_id == bindparam("of_case"),
-                                     _TASKS.c.stage == bindparam("left"),
-                                     _TASKS.c.status.in_(OPEN))
-                .values(status="cancelled", note=bindparam("why")).returning(_TASKS.c.id))
 
 
 def cancel_stage_tasks(session: Session, case: Case, stage: str, actor: Actor | None, *,
