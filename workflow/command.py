@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, null, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from models.case import Case
@@ -79,29 +79,43 @@ def _queries(lock: bool) -> dict[str, object]:
         "request_id": select(Case, GateRequest).join(GateRequest, GateRequest.case_id == Case.id)
         .where(GateRequest.id == bindparam("id")),
     }
+    # PostgreSQL locks rows, and re-reads after the wait only the rows it locked: there the
+    # pending request is read by its own statement once the case is locked (see `load`).
+    by["case_id_alone"] = select(Case, null()).where(Case.id == bindparam("id"))
     for key, query in by.items():
         # The team (with its users) for the checks; the request's people only if a message names them.
-        query = query.options(joinedload(Case.members), lazyload(GateRequest.requested_by),
-                              lazyload(GateRequest.decided_by))
-        if lock:  # FOR UPDATE OF cases: the team rows come by an outer join, which cannot be locked
-            query = query.with_for_update(of=Case).execution_options(populate_existing=True)
+        query = query.options(joinedload(Case.members))
+        if key != "case_id_alone":
+            query = query.options(lazyload(GateRequest.requested_by),
+                                  lazyload(GateRequest.decided_by))
+        if lock:  # the team rows come by an outer join, which cannot be locked
+            locked = [Case, GateRequest] if key == "request_id" else [Case]
+            query = query.with_for_update(of=locked).execution_options(populate_existing=True)
         by[key] = query
     return by
 
 
 _QUERIES = {lock: _queries(lock) for lock in (False, True)}
+_PENDING = (select(GateRequest).where(GateRequest.case_id == bindparam("case_id"),
+                                      GateRequest.decision == "pending")
+            .execution_options(populate_existing=True))
 
 
 def load(session: Session, actor, *, case_id: int | None = None,
          request_id: int | None = None, lock: bool = True) -> tuple[Case, GateRequest | None]:
     """One statement: the case with its team and its pending request (or the request named),
     locked when asked; NotFound unless the actor may see the case."""
-    key = "request_id" if request_id is not None else "case_id"
+    # SQLite's write lock is taken at BEGIN, so one statement reads everything as of the lock.
+    row_locks = lock and session.get_bind().dialect.name != "sqlite"
+    key = "request_id" if request_id is not None else "case_id_alone" if row_locks else "case_id"
     row = session.execute(_QUERIES[lock][key], {"id": request_id if request_id is not None
                                                 else case_id}).unique().first()
     if row is None or not permissions.can_see(actor, row[0]):
         raise NotFound("No such gate request." if request_id is not None else "No such case.")
-    return row[0], row[1]
+    case, request = row[0], row[1]
+    if key == "case_id_alone":
+        request = session.scalar(_PENDING, {"case_id": case.id})
+    return case, request
 
 
 def begin(session: Session, actor, case_id: int, *, action: str, expected_version,
