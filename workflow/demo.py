@@ -11,18 +11,16 @@ from models.database import Database
 from models.evidence import EvidenceItem
 from models.response import Response
 from models.task import Task
-from workflow import cases, deterrence, evaluations, evidence, responses, reviews, tasks
+from workflow import cases, deterrence, evaluations, evidence, pathway, responses, reviews, tasks
 from workflow.audit import Actor
-from workflow.evaluations import RECOMMENDED_TARGET
+from workflow.pathway import RECOMMENDED_TARGET
 from workflow import clock
 from workflow.command import ANY_VERSION
 
 MARK = "[Demonstration]"
 FACTORS = ("taboo", "norms", "lack_of_benefit", "deterrence")
-#: Who requests each gate: the role whose work the gate closes.
-REQUESTER = {"reported": "investigator", "investigation": "investigator", "attribution": "analyst",
-             "legal_consequence": "legal_officer", "implementation": "legal_officer",
-             "evaluation": "analyst"}
+#: Who requests each gate: the role whose work the gate closes (declared with the gates).
+REQUESTER = pathway.REQUESTER
 
 
 def finish_required_tasks(db: Database, case_id: int, people: dict[str, Actor]) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from transitions import Machine
 from transitions.core import MachineError
 
-from workflow import gates, stages
+from workflow import gates, permissions, stages
 from workflow.errors import Conflict, Forbidden, GateUnmet, Invalid, WorkflowError
 from workflow.gates import Requirement
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
@@ -282,15 +282,13 @@ def _under_review(move) -> Reason | None:
 def _not_requester(move) -> Reason | None:
     if move.pending is None or move.pending.requested_by_id != move.actor.id:
         return None
-    return Reason("four_eyes", "You requested this gate: another supervisor must decide it "
-                  "(four-eyes).", Forbidden)
+    return Reason("four_eyes", permissions.FOUR_EYES, Forbidden)
 
 
 def _requester(move) -> Reason | None:
     if move.pending is None or move.pending.requested_by_id == move.actor.id:
         return None
-    return Reason("not_requester", "Only the person who requested a gate can withdraw it.",
-                  Forbidden)
+    return Reason("not_requester", permissions.ONLY_REQUESTER, Forbidden)
 
 
 def _reason_given(move) -> Reason | None:
