@@ -89,7 +89,8 @@ def test_stale_form_is_409_with_a_link_back_and_no_change(client, auth, cast, ma
     page = client.get(f"/cases/{case_id}/edit").get_data(as_text=True)
     version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
     with db.transaction() as session:  # someone else saves first
-        cases.update_case(session, cast["ivy"], case_id, expected_version=int(version), place="Idlib")
+        cases.update_case(session, cast["ivy"], case_id, expected_version=int(version),
+                          place="Idlib")
     before = state_of_db(db)
     response = post(client, f"/cases/{case_id}/edit", {**NEW_CASE, "version": version})
     page = response.get_data(as_text=True)
@@ -181,7 +182,8 @@ def test_dashboard_counts_visible_cases_by_stage_and_reviews(client, auth, cast,
     move(moved, "attribution")
     satisfy(moved, "legal_consequence")
     with db.transaction() as session:
-        reviews.request_gate(session, cast["ivy"], moved, expected_version=ANY_VERSION, target="legal_consequence")
+        reviews.request_gate(session, cast["ivy"], moved, expected_version=ANY_VERSION,
+                             target="legal_consequence")
     sign_in(auth, cast, "sue")
     page = client.get("/").get_data(as_text=True)
     assert 'data-stage="reported">2<' in page and 'data-stage="attribution">1<' in page

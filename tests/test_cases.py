@@ -87,7 +87,8 @@ def test_bad_field_is_named_and_nothing_changes(db, cast, make_case, field, valu
 def test_update_records_changes_and_bumps_version(db, cast, make_case):
     case_id = make_case(staffed=False)
     with db.transaction() as session:
-        cases.update_case(session, cast["ivy"], case_id, expected_version=1, latitude="35.8", deaths=3)
+        cases.update_case(session, cast["ivy"], case_id, expected_version=1, latitude="35.8",
+                          deaths=3)
     case = load(db, case_id)
     assert (case.version, case.latitude, case.deaths) == (2, Decimal("35.800000"), 3)
     with db.sessions() as session:
@@ -127,7 +128,8 @@ def test_database_allows_one_pending_request_per_case(db, cast, make_case, satis
     case_id = make_case()
     satisfy(case_id, "investigation")
     with db.transaction() as session:
-        reviews.request_gate(session, cast["ivy"], case_id, expected_version=ANY_VERSION, target="investigation")
+        reviews.request_gate(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                             target="investigation")
     with pytest.raises(IntegrityError):
         with db.transaction() as session:
             session.add(GateRequest(case_id=case_id, from_state="reported", target="investigation",
@@ -151,9 +153,12 @@ def test_first_gate_requirements_unmet_then_met(db, cast, make_case):
         "required_tasks": (True, "every required task of this stage is done"),
     }
     with db.transaction() as session:
-        cases.update_case(session, cast["ivy"], case_id, expected_version=1, place="Saraqib", country="Syria")
-        cases.set_member(session, cast["sue"], case_id, expected_version=ANY_VERSION, user_id=cast["ian"].id, case_role="lead_investigator")
-        evidence.add_evidence(session, cast["ivy"], case_id, expected_version=ANY_VERSION, kind="document", title="Report")
+        cases.update_case(session, cast["ivy"], case_id, expected_version=1, place="Saraqib",
+                          country="Syria")
+        cases.set_member(session, cast["sue"], case_id, expected_version=ANY_VERSION,
+                         user_id=cast["ian"].id, case_role="lead_investigator")
+        evidence.add_evidence(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                              kind="document", title="Report")
     assert checklist(db, case_id) == {
         "case_details": (True, "Chlorine barrel bomb on a residential block; 2016-08-10; Saraqib, Syria"),
         "evidence": (True, "1 active evidence item"),
@@ -165,7 +170,8 @@ def test_first_gate_requirements_unmet_then_met(db, cast, make_case):
 def test_naming_a_new_lead_demotes_the_old_one(db, cast, make_case):
     case_id = make_case()
     with db.transaction() as session:
-        cases.set_member(session, cast["sue"], case_id, expected_version=ANY_VERSION, user_id=cast["ian"].id, case_role="lead_investigator")
+        cases.set_member(session, cast["sue"], case_id, expected_version=ANY_VERSION,
+                         user_id=cast["ian"].id, case_role="lead_investigator")
     roles = {m.user_id: m.case_role for m in load(db, case_id).members}
     assert roles[cast["ian"].id] == "lead_investigator" and roles[cast["ivy"].id] == "investigator"
 
@@ -174,16 +180,19 @@ def test_only_investigators_can_lead(db, cast, make_case):
     case_id = make_case(staffed=False)
     with pytest.raises(Invalid, match="ana does not hold the investigator role"):
         with db.transaction() as session:
-            cases.set_member(session, cast["sue"], case_id, expected_version=ANY_VERSION, user_id=cast["ana"].id, case_role="lead_investigator")
+            cases.set_member(session, cast["sue"], case_id, expected_version=ANY_VERSION,
+                             user_id=cast["ana"].id, case_role="lead_investigator")
 
 
 def test_team_changes_need_a_supervisor_and_removal_hides_the_case(db, cast, make_case):
     case_id = make_case()
     with pytest.raises(Forbidden, match="needs the supervisor role"):
         with db.transaction() as session:
-            cases.set_member(session, cast["ivy"], case_id, expected_version=ANY_VERSION, user_id=cast["ian"].id, case_role="investigator")
+            cases.set_member(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                             user_id=cast["ian"].id, case_role="investigator")
     with db.transaction() as session:
-        cases.remove_member(session, cast["sue"], case_id, expected_version=ANY_VERSION, user_id=cast["ana"].id)
+        cases.remove_member(session, cast["sue"], case_id, expected_version=ANY_VERSION,
+                            user_id=cast["ana"].id)
     with pytest.raises(NotFound):
         with db.sessions() as session:
             cases.load_case(session, case_id, cast["ana"])

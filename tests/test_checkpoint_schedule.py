@@ -229,7 +229,8 @@ def test_approving_a_closing_gate_on_the_web_signs_a_checkpoint(db, client, auth
     move(case_id, "evaluation")
     satisfy(case_id, "closed")
     with db.transaction() as session:
-        request_id = reviews.request_gate(session, cast["ivy"], case_id, expected_version=ANY_VERSION, target="closed").id
+        request_id = reviews.request_gate(session, cast["ivy"], case_id,
+                                          expected_version=ANY_VERSION, target="closed").id
     auth.login("sue")
     before = checkpoint_sizes(db)
     assert len(before) == 1 and before[0] < size(db)  # only the first write's, however long the way

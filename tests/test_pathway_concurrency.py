@@ -39,7 +39,8 @@ def pending_request_id(db, cast, make_case, satisfy) -> tuple[int, int]:
     case_id = make_case()
     satisfy(case_id, "investigation")
     with db.transaction() as session:
-        request_id = reviews.request_gate(session, cast["ivy"], case_id, expected_version=ANY_VERSION, target="investigation").id
+        request_id = reviews.request_gate(session, cast["ivy"], case_id,
+                                          expected_version=ANY_VERSION, target="investigation").id
     return case_id, request_id
 
 

@@ -132,7 +132,8 @@ def test_the_version_is_required_and_any_version_is_explicit(db, cast, make_case
         run(db, cases.update_case, cast["ivy"], case_id, expected_version=None, title="x")
     with pytest.raises(TypeError):
         run(db, cases.update_case, cast["ivy"], case_id, title="x")  # noqa: the keyword is required
-    case = run(db, cases.update_case, cast["ivy"], case_id, expected_version=ANY_VERSION, title="Renamed")
+    case = run(db, cases.update_case, cast["ivy"], case_id, expected_version=ANY_VERSION,
+               title="Renamed")
     assert case.title == "Renamed"
 
 

@@ -54,15 +54,19 @@ def fire(db, actor, trigger: str, case_id: int, stage: str, request_id: int | No
     with db.transaction() as session:
         if trigger == "request_gate":
             target = GATES.get(stage, ("investigation",))[0]
-            return reviews.request_gate(session, actor, case_id, expected_version=ANY_VERSION, target=target, note="please")
+            return reviews.request_gate(session, actor, case_id, expected_version=ANY_VERSION,
+                                        target=target, note="please")
         if trigger == "approve_gate":
-            return reviews.approve_gate(session, actor, request_id, expected_version=ANY_VERSION, reason="evidence holds")
+            return reviews.approve_gate(session, actor, request_id, expected_version=ANY_VERSION,
+                                        reason="evidence holds")
         if trigger == "reject_gate":
-            return reviews.reject_gate(session, actor, request_id, expected_version=ANY_VERSION, reason="not yet")
+            return reviews.reject_gate(session, actor, request_id, expected_version=ANY_VERSION,
+                                       reason="not yet")
         if trigger == "withdraw_gate":
             return reviews.withdraw_gate(session, actor, request_id, expected_version=ANY_VERSION)
         target = (reopen_targets(stage) or ("investigation",))[0]
-        return reviews.reopen(session, actor, case_id, expected_version=ANY_VERSION, target=target, reason="new evidence")
+        return reviews.reopen(session, actor, case_id, expected_version=ANY_VERSION, target=target,
+                              reason="new evidence")
 
 
 def expected_after(stage: str, trigger: str) -> tuple[str, str]:
@@ -115,7 +119,8 @@ def test_four_eyes_the_requester_cannot_decide(db, cast, make_case, satisfy):
     case_id = make_case()
     satisfy(case_id, "investigation")
     with db.transaction() as session:  # sue is also an investigator on this team
-        cases.set_member(session, cast["sam"], case_id, expected_version=ANY_VERSION, user_id=cast["sue"].id, case_role="investigator")
+        cases.set_member(session, cast["sam"], case_id, expected_version=ANY_VERSION,
+                         user_id=cast["sue"].id, case_role="investigator")
     from workflow.audit import Actor
     sue_both = Actor(cast["sue"].id, "sue", ("investigator", "supervisor"))
     request = fire(db, sue_both, "request_gate", case_id, "reported", None)

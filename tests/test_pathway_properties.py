@@ -50,7 +50,8 @@ def test_random_commands_keep_the_pathways_promises(db, cast, make_case, satisfy
                 satisfy(case_id, GATES[before.state][0])
             with db.transaction() as session:
                 if command == "request":
-                    reviews.request_gate(session, actor, case_id, expected_version=before.version, target=target)
+                    reviews.request_gate(session, actor, case_id, expected_version=before.version,
+                                         target=target)
                 elif command in ("approve", "reject", "withdraw") and pending:
                     service = {"approve": reviews.approve_gate, "reject": reviews.reject_gate,
                                "withdraw": reviews.withdraw_gate}[command]
@@ -62,15 +63,19 @@ def test_random_commands_keep_the_pathways_promises(db, cast, make_case, satisfy
                         assert met, "approved past a gate whose requirements were unmet"
                         assert pending.target in GATES[before.state]
                 elif command == "reopen":
-                    reviews.reopen(session, actor, case_id, expected_version=before.version, target=target, reason="new evidence")
+                    reviews.reopen(session, actor, case_id, expected_version=before.version,
+                                   target=target, reason="new evidence")
                     assert target in reopen_targets(before.state)
                 elif command in ("lead", "unlead"):
                     if command == "lead":
-                        cases.set_member(session, actor, case_id, expected_version=ANY_VERSION, user_id=cast["ivy"].id, case_role="lead_investigator")
+                        cases.set_member(session, actor, case_id, expected_version=ANY_VERSION,
+                                         user_id=cast["ivy"].id, case_role="lead_investigator")
                     else:
-                        cases.set_member(session, actor, case_id, expected_version=ANY_VERSION, user_id=cast["ivy"].id, case_role="investigator")
+                        cases.set_member(session, actor, case_id, expected_version=ANY_VERSION,
+                                         user_id=cast["ivy"].id, case_role="investigator")
                 elif command in ("blank_place", "fill_place"):
-                    cases.update_case(session, actor, case_id, expected_version=before.version, place="" if command == "blank_place" else "Saraqib")
+                    cases.update_case(session, actor, case_id, expected_version=before.version,
+                                      place="" if command == "blank_place" else "Saraqib")
         except WorkflowError:
             pass
         after = current()

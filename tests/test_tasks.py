@@ -47,7 +47,8 @@ def test_entering_a_stage_creates_exactly_its_templates_tasks(db, make_case, mov
 def test_reopening_creates_the_stage_tasks_again_and_keeps_the_old(db, cast, make_case, move):
     case_id = make_case()
     move(case_id, "legal_consequence")
-    run(db, reviews.reopen, cast["sue"], case_id, expected_version=ANY_VERSION, target="investigation", reason="new evidence")
+    run(db, reviews.reopen, cast["sue"], case_id, expected_version=ANY_VERSION,
+        target="investigation", reason="new evidence")
     investigation = stage_tasks(db, case_id, "investigation")
     assert len(investigation) == 2 * len(TEMPLATES["investigation"])
     assert [t.status for t in investigation[:4]].count("done") == 1  # the first visit's, kept
@@ -58,20 +59,25 @@ def test_open_required_task_refuses_the_gate_naming_it(db, cast, make_case, move
     case_id = make_case()
     move(case_id, "investigation")
     satisfy(case_id, "attribution")
-    required = run(db, tasks.add_task, cast["sue"], case_id, title="Check the second crater", role="investigator", required=True)
+    required = run(db, tasks.add_task, cast["sue"], case_id, title="Check the second crater",
+                   role="investigator", required=True)
     with pytest.raises(GateUnmet) as refused:
-        run(db, reviews.request_gate, cast["ivy"], case_id, expected_version=ANY_VERSION, target="attribution")
+        run(db, reviews.request_gate, cast["ivy"], case_id, expected_version=ANY_VERSION,
+            target="attribution")
     assert f"#{required.id} Check the second crater (investigator queue)" in str(refused.value)
-    run(db, cases.set_member, cast["sue"], case_id, expected_version=ANY_VERSION, user_id=cast["ian"].id, case_role="investigator")
+    run(db, cases.set_member, cast["sue"], case_id, expected_version=ANY_VERSION,
+        user_id=cast["ian"].id, case_role="investigator")
     run(db, tasks.claim, cast["ian"], required.id)
     with pytest.raises(GateUnmet, match=rf"#{required.id} Check the second crater \(ian\)"):
-        run(db, reviews.request_gate, cast["ivy"], case_id, expected_version=ANY_VERSION, target="attribution")
+        run(db, reviews.request_gate, cast["ivy"], case_id, expected_version=ANY_VERSION,
+            target="attribution")
 
 
 def test_task_commands_and_their_rules(db, cast, make_case, move):
     case_id = make_case()
     move(case_id, "investigation")
-    run(db, cases.set_member, cast["sue"], case_id, expected_version=ANY_VERSION, user_id=cast["ian"].id, case_role="investigator")
+    run(db, cases.set_member, cast["sue"], case_id, expected_version=ANY_VERSION,
+        user_id=cast["ian"].id, case_role="investigator")
     task = stage_tasks(db, case_id, "investigation")[0]
     with pytest.raises(Forbidden, match="investigator queue"):
         run(db, tasks.claim, cast["ana"], task.id)  # an analyst, not an investigator
@@ -151,7 +157,8 @@ def test_claim_complete_from_the_inbox_through_forms(db, client, auth, cast, mak
 def test_two_people_claiming_one_task_at_once_make_one_owner(db, cast, make_case, move, round_):
     case_id = make_case()
     move(case_id, "investigation")
-    run(db, cases.set_member, cast["sue"], case_id, expected_version=ANY_VERSION, user_id=cast["ian"].id, case_role="investigator")
+    run(db, cases.set_member, cast["sue"], case_id, expected_version=ANY_VERSION,
+        user_id=cast["ian"].id, case_role="investigator")
     task = stage_tasks(db, case_id, "investigation")[0]
     barrier, outcomes = threading.Barrier(2), {}
 

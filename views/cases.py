@@ -152,7 +152,8 @@ def edit(case_id: int):
     if form.validate_on_submit():
         try:
             with db.transaction() as write:
-                cases.update_case(write, current_actor(), case_id, expected_version=form.expected_version(), **form.case_fields())
+                cases.update_case(write, current_actor(), case_id,
+                                  expected_version=form.expected_version(), **form.case_fields())
         except Invalid as error:
             show_error(form, error)
         else:
@@ -179,7 +180,8 @@ def request_gate(case_id: int):
     version = form_version(form)
     try:
         with db.transaction() as write:
-            reviews.request_gate(write, current_actor(), case_id, expected_version=version, target=form.target.data, note=form.note.data or "")
+            reviews.request_gate(write, current_actor(), case_id, expected_version=version,
+                                 target=form.target.data, note=form.note.data or "")
     except SHOWN_ON_PAGE as refused:
         return refused_page(case_id, refused)
     flash(f"Gate to {LABELS[form.target.data]} requested: the case is under review.", "success")
@@ -195,7 +197,8 @@ def reopen(case_id: int):
     version = form_version(form)
     try:
         with db.transaction() as write:
-            reviews.reopen(write, current_actor(), case_id, expected_version=version, target=form.target.data, reason=form.reason.data)
+            reviews.reopen(write, current_actor(), case_id, expected_version=version,
+                           target=form.target.data, reason=form.reason.data)
     except SHOWN_ON_PAGE as refused:
         return refused_page(case_id, refused)
     flash(f"Case reopened to {LABELS[form.target.data]}.", "success")
@@ -217,7 +220,8 @@ def team(case_id: int):
         version = form_version(form)
         try:
             with db.transaction() as write:
-                cases.set_member(write, current_actor(), case_id, expected_version=version, user_id=form.user_id.data, case_role=form.case_role.data)
+                cases.set_member(write, current_actor(), case_id, expected_version=version,
+                                 user_id=form.user_id.data, case_role=form.case_role.data)
         except Invalid as error:
             show_error(form, error)
             return render_template("cases/team.html", case=case, form=form, may_manage=may_manage,
@@ -234,6 +238,7 @@ def remove_member(case_id: int, user_id: int):
     load_case_for(case_id, permissions.MANAGE_TEAM)
     version = form_version(RemoveMemberForm())
     with db.transaction() as write:
-        cases.remove_member(write, current_actor(), case_id, expected_version=version, user_id=user_id)
+        cases.remove_member(write, current_actor(), case_id, expected_version=version,
+                            user_id=user_id)
     flash("Removed from the team.", "success")
     return redirect(url_for("cases.team", case_id=case_id))

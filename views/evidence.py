@@ -56,7 +56,18 @@ def new(case_id: int):
             if upload and upload.filename:
                 stored = store().put(upload.stream, clean_declared_hash(form.declared_sha256.data))
             with db.transaction() as write:
-                item = evidence.add_evidence(write, current_actor(), case_id, expected_version=form.expected_version(), kind=form.kind.data, title=form.title.data, description=form.description.data, source=form.source.data, collected_at=form.collected_at.data, collected_by=form.collected_by.data, source_grade=form.source_grade.data, information_grade=form.information_grade.data, stored=stored, original_filename=clean_filename(upload.filename) if stored else "", claimed_type=upload.mimetype if stored else "")
+                item = evidence.add_evidence(write, current_actor(), case_id,
+                                             expected_version=form.expected_version(),
+                                             kind=form.kind.data, title=form.title.data,
+                                             description=form.description.data,
+                                             source=form.source.data,
+                                             collected_at=form.collected_at.data,
+                                             collected_by=form.collected_by.data,
+                                             source_grade=form.source_grade.data,
+                                             information_grade=form.information_grade.data,
+                                             stored=stored,
+                                             original_filename=clean_filename(upload.filename) if stored else "",
+                                             claimed_type=upload.mimetype if stored else "")
                 item_id = item.id
         except Invalid as error:
             show_error(form, error)
@@ -146,7 +157,14 @@ def new_finding(case_id: int):
     if form.validate_on_submit():
         try:
             with db.transaction() as write:
-                evidence.record_finding(write, current_actor(), case_id, expected_version=form.expected_version(), kind=form.kind.data, conclusion=form.conclusion.data, rationale=form.rationale.data, cited_ids=form.cited.data or [], agent=form.agent.data, responsible_party=form.responsible_party.data, party_type=form.party_type.data, standard_of_proof=form.standard_of_proof.data)
+                evidence.record_finding(write, current_actor(), case_id,
+                                        expected_version=form.expected_version(),
+                                        kind=form.kind.data, conclusion=form.conclusion.data,
+                                        rationale=form.rationale.data,
+                                        cited_ids=form.cited.data or [], agent=form.agent.data,
+                                        responsible_party=form.responsible_party.data,
+                                        party_type=form.party_type.data,
+                                        standard_of_proof=form.standard_of_proof.data)
         except Invalid as error:
             show_error(form, error)
         else:

@@ -40,7 +40,8 @@ def new_response(case_id: int):
         form.level.data, form.tool.data, form.catalog_key.data = option.level, option.tool, option.key
         form.description.data, form.legally_binding.data = option.description, option.legally_binding
         form.legal_basis.data, form.strategies.data = option.legal_basis, list(option.strategies)
-    if submit(form, lambda write: responses.propose_response(write, current_actor(), case_id, expected_version=form.expected_version(), level=form.level.data, tool=form.tool.data, actor_name=form.actor.data, description=form.description.data, legally_binding=form.legally_binding.data, legal_basis=form.legal_basis.data, strategies=form.strategies.data or [], target=form.target.data, catalog_key=form.catalog_key.data or "")):
+    if submit(form,
+              lambda write: responses.propose_response(write, current_actor(), case_id, expected_version=form.expected_version(), level=form.level.data, tool=form.tool.data, actor_name=form.actor.data, description=form.description.data, legally_binding=form.legally_binding.data, legal_basis=form.legal_basis.data, strategies=form.strategies.data or [], target=form.target.data, catalog_key=form.catalog_key.data or "")):
         flash("Response proposed.", "success")
         return redirect(url_for("cases.detail", case_id=case_id, _anchor="menu"))
     return render_template("menu/new_response.html", case=case, form=form, option=option,
@@ -76,7 +77,8 @@ def change_status(case_id: int, response_id: int):
     current = responses.response_of(db.session(), case_id, response_id)
     form = StatusForm()
     form.status.choices = choices(NEXT_STATUSES.get(current.status, ()))
-    if submit(form, lambda write: responses.change_status(write, current_actor(), case_id, expected_version=form.expected_version(), response_id=response_id, status=form.status.data, reason=form.reason.data, decided_on=form.decided_on.data, legally_binding=form.legally_binding.data)):
+    if submit(form,
+              lambda write: responses.change_status(write, current_actor(), case_id, expected_version=form.expected_version(), response_id=response_id, status=form.status.data, reason=form.reason.data, decided_on=form.decided_on.data, legally_binding=form.legally_binding.data)):
         flash(f"Response {form.status.data}.", "success")
         return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
     return _response_page(case_id, response_id, {"status": form}, 422)
@@ -88,7 +90,8 @@ def add_milestone(case_id: int, response_id: int):
     load_case_for(case_id, permissions.RECORD_RESPONSE)
     responses.response_of(db.session(), case_id, response_id)
     form = MilestoneForm()
-    if submit(form, lambda write: responses.add_milestone(write, current_actor(), case_id, expected_version=form.expected_version(), response_id=response_id, description=form.description.data, due_on=form.due_on.data, note=form.note.data)):
+    if submit(form,
+              lambda write: responses.add_milestone(write, current_actor(), case_id, expected_version=form.expected_version(), response_id=response_id, description=form.description.data, due_on=form.due_on.data, note=form.note.data)):
         return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
     return _response_page(case_id, response_id, {"milestone": form}, 422)
 
@@ -99,7 +102,8 @@ def update_milestone(case_id: int, response_id: int, milestone_id: int):
     load_case_for(case_id, permissions.RECORD_RESPONSE)
     responses.response_of(db.session(), case_id, response_id)
     form = MilestoneUpdateForm()
-    if submit(form, lambda write: responses.update_milestone(write, current_actor(), case_id, expected_version=form.expected_version(), milestone_id=milestone_id, done_on=form.done_on.data, note=form.note.data, response_id=response_id)):
+    if submit(form,
+              lambda write: responses.update_milestone(write, current_actor(), case_id, expected_version=form.expected_version(), milestone_id=milestone_id, done_on=form.done_on.data, note=form.note.data, response_id=response_id)):
         return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
     return _response_page(case_id, response_id, status=422)
 
@@ -109,7 +113,8 @@ def record_message(case_id: int):
     """Record a deterrence message in the case's current stage."""
     load_case_for(case_id, permissions.RECORD_MESSAGE)
     form = MessageForm()
-    if submit(form, lambda write: deterrence.record_message(write, current_actor(), case_id, expected_version=form.expected_version(), said_on=form.said_on.data, audience=form.audience.data, speaker=form.speaker.data, summary=form.summary.data, channel=form.channel.data)):
+    if submit(form,
+              lambda write: deterrence.record_message(write, current_actor(), case_id, expected_version=form.expected_version(), said_on=form.said_on.data, audience=form.audience.data, speaker=form.speaker.data, summary=form.summary.data, channel=form.channel.data)):
         flash("Deterrence message recorded.", "success")
         return redirect(url_for("cases.detail", case_id=case_id, _anchor="messages"))
     problems = "; ".join(f"{form[name].label.text}: {', '.join(errors)}" for name, errors in form.errors.items())
@@ -121,7 +126,8 @@ def evaluation(case_id: int):
     """Evaluate the case against the four restraint factors and recommend what comes next."""
     case = load_case_for(case_id, permissions.RECORD_EVALUATION)
     form = EvaluationForm(version=case.version)
-    if submit(form, lambda write: evaluations.record_evaluation(write, current_actor(), case_id, expected_version=form.expected_version(), ratings={f: form[f].data for f in FACTORS}, rationales={f: form[f"{f}_rationale"].data for f in FACTORS}, repeat_use=form.repeat_use.data, recommendation=form.recommendation.data, lessons=form.lessons.data, outcome=form.outcome.data)):
+    if submit(form,
+              lambda write: evaluations.record_evaluation(write, current_actor(), case_id, expected_version=form.expected_version(), ratings={f: form[f].data for f in FACTORS}, rationales={f: form[f"{f}_rationale"].data for f in FACTORS}, repeat_use=form.repeat_use.data, recommendation=form.recommendation.data, lessons=form.lessons.data, outcome=form.outcome.data)):
         flash("Evaluation recorded.", "success")
         return redirect(url_for("cases.detail", case_id=case_id))
     return render_template("menu/evaluation.html", case=case, form=form,

@@ -55,7 +55,8 @@ def approve(request_id: int):
     version = form_version(form)
     try:
         with db.transaction() as write:
-            case = reviews.approve_gate(write, current_actor(), request_id, expected_version=version, reason=form.reason.data or "")
+            case = reviews.approve_gate(write, current_actor(), request_id,
+                                        expected_version=version, reason=form.reason.data or "")
             stage = case.state
     except SHOWN_ON_PAGE as refused:
         return refused_page(case_id, refused)
@@ -71,7 +72,8 @@ def reject(request_id: int):
     version = form_version(form)
     try:
         with db.transaction() as write:
-            reviews.reject_gate(write, current_actor(), request_id, expected_version=version, reason=form.reason.data or "")
+            reviews.reject_gate(write, current_actor(), request_id, expected_version=version,
+                                reason=form.reason.data or "")
     except SHOWN_ON_PAGE as refused:
         return refused_page(case_id, refused)
     flash("Rejected: the case stays in its stage.", "info")

@@ -15,7 +15,8 @@ def record_message(session: Session, actor: Actor, case_id: int, *, expected_ver
                    said_on: date, audience: str, speaker: str, summary: str,
                    channel: str = "") -> DeterrenceMessage:
     """Record a deterrence message in the stage the case is in now."""
-    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_MESSAGE, expected_version=expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_MESSAGE,
+                        expected_version=expected_version)
     case = cmd.case
     message = DeterrenceMessage(
         case_id=case.id, stage=case.state, said_on=day(said_on, "said_on", required=True, past=True),

@@ -19,7 +19,8 @@ def record_evaluation(session: Session, actor: Actor, case_id: int, *, expected_
                       ratings: dict[str, str], rationales: dict[str, str], repeat_use: str,
                       recommendation: str, lessons: str = "", outcome: str = "") -> Evaluation:
     """Record an evaluation; it replaces earlier ones in the gates."""
-    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVALUATION, expected_version=expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVALUATION,
+                        expected_version=expected_version)
     case = cmd.case
     if case.state != EVALUATION:
         raise Conflict(f"A case is evaluated in {LABELS[EVALUATION]}; this one is in {LABELS[case.state]}.")

@@ -45,7 +45,8 @@ def add_evidence(session: Session, actor: Actor, case_id: int, *, expected_versi
                  stored: StoredFile | None = None, original_filename: str = "",
                  claimed_type: str = "") -> EvidenceItem:
     """Record an evidence item, with the stored file when there is one."""
-    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVIDENCE, expected_version=expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVIDENCE,
+                        expected_version=expected_version)
     case = cmd.case
     item = EvidenceItem(
         case_id=case.id, kind=one_of(kind, "kind", KINDS), title=text(title, "title", 200, True),
@@ -73,7 +74,8 @@ def add_evidence(session: Session, actor: Actor, case_id: int, *, expected_versi
 def withdraw_evidence(session: Session, actor: Actor, case_id: int, *, expected_version,
                       evidence_id: int, reason: str) -> EvidenceItem:
     """Withdraw an item from use, with a reason; the record and its file stay."""
-    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVIDENCE, expected_version=expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVIDENCE,
+                        expected_version=expected_version)
     case = cmd.case
     item = evidence_of(session, case.id, evidence_id)
     if item.status == "withdrawn":
@@ -90,7 +92,8 @@ def add_custody_event(session: Session, actor: Actor, case_id: int, *, expected_
                       from_holder: str = "", to_holder: str = "", place: str = "",
                       seal_id: str = "", note: str = "") -> CustodyEvent:
     """Record a step in the chain of custody of an item."""
-    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVIDENCE, expected_version=expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVIDENCE,
+                        expected_version=expected_version)
     case = cmd.case
     item = evidence_of(session, case.id, evidence_id)
     if item.status == "withdrawn":
@@ -120,7 +123,8 @@ def add_lab_analysis(session: Session, actor: Actor, case_id: int, *, expected_v
                      method: str = "", result: str = "", report_ref: str = "",
                      analysed_on: date | None = None) -> LabAnalysis:
     """Record a laboratory's analysis of a sample."""
-    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVIDENCE, expected_version=expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVIDENCE,
+                        expected_version=expected_version)
     case = cmd.case
     item = evidence_of(session, case.id, evidence_id)
     if not item.is_sample:
@@ -144,7 +148,8 @@ def record_finding(session: Session, actor: Actor, case_id: int, *, expected_ver
                    responsible_party: str = "", party_type: str = "",
                    standard_of_proof: str = "") -> Finding:
     """Record a use determination or an attribution; it supersedes earlier ones of its kind."""
-    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_FINDING, expected_version=expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_FINDING,
+                        expected_version=expected_version)
     case = cmd.case
     kind = one_of(kind, "kind", CONCLUSIONS)
     finding = Finding(case_id=case.id, kind=kind, author_id=actor.id,

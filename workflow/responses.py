@@ -42,7 +42,8 @@ def propose_response(session: Session, actor: Actor, case_id: int, *, expected_v
                      legally_binding: bool = False, legal_basis: str = "", strategies=(),
                      target: str = "", catalog_key: str = "") -> Response:
     """Put a response on the case's menu as proposed."""
-    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE, expected_version=expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE,
+                        expected_version=expected_version)
     case = cmd.case
     if case.state not in RESPONSE_STAGES:
         raise Conflict(f"Responses are chosen from {LABELS[LEGAL_CONSEQUENCE]} on; "
@@ -68,7 +69,8 @@ def change_status(session: Session, actor: Actor, case_id: int, *, expected_vers
                   response_id: int, status: str, reason: str,
                   decided_on: date | None = None, legally_binding: bool | None = None) -> Response:
     """Move a response along its lifecycle, with a reason; a forbidden move changes nothing."""
-    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE, expected_version=expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE,
+                        expected_version=expected_version)
     case = cmd.case
     response = response_of(session, case.id, response_id)
     allowed = NEXT_STATUSES.get(response.status, ())
@@ -93,7 +95,8 @@ def add_milestone(session: Session, actor: Actor, case_id: int, *, expected_vers
                   response_id: int, description: str, due_on: date,
                   note: str = "") -> Milestone:
     """Add an implementation milestone to an adopted response."""
-    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE, expected_version=expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE,
+                        expected_version=expected_version)
     case = cmd.case
     response = response_of(session, case.id, response_id)
     if response.status != "adopted":
@@ -112,7 +115,8 @@ def update_milestone(session: Session, actor: Actor, case_id: int, *, expected_v
                      milestone_id: int, done_on: date | None, note: str,
                      response_id: int | None = None) -> Milestone:
     """Mark a milestone done, or explain why it is not; it must belong to the response named."""
-    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE, expected_version=expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE,
+                        expected_version=expected_version)
     case = cmd.case
     milestone = session.get(Milestone, milestone_id)
     if (milestone is None or milestone.response.case_id != case.id

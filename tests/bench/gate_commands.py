@@ -44,8 +44,10 @@ def prepare(database: Database, count: int) -> tuple[list[int], Actor, Actor]:
             case = cases.open_case(session, investigator, title=f"Bench case {n}",
                                    occurred_on=date(2017, 4, 4),
                                    country="Syria", place="Khan Shaykhun")
-            cases.set_member(session, supervisor, case.id, expected_version=ANY_VERSION, user_id=investigator.id, case_role="lead_investigator")
-            evidence.add_evidence(session, investigator, case.id, expected_version=ANY_VERSION, kind="document", title="Initial report")
+            cases.set_member(session, supervisor, case.id, expected_version=ANY_VERSION,
+                             user_id=investigator.id, case_role="lead_investigator")
+            evidence.add_evidence(session, investigator, case.id, expected_version=ANY_VERSION,
+                                  kind="document", title="Initial report")
             case_ids.append(case.id)
     return case_ids, investigator, supervisor
 
