@@ -19,6 +19,7 @@ from models.database import Database
 from workflow import accounts, audit, evidence, responses, reviews
 from workflow.evidence_store import EvidenceStore
 from workflow.log_keys import generate_keys
+from workflow.command import ANY_VERSION
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
@@ -259,7 +260,8 @@ def make_case(db, cast):
             for username, role in (("ivy", "lead_investigator"), ("ana", "analyst"),
                                    ("leo", "legal_officer")):
                 with db.transaction() as session:
-                    cases.set_member(session, case_id, cast["sue"], cast[username].id, role, None)
+                    cases.set_member(session, cast["sue"], case_id, expected_version=ANY_VERSION,
+                                     user_id=cast[username].id, case_role=role)
         return case_id
     return make
 
@@ -290,10 +292,12 @@ def move(db, cast, satisfy):
         for target in path:
             satisfy(case_id, target)
             with db.transaction() as session:
-                request = reviews.request_gate(session, case_id, target, cast["ivy"], None)
+                request = reviews.request_gate(session, cast["ivy"], case_id,
+                                               expected_version=ANY_VERSION, target=target)
                 request_id = request.id
             with db.transaction() as session:
-                reviews.approve_gate(session, request_id, cast["sue"], "fine")
+                reviews.approve_gate(session, cast["sue"], request_id, expected_version=ANY_VERSION,
+                                     reason="fine")
     return to_stage
 
 
@@ -303,8 +307,9 @@ def add_evidence_with_file(app, db, actor, case_id: int) -> int:
     """An evidence item holding a small stored file; returns its id."""
     stored = EvidenceStore(app.config["EVIDENCE_DIR"]).put(io.BytesIO(b"report text"))
     with db.transaction() as session:
-        return evidence.add_evidence(session, case_id, actor, None, kind="document",
-                                     title="Report", stored=stored, original_filename="r.txt").id
+        return evidence.add_evidence(session, actor, case_id, expected_version=ANY_VERSION,
+                                     kind="document", title="Report", stored=stored,
+                                     original_filename="r.txt").id
 
 
 @pytest.fixture
@@ -316,11 +321,14 @@ def full_case(app, db, cast, make_case, move, satisfy) -> dict:
     satisfy(case_id, "implementation")
     with db.transaction() as session:
         response = session.scalars(select(Response).where(Response.case_id == case_id)).first()
-        milestone = responses.add_milestone(session, case_id, response.id, cast["leo"], None,
+        milestone = responses.add_milestone(session, cast["leo"], case_id,
+                                            expected_version=ANY_VERSION, response_id=response.id,
                                             description="Listing published", due_on=date(2030, 1, 1))
         task = session.scalars(select(Task).where(Task.case_id == case_id, Task.status == "open")).first()
         ids = dict(case_id=case_id, evidence_id=evidence_id, response_id=response.id,
                    milestone_id=milestone.id, task_id=task.id, user_id=cast["ivy"].id)
     with db.transaction() as session:
-        ids["request_id"] = reviews.request_gate(session, case_id, "implementation", cast["leo"], None).id
+        ids["request_id"] = reviews.request_gate(session, cast["leo"], case_id,
+                                                 expected_version=ANY_VERSION,
+                                                 target="implementation").id
     return ids

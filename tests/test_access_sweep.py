@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from models import AuditEvent, Case, CustodyEvent, EvidenceItem, Finding, GateRequest, Response, Task
 from webclient import post
 from workflow import cases, reviews
+from workflow.command import ANY_VERSION
 
 #: URL arguments that name something inside a case.
 CASE_ARGUMENTS = {"case_id", "evidence_id", "task_id", "request_id", "response_id", "milestone_id"}
@@ -98,8 +99,10 @@ def test_removed_member_loses_the_case_at_once(client, auth, db, cast, full_case
     case_id = full_case["case_id"]
     assert client.get(f"/cases/{case_id}").status_code == 200
     with db.transaction() as session:  # team changes wait until the case is out of review
-        reviews.withdraw_gate(session, full_case["request_id"], cast["leo"])
+        reviews.withdraw_gate(session, cast["leo"], full_case["request_id"],
+                              expected_version=ANY_VERSION)
     with db.transaction() as session:
-        cases.remove_member(session, case_id, cast["sue"], cast[role_user].id, None)
+        cases.remove_member(session, cast["sue"], case_id, expected_version=ANY_VERSION,
+                            user_id=cast[role_user].id)
     assert client.get(f"/cases/{case_id}").status_code == 404
     assert client.get(f"/cases/{case_id}/evidence/{full_case['evidence_id']}/download").status_code == 404

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from models.audit import AuditEvent
 from webclient import post
 from workflow import audit, evidence
+from workflow.command import ANY_VERSION
 
 
 def seqs(page: str) -> list[int]:
@@ -77,12 +78,15 @@ def test_export_download_streams_and_is_audited(client, auth, cast, make_case, d
 def test_custody_report_is_rebuilt_from_the_audit_log(client, auth, cast, make_case, db):
     case_id = make_case()
     with db.transaction() as session:
-        item = evidence.add_evidence(session, case_id, cast["ivy"], None, kind="environmental_sample",
-                                     title="Soil")
-        evidence.add_custody_event(session, case_id, item.id, cast["ivy"], None, action="collected",
+        item = evidence.add_evidence(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                                     kind="environmental_sample", title="Soil")
+        evidence.add_custody_event(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                                   evidence_id=item.id, action="collected",
                                    at=datetime(2018, 4, 21, 10), to_holder="ivy", seal_id="S-9")
-        evidence.add_custody_event(session, case_id, item.id, cast["ivy"], None, action="transferred",
-                                   at=datetime(2018, 4, 22, 9), from_holder="ivy", to_holder="Lab One")
+        evidence.add_custody_event(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                                   evidence_id=item.id, action="transferred",
+                                   at=datetime(2018, 4, 22, 9), from_holder="ivy",
+                                   to_holder="Lab One")
         item_id = item.id
     auth.login("ivy")
     page = client.get(f"/cases/{case_id}/evidence/{item_id}/custody-report").get_data(as_text=True)

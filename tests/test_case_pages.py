@@ -10,6 +10,7 @@ from models.audit import AuditEvent
 from models.case import Case
 from models.gate_request import GateRequest
 from workflow import cases, reviews
+from workflow.command import ANY_VERSION
 
 NEW_CASE = {"title": "Sarin attack on Khan Shaykhun", "occurred_on": "2017-04-04",
             "occurred_precision": "day", "country": "Syria", "place": "Khan Shaykhun",
@@ -88,7 +89,8 @@ def test_stale_form_is_409_with_a_link_back_and_no_change(client, auth, cast, ma
     page = client.get(f"/cases/{case_id}/edit").get_data(as_text=True)
     version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
     with db.transaction() as session:  # someone else saves first
-        cases.update_case(session, case_id, cast["ivy"], int(version), place="Idlib")
+        cases.update_case(session, cast["ivy"], case_id, expected_version=int(version),
+                          place="Idlib")
     before = state_of_db(db)
     response = post(client, f"/cases/{case_id}/edit", {**NEW_CASE, "version": version})
     page = response.get_data(as_text=True)
@@ -180,7 +182,8 @@ def test_dashboard_counts_visible_cases_by_stage_and_reviews(client, auth, cast,
     move(moved, "attribution")
     satisfy(moved, "legal_consequence")
     with db.transaction() as session:
-        reviews.request_gate(session, moved, "legal_consequence", cast["ivy"], None)
+        reviews.request_gate(session, cast["ivy"], moved, expected_version=ANY_VERSION,
+                             target="legal_consequence")
     sign_in(auth, cast, "sue")
     page = client.get("/").get_data(as_text=True)
     assert 'data-stage="reported">2<' in page and 'data-stage="attribution">1<' in page

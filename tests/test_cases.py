@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from models.audit import AuditEvent
 from models.case import Case
 from models.gate_request import GateRequest
-from workflow import cases, evidence, gates, reviews
+from workflow import cases, evidence, gates, pathway, reviews
 from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow.command import ANY_VERSION
 
 
 def load(db, case_id: int) -> Case:
@@ -78,7 +79,7 @@ def test_bad_field_is_named_and_nothing_changes(db, cast, make_case, field, valu
     before = audit_count(db)
     with pytest.raises(Invalid, match=re.escape(message)) as refused:
         with db.transaction() as session:
-            cases.update_case(session, case_id, cast["ivy"], 1, **{field: value})
+            cases.update_case(session, cast["ivy"], case_id, expected_version=1, **{field: value})
     assert refused.value.field == field
     assert load(db, case_id).version == 1 and audit_count(db) == before
 
@@ -86,7 +87,8 @@ def test_bad_field_is_named_and_nothing_changes(db, cast, make_case, field, valu
 def test_update_records_changes_and_bumps_version(db, cast, make_case):
     case_id = make_case(staffed=False)
     with db.transaction() as session:
-        cases.update_case(session, case_id, cast["ivy"], 1, latitude="35.8", deaths=3)
+        cases.update_case(session, cast["ivy"], case_id, expected_version=1, latitude="35.8",
+                          deaths=3)
     case = load(db, case_id)
     assert (case.version, case.latitude, case.deaths) == (2, Decimal("35.800000"), 3)
     with db.sessions() as session:
@@ -97,11 +99,11 @@ def test_update_records_changes_and_bumps_version(db, cast, make_case):
 def test_stale_version_is_a_conflict_with_no_change(db, cast, make_case):
     case_id = make_case(staffed=False)
     with db.transaction() as session:
-        cases.update_case(session, case_id, cast["ivy"], 1, place="Idlib")
+        cases.update_case(session, cast["ivy"], case_id, expected_version=1, place="Idlib")
     before = audit_count(db)
     with pytest.raises(Conflict, match="changed since you loaded the page"):
         with db.transaction() as session:
-            cases.update_case(session, case_id, cast["ivy"], 1, place="Aleppo")
+            cases.update_case(session, cast["ivy"], case_id, expected_version=1, place="Aleppo")
     assert load(db, case_id).place == "Idlib" and audit_count(db) == before
 
 
@@ -126,7 +128,8 @@ def test_database_allows_one_pending_request_per_case(db, cast, make_case, satis
     case_id = make_case()
     satisfy(case_id, "investigation")
     with db.transaction() as session:
-        reviews.request_gate(session, case_id, "investigation", cast["ivy"], None)
+        reviews.request_gate(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                             target="investigation")
     with pytest.raises(IntegrityError):
         with db.transaction() as session:
             session.add(GateRequest(case_id=case_id, from_state="reported", target="investigation",
@@ -136,7 +139,7 @@ def test_database_allows_one_pending_request_per_case(db, cast, make_case, satis
 
 def checklist(db, case_id: int, target: str = "investigation") -> dict:
     with db.sessions() as session:
-        result = gates.evaluate(session, session.get(Case, case_id), target)
+        result = pathway.checklist(session, session.get(Case, case_id), target)
     return {item.code: (item.met, item.detail) for item in result.items}
 
 
@@ -150,9 +153,12 @@ def test_first_gate_requirements_unmet_then_met(db, cast, make_case):
         "required_tasks": (True, "every required task of this stage is done"),
     }
     with db.transaction() as session:
-        cases.update_case(session, case_id, cast["ivy"], 1, place="Saraqib", country="Syria")
-        cases.set_member(session, case_id, cast["sue"], cast["ian"].id, "lead_investigator", None)
-        evidence.add_evidence(session, case_id, cast["ivy"], None, kind="document", title="Report")
+        cases.update_case(session, cast["ivy"], case_id, expected_version=1, place="Saraqib",
+                          country="Syria")
+        cases.set_member(session, cast["sue"], case_id, expected_version=ANY_VERSION,
+                         user_id=cast["ian"].id, case_role="lead_investigator")
+        evidence.add_evidence(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                              kind="document", title="Report")
     assert checklist(db, case_id) == {
         "case_details": (True, "Chlorine barrel bomb on a residential block; 2016-08-10; Saraqib, Syria"),
         "evidence": (True, "1 active evidence item"),
@@ -164,7 +170,8 @@ def test_first_gate_requirements_unmet_then_met(db, cast, make_case):
 def test_naming_a_new_lead_demotes_the_old_one(db, cast, make_case):
     case_id = make_case()
     with db.transaction() as session:
-        cases.set_member(session, case_id, cast["sue"], cast["ian"].id, "lead_investigator", None)
+        cases.set_member(session, cast["sue"], case_id, expected_version=ANY_VERSION,
+                         user_id=cast["ian"].id, case_role="lead_investigator")
     roles = {m.user_id: m.case_role for m in load(db, case_id).members}
     assert roles[cast["ian"].id] == "lead_investigator" and roles[cast["ivy"].id] == "investigator"
 
@@ -173,16 +180,19 @@ def test_only_investigators_can_lead(db, cast, make_case):
     case_id = make_case(staffed=False)
     with pytest.raises(Invalid, match="ana does not hold the investigator role"):
         with db.transaction() as session:
-            cases.set_member(session, case_id, cast["sue"], cast["ana"].id, "lead_investigator", None)
+            cases.set_member(session, cast["sue"], case_id, expected_version=ANY_VERSION,
+                             user_id=cast["ana"].id, case_role="lead_investigator")
 
 
 def test_team_changes_need_a_supervisor_and_removal_hides_the_case(db, cast, make_case):
     case_id = make_case()
     with pytest.raises(Forbidden, match="needs the supervisor role"):
         with db.transaction() as session:
-            cases.set_member(session, case_id, cast["ivy"], cast["ian"].id, "investigator", None)
+            cases.set_member(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                             user_id=cast["ian"].id, case_role="investigator")
     with db.transaction() as session:
-        cases.remove_member(session, case_id, cast["sue"], cast["ana"].id, None)
+        cases.remove_member(session, cast["sue"], case_id, expected_version=ANY_VERSION,
+                            user_id=cast["ana"].id)
     with pytest.raises(NotFound):
         with db.sessions() as session:
             cases.load_case(session, case_id, cast["ana"])

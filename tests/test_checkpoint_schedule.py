@@ -14,6 +14,7 @@ from models.audit import AuditCheckpoint, AuditEvent
 from models.case import Case
 from workflow import audit, log_keys, merkle, notes, reviews
 from workflow.audit import Actor
+from workflow.command import ANY_VERSION
 
 ORIGIN = "restraint.test/audit"
 ACTOR = Actor(3, "ivy", ("investigator",))
@@ -228,7 +229,8 @@ def test_approving_a_closing_gate_on_the_web_signs_a_checkpoint(db, client, auth
     move(case_id, "evaluation")
     satisfy(case_id, "closed")
     with db.transaction() as session:
-        request_id = reviews.request_gate(session, case_id, "closed", cast["ivy"], None).id
+        request_id = reviews.request_gate(session, cast["ivy"], case_id,
+                                          expected_version=ANY_VERSION, target="closed").id
     auth.login("sue")
     before = checkpoint_sizes(db)
     assert len(before) == 1 and before[0] < size(db)  # only the first write's, however long the way

@@ -8,6 +8,7 @@ from sqlalchemy import event
 
 from workflow import cases, responses, reviews
 from workflow.dashboard import Filters, figures, percentile, stage_stays
+from workflow.command import ANY_VERSION
 
 DAY = timedelta(days=1)
 T0 = datetime(2020, 1, 1)
@@ -39,17 +40,23 @@ def hand_built(db, cast, make_case, move, satisfy):
     make_case(country="Iraq", occurred_on=datetime(2016, 3, 8).date())
     legal = make_case()
     move(legal, "legal_consequence")
-    binding = run(db, responses.propose_response, legal, cast["leo"], None, level="national",
-                  tool="legal", actor_name="Judges", description="warrants", legally_binding=True).id
-    run(db, responses.change_status, legal, binding, cast["leo"], None, "adopted", "issued")
-    vetoed = run(db, responses.propose_response, legal, cast["leo"], None, level="international",
-                 tool="diplomatic", actor_name="Security Council", description="draft resolution").id
-    run(db, responses.change_status, legal, vetoed, cast["leo"], None, "blocked", "vetoed")
+    binding = run(db, responses.propose_response, cast["leo"], legal, expected_version=ANY_VERSION,
+                  level="national", tool="legal", actor_name="Judges", description="warrants",
+                  legally_binding=True).id
+    run(db, responses.change_status, cast["leo"], legal, expected_version=ANY_VERSION,
+        response_id=binding, status="adopted", reason="issued")
+    vetoed = run(db, responses.propose_response, cast["leo"], legal, expected_version=ANY_VERSION,
+                 level="international", tool="diplomatic", actor_name="Security Council",
+                 description="draft resolution").id
+    run(db, responses.change_status, cast["leo"], legal, expected_version=ANY_VERSION,
+        response_id=vetoed, status="blocked", reason="vetoed")
     closed = make_case()
     move(closed, "closed")
     satisfy(reported, "investigation")
-    request = run(db, reviews.request_gate, reported, "investigation", cast["ivy"], None).id
-    run(db, reviews.reject_gate, request, cast["sue"], "not yet")
+    request = run(db, reviews.request_gate, cast["ivy"], reported, expected_version=ANY_VERSION,
+                  target="investigation").id
+    run(db, reviews.reject_gate, cast["sue"], request, expected_version=ANY_VERSION,
+        reason="not yet")
     return {"reported": reported, "legal": legal, "closed": closed}
 
 
@@ -75,7 +82,8 @@ def test_figures_are_filtered_by_what_the_user_sees_and_by_year_and_country(db, 
     assert figures(db.sessions(), cast["sue"], Filters(year=2015)).funnel == {}
     assert sum(figures(db.sessions(), cast["sue"], Filters(year=2016)).funnel.values()) == 4
     with db.transaction() as session:
-        cases.remove_member(session, hand_built["legal"], cast["sue"], cast["leo"].id, None)
+        cases.remove_member(session, cast["sue"], hand_built["legal"], expected_version=ANY_VERSION,
+                            user_id=cast["leo"].id)
     leo = figures(db.sessions(), cast["leo"], Filters())
     assert leo.funnel == {"reported": 2, "closed": 1} and ("national", "legal") not in leo.coverage
 

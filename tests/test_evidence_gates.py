@@ -7,9 +7,10 @@ from types import SimpleNamespace
 import pytest
 
 from models.case import Case
-from workflow import evidence, gates
+from workflow import evidence, gates, pathway
 from workflow.custody import chain_breaks
 from workflow.errors import Invalid
+from workflow.command import ANY_VERSION
 
 
 def events(*steps):
@@ -41,7 +42,7 @@ def test_breaks_are_flagged_at_the_event_where_they_happen(steps, at, reason):
 def checklist(db, case_id: int, target: str) -> dict:
     """The gate's evidence requirements (messages and tasks are tested on their own)."""
     with db.sessions() as session:
-        result = gates.evaluate(session, session.get(Case, case_id), target)
+        result = pathway.checklist(session, session.get(Case, case_id), target)
     return {item.code: (item.met, item.detail) for item in result.items
             if item.code not in ("deterrence_message", "required_tasks")}
 
@@ -66,33 +67,38 @@ def test_investigation_to_attribution_unmet_then_met(db, cast, investigating):
         "samples_analysed": (True, "no samples recorded"),
         "cited_custody": (False, "the use determination cites no evidence"),
     }
-    sample = run(db, evidence.add_evidence, case_id, ivy, None, kind="biomedical_sample",
-                 title="Blood sample").id
-    run(db, evidence.add_lab_analysis, case_id, sample, ivy, None, laboratory="Lab One",
-        designated=True, result="sarin metabolites")
-    run(db, evidence.add_lab_analysis, case_id, sample, ivy, None, laboratory="Lab Two",
-        designated=False, result="sarin metabolites")
-    run(db, evidence.record_finding, case_id, ivy, None, kind="use_determination",
-        conclusion="likely", agent="unknown", rationale="symptoms", cited_ids=[sample])
-    run(db, evidence.add_custody_event, case_id, sample, ivy, None, action="transferred",
-        at=datetime(2017, 4, 5), from_holder="ivy", to_holder="Lab One")
+    sample = run(db, evidence.add_evidence, ivy, case_id, expected_version=ANY_VERSION,
+                 kind="biomedical_sample", title="Blood sample").id
+    run(db, evidence.add_lab_analysis, ivy, case_id, expected_version=ANY_VERSION,
+        evidence_id=sample, laboratory="Lab One", designated=True, result="sarin metabolites")
+    run(db, evidence.add_lab_analysis, ivy, case_id, expected_version=ANY_VERSION,
+        evidence_id=sample, laboratory="Lab Two", designated=False, result="sarin metabolites")
+    run(db, evidence.record_finding, ivy, case_id, expected_version=ANY_VERSION,
+        kind="use_determination", conclusion="likely", agent="unknown", rationale="symptoms",
+        cited_ids=[sample])
+    run(db, evidence.add_custody_event, ivy, case_id, expected_version=ANY_VERSION,
+        evidence_id=sample, action="transferred", at=datetime(2017, 4, 5), from_holder="ivy",
+        to_holder="Lab One")
     assert checklist(db, case_id, "attribution") == {
         "use_confirmed": (False, "the use determination names no agent"),
         "two_kinds": (True, "2 active items of kinds: biomedical_sample, document"),
         "samples_analysed": (False, f"#{sample} Blood sample: 1 designated laboratory with results"),
         "cited_custody": (False, f"#{sample} Blood sample: the chain starts with 'transferred', not 'collected'"),
     }
-    run(db, evidence.add_lab_analysis, case_id, sample, ivy, None, laboratory="Lab Three",
-        designated=True, result="sarin metabolites")
-    run(db, evidence.record_finding, case_id, ivy, None, kind="use_determination",
-        conclusion="confirmed", agent="sarin", rationale="two labs", cited_ids=[])
+    run(db, evidence.add_lab_analysis, ivy, case_id, expected_version=ANY_VERSION,
+        evidence_id=sample, laboratory="Lab Three", designated=True, result="sarin metabolites")
+    run(db, evidence.record_finding, ivy, case_id, expected_version=ANY_VERSION,
+        kind="use_determination", conclusion="confirmed", agent="sarin", rationale="two labs",
+        cited_ids=[])
     assert checklist(db, case_id, "attribution")["cited_custody"] == (
         False, "the use determination cites no evidence")
-    other = run(db, evidence.add_evidence, case_id, ivy, None, kind="imagery", title="Crater photo").id
-    run(db, evidence.add_custody_event, case_id, other, ivy, None, action="collected",
-        at=datetime(2017, 4, 4), to_holder="ivy")
-    run(db, evidence.record_finding, case_id, ivy, None, kind="use_determination",
-        conclusion="confirmed", agent="sarin", rationale="two labs", cited_ids=[other])
+    other = run(db, evidence.add_evidence, ivy, case_id, expected_version=ANY_VERSION,
+                kind="imagery", title="Crater photo").id
+    run(db, evidence.add_custody_event, ivy, case_id, expected_version=ANY_VERSION,
+        evidence_id=other, action="collected", at=datetime(2017, 4, 4), to_holder="ivy")
+    run(db, evidence.record_finding, ivy, case_id, expected_version=ANY_VERSION,
+        kind="use_determination", conclusion="confirmed", agent="sarin", rationale="two labs",
+        cited_ids=[other])
     assert checklist(db, case_id, "attribution") == {
         "use_confirmed": (True, "use confirmed, agent sarin"),
         "two_kinds": (True, "3 active items of kinds: biomedical_sample, document, imagery"),
@@ -103,20 +109,24 @@ def test_investigation_to_attribution_unmet_then_met(db, cast, investigating):
 
 def test_withdrawn_items_do_not_count(db, cast, investigating):
     case_id = investigating
-    items = [run(db, evidence.add_evidence, case_id, cast["ivy"], None, kind="imagery", title="Photo").id]
-    run(db, evidence.withdraw_evidence, case_id, items[0], cast["ivy"], None, "a fake")
+    items = [run(db, evidence.add_evidence, cast["ivy"], case_id, expected_version=ANY_VERSION, kind="imagery", title="Photo").id]
+    run(db, evidence.withdraw_evidence, cast["ivy"], case_id, expected_version=ANY_VERSION,
+        evidence_id=items[0], reason="a fake")
     assert checklist(db, case_id, "attribution")["two_kinds"] == (False, "1 active item of kind: document")
     with pytest.raises(Invalid, match="withdrawn already"):
-        run(db, evidence.withdraw_evidence, case_id, items[0], cast["ivy"], None, "again")
+        run(db, evidence.withdraw_evidence, cast["ivy"], case_id, expected_version=ANY_VERSION,
+            evidence_id=items[0], reason="again")
     with pytest.raises(Invalid, match="reason: required"):
-        run(db, evidence.withdraw_evidence, case_id, 1, cast["ivy"], None, " ")
+        run(db, evidence.withdraw_evidence, cast["ivy"], case_id, expected_version=ANY_VERSION,
+            evidence_id=1, reason=" ")
 
 
 def test_investigation_to_closed(db, cast, investigating):
     assert checklist(db, investigating, "closed") == {
         "use_not_confirmed": (False, "no use determination recorded")}
-    run(db, evidence.record_finding, investigating, cast["ivy"], None, kind="use_determination",
-        conclusion="not_confirmed", rationale="no chemical markers in any sample")
+    run(db, evidence.record_finding, cast["ivy"], investigating, expected_version=ANY_VERSION,
+        kind="use_determination", conclusion="not_confirmed",
+        rationale="no chemical markers in any sample")
     assert checklist(db, investigating, "closed") == {
         "use_not_confirmed": (True, "no chemical markers in any sample")}
 
@@ -128,20 +138,22 @@ def test_attribution_gates(db, cast, make_case, move):
         "attributed": (False, "no attribution finding recorded")}
     assert checklist(db, case_id, "closed") == {
         "attribution_inconclusive": (False, "no attribution finding recorded")}
-    run(db, evidence.record_finding, case_id, cast["ana"], None, kind="attribution",
-        conclusion="attributed", responsible_party="Air force unit 22", party_type="state",
-        standard_of_proof="clear_and_convincing", rationale="flight logs", cited_ids=[1])
+    run(db, evidence.record_finding, cast["ana"], case_id, expected_version=ANY_VERSION,
+        kind="attribution", conclusion="attributed", responsible_party="Air force unit 22",
+        party_type="state", standard_of_proof="clear_and_convincing", rationale="flight logs",
+        cited_ids=[1])
     assert checklist(db, case_id, "legal_consequence") == {
         "attributed": (False, "cites 1 evidence item; two or more needed")}
-    run(db, evidence.record_finding, case_id, cast["ana"], None, kind="attribution",
-        conclusion="attributed", responsible_party="Air force unit 22", party_type="state",
-        standard_of_proof="clear_and_convincing", rationale="flight logs", cited_ids=[1, 2])
+    run(db, evidence.record_finding, cast["ana"], case_id, expected_version=ANY_VERSION,
+        kind="attribution", conclusion="attributed", responsible_party="Air force unit 22",
+        party_type="state", standard_of_proof="clear_and_convincing", rationale="flight logs",
+        cited_ids=[1, 2])
     assert checklist(db, case_id, "legal_consequence") == {
         "attributed": (True, "Air force unit 22 (state), clear and convincing, citing 2 items")}
     assert checklist(db, case_id, "closed") == {
         "attribution_inconclusive": (False, "the attribution is attributed")}
-    run(db, evidence.record_finding, case_id, cast["ana"], None, kind="attribution",
-        conclusion="inconclusive", rationale="two plausible perpetrators")
+    run(db, evidence.record_finding, cast["ana"], case_id, expected_version=ANY_VERSION,
+        kind="attribution", conclusion="inconclusive", rationale="two plausible perpetrators")
     assert checklist(db, case_id, "closed") == {
         "attribution_inconclusive": (True, "two plausible perpetrators")}
 
@@ -157,17 +169,18 @@ def test_attribution_gates(db, cast, make_case, move):
 ])
 def test_bad_findings_are_refused_naming_the_field(db, cast, investigating, fields, message):
     with pytest.raises(Invalid, match=message):
-        run(db, evidence.record_finding, investigating, cast["ivy"], None, **fields)
+        run(db, evidence.record_finding, cast["ivy"], investigating, expected_version=ANY_VERSION,
+            **fields)
 
 
 def test_lab_analyses_only_for_samples(db, cast, investigating):
     with pytest.raises(Invalid, match="environmental and biomedical samples only"):
-        run(db, evidence.add_lab_analysis, investigating, 1, cast["ivy"], None, laboratory="L",
-            designated=True)
+        run(db, evidence.add_lab_analysis, cast["ivy"], investigating, expected_version=ANY_VERSION,
+            evidence_id=1, laboratory="L", designated=True)
 
 
 def test_investigation_to_closed_refuses_a_confirmed_use(db, cast, investigating):
-    run(db, evidence.record_finding, investigating, cast["ivy"], None, kind="use_determination",
-        conclusion="confirmed", agent="sarin", rationale="two labs")
+    run(db, evidence.record_finding, cast["ivy"], investigating, expected_version=ANY_VERSION,
+        kind="use_determination", conclusion="confirmed", agent="sarin", rationale="two labs")
     assert checklist(db, investigating, "closed") == {
         "use_not_confirmed": (False, "the use determination is confirmed")}

@@ -8,6 +8,7 @@ from webclient import post
 
 from models.finding import Finding
 from workflow import evidence
+from workflow.command import ANY_VERSION
 
 
 def version_of(client, url: str) -> str:
@@ -17,7 +18,8 @@ def version_of(client, url: str) -> str:
 
 def add_item(db, cast, case_id: int, kind: str = "environmental_sample") -> int:
     with db.transaction() as session:
-        return evidence.add_evidence(session, case_id, cast["ivy"], None, kind=kind, title="Soil").id
+        return evidence.add_evidence(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                                     kind=kind, title="Soil").id
 
 
 def test_custody_break_is_flagged_at_its_event_on_the_page(client, auth, cast, make_case, db):

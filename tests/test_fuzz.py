@@ -6,6 +6,7 @@ import pytest
 from webclient import CSRF_META
 
 from views.bounds import INTEGER_PARAMETERS
+from workflow.command import ANY_VERSION
 
 #: Values no user should be able to turn into a server error.
 HOSTILE = [
@@ -120,7 +121,8 @@ def signed_in_fuzz(app, client, auth, full_case, username: str) -> None:
     from workflow.audit import Actor
     with app.extensions["database"].transaction() as session:  # out of review: writes go through
         request = session.get(reviews.GateRequest, full_case["request_id"])
-        reviews.withdraw_gate(session, request.id, Actor(request.requested_by_id, "leo", ("legal_officer",)))
+        reviews.withdraw_gate(session, Actor(request.requested_by_id, "leo", ("legal_officer",)),
+                              request.id, expected_version=ANY_VERSION)
     assert auth.login(username).status_code == 302
     failures = fuzz(app, client, {**full_case, "table": "funnel", "grant_id": 1})
     assert failures["other"] == []

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from webclient import post
 
 from models import AuditEvent, Case, Milestone
+from workflow.command import ANY_VERSION
 
 HEADER = "source_id,title,summary\n"
 
@@ -76,11 +77,14 @@ def test_a_milestone_of_another_response_is_404(client, auth, db, cast, full_cas
     from workflow import responses, reviews
     case_id = full_case["case_id"]
     with db.transaction() as session:
-        reviews.withdraw_gate(session, full_case["request_id"], cast["leo"])
+        reviews.withdraw_gate(session, cast["leo"], full_case["request_id"],
+                              expected_version=ANY_VERSION)
     with db.transaction() as session:
-        other = responses.propose_response(
-            session, case_id, cast["leo"], None, level="national", tool="legal", actor_name="A court",
-            description="A trial", legally_binding=True, legal_basis="", strategies=[], target="")
+        other = responses.propose_response(session, cast["leo"], case_id,
+                                           expected_version=ANY_VERSION, level="national",
+                                           tool="legal", actor_name="A court",
+                                           description="A trial", legally_binding=True,
+                                           legal_basis="", strategies=[], target="")
         other_id = other.id
     assert auth.login("leo").status_code == 302
     with db.sessions() as session:

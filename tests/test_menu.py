@@ -9,16 +9,17 @@ from sqlalchemy import func, select
 from models.audit import AuditEvent
 from models.case import Case
 from models.response import Response
-from workflow import deterrence, evaluations, gates, responses
+from workflow import deterrence, evaluations, gates, pathway, responses
 from workflow.errors import Conflict, Invalid
 from workflow.menu import NEXT_STATUSES, STATUSES
+from workflow.command import ANY_VERSION
 
 FACTORS = ("taboo", "norms", "lack_of_benefit", "deterrence")
 
 
 def checklist(db, case_id: int, target: str) -> dict:
     with db.sessions() as session:
-        result = gates.evaluate(session, session.get(Case, case_id), target)
+        result = pathway.checklist(session, session.get(Case, case_id), target)
     return {item.code: (item.met, item.detail) for item in result.items}
 
 
@@ -37,14 +38,15 @@ def at_stage(make_case, move):
 
 
 def propose(db, cast, case_id: int, binding: bool = True) -> int:
-    return run(db, responses.propose_response, case_id, cast["leo"], None, level="national",
-               tool="legal", actor_name="Paris judges", description="Arrest warrants",
-               legally_binding=binding).id
+    return run(db, responses.propose_response, cast["leo"], case_id, expected_version=ANY_VERSION,
+               level="national", tool="legal", actor_name="Paris judges",
+               description="Arrest warrants", legally_binding=binding).id
 
 
 def say(db, cast, case_id: int) -> None:
-    run(db, deterrence.record_message, case_id, cast["ivy"], None, said_on=date(2018, 4, 9),
-        audience="the perpetrator", speaker="Minister", summary="It will be answered.")
+    run(db, deterrence.record_message, cast["ivy"], case_id, expected_version=ANY_VERSION,
+        said_on=date(2018, 4, 9), audience="the perpetrator", speaker="Minister",
+        summary="It will be answered.")
 
 
 def test_deterrence_message_is_needed_in_each_stage_and_only_counts_there(db, cast, at_stage):
@@ -70,13 +72,16 @@ def test_legal_consequence_gate(db, cast, at_stage):
     binding = propose(db, cast, case_id)
     assert checklist(db, case_id, "implementation")["responses_decided"] == (
         False, f"still proposed: #{soft} Paris judges; #{binding} Paris judges")
-    run(db, responses.change_status, case_id, soft, cast["leo"], None, "adopted", "agreed")
+    run(db, responses.change_status, cast["leo"], case_id, expected_version=ANY_VERSION,
+        response_id=soft, status="adopted", reason="agreed")
     assert checklist(db, case_id, "implementation")["binding_response"] == (
         False, "1 adopted, none legally binding")
-    run(db, responses.change_status, case_id, binding, cast["leo"], None, "blocked", "vetoed")
+    run(db, responses.change_status, cast["leo"], case_id, expected_version=ANY_VERSION,
+        response_id=binding, status="blocked", reason="vetoed")
     assert checklist(db, case_id, "implementation")["responses_decided"][0] is True
     third = propose(db, cast, case_id)
-    run(db, responses.change_status, case_id, third, cast["leo"], None, "adopted", "issued")
+    run(db, responses.change_status, cast["leo"], case_id, expected_version=ANY_VERSION,
+        response_id=third, status="adopted", reason="issued")
     assert checklist(db, case_id, "implementation")["binding_response"] == (
         True, "1 adopted and legally binding: Paris judges (national legal)")
     with db.sessions() as session:  # the blocked one stays on record
@@ -90,13 +95,13 @@ def test_implementation_gate_milestones(db, cast, at_stage):
     assert checklist(db, case_id, "evaluation")["milestones"] == (
         False, f"#{response.id} Regional council: no milestone")
     past = date.today() - timedelta(days=3)
-    milestone = run(db, responses.add_milestone, case_id, response.id, cast["leo"], None,
-                    description="Listing published", due_on=past).id
+    milestone = run(db, responses.add_milestone, cast["leo"], case_id, expected_version=ANY_VERSION,
+                    response_id=response.id, description="Listing published", due_on=past).id
     assert checklist(db, case_id, "evaluation")["milestones"] == (
         False, f"#{response.id} Regional council: 'Listing published' due {past.isoformat()} "
                "is neither done nor explained")
-    run(db, responses.update_milestone, case_id, milestone, cast["leo"], None, done_on=None,
-        note="delayed by a court challenge")
+    run(db, responses.update_milestone, cast["leo"], case_id, expected_version=ANY_VERSION,
+        milestone_id=milestone, done_on=None, note="delayed by a court challenge")
     assert checklist(db, case_id, "evaluation")["milestones"] == (
         True, "1 adopted response, 1 milestones on track")
 
@@ -107,12 +112,12 @@ def test_evaluation_gates(db, cast, at_stage, recommendation, target):
     case_id = at_stage("evaluation")
     assert checklist(db, case_id, target)[f"evaluation_{recommendation}"] == (False, "no evaluation recorded")
     other = {"close": "continue", "escalate": "close", "continue": "escalate"}[recommendation]
-    run(db, evaluations.record_evaluation, case_id, cast["ana"], None,
+    run(db, evaluations.record_evaluation, cast["ana"], case_id, expected_version=ANY_VERSION,
         ratings={f: "weakened" for f in FACTORS}, rationales={f: "repeat use" for f in FACTORS},
         repeat_use="yes", recommendation=other, outcome="done" if other == "close" else "")
     assert checklist(db, case_id, target)[f"evaluation_{recommendation}"] == (
         False, f"the evaluation recommends to {other}")
-    run(db, evaluations.record_evaluation, case_id, cast["ana"], None,
+    run(db, evaluations.record_evaluation, cast["ana"], case_id, expected_version=ANY_VERSION,
         ratings={f: "unchanged" for f in FACTORS}, rationales={f: "no change" for f in FACTORS},
         repeat_use="unknown", recommendation=recommendation,
         outcome="restraint restored" if recommendation == "close" else "")
@@ -124,17 +129,15 @@ def test_evaluation_gates(db, cast, at_stage, recommendation, target):
 def test_evaluation_refusals_name_the_field(db, cast, at_stage):
     case_id = at_stage("evaluation")
     with pytest.raises(Invalid, match="norms rationale: required"):
-        run(db, evaluations.record_evaluation, case_id, cast["ana"], None,
-            ratings={f: "unchanged" for f in FACTORS}, rationales={"taboo": "x", "lack_of_benefit": "x",
-                                                                    "deterrence": "x"},
-            repeat_use="no", recommendation="continue")
+        run(db, evaluations.record_evaluation, cast["ana"], case_id, expected_version=ANY_VERSION, ratings={f: "unchanged" for f in FACTORS}, rationales={"taboo": "x", "lack_of_benefit": "x",
+                                                                    "deterrence": "x"}, repeat_use="no", recommendation="continue")
     with pytest.raises(Invalid, match="outcome: required"):
-        run(db, evaluations.record_evaluation, case_id, cast["ana"], None,
+        run(db, evaluations.record_evaluation, cast["ana"], case_id, expected_version=ANY_VERSION,
             ratings={f: "unchanged" for f in FACTORS}, rationales={f: "x" for f in FACTORS},
             repeat_use="no", recommendation="close")
     other = at_stage("investigation")
     with pytest.raises(Conflict, match="evaluated in Evaluation"):
-        run(db, evaluations.record_evaluation, other, cast["ana"], None,
+        run(db, evaluations.record_evaluation, cast["ana"], other, expected_version=ANY_VERSION,
             ratings={f: "unchanged" for f in FACTORS}, rationales={f: "x" for f in FACTORS},
             repeat_use="no", recommendation="continue")
 
@@ -150,12 +153,14 @@ def test_status_changes_the_lifecycle_forbids_change_nothing(db, cast, at_stage,
     path = {"proposed": [], "adopted": ["adopted"], "blocked": ["blocked"], "withdrawn": ["withdrawn"],
             "implemented": ["adopted", "implemented"], "lapsed": ["adopted", "lapsed"]}[before]
     for step in path:
-        run(db, responses.change_status, case_id, response_id, cast["leo"], None, step, "step")
+        run(db, responses.change_status, cast["leo"], case_id, expected_version=ANY_VERSION,
+            response_id=response_id, status=step, reason="step")
     with db.sessions() as session:
         events = session.scalar(select(func.count()).select_from(AuditEvent))
         version = session.get(Case, case_id).version
     with pytest.raises(Invalid, match=f"status: a {before} response can become"):
-        run(db, responses.change_status, case_id, response_id, cast["leo"], None, after, "try")
+        run(db, responses.change_status, cast["leo"], case_id, expected_version=ANY_VERSION,
+            response_id=response_id, status=after, reason="try")
     with db.sessions() as session:
         assert session.get(Response, response_id).status == before
         assert session.get(Case, case_id).version == version
@@ -168,11 +173,11 @@ def test_responses_only_from_legal_consequence_and_only_by_legal_officers(db, ca
         propose(db, cast, early)
     case_id = at_stage("legal_consequence")
     with pytest.raises(Exception, match="needs the legal_officer role"):
-        run(db, responses.propose_response, case_id, cast["ivy"], None, level="national", tool="legal",
-            actor_name="x", description="y")
+        run(db, responses.propose_response, cast["ivy"], case_id, expected_version=ANY_VERSION,
+            level="national", tool="legal", actor_name="x", description="y")
     with pytest.raises(Invalid, match="status: a proposed response can become adopted, blocked, withdrawn"):
-        run(db, responses.change_status, case_id, propose(db, cast, case_id), cast["leo"], None,
-            "implemented", "skip ahead")
+        run(db, responses.change_status, cast["leo"], case_id, expected_version=ANY_VERSION,
+            response_id=propose(db, cast, case_id), status="implemented", reason="skip ahead")
 
 
 def test_demo_story_loads_cases_at_each_stage_once(runner, db):

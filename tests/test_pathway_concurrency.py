@@ -11,6 +11,7 @@ from models.case import Case
 from models.gate_request import GateRequest
 from workflow import audit, reviews
 from workflow.errors import Conflict
+from workflow.command import ANY_VERSION
 
 
 def race(db, *commands):
@@ -38,7 +39,8 @@ def pending_request_id(db, cast, make_case, satisfy) -> tuple[int, int]:
     case_id = make_case()
     satisfy(case_id, "investigation")
     with db.transaction() as session:
-        request_id = reviews.request_gate(session, case_id, "investigation", cast["ivy"], None).id
+        request_id = reviews.request_gate(session, cast["ivy"], case_id,
+                                          expected_version=ANY_VERSION, target="investigation").id
     return case_id, request_id
 
 
@@ -53,8 +55,8 @@ def decisions(db, case_id: int) -> list[str]:
 @pytest.mark.parametrize("round_", range(3))
 def test_two_approvals_of_one_request_make_one_move(db, cast, make_case, satisfy, round_):
     case_id, request_id = pending_request_id(db, cast, make_case, satisfy)
-    outcomes = race(db, lambda s: reviews.approve_gate(s, request_id, cast["sue"], "yes"),
-                    lambda s: reviews.approve_gate(s, request_id, cast["sam"], "yes"))
+    outcomes = race(db, lambda s: reviews.approve_gate(s, cast["sue"], request_id, expected_version=ANY_VERSION, reason="yes"),
+                    lambda s: reviews.approve_gate(s, cast["sam"], request_id, expected_version=ANY_VERSION, reason="yes"))
     assert sorted(map(str, outcomes)).count("ok") == 1
     conflict = next(o for o in outcomes if o != "ok")
     assert "already approved" in str(conflict)
@@ -68,8 +70,8 @@ def test_two_approvals_of_one_request_make_one_move(db, cast, make_case, satisfy
 @pytest.mark.parametrize("round_", range(3))
 def test_approve_against_reject_gives_one_outcome_the_audit_agrees_with(db, cast, make_case, satisfy, round_):
     case_id, request_id = pending_request_id(db, cast, make_case, satisfy)
-    outcomes = race(db, lambda s: reviews.approve_gate(s, request_id, cast["sue"], "yes"),
-                    lambda s: reviews.reject_gate(s, request_id, cast["sam"], "no"))
+    outcomes = race(db, lambda s: reviews.approve_gate(s, cast["sue"], request_id, expected_version=ANY_VERSION, reason="yes"),
+                    lambda s: reviews.reject_gate(s, cast["sam"], request_id, expected_version=ANY_VERSION, reason="no"))
     assert [o == "ok" for o in outcomes].count(True) == 1
     with db.sessions() as session:
         decision = session.get(GateRequest, request_id).decision

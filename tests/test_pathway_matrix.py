@@ -8,10 +8,12 @@ from sqlalchemy import func, select
 from models.audit import AuditEvent
 from models.case import Case
 from models.gate_request import GateRequest
+from models.task import Task
 from workflow import reviews
 from workflow.errors import WorkflowError
 from workflow.pathway import CLOSED, GATES, STAGES, TRIGGERS, reopen_targets
 from workflow.tasks import TEMPLATES
+from workflow.command import ANY_VERSION
 
 #: The user who plays each role; ivy leads the team and is the one who requested the gate.
 PLAYER = {"investigator": "ivy", "analyst": "ana", "legal_officer": "leo",
@@ -37,7 +39,9 @@ def snapshot(db, case_id: int) -> tuple:
         decisions = session.scalars(select(GateRequest.decision).where(GateRequest.case_id == case_id)
                                     .order_by(GateRequest.id)).all()
         events = session.scalar(select(func.count()).select_from(AuditEvent))
-        return case.state, case.version, case.outcome, tuple(decisions), events
+        open_here = session.scalar(select(func.count()).select_from(Task).where(
+            Task.case_id == case_id, Task.stage == case.state, Task.status.in_(("open", "in_progress"))))
+        return case.state, case.version, case.outcome, tuple(decisions), events, open_here
 
 
 def last_event(db, event_type: str) -> AuditEvent:
@@ -50,15 +54,19 @@ def fire(db, actor, trigger: str, case_id: int, stage: str, request_id: int | No
     with db.transaction() as session:
         if trigger == "request_gate":
             target = GATES.get(stage, ("investigation",))[0]
-            return reviews.request_gate(session, case_id, target, actor, None, "please")
+            return reviews.request_gate(session, actor, case_id, expected_version=ANY_VERSION,
+                                        target=target, note="please")
         if trigger == "approve_gate":
-            return reviews.approve_gate(session, request_id, actor, "evidence holds")
+            return reviews.approve_gate(session, actor, request_id, expected_version=ANY_VERSION,
+                                        reason="evidence holds")
         if trigger == "reject_gate":
-            return reviews.reject_gate(session, request_id, actor, "not yet")
+            return reviews.reject_gate(session, actor, request_id, expected_version=ANY_VERSION,
+                                       reason="not yet")
         if trigger == "withdraw_gate":
-            return reviews.withdraw_gate(session, request_id, actor)
+            return reviews.withdraw_gate(session, actor, request_id, expected_version=ANY_VERSION)
         target = (reopen_targets(stage) or ("investigation",))[0]
-        return reviews.reopen(session, case_id, target, actor, "new evidence", None)
+        return reviews.reopen(session, actor, case_id, expected_version=ANY_VERSION, target=target,
+                              reason="new evidence")
 
 
 def expected_after(stage: str, trigger: str) -> tuple[str, str]:
@@ -93,9 +101,11 @@ def test_stage_trigger_role(db, cast, make_case, move, satisfy, stage, trigger):
             after = snapshot(db, case_id)
             stage_after, event_type = expected_after(stage, trigger)
             assert after[0] == stage_after and after[1] == before[1] + 1, (role, after)
-            # One event for the command, and one per task the stage entered starts with.
+            # One event for the command, one per open task of the stage left (cancelled) and
+            # one per task the stage entered starts with.
             entered = stage_after != stage and trigger in ("approve_gate", "reopen")
-            assert after[4] == before[4] + 1 + (len(TEMPLATES.get(stage_after, ())) if entered else 0)
+            moved_tasks = before[5] + len(TEMPLATES.get(stage_after, ())) if entered else 0
+            assert after[4] == before[4] + 1 + moved_tasks
             event = last_event(db, event_type)
             assert (event.event_type, event.actor_username, event.case_id) == (event_type, player, case_id)
         else:
@@ -109,7 +119,8 @@ def test_four_eyes_the_requester_cannot_decide(db, cast, make_case, satisfy):
     case_id = make_case()
     satisfy(case_id, "investigation")
     with db.transaction() as session:  # sue is also an investigator on this team
-        cases.set_member(session, case_id, cast["sam"], cast["sue"].id, "investigator", None)
+        cases.set_member(session, cast["sam"], case_id, expected_version=ANY_VERSION,
+                         user_id=cast["sue"].id, case_role="investigator")
     from workflow.audit import Actor
     sue_both = Actor(cast["sue"].id, "sue", ("investigator", "supervisor"))
     request = fire(db, sue_both, "request_gate", case_id, "reported", None)

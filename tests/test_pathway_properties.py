@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from models.audit import AuditEvent
 from models.case import Case
-from workflow import cases, gates, reviews
+from workflow import cases, gates, pathway, reviews
 from workflow.errors import WorkflowError
 from workflow.pathway import GATES, STAGES, reopen_targets
+from workflow.command import ANY_VERSION
 
 # "fit" is the user whose part it is to give that command, so that moves actually happen;
 # everyone else tries too.
@@ -42,35 +43,38 @@ def test_random_commands_keep_the_pathways_promises(db, cast, make_case, satisfy
             target = (plausible or STAGES)[0]
         with db.sessions() as session:
             pending = cases.pending_request(session, case_id)
-            met = (gates.evaluate(session, session.get(Case, case_id), pending.target).all_met
+            met = (pathway.checklist(session, session.get(Case, case_id), pending.target).all_met
                    if pending else None)
         try:
             if command == "satisfy" and before.state in GATES:
                 satisfy(case_id, GATES[before.state][0])
             with db.transaction() as session:
                 if command == "request":
-                    reviews.request_gate(session, case_id, target, actor, before.version)
+                    reviews.request_gate(session, actor, case_id, expected_version=before.version,
+                                         target=target)
                 elif command in ("approve", "reject", "withdraw") and pending:
                     service = {"approve": reviews.approve_gate, "reject": reviews.reject_gate,
                                "withdraw": reviews.withdraw_gate}[command]
-                    args = () if command == "withdraw" else ("reason given",)
-                    service(session, pending.id, actor, *args)
+                    reason = {} if command == "withdraw" else {"reason": "reason given"}
+                    service(session, actor, pending.id, expected_version=before.version, **reason)
                     if command in ("approve", "reject"):
                         assert pending.requested_by_id != actor.id, "requester decided own request"
                     if command == "approve":
                         assert met, "approved past a gate whose requirements were unmet"
                         assert pending.target in GATES[before.state]
                 elif command == "reopen":
-                    reviews.reopen(session, case_id, target, actor, "new evidence", before.version)
+                    reviews.reopen(session, actor, case_id, expected_version=before.version,
+                                   target=target, reason="new evidence")
                     assert target in reopen_targets(before.state)
                 elif command in ("lead", "unlead"):
                     if command == "lead":
-                        cases.set_member(session, case_id, actor, cast["ivy"].id,
-                                         "lead_investigator", None)
+                        cases.set_member(session, actor, case_id, expected_version=ANY_VERSION,
+                                         user_id=cast["ivy"].id, case_role="lead_investigator")
                     else:
-                        cases.set_member(session, case_id, actor, cast["ivy"].id, "investigator", None)
+                        cases.set_member(session, actor, case_id, expected_version=ANY_VERSION,
+                                         user_id=cast["ivy"].id, case_role="investigator")
                 elif command in ("blank_place", "fill_place"):
-                    cases.update_case(session, case_id, actor, before.version,
+                    cases.update_case(session, actor, case_id, expected_version=before.version,
                                       place="" if command == "blank_place" else "Saraqib")
         except WorkflowError:
             pass

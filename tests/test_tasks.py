@@ -15,6 +15,7 @@ from workflow import cases, reviews, tasks
 from workflow.errors import Conflict, Forbidden, GateUnmet, Invalid
 from workflow.pathway import STAGES
 from workflow.tasks import TEMPLATES
+from workflow.command import ANY_VERSION
 
 
 def stage_tasks(db, case_id: int, stage: str) -> list[Task]:
@@ -46,7 +47,8 @@ def test_entering_a_stage_creates_exactly_its_templates_tasks(db, make_case, mov
 def test_reopening_creates_the_stage_tasks_again_and_keeps_the_old(db, cast, make_case, move):
     case_id = make_case()
     move(case_id, "legal_consequence")
-    run(db, reviews.reopen, case_id, "investigation", cast["sue"], "new evidence", None)
+    run(db, reviews.reopen, cast["sue"], case_id, expected_version=ANY_VERSION,
+        target="investigation", reason="new evidence")
     investigation = stage_tasks(db, case_id, "investigation")
     assert len(investigation) == 2 * len(TEMPLATES["investigation"])
     assert [t.status for t in investigation[:4]].count("done") == 1  # the first visit's, kept
@@ -57,44 +59,48 @@ def test_open_required_task_refuses_the_gate_naming_it(db, cast, make_case, move
     case_id = make_case()
     move(case_id, "investigation")
     satisfy(case_id, "attribution")
-    required = run(db, tasks.add_task, case_id, cast["sue"], title="Check the second crater",
+    required = run(db, tasks.add_task, cast["sue"], case_id, title="Check the second crater",
                    role="investigator", required=True)
     with pytest.raises(GateUnmet) as refused:
-        run(db, reviews.request_gate, case_id, "attribution", cast["ivy"], None)
+        run(db, reviews.request_gate, cast["ivy"], case_id, expected_version=ANY_VERSION,
+            target="attribution")
     assert f"#{required.id} Check the second crater (investigator queue)" in str(refused.value)
-    run(db, cases.set_member, case_id, cast["sue"], cast["ian"].id, "investigator", None)
-    run(db, tasks.claim, required.id, cast["ian"])
+    run(db, cases.set_member, cast["sue"], case_id, expected_version=ANY_VERSION,
+        user_id=cast["ian"].id, case_role="investigator")
+    run(db, tasks.claim, cast["ian"], required.id)
     with pytest.raises(GateUnmet, match=rf"#{required.id} Check the second crater \(ian\)"):
-        run(db, reviews.request_gate, case_id, "attribution", cast["ivy"], None)
+        run(db, reviews.request_gate, cast["ivy"], case_id, expected_version=ANY_VERSION,
+            target="attribution")
 
 
 def test_task_commands_and_their_rules(db, cast, make_case, move):
     case_id = make_case()
     move(case_id, "investigation")
-    run(db, cases.set_member, case_id, cast["sue"], cast["ian"].id, "investigator", None)
+    run(db, cases.set_member, cast["sue"], case_id, expected_version=ANY_VERSION,
+        user_id=cast["ian"].id, case_role="investigator")
     task = stage_tasks(db, case_id, "investigation")[0]
     with pytest.raises(Forbidden, match="investigator queue"):
-        run(db, tasks.claim, task.id, cast["ana"])  # an analyst, not an investigator
+        run(db, tasks.claim, cast["ana"], task.id)  # an analyst, not an investigator
     with pytest.raises(Exception, match="No such case"):
-        run(db, tasks.claim, task.id, cast["out"])  # off the team
-    run(db, tasks.claim, task.id, cast["ivy"])
+        run(db, tasks.claim, cast["out"], task.id)  # off the team
+    run(db, tasks.claim, cast["ivy"], task.id)
     with pytest.raises(Conflict, match="in progress \\(assigned to ivy\\)"):
-        run(db, tasks.claim, task.id, cast["ian"])
+        run(db, tasks.claim, cast["ian"], task.id)
     with pytest.raises(Forbidden, match="claim it first"):
-        run(db, tasks.complete, task.id, cast["ian"], "done")
-    run(db, tasks.unclaim, task.id, cast["ivy"])
+        run(db, tasks.complete, cast["ian"], task.id, note="done")
+    run(db, tasks.unclaim, cast["ivy"], task.id)
     with pytest.raises(Forbidden, match="needs the supervisor role"):
-        run(db, tasks.assign, task.id, cast["ivy"], cast["ivy"].id)
+        run(db, tasks.assign, cast["ivy"], task.id, user_id=cast["ivy"].id)
     with pytest.raises(Invalid, match="assignee: must be active, hold the investigator role"):
-        run(db, tasks.assign, task.id, cast["sue"], cast["ana"].id)
-    run(db, tasks.assign, task.id, cast["sue"], cast["ivy"].id)
-    run(db, tasks.complete, task.id, cast["ivy"], "three witnesses heard")
+        run(db, tasks.assign, cast["sue"], task.id, user_id=cast["ana"].id)
+    run(db, tasks.assign, cast["sue"], task.id, user_id=cast["ivy"].id)
+    run(db, tasks.complete, cast["ivy"], task.id, note="three witnesses heard")
     with pytest.raises(Conflict, match="done already"):
-        run(db, tasks.cancel, task.id, cast["sue"], "no longer needed")
+        run(db, tasks.cancel, cast["sue"], task.id, reason="no longer needed")
     other = stage_tasks(db, case_id, "investigation")[1]
     with pytest.raises(Invalid, match="reason: required"):
-        run(db, tasks.cancel, other.id, cast["sue"], "")
-    run(db, tasks.cancel, other.id, cast["sue"], "samples came from the lab directly")
+        run(db, tasks.cancel, cast["sue"], other.id, reason="")
+    run(db, tasks.cancel, cast["sue"], other.id, reason="samples came from the lab directly")
     with db.sessions() as session:
         kinds = session.scalars(select(AuditEvent.event_type).where(
             AuditEvent.entity_type == "task", AuditEvent.entity_id.in_((str(task.id), str(other.id))),
@@ -109,8 +115,8 @@ def test_inbox_queues_and_counts(db, client, auth, cast, make_case, move):
     for case_id in (first, second, hidden):
         move(case_id, "investigation") if case_id != hidden else None
     mine = stage_tasks(db, second, "investigation")
-    run(db, tasks.claim, mine[0].id, cast["ivy"])
-    run(db, tasks.claim, mine[1].id, cast["ivy"])
+    run(db, tasks.claim, cast["ivy"], mine[0].id)
+    run(db, tasks.claim, cast["ivy"], mine[1].id)
     with db.transaction() as session:  # make the second one overdue
         session.get(Task, mine[1].id).due_on = date.today() - timedelta(days=2)
     auth.login("ivy")
@@ -151,15 +157,15 @@ def test_claim_complete_from_the_inbox_through_forms(db, client, auth, cast, mak
 def test_two_people_claiming_one_task_at_once_make_one_owner(db, cast, make_case, move, round_):
     case_id = make_case()
     move(case_id, "investigation")
-    run(db, cases.set_member, case_id, cast["sue"],
-        cast["ian"].id, "investigator", None)
+    run(db, cases.set_member, cast["sue"], case_id, expected_version=ANY_VERSION,
+        user_id=cast["ian"].id, case_role="investigator")
     task = stage_tasks(db, case_id, "investigation")[0]
     barrier, outcomes = threading.Barrier(2), {}
 
     def claim_as(name: str):
         barrier.wait()
         try:
-            run(db, tasks.claim, task.id, cast[name])
+            run(db, tasks.claim, cast[name], task.id)
             outcomes[name] = "ok"
         except Conflict as error:
             outcomes[name] = str(error)

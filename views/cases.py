@@ -1,8 +1,6 @@
 """Case pages: the list, opening and editing a case, the case page, gates, reopen, team."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -23,7 +21,7 @@ from views.case_forms import (
 )
 from views.menu_forms import MessageForm
 from views.task_forms import task_forms
-from workflow import cases, gates, permissions, queries, reviews
+from workflow import cases, clock, gates, pathway, permissions, queries, reviews
 from workflow.custody import chain_breaks
 from workflow.errors import WorkflowError
 from workflow.menu import LEVELS, TOOLS
@@ -112,7 +110,7 @@ def render_case_page(case_id: int, refused: WorkflowError | None = None):
     session = db.session()
     case = cases.load_case(session, case_id, current_user)
     pending = cases.pending_request(session, case.id)
-    checklists = [gates.evaluate(session, case, target) for target in GATES.get(case.state, ())]
+    checklists = [pathway.checklist(session, case, target) for target in GATES.get(case.state, ())]
     may = {action: permissions.can(current_user, action, case) for action in permissions.WORDS}
     reopen_form = ReopenForm(formdata=None, version=case.version)
     reopen_form.target.choices = [(t, LABELS[t]) for t in reopen_targets(case.state)]
@@ -124,7 +122,7 @@ def render_case_page(case_id: int, refused: WorkflowError | None = None):
         cells=queries.responses_by_cell(session, case.id), messages=queries.messages_of(session, case.id),
         evaluation=queries.latest_evaluation(session, case.id), LEVELS=LEVELS, TOOLS=TOOLS,
         response_stages=RESPONSE_STAGES, message_form=MessageForm(formdata=None, version=case.version),
-        case_tasks=queries.tasks_of(session, case.id), today=date.today(),
+        case_tasks=queries.tasks_of(session, case.id), today=clock.today(),
         gate_form=GateRequestForm(formdata=None, version=case.version), decision_form=DecisionForm(formdata=None, version=case.version),
         withdraw_form=WithdrawForm(formdata=None, version=case.version), reopen_form=reopen_form,
         **task_forms(),
@@ -154,8 +152,9 @@ def edit(case_id: int):
     if request.method == "GET":
         form.version.data = case.version
         return page()
-    outcome = run(form, lambda write: cases.update_case(write, case_id, current_actor(), form.expected_version(),
-                                                        **form.case_fields()), page)
+    outcome = run(form, lambda write: cases.update_case(
+        write, current_actor(), case_id, expected_version=form.expected_version(),
+        **form.case_fields()), page)
     if outcome.refused:
         return outcome.page
     flash("Case saved.", "success")
@@ -168,8 +167,8 @@ def request_gate(case_id: int):
     load_case_for(case_id, permissions.REQUEST_GATE)
     form = GateRequestForm()
     outcome = run(form, lambda write: reviews.request_gate(
-        write, case_id, form.target.data, current_actor(), form.expected_version(),
-        form.note.data or ""), case_page(case_id), shows_form=False)
+        write, current_actor(), case_id, expected_version=form.expected_version(),
+        target=form.target.data, note=form.note.data or ""), case_page(case_id), shows_form=False)
     if outcome.refused:
         return outcome.page
     flash(f"Gate to {LABELS[form.target.data]} requested: the case is under review.", "success")
@@ -183,8 +182,8 @@ def reopen(case_id: int):
     form = ReopenForm()
     form.target.choices = [(t, LABELS[t]) for t in reopen_targets(case.state)]
     outcome = run(form, lambda write: reviews.reopen(
-        write, case_id, form.target.data, current_actor(), form.reason.data,
-        form.expected_version()), case_page(case_id), shows_form=False)
+        write, current_actor(), case_id, expected_version=form.expected_version(),
+        target=form.target.data, reason=form.reason.data), case_page(case_id), shows_form=False)
     if outcome.refused:
         return outcome.page
     flash(f"Case reopened to {LABELS[form.target.data]}.", "success")
@@ -204,8 +203,8 @@ def team(case_id: int):
     if not may_manage:
         abort(403, description=permissions.needs(permissions.MANAGE_TEAM))
     outcome = run(form, lambda write: cases.set_member(
-        write, case_id, current_actor(), form.user_id.data,
-        form.case_role.data, form.expected_version()), page)
+        write, current_actor(), case_id, expected_version=form.expected_version(),
+        user_id=form.user_id.data, case_role=form.case_role.data), page)
     if outcome.refused:
         return outcome.page
     flash("Team updated.", "success")
@@ -232,8 +231,8 @@ def remove_member(case_id: int, user_id: int):
     load_case_for(case_id, permissions.MANAGE_TEAM)
     form = RemoveMemberForm()
     outcome = run(form, lambda write: cases.remove_member(
-        write, case_id, current_actor(), user_id, form.expected_version()), remove_page(case_id),
-        shows_form=False)
+        write, current_actor(), case_id, expected_version=form.expected_version(), user_id=user_id),
+        remove_page(case_id), shows_form=False)
     if outcome.refused:
         return outcome.page
     flash("Removed from the team.", "success")

@@ -4,8 +4,7 @@ from flask import Blueprint, render_template
 from views.headers import allow_inline_styles
 
 from workflow.diagram import mermaid_source
-from workflow.gates import REQUIREMENTS
-from workflow.pathway import GATES, LABELS, reopen_targets
+from workflow.pathway import GATES, REQUIREMENTS, LABELS, reopen_targets
 
 blueprint = Blueprint("diagram", __name__)
 

@@ -62,7 +62,7 @@ def new(case_id: int):
     def add(write, stored):
         upload = form.file.data
         item = evidence.add_evidence(
-                    write, case_id, current_actor(), form.expected_version(),
+                    write, current_actor(), case_id, expected_version=form.expected_version(),
                     kind=form.kind.data, title=form.title.data, description=form.description.data,
                     source=form.source.data, collected_at=form.collected_at.data,
                     collected_by=form.collected_by.data, source_grade=form.source_grade.data,
@@ -123,30 +123,21 @@ def _record(case_id: int, evidence_id: int, name: str, form, command):
 def custody(case_id: int, evidence_id: int):
     """Record a custody event."""
     return _record(case_id, evidence_id, "custody", CustodyForm(), lambda write, form: (
-        evidence.add_custody_event(
-            write, case_id, evidence_id, current_actor(), form.expected_version(),
-            action=form.action.data, at=form.at.data, from_holder=form.from_holder.data,
-            to_holder=form.to_holder.data, place=form.place.data, seal_id=form.seal_id.data,
-            note=form.note.data)))
+        evidence.add_custody_event(write, current_actor(), case_id, expected_version=form.expected_version(), evidence_id=evidence_id, action=form.action.data, at=form.at.data, from_holder=form.from_holder.data, to_holder=form.to_holder.data, place=form.place.data, seal_id=form.seal_id.data, note=form.note.data)))
 
 
 @blueprint.route("/evidence/<int:evidence_id>/analyses", methods=["POST"])
 def analyses(case_id: int, evidence_id: int):
     """Record a laboratory analysis of a sample."""
     return _record(case_id, evidence_id, "lab", LabAnalysisForm(), lambda write, form: (
-        evidence.add_lab_analysis(
-            write, case_id, evidence_id, current_actor(), form.expected_version(),
-            laboratory=form.laboratory.data, designated=form.designated.data,
-            method=form.method.data, result=form.result.data, report_ref=form.report_ref.data,
-            analysed_on=form.analysed_on.data)))
+        evidence.add_lab_analysis(write, current_actor(), case_id, expected_version=form.expected_version(), evidence_id=evidence_id, laboratory=form.laboratory.data, designated=form.designated.data, method=form.method.data, result=form.result.data, report_ref=form.report_ref.data, analysed_on=form.analysed_on.data)))
 
 
 @blueprint.route("/evidence/<int:evidence_id>/withdraw", methods=["POST"])
 def withdraw(case_id: int, evidence_id: int):
     """Withdraw an item from use, with a reason; nothing is deleted."""
     return _record(case_id, evidence_id, "withdraw", WithdrawEvidenceForm(), lambda write, form: (
-        evidence.withdraw_evidence(write, case_id, evidence_id, current_actor(),
-                                   form.expected_version(), form.reason.data)))
+        evidence.withdraw_evidence(write, current_actor(), case_id, expected_version=form.expected_version(), evidence_id=evidence_id, reason=form.reason.data)))
 
 
 @blueprint.route("/evidence/<int:evidence_id>/download")
@@ -154,7 +145,7 @@ def download(case_id: int, evidence_id: int):
     """The item's file, as an attachment; every download is an audit event."""
     load_case_for(case_id)
     with db.transaction() as write:
-        item = evidence.record_download(write, case_id, evidence_id, current_actor())
+        item = evidence.record_download(write, current_actor(), case_id, evidence_id=evidence_id)
         sha256, name = item.sha256, item.original_filename or f"evidence-{item.id}"
     path = store().path(sha256)
     if not path.exists():
@@ -181,7 +172,8 @@ def new_finding(case_id: int):
     if request.method == "GET":
         return page()
     outcome = run(form, lambda write: evidence.record_finding(
-                    write, case_id, current_actor(), form.expected_version(), kind=form.kind.data,
+                    write, current_actor(), case_id, expected_version=form.expected_version(),
+                    kind=form.kind.data,
                     conclusion=form.conclusion.data, rationale=form.rationale.data,
                     cited_ids=form.cited.data or [], agent=form.agent.data,
                     responsible_party=form.responsible_party.data, party_type=form.party_type.data,

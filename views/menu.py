@@ -23,6 +23,7 @@ from views.menu_forms import (
 )
 from workflow import deterrence, evaluations, permissions, responses
 from workflow.menu import BY_KEY, NEXT_STATUSES, options_for
+from workflow import clock
 
 blueprint = Blueprint("menu", __name__, url_prefix="/cases/<int:case_id>")
 
@@ -46,7 +47,8 @@ def new_response(case_id: int):
     if request.method == "GET":
         return page()
     outcome = run(form, lambda write: responses.propose_response(
-            write, case_id, current_actor(), form.expected_version(), level=form.level.data,
+            write, current_actor(), case_id, expected_version=form.expected_version(),
+            level=form.level.data,
             tool=form.tool.data, actor_name=form.actor.data, description=form.description.data,
             legally_binding=form.legally_binding.data, legal_basis=form.legal_basis.data,
             strategies=form.strategies.data or [], target=form.target.data,
@@ -66,7 +68,7 @@ def _response_page(case_id: int, response_id: int, forms: dict | None = None, re
                                                     legally_binding=response.legally_binding)
     status_form.status.choices = choices(NEXT_STATUSES.get(response.status, ()))
     return render_template(
-        "menu/response.html", case=case, response=response, today=date.today(),
+        "menu/response.html", case=case, response=response, today=clock.today(),
         may_record=permissions.can(current_user, permissions.RECORD_RESPONSE, case),
         status_form=status_form,
         milestone_form=forms.get("milestone") or MilestoneForm(formdata=None, version=case.version),
@@ -92,8 +94,9 @@ def change_status(case_id: int, response_id: int):
     form = StatusForm()
     form.status.choices = choices(NEXT_STATUSES.get(current.status, ()))
     outcome = run(form, lambda write: responses.change_status(
-            write, case_id, response_id, current_actor(), form.expected_version(), form.status.data,
-            form.reason.data, form.decided_on.data, form.legally_binding.data),
+            write, current_actor(), case_id, expected_version=form.expected_version(),
+            response_id=response_id, status=form.status.data, reason=form.reason.data,
+            decided_on=form.decided_on.data, legally_binding=form.legally_binding.data),
         response_page(case_id, response_id, {"status": form}))
     if outcome.refused:
         return outcome.page
@@ -108,8 +111,8 @@ def add_milestone(case_id: int, response_id: int):
     responses.response_of(db.session(), case_id, response_id)
     form = MilestoneForm()
     outcome = run(form, lambda write: responses.add_milestone(
-            write, case_id, response_id, current_actor(), form.expected_version(),
-            description=form.description.data, due_on=form.due_on.data, note=form.note.data),
+            write, current_actor(), case_id, expected_version=form.expected_version(),
+            response_id=response_id, description=form.description.data, due_on=form.due_on.data, note=form.note.data),
         response_page(case_id, response_id, {"milestone": form}))
     if outcome.refused:
         return outcome.page
@@ -124,8 +127,8 @@ def update_milestone(case_id: int, response_id: int, milestone_id: int):
     form = MilestoneUpdateForm()
     # The page holds one update form per milestone: a refusal is shown at its top.
     outcome = run(form, lambda write: responses.update_milestone(
-            write, case_id, milestone_id, current_actor(), form.expected_version(),
-            done_on=form.done_on.data, note=form.note.data, response_id=response_id),
+            write, current_actor(), case_id, expected_version=form.expected_version(),
+            milestone_id=milestone_id, done_on=form.done_on.data, note=form.note.data, response_id=response_id),
         response_page(case_id, response_id), shows_form=False)
     if outcome.refused:
         return outcome.page
@@ -138,7 +141,8 @@ def record_message(case_id: int):
     load_case_for(case_id, permissions.RECORD_MESSAGE)
     form = MessageForm()
     outcome = run(form, lambda write: deterrence.record_message(
-            write, case_id, current_actor(), form.expected_version(), said_on=form.said_on.data,
+            write, current_actor(), case_id, expected_version=form.expected_version(),
+            said_on=form.said_on.data,
             audience=form.audience.data, speaker=form.speaker.data, summary=form.summary.data,
             channel=form.channel.data), case_page(case_id), shows_form=False)
     if outcome.refused:
@@ -159,7 +163,7 @@ def evaluation(case_id: int):
     if request.method == "GET":
         return page()
     outcome = run(form, lambda write: evaluations.record_evaluation(
-            write, case_id, current_actor(), form.expected_version(),
+            write, current_actor(), case_id, expected_version=form.expected_version(),
             ratings={f: form[f].data for f in FACTORS},
             rationales={f: form[f"{f}_rationale"].data for f in FACTORS},
             repeat_use=form.repeat_use.data, recommendation=form.recommendation.data,

@@ -55,8 +55,8 @@ def approve(request_id: int):
     case_id = _case_of(request_id, permissions.DECIDE_GATE)
     form = DecisionForm()
     outcome = run(form, lambda write: reviews.approve_gate(
-        write, request_id, current_actor(), form.reason.data or "",
-        form.expected_version()).state, case_page(case_id), shows_form=False)
+        write, current_actor(), request_id, expected_version=form.expected_version(),
+        reason=form.reason.data or "").state, case_page(case_id), shows_form=False)
     if outcome.refused:
         return outcome.page
     flash(f"Approved: the case is now in {LABELS[outcome.value]}.", "success")
@@ -69,8 +69,8 @@ def reject(request_id: int):
     case_id = _case_of(request_id, permissions.DECIDE_GATE)
     form = DecisionForm()
     outcome = run(form, lambda write: reviews.reject_gate(
-        write, request_id, current_actor(), form.reason.data or "", form.expected_version()),
-        case_page(case_id), shows_form=False)
+        write, current_actor(), request_id, expected_version=form.expected_version(),
+        reason=form.reason.data or ""), case_page(case_id), shows_form=False)
     if outcome.refused:
         return outcome.page
     flash("Rejected: the case stays in its stage.", "info")
@@ -83,8 +83,8 @@ def withdraw(request_id: int):
     case_id = _case_of(request_id, permissions.WITHDRAW_GATE)
     form = WithdrawForm()
     outcome = run(form, lambda write: reviews.withdraw_gate(
-        write, request_id, current_actor(), form.expected_version()), case_page(case_id),
-        shows_form=False)
+        write, current_actor(), request_id, expected_version=form.expected_version()),
+        case_page(case_id), shows_form=False)
     if outcome.refused:
         return outcome.page
     flash("Request withdrawn.", "info")

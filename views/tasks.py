@@ -1,8 +1,6 @@
 """Tasks: the inbox and queues, and the commands on a task."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -11,7 +9,7 @@ from views.access import current_actor
 from views.cases import case_page, load_case_for
 from views.commands import run
 from views.task_forms import AddTaskForm, AssignTaskForm, CancelTaskForm, CompleteTaskForm, TaskForm, task_forms
-from workflow import permissions, queries, tasks
+from workflow import clock, permissions, queries, tasks
 
 blueprint = Blueprint("tasks", __name__)
 
@@ -31,7 +29,7 @@ def inbox():
         abort(403, description=permissions.needs(permissions.VIEW_CASE))
     session = db.session()
     return render_template("tasks/inbox.html", mine=queries.my_tasks(session, current_user),
-                           queues=queries.my_queues(session, current_user), today=date.today(),
+                           queues=queries.my_queues(session, current_user), today=clock.today(),
                            **task_forms())
 
 
@@ -55,14 +53,14 @@ def _run(case_id: int, form, command, done: str, action: str = permissions.WORK_
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/claim", methods=["POST"])
 def claim(case_id: int, task_id: int):
     """Take a task from a queue."""
-    return _run(case_id, TaskForm(), lambda w: tasks.claim(w, task_id, current_actor(), case_id),
+    return _run(case_id, TaskForm(), lambda w: tasks.claim(w, current_actor(), task_id, case_id=case_id),
                 "Task claimed.")
 
 
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/unclaim", methods=["POST"])
 def unclaim(case_id: int, task_id: int):
     """Put a task back in its queue."""
-    return _run(case_id, TaskForm(), lambda w: tasks.unclaim(w, task_id, current_actor(), case_id),
+    return _run(case_id, TaskForm(), lambda w: tasks.unclaim(w, current_actor(), task_id, case_id=case_id),
                 "Task back in its queue.")
 
 
@@ -70,16 +68,17 @@ def unclaim(case_id: int, task_id: int):
 def complete(case_id: int, task_id: int):
     """Complete a task with a note."""
     form = CompleteTaskForm()
-    return _run(case_id, form, lambda w: tasks.complete(w, task_id, current_actor(),
-                                                        form.note.data or "", case_id), "Task done.")
+    return _run(case_id, form, lambda w: tasks.complete(w, current_actor(), task_id,
+                                                        note=form.note.data or "", case_id=case_id),
+                "Task done.")
 
 
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/cancel", methods=["POST"])
 def cancel(case_id: int, task_id: int):
     """Cancel a task, with a reason (supervisors)."""
     form = CancelTaskForm()
-    return _run(case_id, form, lambda w: tasks.cancel(w, task_id, current_actor(),
-                                                      form.reason.data or "", case_id),
+    return _run(case_id, form, lambda w: tasks.cancel(w, current_actor(), task_id,
+                                                      reason=form.reason.data or "", case_id=case_id),
                 "Task cancelled.", permissions.MANAGE_TEAM)
 
 
@@ -87,7 +86,8 @@ def cancel(case_id: int, task_id: int):
 def assign(case_id: int, task_id: int):
     """Give a task to someone on the team (supervisors)."""
     form = AssignTaskForm()
-    return _run(case_id, form, lambda w: tasks.assign(w, task_id, current_actor(), form.user_id.data, case_id),
+    return _run(case_id, form, lambda w: tasks.assign(w, current_actor(), task_id,
+                                                      user_id=form.user_id.data, case_id=case_id),
                 "Task assigned.", permissions.MANAGE_TEAM)
 
 
@@ -96,7 +96,7 @@ def add(case_id: int):
     """Add a task to the case's current stage (supervisors)."""
     form = AddTaskForm()
     return _run(case_id, form, lambda w: tasks.add_task(
-        w, case_id, current_actor(), title=form.title.data, role=form.role.data,
+        w, current_actor(), case_id, title=form.title.data, role=form.role.data,
         required=form.required.data,
         due_on=form.due_on.data, description=form.description.data or ""), "Task added.",
         permissions.MANAGE_TEAM)

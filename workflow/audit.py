@@ -5,14 +5,14 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import event, func, insert, literal_column, select, text
+from sqlalchemy import bindparam, event, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEvent, AuditTreeLeaf
 from workflow import merkle, transparency
 from workflow.audit_chain import FIELDS, GENESIS, Verification, canonical_json, chain_hash, verify
 from workflow.clock import format_utc, utcnow
-from workflow.pathway import CLOSED
+from workflow.stages import CLOSED
 
 #: Key of the PostgreSQL advisory lock that serializes appends.
 APPEND_LOCK_KEY = 0x52455354  # "REST"
@@ -92,7 +92,7 @@ class _Head:
     tree_rows: list = field(default_factory=list)
 
 
-def _head(session: Session) -> _Head:
+def _head(session: Session, case_id: int | None = None) -> _Head:
     """The chain's head, locked for this transaction; read once per transaction.
 
     After the first append the transaction holds the chain's lock until it ends, so the head
@@ -103,12 +103,21 @@ def _head(session: Session) -> _Head:
     if kept and kept.transaction is transaction:
         return kept
     _lock_chain_head(session)
-    head = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    # The head, and the last event of the case about to be written, in one statement.
+    head = session.connection().execute(_HEAD_AND_CASE, {"case_id": case_id}).first()
     seq, hash_ = (head.seq, head.hash) if head else (0, GENESIS)
     kept = _Head(transaction, seq, hash_, transparency.frontier(session, seq, hash_))
+    if case_id is not None:
+        kept.case_heads[case_id] = (head.case_hash if head else None) or GENESIS
     session.info["audit_head"] = kept
     return kept
+
+
+_HEAD_AND_CASE = select(
+    AuditEvent.seq, AuditEvent.hash,
+    select(AuditEvent.hash).where(AuditEvent.case_id == bindparam("case_id"))
+    .order_by(AuditEvent.seq.desc()).limit(1).scalar_subquery().label("case_hash"),
+).order_by(AuditEvent.seq.desc()).limit(1)
 
 
 def _case_prev(session: Session, head: _Head, case_id: int) -> str:
@@ -121,7 +130,7 @@ def _case_prev(session: Session, head: _Head, case_id: int) -> str:
 
 def append_many(session: Session, events: list[tuple[str, Actor | None, dict]]) -> list[dict]:
     """Add events in order at the head of the chain, with their leaves of the Merkle tree."""
-    head = _head(session)
+    head = _head(session, next((fields.get("case_id") for _, _, fields in events), None))
     first, seq, prev_hash, rows = head.seq + 1, head.seq, head.hash, []
     for event_type, actor, fields in events:
         seq += 1
@@ -132,8 +141,8 @@ def append_many(session: Session, events: list[tuple[str, Actor | None, dict]]) 
         if case_id is not None:
             head.case_heads[case_id] = prev_hash
         head.checkpoint_now |= fields.get("to_state") == CLOSED
-    # Plain INSERTs: the log is never read back through the session that writes it.
-    session.execute(insert(AuditEvent), rows)
+    # One Core executemany: the log is never read back through the session that writes it.
+    session.connection().execute(AuditEvent.__table__.insert(), rows)
     head.tree_rows += transparency.tree_rows(head.frontier, first, [row["hash"] for row in rows])
     head.seq, head.hash = seq, prev_hash
     return rows

@@ -11,12 +11,16 @@ from sqlalchemy.orm import Session, joinedload
 from models.case import AGENTS, CASE_ROLES, PRECISIONS, Case, CaseMember
 from models.gate_request import GateRequest
 from models.user import User
-from workflow import audit, permissions
+from workflow import audit, command, permissions
 from workflow.audit import Actor
 from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
-from workflow.pathway import CLOSED, REPORTED
+from workflow.pathway import REPORTED
+from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER
+from workflow import clock
 
+#: The roles that work on cases (and so join the team of a case they open).
+WORKING_ROLES = (INVESTIGATOR, ANALYST, LEGAL_OFFICER)
 EDITABLE = ("title", "occurred_on", "occurred_precision", "country", "place", "latitude",
             "longitude", "suspected_agent", "delivery_means", "deaths", "injured", "summary")
 _TEXT_LIMITS = {"title": 200, "country": 100, "place": 200, "delivery_means": 200,
@@ -25,25 +29,7 @@ _TEXT_LIMITS = {"title": 200, "country": 100, "place": 200, "delivery_means": 20
 
 def load_case(session: Session, case_id: int, actor, *, lock: bool = False) -> Case:
     """The case if `actor` may see it (else NotFound, as if it did not exist)."""
-    return _found(session, select(Case).where(Case.id == case_id), actor, lock)
-
-
-def _found(session: Session, query, actor, lock: bool) -> Case:
-    """Run a query for one case with its team, locked if asked; NotFound unless visible."""
-    query = query.options(joinedload(Case.members))
-    if lock:  # FOR UPDATE OF cases: the team rows come by an outer join, which cannot be locked
-        query = query.with_for_update(of=Case).execution_options(populate_existing=True)
-    case = session.scalars(query).unique().one_or_none()
-    if case is None or not permissions.can_see(actor, case):
-        raise NotFound("No such case.")
-    return case
-
-
-def load_case_of_request(session: Session, request_id: int, actor) -> Case:
-    """The case of a gate request, locked, if `actor` may see it."""
-    query = select(Case).join(GateRequest, GateRequest.case_id == Case.id).where(
-        GateRequest.id == request_id)
-    return _found(session, query, actor, lock=True)
+    return command.load(session, actor, case_id=case_id, lock=lock)[0]
 
 
 def pending_request(session: Session, case_id: int) -> GateRequest | None:
@@ -54,38 +40,6 @@ def pending_request(session: Session, case_id: int) -> GateRequest | None:
 def authorize(actor, action: str, case: Case | None = None) -> None:
     if not permissions.can(actor, action, case):
         raise Forbidden(permissions.needs(action))
-
-
-def check_version(case: Case, expected_version: int | None) -> None:
-    """Refuse a change made from a page that showed an older version of the case."""
-    if expected_version is not None and expected_version != case.version:
-        raise Conflict(f"Case {case.reference} changed since you loaded the page (you saw "
-                       f"version {expected_version}, it is now at version {case.version}). "
-                       "Reload the case and try again.")
-
-
-def lock_for_change(session: Session, case_id: int, actor, action: str,
-                    expected_version: int | None) -> Case:
-    """Load and lock a case for a change: visible, allowed, current, open and not under review."""
-    case = load_case(session, case_id, actor, lock=True)
-    authorize(actor, action, case)
-    check_version(case, expected_version)
-    if case.state == CLOSED:
-        raise Conflict(f"Case {case.reference} is closed; a supervisor can reopen it.")
-    pending = pending_request(session, case.id)
-    if pending is not None:
-        raise Conflict(f"Case {case.reference} is under review (gate to {pending.target}); "
-                       "it changes only by the decision on that request or its withdrawal.")
-    return case
-
-
-def record_change(session: Session, case: Case, actor: Actor, event_type: str, entity_type: str,
-                  entity_id, details: dict) -> None:
-    """A record of the case changed: the case's version moves on, and the audit log says how."""
-    case.version += 1
-    session.flush()
-    audit.append(session, event_type, actor, case_id=case.id, entity_type=entity_type,
-                 entity_id=entity_id, details=details)
 
 
 #: The largest number of deaths or injured a case records (a typing slip beyond it is refused).
@@ -106,7 +60,7 @@ def clean_field(name: str, value):
     if name == "occurred_on":
         if value is not None and not isinstance(value, date):
             raise Invalid("date: not a date", name)
-        if value is not None and value > date.today():
+        if value is not None and value > clock.today():
             raise Invalid("date: cannot be in the future", name)
         return value
     if name in ("latitude", "longitude"):
@@ -174,7 +128,8 @@ def open_case(session: Session, actor: Actor, source_id: str | None = None, **fi
     fields.setdefault("title", "")
     changes = _apply(case, fields)
     case.reference = _next_reference(session, now.year)
-    if not any(role in permissions.SEES_ALL_CASES for role in actor.roles):
+    # Whatever other roles they hold (supervisor, auditor), one who works cases joins the team.
+    if any(role in WORKING_ROLES for role in actor.roles):
         case.members.append(CaseMember(user_id=actor.id, case_role="investigator"))
     session.add(case)
     session.flush()
@@ -185,15 +140,16 @@ def open_case(session: Session, actor: Actor, source_id: str | None = None, **fi
     return case
 
 
-def update_case(session: Session, case_id: int, actor: Actor, expected_version: int,
+def update_case(session: Session, actor: Actor, case_id: int, *, expected_version,
                 **fields) -> Case:
     """Change the details of a case."""
-    case = lock_for_change(session, case_id, actor, permissions.EDIT_CASE, expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.EDIT_CASE,
+                        expected_version=expected_version)
+    case = cmd.case
     changes = _apply(case, fields)
     if changes:
-        case.version += 1
-        audit.append(session, "case_updated", actor, case_id=case.id, entity_type="case",
-                     entity_id=case.id, details={"changes": changes, "version": case.version})
+        cmd.step()
+        cmd.record("case_updated", "case", case.id, {"changes": changes, "version": case.version})
     return case
 
 
@@ -204,10 +160,12 @@ def _team_user(session: Session, user_id: int) -> User:
     return user
 
 
-def set_member(session: Session, case_id: int, actor: Actor, user_id: int, case_role: str,
-               expected_version: int | None) -> CaseMember:
+def set_member(session: Session, actor: Actor, case_id: int, *, expected_version, user_id: int,
+               case_role: str) -> CaseMember:
     """Put a user on the team with a case role (naming a new lead replaces the old one)."""
-    case = lock_for_change(session, case_id, actor, permissions.MANAGE_TEAM, expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.MANAGE_TEAM,
+                        expected_version=expected_version)
+    case = cmd.case
     if case_role not in CASE_ROLES:
         raise Invalid(f"case role: one of {', '.join(CASE_ROLES)}", "case_role")
     user = _team_user(session, user_id)
@@ -231,23 +189,19 @@ def set_member(session: Session, case_id: int, actor: Actor, user_id: int, case_
         details["before"] = member.case_role
         member.case_role = case_role
         event = "team_member_changed"
-    case.version += 1
-    session.flush()
-    audit.append(session, event, actor, case_id=case.id, entity_type="case_member",
-                 entity_id=f"{case.id}:{user.id}", details=details)
+    cmd.record(event, "case_member", f"{case.id}:{user.id}", details)
     return member
 
 
-def remove_member(session: Session, case_id: int, actor: Actor, user_id: int,
-                  expected_version: int | None) -> None:
+def remove_member(session: Session, actor: Actor, case_id: int, *, expected_version,
+                  user_id: int) -> None:
     """Take a user off the team; they lose sight of the case at once."""
-    case = lock_for_change(session, case_id, actor, permissions.MANAGE_TEAM, expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.MANAGE_TEAM,
+                        expected_version=expected_version)
+    case = cmd.case
     member = case.member(user_id)
     if member is None:
         raise NotFound("That user is not on this team.")
     details = {"user_id": user_id, "username": member.user.username, "case_role": member.case_role}
     case.members.remove(member)
-    case.version += 1
-    session.flush()
-    audit.append(session, "team_member_removed", actor, case_id=case.id,
-                 entity_type="case_member", entity_id=f"{case.id}:{user_id}", details=details)
+    cmd.record("team_member_removed", "case_member", f"{case.id}:{user_id}", details)

@@ -12,15 +12,15 @@ from models.evidence import EvidenceItem
 from models.response import Response
 from models.task import Task
 from vocabulary import FACTORS
-from workflow import cases, deterrence, evaluations, evidence, responses, reviews, tasks
+from workflow import cases, deterrence, evaluations, evidence, pathway, responses, reviews, tasks
 from workflow.audit import Actor
-from workflow.evaluations import RECOMMENDED_TARGET
+from workflow.pathway import RECOMMENDED_TARGET
+from workflow import clock
+from workflow.command import ANY_VERSION
 
 MARK = "[Demonstration]"
-#: Who requests each gate: the role whose work the gate closes.
-REQUESTER = {"reported": "investigator", "investigation": "investigator", "attribution": "analyst",
-             "legal_consequence": "legal_officer", "implementation": "legal_officer",
-             "evaluation": "analyst"}
+#: Who requests each gate: the role whose work the gate closes (declared with the gates).
+REQUESTER = pathway.REQUESTER
 
 
 def finish_required_tasks(db: Database, case_id: int, people: dict[str, Actor]) -> None:
@@ -33,8 +33,8 @@ def finish_required_tasks(db: Database, case_id: int, people: dict[str, Actor]) 
         for task in open_tasks:
             worker = people[task.role]
             if task.status == "open":
-                tasks.claim(session, task.id, worker)
-            tasks.complete(session, task.id, worker, "Done for the demonstration.")
+                tasks.claim(session, worker, task.id)
+            tasks.complete(session, worker, task.id, note="Done for the demonstration.")
 
 
 def satisfy_gate(db: Database, case_id: int, target: str, people: dict[str, Actor]) -> None:
@@ -44,64 +44,80 @@ def satisfy_gate(db: Database, case_id: int, target: str, people: dict[str, Acto
     with db.transaction() as session:
         stage = session.get(Case, case_id).state
         if stage != "reported":
-            deterrence.record_message(session, case_id, investigator, None, said_on=date(2018, 4, 9),
-                                      audience="the perpetrator and its allies", speaker="Foreign minister",
-                                      channel="press conference",
+            deterrence.record_message(session, investigator, case_id, expected_version=ANY_VERSION,
+                                      said_on=date(2018, 4, 9),
+                                      audience="the perpetrator and its allies",
+                                      speaker="Foreign minister", channel="press conference",
                                       summary="Any further use will meet a firm response.")
         gate = (stage, target)
         if gate == ("reported", "investigation"):
-            evidence.add_evidence(session, case_id, investigator, None, kind="document",
-                                  title="Initial report", source="local health directorate",
-                                  source_grade="B", information_grade="2")
+            evidence.add_evidence(session, investigator, case_id, expected_version=ANY_VERSION,
+                                  kind="document", title="Initial report",
+                                  source="local health directorate", source_grade="B",
+                                  information_grade="2")
         elif gate == ("investigation", "attribution"):
-            sample = evidence.add_evidence(session, case_id, investigator, None,
-                                           kind="environmental_sample", title="Soil sample, impact site",
-                                           source_grade="A", information_grade="2")
-            evidence.add_custody_event(session, case_id, sample.id, investigator, None,
-                                       action="collected", at=datetime(2018, 4, 21, 10),
+            sample = evidence.add_evidence(session, investigator, case_id,
+                                           expected_version=ANY_VERSION,
+                                           kind="environmental_sample",
+                                           title="Soil sample, impact site", source_grade="A",
+                                           information_grade="2")
+            evidence.add_custody_event(session, investigator, case_id, expected_version=ANY_VERSION,
+                                       evidence_id=sample.id, action="collected",
+                                       at=datetime(2018, 4, 21, 10),
                                        to_holder=investigator.username, seal_id="S-001")
             for lab in ("Designated laboratory A", "Designated laboratory B"):
-                evidence.add_lab_analysis(session, case_id, sample.id, investigator, None,
+                evidence.add_lab_analysis(session, investigator, case_id,
+                                          expected_version=ANY_VERSION, evidence_id=sample.id,
                                           laboratory=lab, designated=True, method="GC-MS",
                                           result="chlorinated organic chemicals")
-            evidence.record_finding(session, case_id, investigator, None, kind="use_determination",
-                                    conclusion="confirmed", agent="chlorine", cited_ids=[sample.id],
+            evidence.record_finding(session, investigator, case_id, expected_version=ANY_VERSION,
+                                    kind="use_determination", conclusion="confirmed",
+                                    agent="chlorine", cited_ids=[sample.id],
                                     rationale="Two designated laboratories agree.")
         elif gate == ("investigation", "closed"):
-            evidence.record_finding(session, case_id, investigator, None, kind="use_determination",
-                                    conclusion="not_confirmed", rationale="No markers in any sample.")
+            evidence.record_finding(session, investigator, case_id, expected_version=ANY_VERSION,
+                                    kind="use_determination", conclusion="not_confirmed",
+                                    rationale="No markers in any sample.")
         elif gate == ("attribution", "legal_consequence"):
             cited = session.scalars(select(EvidenceItem.id).where(EvidenceItem.case_id == case_id)
                                     .order_by(EvidenceItem.id).limit(2)).all()
-            evidence.record_finding(session, case_id, analyst, None, kind="attribution",
-                                    conclusion="attributed", responsible_party="State air force unit",
-                                    party_type="state", standard_of_proof="reasonable_grounds",
+            evidence.record_finding(session, analyst, case_id, expected_version=ANY_VERSION,
+                                    kind="attribution", conclusion="attributed",
+                                    responsible_party="State air force unit", party_type="state",
+                                    standard_of_proof="reasonable_grounds",
                                     rationale="Munition remnants and flight data.", cited_ids=cited)
         elif gate == ("attribution", "closed"):
-            evidence.record_finding(session, case_id, analyst, None, kind="attribution",
-                                    conclusion="inconclusive", rationale="Two plausible perpetrators.")
+            evidence.record_finding(session, analyst, case_id, expected_version=ANY_VERSION,
+                                    kind="attribution", conclusion="inconclusive",
+                                    rationale="Two plausible perpetrators.")
         elif gate == ("legal_consequence", "implementation"):
-            response = responses.propose_response(
-                session, case_id, legal, None, level="multilateral", tool="economic",
-                actor_name="Regional council", description="Listing of the unit's commanders.",
-                legally_binding=True, strategies=["zero_tolerance"], catalog_key="regional_listings")
-            responses.change_status(session, case_id, response.id, legal, None, "adopted",
-                                    "Adopted by the council.")
+            response = responses.propose_response(session, legal, case_id,
+                                                  expected_version=ANY_VERSION,
+                                                  level="multilateral", tool="economic",
+                                                  actor_name="Regional council",
+                                                  description="Listing of the unit's commanders.",
+                                                  legally_binding=True,
+                                                  strategies=["zero_tolerance"],
+                                                  catalog_key="regional_listings")
+            responses.change_status(session, legal, case_id, expected_version=ANY_VERSION,
+                                    response_id=response.id, status="adopted",
+                                    reason="Adopted by the council.")
         elif gate == ("implementation", "evaluation"):
             adopted = session.scalars(select(Response).where(Response.case_id == case_id,
                                                              Response.status == "adopted")).all()
             for response in adopted:
                 if not response.milestones:
-                    responses.add_milestone(session, case_id, response.id, legal, None,
+                    responses.add_milestone(session, legal, case_id, expected_version=ANY_VERSION,
+                                            response_id=response.id,
                                             description="Listing published",
-                                            due_on=date.today() + timedelta(days=30))
+                                            due_on=clock.today() + timedelta(days=30))
         elif stage == "evaluation":
             recommendation = {t: r for r, t in RECOMMENDED_TARGET.items()}[target]
-            evaluations.record_evaluation(
-                session, case_id, analyst, None, ratings={f: "strengthened" for f in FACTORS},
-                rationales={f: "No further use reported since the responses." for f in FACTORS},
-                repeat_use="no", recommendation=recommendation,
-                outcome="restraint restored" if recommendation == "close" else "")
+            evaluations.record_evaluation(session, analyst, case_id, expected_version=ANY_VERSION,
+                                          ratings={f: "strengthened" for f in FACTORS},
+                                          rationales={f: "No further use reported since the responses." for f in FACTORS},
+                                          repeat_use="no", recommendation=recommendation,
+                                          outcome="restraint restored" if recommendation == "close" else "")
 
 
 def advance(db: Database, case_id: int, target: str, people: dict[str, Actor]) -> None:
@@ -109,11 +125,13 @@ def advance(db: Database, case_id: int, target: str, people: dict[str, Actor]) -
     satisfy_gate(db, case_id, target, people)
     with db.transaction() as session:
         stage = session.get(Case, case_id).state
-        request = reviews.request_gate(session, case_id, target, people[REQUESTER[stage]], None,
-                                       "Requirements met.")
+        request = reviews.request_gate(session, people[REQUESTER[stage]], case_id,
+                                       expected_version=ANY_VERSION, target=target,
+                                       note="Requirements met.")
         request_id = request.id
     with db.transaction() as session:
-        reviews.approve_gate(session, request_id, people["supervisor"], "Checked.")
+        reviews.approve_gate(session, people["supervisor"], request_id,
+                             expected_version=ANY_VERSION, reason="Checked.")
 
 
 STORY = (
@@ -141,11 +159,12 @@ def load_story(db: Database, people: dict[str, Actor]) -> int:
                         "documented incident, its records are invented.")
             case_id = case.id
         with db.transaction() as session:
-            cases.set_member(session, case_id, people["supervisor"], people["investigator"].id,
-                             "lead_investigator", None)
-            cases.set_member(session, case_id, people["supervisor"], people["analyst"].id, "analyst", None)
-            cases.set_member(session, case_id, people["supervisor"], people["legal_officer"].id,
-                             "legal_officer", None)
+            cases.set_member(session, people["supervisor"], case_id, expected_version=ANY_VERSION,
+                             user_id=people["investigator"].id, case_role="lead_investigator")
+            cases.set_member(session, people["supervisor"], case_id, expected_version=ANY_VERSION,
+                             user_id=people["analyst"].id, case_role="analyst")
+            cases.set_member(session, people["supervisor"], case_id, expected_version=ANY_VERSION,
+                             user_id=people["legal_officer"].id, case_role="legal_officer")
         for target in path:
             advance(db, case_id, target, people)
     return len(STORY)

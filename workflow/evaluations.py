@@ -4,22 +4,24 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from models.evaluation import FACTORS, RATINGS, RECOMMENDATIONS, REPEAT_USE, Evaluation
-from workflow import permissions
+from workflow import command, permissions
 from workflow.audit import Actor
-from workflow.cases import lock_for_change, record_change
 from workflow.errors import Conflict
 from workflow.fields import one_of, text
+from workflow import pathway
 from workflow.pathway import EVALUATION, LABELS
 
-#: The target stage each recommendation leads to.
-RECOMMENDED_TARGET = {"close": "closed", "escalate": "legal_consequence", "continue": "implementation"}
+#: The target stage each recommendation leads to (derived from the pathway's gates).
+RECOMMENDED_TARGET = pathway.RECOMMENDED_TARGET
 
 
-def record_evaluation(session: Session, case_id: int, actor: Actor, expected_version: int | None, *,
+def record_evaluation(session: Session, actor: Actor, case_id: int, *, expected_version,
                       ratings: dict[str, str], rationales: dict[str, str], repeat_use: str,
                       recommendation: str, lessons: str = "", outcome: str = "") -> Evaluation:
     """Record an evaluation; it replaces earlier ones in the gates."""
-    case = lock_for_change(session, case_id, actor, permissions.RECORD_EVALUATION, expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVALUATION,
+                        expected_version=expected_version)
+    case = cmd.case
     if case.state != EVALUATION:
         raise Conflict(f"A case is evaluated in {LABELS[EVALUATION]}; this one is in {LABELS[case.state]}.")
     fields = {}
@@ -33,7 +35,7 @@ def record_evaluation(session: Session, case_id: int, actor: Actor, expected_ver
         outcome=text(outcome, "outcome", 64, required=recommendation == "close"), author_id=actor.id)
     session.add(evaluation)
     session.flush()
-    record_change(session, case, actor, "evaluation_recorded", "evaluation", evaluation.id, {
+    cmd.record("evaluation_recorded", "evaluation", evaluation.id, {
         **fields, "repeat_use": evaluation.repeat_use, "recommendation": evaluation.recommendation,
         "lessons": evaluation.lessons, "outcome": evaluation.outcome})
     return evaluation

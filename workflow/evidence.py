@@ -23,9 +23,8 @@ from models.evidence import (
     StoredObject,
 )
 from models.finding import CONCLUSIONS, PARTY_TYPES, STANDARDS_OF_PROOF, Finding
-from workflow import audit, permissions
+from workflow import audit, command, permissions
 from workflow.audit import Actor
-from workflow.cases import lock_for_change, record_change
 from workflow.clock import format_utc, utcnow
 from workflow.errors import Invalid, NotFound
 from workflow.evidence_store import EvidenceStore, StoredFile
@@ -39,14 +38,16 @@ def evidence_of(session: Session, case_id: int, evidence_id: int) -> EvidenceIte
     return item
 
 
-def add_evidence(session: Session, case_id: int, actor: Actor, expected_version: int | None, *,
+def add_evidence(session: Session, actor: Actor, case_id: int, *, expected_version,
                  kind: str, title: str, description: str = "", source: str = "",
                  collected_at: datetime | None = None, collected_by: str = "",
                  source_grade: str = "F", information_grade: str = "6",
                  stored: StoredFile | None = None, original_filename: str = "",
                  claimed_type: str = "") -> EvidenceItem:
     """Record an evidence item, with the stored file when there is one."""
-    case = lock_for_change(session, case_id, actor, permissions.RECORD_EVIDENCE, expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVIDENCE,
+                        expected_version=expected_version)
+    case = cmd.case
     item = EvidenceItem(
         case_id=case.id, kind=one_of(kind, "kind", KINDS), title=text(title, "title", 200, True),
         description=text(description, "description", 20_000), source=text(source, "source", 300),
@@ -66,30 +67,34 @@ def add_evidence(session: Session, case_id: int, actor: Actor, expected_version:
                        detected_type=stored.detected_type, claimed_type=item.claimed_type)
     session.add(item)
     session.flush()
-    record_change(session, case, actor, "evidence_added", "evidence", item.id, details)
+    cmd.record("evidence_added", "evidence", item.id, details)
     return item
 
 
-def withdraw_evidence(session: Session, case_id: int, evidence_id: int, actor: Actor,
-                      expected_version: int | None, reason: str) -> EvidenceItem:
+def withdraw_evidence(session: Session, actor: Actor, case_id: int, *, expected_version,
+                      evidence_id: int, reason: str) -> EvidenceItem:
     """Withdraw an item from use, with a reason; the record and its file stay."""
-    case = lock_for_change(session, case_id, actor, permissions.RECORD_EVIDENCE, expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVIDENCE,
+                        expected_version=expected_version)
+    case = cmd.case
     item = evidence_of(session, case.id, evidence_id)
     if item.status == "withdrawn":
         raise Invalid("this item is withdrawn already")
     item.status, item.withdrawn_at = "withdrawn", utcnow()
     item.withdrawn_reason = text(reason, "reason", 5000, True)
-    record_change(session, case, actor, "evidence_withdrawn", "evidence", item.id,
+    cmd.record("evidence_withdrawn", "evidence", item.id,
              {"reason": item.withdrawn_reason})
     return item
 
 
-def add_custody_event(session: Session, case_id: int, evidence_id: int, actor: Actor,
-                      expected_version: int | None, *, action: str, at: datetime,
+def add_custody_event(session: Session, actor: Actor, case_id: int, *, expected_version,
+                      evidence_id: int, action: str, at: datetime,
                       from_holder: str = "", to_holder: str = "", place: str = "",
                       seal_id: str = "", note: str = "") -> CustodyEvent:
     """Record a step in the chain of custody of an item."""
-    case = lock_for_change(session, case_id, actor, permissions.RECORD_EVIDENCE, expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVIDENCE,
+                        expected_version=expected_version)
+    case = cmd.case
     item = evidence_of(session, case.id, evidence_id)
     if item.status == "withdrawn":
         raise Invalid("this item is withdrawn: its custody is closed")
@@ -106,19 +111,21 @@ def add_custody_event(session: Session, case_id: int, evidence_id: int, actor: A
         raise Invalid("to holder: name who collected it", "to_holder")
     item.custody.append(event)
     session.flush()
-    record_change(session, case, actor, "custody_recorded", "custody_event", event.id, {
+    cmd.record("custody_recorded", "custody_event", event.id, {
         "evidence_id": item.id, "action": event.action, "at": format_utc(event.at),
         "from_holder": event.from_holder, "to_holder": event.to_holder, "place": event.place,
         "seal_id": event.seal_id, "note": event.note})
     return event
 
 
-def add_lab_analysis(session: Session, case_id: int, evidence_id: int, actor: Actor,
-                     expected_version: int | None, *, laboratory: str, designated: bool,
+def add_lab_analysis(session: Session, actor: Actor, case_id: int, *, expected_version,
+                     evidence_id: int, laboratory: str, designated: bool,
                      method: str = "", result: str = "", report_ref: str = "",
                      analysed_on: date | None = None) -> LabAnalysis:
     """Record a laboratory's analysis of a sample."""
-    case = lock_for_change(session, case_id, actor, permissions.RECORD_EVIDENCE, expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVIDENCE,
+                        expected_version=expected_version)
+    case = cmd.case
     item = evidence_of(session, case.id, evidence_id)
     if not item.is_sample:
         raise Invalid("laboratory analyses are recorded for environmental and biomedical samples only")
@@ -129,19 +136,21 @@ def add_lab_analysis(session: Session, case_id: int, evidence_id: int, actor: Ac
         analysed_on=analysed_on, recorded_by_id=actor.id)
     item.analyses.append(analysis)
     session.flush()
-    record_change(session, case, actor, "lab_analysis_recorded", "lab_analysis", analysis.id, {
+    cmd.record("lab_analysis_recorded", "lab_analysis", analysis.id, {
         "evidence_id": item.id, "laboratory": analysis.laboratory,
         "designated": analysis.designated, "result": analysis.result,
         "report_ref": analysis.report_ref})
     return analysis
 
 
-def record_finding(session: Session, case_id: int, actor: Actor, expected_version: int | None, *,
+def record_finding(session: Session, actor: Actor, case_id: int, *, expected_version,
                    kind: str, conclusion: str, rationale: str, cited_ids=(), agent: str = "",
                    responsible_party: str = "", party_type: str = "",
                    standard_of_proof: str = "") -> Finding:
     """Record a use determination or an attribution; it supersedes earlier ones of its kind."""
-    case = lock_for_change(session, case_id, actor, permissions.RECORD_FINDING, expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_FINDING,
+                        expected_version=expected_version)
+    case = cmd.case
     kind = one_of(kind, "kind", CONCLUSIONS)
     finding = Finding(case_id=case.id, kind=kind, author_id=actor.id,
                       conclusion=one_of(conclusion, "conclusion", CONCLUSIONS[kind]),
@@ -161,7 +170,7 @@ def record_finding(session: Session, case_id: int, actor: Actor, expected_versio
     finding.cited = list(cited)
     session.add(finding)
     session.flush()
-    record_change(session, case, actor, "finding_recorded", "finding", finding.id, {
+    cmd.record("finding_recorded", "finding", finding.id, {
         "kind": kind, "conclusion": finding.conclusion, "agent": finding.agent,
         "responsible_party": finding.responsible_party, "party_type": finding.party_type,
         "standard_of_proof": finding.standard_of_proof, "rationale": finding.rationale,
@@ -169,7 +178,7 @@ def record_finding(session: Session, case_id: int, actor: Actor, expected_versio
     return finding
 
 
-def record_download(session: Session, case_id: int, evidence_id: int, actor: Actor) -> EvidenceItem:
+def record_download(session: Session, actor: Actor, case_id: int, *, evidence_id: int) -> EvidenceItem:
     """Note in the audit log that someone took a copy of an item's file."""
     item = evidence_of(session, case_id, evidence_id)
     if item.sha256 is None:

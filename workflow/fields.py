@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from workflow.clock import utcnow
 from workflow.errors import Invalid
+from workflow import clock
 
 
 def label(name: str) -> str:
@@ -45,6 +46,6 @@ def day(value, name: str, required: bool = False, past: bool = False) -> date | 
         return None
     if not isinstance(value, date) or isinstance(value, datetime):
         raise Invalid(f"{label(name)}: not a date", name)
-    if past and value > date.today():
+    if past and value > clock.today():
         raise Invalid(f"{label(name)}: cannot be in the future", name)
     return value

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEvent
@@ -23,16 +21,8 @@ from models.response import Response
 from models.task import Task
 from models.user import User
 from workflow import queries
+from workflow.clock import today
 from workflow.custody import chain_breaks
-from workflow.pathway import (
-    ATTRIBUTION,
-    CLOSED,
-    EVALUATION,
-    IMPLEMENTATION,
-    INVESTIGATION,
-    LEGAL_CONSEQUENCE,
-    REPORTED,
-)
 
 
 @dataclass(frozen=True)
@@ -106,9 +96,14 @@ def _label(item: EvidenceItem) -> str:
     return f"#{item.id} {item.title}"
 
 
+# The checks that run inside every gate command are built once, with their parameters bound
+# at each run: building a statement costs more than running it.
+_ACTIVE_COUNT = select(func.count()).select_from(EvidenceItem).where(
+    EvidenceItem.case_id == bindparam("case_id"), EvidenceItem.status == "active")
+
+
 def _some_evidence(session: Session, case: Case) -> tuple[bool, str]:
-    count = session.scalar(select(func.count()).select_from(EvidenceItem).where(
-        EvidenceItem.case_id == case.id, EvidenceItem.status == "active"))
+    count = session.connection().execute(_ACTIVE_COUNT, {"case_id": case.id}).scalar()
     if not count:
         return False, "no active evidence item yet; add the initial report as evidence"
     return True, f"{count} active evidence item{'s' if count > 1 else ''}"
@@ -146,19 +141,29 @@ def _samples_analysed(session: Session, case: Case) -> tuple[bool, str]:
     return True, f"{len(samples)} sample{'s' if len(samples) > 1 else ''}, each by two or more designated laboratories"
 
 
+def _cited_active(finding: Finding) -> tuple[list[EvidenceItem], str]:
+    """The active items a finding cites, and a note naming the withdrawn ones (they never count)."""
+    active = [item for item in finding.cited if item.status == "active"]
+    withdrawn = [_label(item) for item in finding.cited if item.status != "active"]
+    return active, (f"; withdrawn, so not counted: {', '.join(withdrawn)}" if withdrawn else "")
+
+
 def _cited_custody(session: Session, case: Case) -> tuple[bool, str]:
     finding = _latest(session, case, "use_determination")
+    cited, withdrawn = _cited_active(finding) if finding is not None else ([], "")
     if finding is None or not finding.cited:
         return False, "the use determination cites no evidence"
+    if not cited:
+        return False, "the use determination cites no active evidence" + withdrawn
     broken = []
-    for item in finding.cited:
+    for item in cited:
         if not item.custody:
             broken.append(f"{_label(item)}: no custody recorded")
         elif breaks := chain_breaks(item.custody):
             broken.append(f"{_label(item)}: {next(iter(breaks.values()))}")
     if broken:
-        return False, "; ".join(broken)
-    return True, f"{len(finding.cited)} cited item{'s' if len(finding.cited) > 1 else ''}, chains unbroken"
+        return False, "; ".join(broken) + withdrawn
+    return True, f"{len(cited)} cited item{'s' if len(cited) > 1 else ''}, chains unbroken" + withdrawn
 
 
 def _concluded(kind: str, conclusion: str):
@@ -186,10 +191,12 @@ def _attributed(session: Session, case: Case) -> tuple[bool, str]:
                                           ("standard of proof", finding.standard_of_proof)) if not value]
     if missing:
         return False, "missing: " + ", ".join(missing)
-    if len(finding.cited) < 2:
-        return False, f"cites {len(finding.cited)} evidence item{'s' if len(finding.cited) != 1 else ''}; two or more needed"
+    cited, withdrawn = _cited_active(finding)
+    if len(cited) < 2:
+        return False, (f"cites {len(cited)} evidence item{'s' if len(cited) != 1 else ''}; "
+                       f"two or more needed{withdrawn}")
     return True, (f"{finding.responsible_party} ({finding.party_type.replace('_', ' ')}), "
-                  f"{finding.standard_of_proof.replace('_', ' ')}, citing {len(finding.cited)} items")
+                  f"{finding.standard_of_proof.replace('_', ' ')}, citing {len(cited)} items{withdrawn}")
 
 
 def _entered_stage(case: Case):
@@ -216,15 +223,22 @@ def _message_in_stage(session: Session, case: Case) -> tuple[bool, str]:
     return True, f"{len(messages)} in this stage; latest {last.said_on.isoformat()} by {last.speaker} to {last.audience}"
 
 
+_ENTERED = select(func.max(AuditEvent.at)).where(
+    AuditEvent.case_id == bindparam("case_id"), AuditEvent.to_state == bindparam("stage"),
+    AuditEvent.event_type.in_(("case_opened", "gate_approved", "case_reopened"))).scalar_subquery()
+_OPEN_REQUIRED = (
+    select(Task.id, Task.title, Task.role, User.username)
+    .outerjoin(User, User.id == Task.assignee_id)
+    .where(Task.case_id == bindparam("case_id"), Task.stage == bindparam("stage"), Task.required,
+           Task.status.in_(("open", "in_progress")),
+           # Tasks of an earlier visit to this stage are on record, not in the way.
+           Task.created_at >= func.coalesce(_ENTERED, Task.created_at))
+    .order_by(Task.id))
+
+
 def _required_tasks_done(session: Session, case: Case) -> tuple[bool, str]:
-    open_tasks = session.execute(
-        select(Task.id, Task.title, Task.role, User.username)
-        .outerjoin(User, User.id == Task.assignee_id)
-        .where(Task.case_id == case.id, Task.stage == case.state, Task.required,
-               Task.status.in_(("open", "in_progress")),
-               # Tasks of an earlier visit to this stage are on record, not in the way.
-               Task.created_at >= func.coalesce(_entered_stage(case), Task.created_at))
-        .order_by(Task.id)).all()
+    open_tasks = session.connection().execute(
+        _OPEN_REQUIRED, {"case_id": case.id, "stage": case.state}).all()
     if open_tasks:
         return False, "still open: " + "; ".join(
             f"#{t.id} {t.title} ({t.username or t.role + ' queue'})" for t in open_tasks)
@@ -257,11 +271,11 @@ def _milestones_kept(session: Session, case: Case) -> tuple[bool, str]:
     adopted = [r for r in _responses(session, case) if r.status in ("adopted", "implemented")]
     if not adopted:
         return False, "no adopted response to implement"
-    today = date.today()
+    today_ = today()
     problems = [f"#{r.id} {r.actor}: no milestone" for r in adopted if not r.milestones]
     problems += [f"#{r.id} {r.actor}: '{m.description}' due {m.due_on.isoformat()} is neither done nor explained"
                  for r in adopted for m in r.milestones
-                 if m.due_on <= today and m.done_on is None and not m.note]
+                 if m.due_on <= today_ and m.done_on is None and not m.note]
     if problems:
         return False, "; ".join(problems)
     count = sum(len(r.milestones) for r in adopted)
@@ -325,35 +339,18 @@ MILESTONES_KEPT = Requirement(
     "is done or explained.", _milestones_kept)
 
 
-def _evaluation(recommendation: str, target_words: str) -> Requirement:
+def evaluation_requirement(recommendation: str, target_words: str) -> Requirement:
+    """The requirement that an evaluation recommends this gate."""
     return Requirement(f"evaluation_{recommendation}",
                        "An evaluation rates taboo, norms, lack of benefit and deterrence with a "
                        f"rationale each, records repeat use, and recommends to {target_words}.",
                        _evaluation_recommends(recommendation))
 
 
-#: Every gate's requirements, keyed by (from, target).
-REQUIREMENTS: dict[tuple[str, str], tuple[Requirement, ...]] = {
-    (REPORTED, INVESTIGATION): (FIELDS_SET, SOME_EVIDENCE, LEAD_INVESTIGATOR, TASKS_DONE),
-    (INVESTIGATION, ATTRIBUTION): (USE_CONFIRMED, TWO_KINDS, SAMPLES_ANALYSED, CITED_CUSTODY,
-                                   TASKS_DONE, MESSAGE_IN_STAGE),
-    (INVESTIGATION, CLOSED): (USE_NOT_CONFIRMED, TASKS_DONE, MESSAGE_IN_STAGE),
-    (ATTRIBUTION, LEGAL_CONSEQUENCE): (ATTRIBUTED, TASKS_DONE, MESSAGE_IN_STAGE),
-    (ATTRIBUTION, CLOSED): (INCONCLUSIVE, TASKS_DONE, MESSAGE_IN_STAGE),
-    (LEGAL_CONSEQUENCE, IMPLEMENTATION): (BINDING_ADOPTED, NONE_UNDECIDED, TASKS_DONE,
-                                          MESSAGE_IN_STAGE),
-    (IMPLEMENTATION, EVALUATION): (MILESTONES_KEPT, TASKS_DONE, MESSAGE_IN_STAGE),
-    (EVALUATION, CLOSED): (_evaluation("close", "close"), TASKS_DONE, MESSAGE_IN_STAGE),
-    (EVALUATION, LEGAL_CONSEQUENCE): (_evaluation("escalate", "escalate"), TASKS_DONE,
-                                      MESSAGE_IN_STAGE),
-    (EVALUATION, IMPLEMENTATION): (_evaluation("continue", "continue"), TASKS_DONE,
-                                   MESSAGE_IN_STAGE),
-}
-
-
-def evaluate(session: Session, case: Case, target: str) -> Checklist:
-    """Check every requirement of the gate from the case's stage to `target`, now."""
-    requirements = REQUIREMENTS.get((case.state, target), ())
+def evaluate(session: Session, case: Case, target: str,
+             requirements: tuple[Requirement, ...]) -> Checklist:
+    """Check every requirement of the gate from the case's stage to `target`, now
+    (`pathway.checklist` passes the gate's declared requirements)."""
     items = []
     for requirement in requirements:
         met, detail = requirement.check(session, case)

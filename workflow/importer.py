@@ -26,6 +26,7 @@ from workflow.errors import Invalid
 from workflow.fields import one_of
 from workflow.menu import LEVELS, STATUSES, TOOLS
 from workflow.pathway import CLOSED, REPORTED, STAGES
+from workflow.command import ANY_VERSION
 
 MAX_BYTES = 20 * 1024 * 1024
 #: The project's own CSV format: one incident a row (see the README).
@@ -293,7 +294,8 @@ def import_rows(session: Session, rows: Iterable[Row], actor: Actor) -> int:
     for row in rows:
         case = cases.open_case(session, actor, source_id=row.source_id, **row.fields)
         if row.source:
-            evidence.add_evidence(session, case.id, actor, None, kind="open_source_media",
+            evidence.add_evidence(session, actor, case.id, expected_version=ANY_VERSION,
+                                  kind="open_source_media",
                                   source="Syrian Archive (syrianarchive.org)", source_grade="B",
                                   **row.source)
         if row.history:
@@ -308,22 +310,24 @@ def import_rows(session: Session, rows: Iterable[Row], actor: Actor) -> int:
 def _import_history(session: Session, case: Case, row: Row, actor: Actor) -> None:
     history = row.history
     if history["use_determination"]:
-        evidence.record_finding(
-            session, case.id, actor, None, kind="use_determination",
-            conclusion=history["use_determination"], agent=history["agent_found"] or "unknown",
-            rationale=f"Imported: {history['investigating_body'] or 'the record'} found it so.")
+        evidence.record_finding(session, actor, case.id, expected_version=ANY_VERSION,
+                                kind="use_determination", conclusion=history["use_determination"],
+                                agent=history["agent_found"] or "unknown",
+                                rationale=f"Imported: {history['investigating_body'] or 'the record'} found it so.")
     if history["responsible_party"]:
-        evidence.record_finding(
-            session, case.id, actor, None, kind="attribution", conclusion="attributed",
-            responsible_party=history["responsible_party"], party_type=history["party_type"],
-            standard_of_proof=history["standard_of_proof"] or "reasonable_grounds",
-            rationale=f"Imported: attributed by {history['attributing_body'] or 'the record'}.")
+        evidence.record_finding(session, actor, case.id, expected_version=ANY_VERSION,
+                                kind="attribution", conclusion="attributed",
+                                responsible_party=history["responsible_party"],
+                                party_type=history["party_type"],
+                                standard_of_proof=history["standard_of_proof"] or "reasonable_grounds",
+                                rationale=f"Imported: attributed by {history['attributing_body'] or 'the record'}.")
     elif history["outcome"] == "unattributed":
-        evidence.record_finding(session, case.id, actor, None, kind="attribution",
-                                conclusion="inconclusive",
+        evidence.record_finding(session, actor, case.id, expected_version=ANY_VERSION,
+                                kind="attribution", conclusion="inconclusive",
                                 rationale=f"Imported: {history['investigating_body']} could not identify those responsible.")
     for response in history["responses"]:
-        responses.import_response(session, case.id, actor, **response)
+        responses.import_response(session, actor, case.id, expected_version=ANY_VERSION, **response)
     if history["stage"] != REPORTED:
-        reviews.import_history(session, case, history["stage"], actor, row.source_id,
-                               history["outcome"] or None)
+        reviews.import_history(session, actor, case.id, expected_version=ANY_VERSION,
+                               target=history["stage"], source=row.source_id,
+                               outcome=history["outcome"] or None)

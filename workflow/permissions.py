@@ -1,9 +1,12 @@
 """Who may do what: a role × action table, need-to-know, read like sentences (DESIGN §1)."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import ColumnElement, false, select, true
 
 from models.case import Case, CaseMember
+from workflow.stages import CLOSED, reopen_targets
 from workflow.roles import ADMIN, ANALYST, AUDITOR, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
 
 VIEW_CASE = "view_case"
@@ -88,3 +91,152 @@ def visible_cases(user) -> ColumnElement[bool]:
     if not any(VIEW_CASE in PERMISSIONS[role] for role in user.roles):
         return false()
     return Case.id.in_(select(CaseMember.case_id).where(CaseMember.user_id == user.id))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules as sentences. Each predicate answers with `Allowed(ok, reason)`: the reason says why
+# not, in words a user reads. The services, the pathway machine and the pages use these same
+# predicates, so a rule is written once.
+
+
+class Allowed(NamedTuple):
+    """Whether a command may run, and if not, why (an empty reason when it may)."""
+
+    ok: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+YES = Allowed(True)
+#: Separation of duties, in the words every refusal of it uses (the pathway machine's too).
+FOUR_EYES = "You requested this gate: another supervisor must decide it (four-eyes)."
+ONLY_REQUESTER = "Only the person who requested a gate can withdraw it."
+
+
+def allowed(user, action: str, case: Case | None = None) -> Allowed:
+    """`can`, with the sentence that says which role the action needs."""
+    return YES if can(user, action, case) else Allowed(False, needs(action))
+
+
+def _first_refusal(*answers: Allowed | None) -> Allowed:
+    """The first refusal among the answers (None: that rule has nothing against it), else YES."""
+    return next((answer for answer in answers if answer is not None), YES)
+
+
+def _closed(case: Case) -> Allowed | None:
+    if case.state == CLOSED:
+        return Allowed(False, f"Case {case.reference} is closed; a supervisor can reopen it.")
+    return None
+
+
+def _under_review(case: Case, pending) -> Allowed | None:
+    if pending is not None:
+        return Allowed(False, f"Case {case.reference} is under review (gate to {pending.target}); "
+                              "it changes only by the decision on that request or its withdrawal.")
+    return None
+
+
+def can_change(user, case: Case, pending=None, action: str = EDIT_CASE) -> Allowed:
+    """Whether `user` may take `action` on `case`'s records now: allowed, open, not under review."""
+    if not can(user, action, case):
+        return Allowed(False, needs(action))
+    return _first_refusal(_closed(case), _under_review(case, pending))
+
+
+def can_request(user, case: Case, pending=None) -> Allowed:
+    """Whether `user` may ask for a gate out of the case's stage now."""
+    if not can(user, REQUEST_GATE, case):
+        return Allowed(False, needs(REQUEST_GATE))
+    if case.state == CLOSED:
+        return Allowed(False, f"Case {case.reference} is closed: no gate leads out of it.")
+    if pending is not None:
+        return Allowed(False, f"Case {case.reference} is already under review "
+                              f"(gate to {pending.target}); decide that request first.")
+    return YES
+
+
+def can_decide(user, request, case: Case | None = None) -> Allowed:
+    """Whether `user` may approve or reject `request`: a supervisor, not its requester."""
+    case = case if case is not None else request.case
+    if not can(user, DECIDE_GATE, case):
+        return Allowed(False, needs(DECIDE_GATE))
+    if request.decision != "pending":
+        return Allowed(False, f"This request was already {request.decision}.")
+    if request.requested_by_id == user.id:
+        return Allowed(False, FOUR_EYES)
+    return YES
+
+
+def can_withdraw(user, request) -> Allowed:
+    """Whether `user` may take `request` back: only its requester, while it is pending."""
+    if request.decision != "pending":
+        return Allowed(False, f"This request was already {request.decision}.")
+    if request.requested_by_id != user.id:
+        return Allowed(False, ONLY_REQUESTER)
+    return YES
+
+
+def can_reopen(user, case: Case, pending=None) -> Allowed:
+    """Whether `user` may send the case back to an earlier stage now."""
+    if not can(user, REOPEN, case):
+        return Allowed(False, needs(REOPEN))
+    if not reopen_targets(case.state):
+        return Allowed(False, f"A case in {case.state} has no earlier stage to reopen to.")
+    return _first_refusal(_under_review(case, pending))
+
+
+def may_work_on(user, task) -> bool:
+    """Holders of the task's role who may act on its case (team members, or supervisors)."""
+    return task.role in user.roles and (
+        SUPERVISOR in user.roles or task.case.member(user.id) is not None)
+
+
+def can_claim(user, task) -> Allowed:
+    """Whether `user` may take `task` from the queue of its role."""
+    if task.case.state == CLOSED:
+        return Allowed(False, f"Case {task.case.reference} is closed; its tasks are kept as they are.")
+    if not may_work_on(user, task):
+        return Allowed(False, f"This task is for the {task.role} queue of the case's team.")
+    if task.status != "open" or task.assignee_id is not None:
+        who = task.assignee.username if task.assignee else "nobody"
+        return Allowed(False, f"This task is {task.status.replace('_', ' ')} (assigned to {who}); "
+                              "it cannot be claimed.")
+    return YES
+
+
+def can_complete(user, task) -> Allowed:
+    """Whether `user` may mark `task` done: the person it is assigned to, while it is open."""
+    if task.case.state == CLOSED:
+        return Allowed(False, f"Case {task.case.reference} is closed; its tasks are kept as they are.")
+    if task.status not in ("open", "in_progress"):
+        return Allowed(False, f"This task is {task.status} already.")
+    if task.assignee_id != user.id:
+        return Allowed(False, "Only the person the task is assigned to can complete it; claim it first.")
+    return YES
+
+
+#: The commands `available` answers for, each with the action it needs on a case's records.
+RECORD_COMMANDS = {"edit_case": EDIT_CASE, "manage_team": MANAGE_TEAM,
+                   "record_evidence": RECORD_EVIDENCE, "record_finding": RECORD_FINDING,
+                   "record_response": RECORD_RESPONSE, "record_message": RECORD_MESSAGE,
+                   "record_evaluation": RECORD_EVALUATION}
+
+
+def available(case: Case, user, pending=None) -> dict[str, Allowed]:
+    """Every command on `case` for `user`, mapped to Allowed(ok, reason).
+
+    Keys: the record commands of RECORD_COMMANDS, and request_gate, approve_gate,
+    reject_gate, withdraw_gate, reopen. `pending` is the case's pending gate request, if any
+    (the caller has it loaded). A page shows a button when `ok`, else the reason.
+    """
+    commands = {name: can_change(user, case, pending, action)
+                for name, action in RECORD_COMMANDS.items()}
+    commands["request_gate"] = can_request(user, case, pending)
+    none = Allowed(False, f"Case {case.reference} has no pending gate request.")
+    decide = can_decide(user, pending, case) if pending is not None else none
+    commands["approve_gate"] = commands["reject_gate"] = decide
+    commands["withdraw_gate"] = can_withdraw(user, pending) if pending is not None else none
+    commands["reopen"] = can_reopen(user, case, pending)
+    return commands

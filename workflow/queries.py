@@ -19,6 +19,7 @@ from models.task import Task
 from models.user import User, UserRole
 from workflow import permissions
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER
+from workflow import clock
 
 PAGE_SIZE = 50
 SORTS = {
@@ -127,7 +128,7 @@ def team_candidates(session: Session) -> list[User]:
 
 
 def parse_year(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and 1900 <= int(value) <= date.today().year else None
+    return int(value) if value and value.isdigit() and 1900 <= int(value) <= clock.today().year else None
 
 
 def evidence_items(session: Session, case_id: int) -> list[EvidenceItem]:

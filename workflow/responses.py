@@ -9,15 +9,14 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from models.case import Case
 from models.response import Milestone, Response
-from workflow import permissions
+from workflow import command, permissions
 from workflow.audit import Actor
-from workflow.cases import lock_for_change, record_change
 from workflow.errors import Conflict, Invalid, NotFound
 from workflow.fields import day, one_of, text
 from workflow.menu import BY_KEY, LEVELS, NEXT_STATUSES, STATUSES, STRATEGIES, TOOLS
 from workflow.pathway import EVALUATION, IMPLEMENTATION, LABELS, LEGAL_CONSEQUENCE
+from workflow import clock
 
 #: The stages in which responses are chosen and worked on.
 RESPONSE_STAGES = (LEGAL_CONSEQUENCE, IMPLEMENTATION, EVALUATION)
@@ -38,12 +37,14 @@ def _details(response: Response) -> dict:
             "status": response.status}
 
 
-def propose_response(session: Session, case_id: int, actor: Actor, expected_version: int | None, *,
+def propose_response(session: Session, actor: Actor, case_id: int, *, expected_version,
                      level: str, tool: str, actor_name: str, description: str,
                      legally_binding: bool = False, legal_basis: str = "", strategies=(),
                      target: str = "", catalog_key: str = "") -> Response:
     """Put a response on the case's menu as proposed."""
-    case = lock_for_change(session, case_id, actor, permissions.RECORD_RESPONSE, expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE,
+                        expected_version=expected_version)
+    case = cmd.case
     if case.state not in RESPONSE_STAGES:
         raise Conflict(f"Responses are chosen from {LABELS[LEGAL_CONSEQUENCE]} on; "
                        f"this case is in {LABELS[case.state]}.")
@@ -60,15 +61,17 @@ def propose_response(session: Session, case_id: int, actor: Actor, expected_vers
         target=text(target, "target", 300), catalog_key=catalog_key, created_by_id=actor.id)
     session.add(response)
     session.flush()
-    record_change(session, case, actor, "response_proposed", "response", response.id, _details(response))
+    cmd.record("response_proposed", "response", response.id, _details(response))
     return response
 
 
-def change_status(session: Session, case_id: int, response_id: int, actor: Actor,
-                  expected_version: int | None, status: str, reason: str,
+def change_status(session: Session, actor: Actor, case_id: int, *, expected_version,
+                  response_id: int, status: str, reason: str,
                   decided_on: date | None = None, legally_binding: bool | None = None) -> Response:
     """Move a response along its lifecycle, with a reason; a forbidden move changes nothing."""
-    case = lock_for_change(session, case_id, actor, permissions.RECORD_RESPONSE, expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE,
+                        expected_version=expected_version)
+    case = cmd.case
     response = response_of(session, case.id, response_id)
     allowed = NEXT_STATUSES.get(response.status, ())
     if status not in allowed:
@@ -78,21 +81,23 @@ def change_status(session: Session, case_id: int, response_id: int, actor: Actor
     before = response.status
     response.status = status
     if status in ("adopted", "blocked"):
-        response.decided_on = day(decided_on, "decided_on", past=True) or date.today()
+        response.decided_on = day(decided_on, "decided_on", past=True) or clock.today()
     if legally_binding is not None and status == "adopted":
         response.legally_binding = bool(legally_binding)
-    record_change(session, case, actor, "response_status_changed", "response", response.id, {
+    cmd.record("response_status_changed", "response", response.id, {
         "before": before, "after": status, "reason": reason,
         "legally_binding": response.legally_binding,
         "decided_on": response.decided_on.isoformat() if response.decided_on else None})
     return response
 
 
-def add_milestone(session: Session, case_id: int, response_id: int, actor: Actor,
-                  expected_version: int | None, *, description: str, due_on: date,
+def add_milestone(session: Session, actor: Actor, case_id: int, *, expected_version,
+                  response_id: int, description: str, due_on: date,
                   note: str = "") -> Milestone:
     """Add an implementation milestone to an adopted response."""
-    case = lock_for_change(session, case_id, actor, permissions.RECORD_RESPONSE, expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE,
+                        expected_version=expected_version)
+    case = cmd.case
     response = response_of(session, case.id, response_id)
     if response.status != "adopted":
         raise Invalid(f"milestones belong to adopted responses; this one is {response.status}")
@@ -100,34 +105,39 @@ def add_milestone(session: Session, case_id: int, response_id: int, actor: Actor
                           due_on=day(due_on, "due_on", required=True), note=text(note, "note", 5000))
     response.milestones.append(milestone)
     session.flush()
-    record_change(session, case, actor, "milestone_added", "milestone", milestone.id, {
+    cmd.record("milestone_added", "milestone", milestone.id, {
         "response_id": response.id, "description": milestone.description,
         "due_on": milestone.due_on.isoformat()})
     return milestone
 
 
-def update_milestone(session: Session, case_id: int, milestone_id: int, actor: Actor,
-                     expected_version: int | None, *, done_on: date | None, note: str,
+def update_milestone(session: Session, actor: Actor, case_id: int, *, expected_version,
+                     milestone_id: int, done_on: date | None, note: str,
                      response_id: int | None = None) -> Milestone:
     """Mark a milestone done, or explain why it is not; it must belong to the response named."""
-    case = lock_for_change(session, case_id, actor, permissions.RECORD_RESPONSE, expected_version)
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE,
+                        expected_version=expected_version)
+    case = cmd.case
     milestone = session.get(Milestone, milestone_id)
     if (milestone is None or milestone.response.case_id != case.id
             or (response_id is not None and milestone.response_id != response_id)):
         raise NotFound("No such milestone in this response.")
     milestone.done_on = day(done_on, "done_on", past=True)
     milestone.note = text(note, "note", 5000)
-    record_change(session, case, actor, "milestone_updated", "milestone", milestone.id, {
+    cmd.record("milestone_updated", "milestone", milestone.id, {
         "done_on": milestone.done_on.isoformat() if milestone.done_on else None,
         "note": milestone.note})
     return milestone
 
 
-def import_response(session: Session, case_id: int, actor: Actor, *, level: str, tool: str,
+def import_response(session: Session, actor: Actor, case_id: int, *, expected_version, level: str, tool: str,
                     actor_name: str, description: str, status: str, decided_on: date | None = None,
                     legally_binding: bool = False) -> Response:
     """Record a response from an imported history, with the status it reached."""
-    case = session.get(Case, case_id)
+    # Whoever may open (import) a case records its documented history.
+    cmd = command.begin(session, actor, case_id, action=permissions.OPEN_CASE,
+                        expected_version=expected_version)
+    case = cmd.case
     response = Response(
         case_id=case.id, level=one_of(level, "level", LEVELS), tool=one_of(tool, "tool", TOOLS),
         actor=text(actor_name, "actor", 300, True), description=text(description, "description", 20_000, True),
@@ -135,5 +145,5 @@ def import_response(session: Session, case_id: int, actor: Actor, *, level: str,
         legally_binding=legally_binding, decided_on=decided_on, created_by_id=actor.id)
     session.add(response)
     session.flush()
-    record_change(session, case, actor, "response_imported", "response", response.id, _details(response))
+    cmd.record("response_imported", "response", response.id, _details(response))
     return response

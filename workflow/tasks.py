@@ -5,10 +5,9 @@ task commands lock the task, not the case, and leave the case's version alone.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.case import Case
@@ -21,71 +20,71 @@ from workflow.cases import authorize, load_case
 from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.fields import day, one_of, text
-from workflow.pathway import CLOSED
+from workflow import pathway
+from workflow.pathway import CLOSED, Template  # noqa: F401 (Template: the record TEMPLATES holds)
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER, ROLES, SUPERVISOR
+from workflow import clock
 
 
-@dataclass(frozen=True)
-class Template:
-    key: str
-    title: str
-    role: str
-    required: bool = False
-    due_days: int = 14
-    description: str = ""
-
-
-#: The tasks each stage starts with.
-TEMPLATES: dict[str, tuple[Template, ...]] = {
-    "investigation": (
-        Template("interview_witnesses", "Interview witnesses", INVESTIGATOR, due_days=21),
-        Template("collect_samples", "Collect and seal samples", INVESTIGATOR, due_days=7,
-                 description="Record each sample's custody from collection on."),
-        Template("arrange_analysis", "Arrange analysis by two designated laboratories", INVESTIGATOR,
-                 due_days=30),
-        Template("draft_use_determination", "Draft the use determination", INVESTIGATOR,
-                 required=True, due_days=45),
-    ),
-    "attribution": (
-        Template("forensic_comparison", "Chemical forensic comparison", ANALYST, due_days=30),
-        Template("munition_analysis", "Munition and delivery analysis", ANALYST, due_days=30),
-        Template("draft_attribution", "Draft the attribution finding", ANALYST, required=True,
-                 due_days=60),
-    ),
-    "legal_consequence": (
-        Template("select_responses", "Select responses from the menu", LEGAL_OFFICER,
-                 required=True, due_days=30),
-        Template("coordinate_partners", "Coordinate with partners", LEGAL_OFFICER, due_days=45),
-    ),
-    "implementation": (
-        Template("track_responses", "Track each adopted response", LEGAL_OFFICER, required=True,
-                 due_days=90),
-    ),
-    "evaluation": (
-        Template("assess_factors", "Assess the restraint factors", ANALYST, required=True,
-                 due_days=30),
-        Template("approve_evaluation", "Approve the evaluation", SUPERVISOR, due_days=45),
-    ),
-}
+#: The tasks each stage starts with (declared with the stages in workflow/pathway.py).
+TEMPLATES = pathway.TEMPLATES
 OPEN = OPEN_TASK_STATUSES
 
 
-def create_stage_tasks(session: Session, case: Case, actor: Actor | None) -> list[int]:
-    """Create the tasks of the stage the case has just entered, each with its audit event; their ids."""
-    today, now = date.today(), utcnow()
-    rows = [dict(case_id=case.id, stage=case.state, title=t.title, description=t.description,
-                 required=t.required, role=t.role, due_on=today + timedelta(days=t.due_days),
-                 template=t.key, status="open", note="", created_at=now)
-            for t in TEMPLATES.get(case.state, ())]
-    if not rows:
+_TASKS = Task.__table__
+#: One batched INSERT … RETURNING for a stage's tasks (SQLAlchemy's insertmanyvalues).
+_INSERT_TASKS = _TASKS.insert().returning(_TASKS.c.id, _TASKS.c.template)
+#: Built once: it runs inside every approval. Task rows in the session are not refreshed; the
+#: move reads none of them afterwards.
+_CANCEL_OPEN = (update(_TASKS).where(_TASKS.c.case_id == bindparam("of_case"),
+                                     _TASKS.c.stage == bindparam("left"),
+                                     _TASKS.c.status.in_(OPEN))
+                .values(status="cancelled", note=bindparam("why")).returning(_TASKS.c.id))
+
+
+def create_stage_tasks(session: Session, case: Case, actor: Actor | None,
+                       stage: str | None = None, *, audit_later: list | None = None) -> list[int]:
+    """Create the tasks of the stage the case enters, each with its audit event; their ids.
+
+    With `audit_later`, the events are added to that list for the caller to append with its own.
+    """
+    stage = stage or case.state
+    templates = TEMPLATES.get(stage, ())
+    if not templates:
         return []
-    # One plain INSERT for all of them: this runs inside every approval.
-    ids = session.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows).all()
-    audit.append_many(session, [
-        ("task_created", actor, {"case_id": case.id, "entity_type": "task", "entity_id": task_id,
-                                 "details": {key: row[key] for key in ("title", "role", "required", "stage")}})
-        for task_id, row in zip(ids, rows, strict=True)])
+    today, now = clock.today(), utcnow()
+    rows = [dict(case_id=case.id, stage=stage, title=t.title, description=t.description,
+                 required=t.required, role=t.role, due_on=today + timedelta(days=t.due_days),
+                 template=t.key, status="open", note="", created_at=now) for t in templates]
+    # One multi-row INSERT for all of them (this runs inside every approval); a stage's
+    # templates have distinct keys, so the returned rows are matched by key, not by order.
+    ids = dict((template, task_id) for task_id, template in session.connection().execute(
+        _INSERT_TASKS, rows))
+    events = [("task_created", actor, {
+        "case_id": case.id, "entity_type": "task", "entity_id": ids[row["template"]],
+        "details": {key: row[key] for key in ("title", "role", "required", "stage")}})
+        for row in rows]
+    _append(session, events, audit_later)
+    return [ids[t.key] for t in templates]
+
+
+def cancel_stage_tasks(session: Session, case: Case, stage: str, actor: Actor | None, *,
+                       audit_later: list | None = None) -> list[int]:
+    """The case leaves `stage`: its open tasks are cancelled, each with its audit event."""
+    note = f"Cancelled: the case left {pathway.LABELS[stage].lower()}."
+    ids = sorted(session.connection().execute(
+        _CANCEL_OPEN, {"of_case": case.id, "left": stage, "why": note}).scalars())
+    _append(session, [("task_cancelled", actor, {
+        "case_id": case.id, "entity_type": "task", "entity_id": task_id,
+        "details": {"reason": note, "stage": stage}}) for task_id in ids], audit_later)
     return ids
+
+
+def _append(session: Session, events: list, later: list | None) -> None:
+    if later is not None:
+        later.extend(events)
+    elif events:
+        audit.append_many(session, events)
 
 
 def _created(task: Task) -> dict:
@@ -112,26 +111,21 @@ def _lock_task(session: Session, task_id: int, actor: Actor, case_id: int | None
     return task
 
 
-def _may_work_on(actor: Actor, task: Task) -> bool:
-    """Holders of the task's role who may act on the case (team members, or supervisors)."""
-    return task.role in actor.roles and (
-        SUPERVISOR in actor.roles or task.case.member(actor.id) is not None)
+_may_work_on = permissions.may_work_on
 
 
-def claim(session: Session, task_id: int, actor: Actor, case_id: int | None = None) -> Task:
+def claim(session: Session, actor: Actor, task_id: int, *, case_id: int | None = None) -> Task:
     """Take an open task from the queue of one's role."""
     task = _lock_task(session, task_id, actor, case_id)
-    if not _may_work_on(actor, task):
-        raise Forbidden(f"This task is for the {task.role} queue of the case's team.")
-    if task.status != "open" or task.assignee_id is not None:
-        who = task.assignee.username if task.assignee else "nobody"
-        raise Conflict(f"This task is {task.status.replace('_', ' ')} (assigned to {who}); it cannot be claimed.")
+    allowed = permissions.can_claim(actor, task)
+    if not allowed:
+        raise (Forbidden if not permissions.may_work_on(actor, task) else Conflict)(allowed.reason)
     task.assignee_id, task.status = actor.id, "in_progress"
     _audit(session, "task_claimed", actor, task, {"assignee": actor.username})
     return task
 
 
-def unclaim(session: Session, task_id: int, actor: Actor, case_id: int | None = None) -> Task:
+def unclaim(session: Session, actor: Actor, task_id: int, *, case_id: int | None = None) -> Task:
     """Put one's task back in its queue."""
     task = _lock_task(session, task_id, actor, case_id)
     if task.assignee_id != actor.id or task.status != "in_progress":
@@ -141,7 +135,8 @@ def unclaim(session: Session, task_id: int, actor: Actor, case_id: int | None = 
     return task
 
 
-def assign(session: Session, task_id: int, actor: Actor, user_id: int, case_id: int | None = None) -> Task:
+def assign(session: Session, actor: Actor, task_id: int, *, user_id: int,
+           case_id: int | None = None) -> Task:
     """A supervisor gives a task to someone who holds its role and is on the team."""
     task = _lock_task(session, task_id, actor, case_id)
     authorize(actor, permissions.MANAGE_TEAM, task.case)
@@ -156,20 +151,21 @@ def assign(session: Session, task_id: int, actor: Actor, user_id: int, case_id: 
     return task
 
 
-def complete(session: Session, task_id: int, actor: Actor, note: str, case_id: int | None = None) -> Task:
+def complete(session: Session, actor: Actor, task_id: int, *, note: str,
+             case_id: int | None = None) -> Task:
     """Mark one's task done, with a note."""
     task = _lock_task(session, task_id, actor, case_id)
-    if task.status not in OPEN:
-        raise Conflict(f"This task is {task.status} already.")
-    if task.assignee_id != actor.id:
-        raise Forbidden("Only the person the task is assigned to can complete it; claim it first.")
+    allowed = permissions.can_complete(actor, task)
+    if not allowed:
+        raise (Conflict if task.status not in OPEN else Forbidden)(allowed.reason)
     task.status, task.completed_by_id, task.completed_at = "done", actor.id, utcnow()
     task.note = text(note, "note", 5000)
     _audit(session, "task_completed", actor, task, {"note": task.note})
     return task
 
 
-def cancel(session: Session, task_id: int, actor: Actor, reason: str, case_id: int | None = None) -> Task:
+def cancel(session: Session, actor: Actor, task_id: int, *, reason: str,
+           case_id: int | None = None) -> Task:
     """A supervisor cancels a task, with a reason; it stays on record."""
     task = _lock_task(session, task_id, actor, case_id)
     authorize(actor, permissions.MANAGE_TEAM, task.case)
@@ -180,7 +176,7 @@ def cancel(session: Session, task_id: int, actor: Actor, reason: str, case_id: i
     return task
 
 
-def add_task(session: Session, case_id: int, actor: Actor, *, title: str, role: str,
+def add_task(session: Session, actor: Actor, case_id: int, *, title: str, role: str,
              required: bool = False, due_on: date | None = None, description: str = "") -> Task:
     """A supervisor adds a task to the case's current stage."""
     case = load_case(session, case_id, actor, lock=True)

@@ -1,0 +1,149 @@
+"""The one way a command changes a case: lock it, check the actor may see it, authorise,
+check the version the actor saw, check it is open and not under review, and move the
+version on once, with the audit event.
+
+    cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVIDENCE,
+                        expected_version=version)
+    ... change rows of cmd.case ...
+    cmd.record("evidence_added", "evidence", item.id, details)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, bindparam, null, select
+from sqlalchemy.orm import Session, joinedload, lazyload
+
+from models.case import Case
+from models.gate_request import GateRequest
+from workflow import audit, permissions
+from workflow.errors import Conflict, Forbidden, Invalid, NotFound
+
+
+class _AnyVersion:
+    """Scripts that act on whatever version is current (the demonstration, the importer) say so."""
+
+    def __repr__(self) -> str:
+        return "ANY_VERSION"
+
+
+ANY_VERSION = _AnyVersion()
+
+
+def check_version(case: Case, expected_version) -> None:
+    """Refuse a change made from a page that showed an older version of the case."""
+    if expected_version is ANY_VERSION:
+        return
+    if expected_version is None or isinstance(expected_version, bool) or not isinstance(
+            expected_version, int):
+        raise Invalid("version: the version of the case you saw is required", "version")
+    if expected_version != case.version:
+        raise Conflict(f"Case {case.reference} changed since you loaded the page (you saw "
+                       f"version {expected_version}, it is now at version {case.version}). "
+                       "Reload the case and try again.")
+
+
+@dataclass
+class CaseCommand:
+    """A locked, checked case and the one version step its change takes."""
+
+    session: Session
+    actor: audit.Actor
+    case: Case
+    #: The case's pending gate request (or, for a decision, the request decided), if any.
+    pending: GateRequest | None
+    _stepped: bool = field(default=False, repr=False)
+
+    def step(self) -> None:
+        """Move the case's version on; once per command, however many rows it changes."""
+        if not self._stepped:
+            self.case.version += 1
+            self._stepped = True
+
+    def record(self, event_type: str, entity_type: str, entity_id, details: dict,
+               **fields) -> dict:
+        """The change is made: step the version, flush, and append its audit event."""
+        self.step()
+        self.session.flush()
+        return audit.append(self.session, event_type, self.actor, case_id=self.case.id,
+                            entity_type=entity_type, entity_id=entity_id, details=details,
+                            **fields)
+
+
+def _queries(lock: bool) -> dict[str, object]:
+    """The case with its team and its pending request, or with the request named; built once."""
+    by = {
+        "case_id": select(Case, GateRequest).outerjoin(GateRequest, and_(
+            GateRequest.case_id == Case.id, GateRequest.decision == "pending"))
+        .where(Case.id == bindparam("id")),
+        "request_id": select(Case, GateRequest).join(GateRequest, GateRequest.case_id == Case.id)
+        .where(GateRequest.id == bindparam("id")),
+    }
+    # PostgreSQL locks rows, and re-reads after the wait only the rows it locked: there the
+    # pending request is read by its own statement once the case is locked (see `load`).
+    by["case_id_alone"] = select(Case, null()).where(Case.id == bindparam("id"))
+    for key, query in by.items():
+        # The team (with its users) for the checks; the request's people only if a message names them.
+        query = query.options(joinedload(Case.members))
+        if key != "case_id_alone":
+            query = query.options(lazyload(GateRequest.requested_by),
+                                  lazyload(GateRequest.decided_by))
+        if lock:  # the team rows come by an outer join, which cannot be locked
+            locked = [Case, GateRequest] if key == "request_id" else [Case]
+            query = query.with_for_update(of=locked).execution_options(populate_existing=True)
+        by[key] = query
+    return by
+
+
+_QUERIES = {lock: _queries(lock) for lock in (False, True)}
+_PENDING = (select(GateRequest).where(GateRequest.case_id == bindparam("case_id"),
+                                      GateRequest.decision == "pending")
+            .execution_options(populate_existing=True))
+
+
+def load(session: Session, actor, *, case_id: int | None = None,
+         request_id: int | None = None, lock: bool = True) -> tuple[Case, GateRequest | None]:
+    """One statement: the case with its team and its pending request (or the request named),
+    locked when asked; NotFound unless the actor may see the case."""
+    # SQLite's write lock is taken at BEGIN, so one statement reads everything as of the lock.
+    row_locks = lock and session.get_bind().dialect.name != "sqlite"
+    key = "request_id" if request_id is not None else "case_id_alone" if row_locks else "case_id"
+    row = session.execute(_QUERIES[lock][key], {"id": request_id if request_id is not None
+                                                else case_id}).unique().first()
+    if row is None or not permissions.can_see(actor, row[0]):
+        raise NotFound("No such gate request." if request_id is not None else "No such case.")
+    case, request = row[0], row[1]
+    if key == "case_id_alone":
+        request = session.scalar(_PENDING, {"case_id": case.id})
+    return case, request
+
+
+def begin(session: Session, actor, case_id: int, *, action: str, expected_version,
+          open_only: bool = True) -> CaseCommand:
+    """Lock and check a case for a change of its records (see the module's docstring)."""
+    case, pending = load(session, actor, case_id=case_id)
+    if not permissions.can(actor, action, case):
+        raise Forbidden(permissions.needs(action))
+    check_version(case, expected_version)
+    if open_only:
+        refused = permissions.can_change(actor, case, pending, action)
+        if not refused.ok:
+            raise Conflict(refused.reason)
+    return CaseCommand(session, actor, case, pending)
+
+
+def begin_on_request(session: Session, actor, request_id: int, *, expected_version) -> CaseCommand:
+    """Lock the case of a gate request for a decision on it; the pathway machine authorises."""
+    case, request = load(session, actor, request_id=request_id)
+    if request.decision != "pending":
+        by = request.decided_by.username if request.decided_by else "someone"
+        raise Conflict(f"This request was already {request.decision} by {by}.")
+    check_version(case, expected_version)
+    return CaseCommand(session, actor, case, request)
+
+
+def begin_on_stage(session: Session, actor, case_id: int, *, expected_version) -> CaseCommand:
+    """Lock a case for a pathway command; the machine checks who may and whether it is under review."""
+    case, pending = load(session, actor, case_id=case_id)
+    check_version(case, expected_version)
+    return CaseCommand(session, actor, case, pending)
