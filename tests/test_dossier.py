@@ -18,6 +18,7 @@ from conftest import add_evidence_with_file
 from models.audit import AuditEvent
 from models.gate_request import GateRequest
 from workflow import demo, evidence
+from workflow.command import ANY_VERSION
 from workflow.dossier_verify import main as verify_dossier
 
 ARABIC = "هجوم بغاز الكلور على حي سكني"
@@ -85,7 +86,8 @@ def filed_case(app, db, cast, make_case, move) -> dict:
     kept = add_evidence_with_file(app, db, cast["ivy"], case_id)
     dropped = add_evidence_with_file(app, db, cast["ivy"], case_id)
     with db.transaction() as session:
-        evidence.withdraw_evidence(session, case_id, dropped, cast["ivy"], None, "Duplicate of the report")
+        evidence.withdraw_evidence(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                                   evidence_id=dropped, reason="Duplicate of the report")
     move(case_id, "closed")
     with db.sessions() as session:
         hashes = [row.details["sha256"] for row in (

@@ -79,8 +79,9 @@ def satisfy_gate(db: Database, case_id: int, target: str, people: dict[str, Acto
                                     kind="use_determination", conclusion="not_confirmed",
                                     rationale="No markers in any sample.")
         elif gate == ("attribution", "legal_consequence"):
-            cited = session.scalars(select(EvidenceItem.id).where(EvidenceItem.case_id == case_id)
-                                    .order_by(EvidenceItem.id).limit(2)).all()
+            cited = session.scalars(select(EvidenceItem.id).where(
+                EvidenceItem.case_id == case_id, EvidenceItem.status == "active")
+                .order_by(EvidenceItem.id).limit(2)).all()
             evidence.record_finding(session, analyst, case_id, expected_version=ANY_VERSION,
                                     kind="attribution", conclusion="attributed",
                                     responsible_party="State air force unit", party_type="state",

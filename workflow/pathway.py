@@ -193,7 +193,7 @@ PATHWAY = declare(_STAGES, _GATES)
 if tuple(stage.name for stage in PATHWAY.stages) != stages.STAGES:
     raise DeclarationError("the declared stages are not the stages the records hold")
 
-STAGES = tuple(stage.name for stage in PATHWAY.stages)
+STAGES = stages.STAGES  # the vocabulary's, which the declaration was just checked against
 LABELS = {stage.name: stage.label for stage in PATHWAY.stages}
 #: From each stage, the targets its gates lead to, in declaration order.
 GATES: dict[str, tuple[str, ...]] = {

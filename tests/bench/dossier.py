@@ -30,6 +30,7 @@ def fill(url: str, items: int, events: int) -> int:
     from models import migrate
     from workflow import accounts, cases, demo, evidence
     from workflow.audit import Actor
+    from workflow.command import ANY_VERSION
     app = create_app({"ENV": "development", "DATABASE_URL": url, "SECRET_KEY": "b" * 32})
     db = app.extensions["database"]
     migrate.upgrade(db)
@@ -44,24 +45,27 @@ def fill(url: str, items: int, events: int) -> int:
         case_id = cases.open_case(session, ivy, title="Large case مدينة", country="Syria", place="Idlib",
                                   summary="A benchmark case. " * 50).id
     with db.transaction() as session:
-        cases.set_member(session, case_id, sue, ivy.id, "lead_investigator", None)
+        cases.set_member(session, sue, case_id, expected_version=ANY_VERSION, user_id=ivy.id,
+                         case_role="lead_investigator")
     per_item = max(0, (events - items) // items)
     start = datetime(2020, 1, 1)
     for first in range(0, items, 50):
         with db.transaction() as session:
             for n in range(first, min(items, first + 50)):
-                item = evidence.add_evidence(session, case_id, ivy, None, kind="witness_interview",
+                item = evidence.add_evidence(session, ivy, case_id, expected_version=ANY_VERSION,
+                                             kind="witness_interview",
                                              title=f"Interview {n}", source="field team",
                                              description="Statement of a witness. " * 5)
                 for step in range(per_item):
                     holder, following = f"holder {step}", f"holder {step + 1}"
                     evidence.add_custody_event(
-                        session, case_id, item.id, ivy, None,
+                        session, ivy, case_id, expected_version=ANY_VERSION, evidence_id=item.id,
                         action="collected" if step == 0 else "transferred",
                         at=start + timedelta(minutes=n * 100 + step), seal_id=f"S-{n}-{step}",
                         from_holder="" if step == 0 else holder, to_holder=following)
                 if n % 10 == 9:
-                    evidence.withdraw_evidence(session, case_id, item.id, ivy, None, "Duplicate.")
+                    evidence.withdraw_evidence(session, ivy, case_id, expected_version=ANY_VERSION,
+                                               evidence_id=item.id, reason="Duplicate.")
     app.extensions["database"].dispose()
     return case_id
 
