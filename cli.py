@@ -48,6 +48,12 @@ def _run(service, *args, **kwargs):
         raise click.ClickException(str(error)) from None
 
 
+def _on_user(username: str, change):
+    """Run `change(session, actor, user)` on the named account as the system, in one transaction."""
+    return _run(lambda session, actor: change(session, actor, accounts.find_user(session, username)),
+                audit.SYSTEM)
+
+
 @db_cli.command("upgrade")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str):
@@ -113,9 +119,7 @@ def users_list():
 @click.option("--role", "roles", multiple=True, required=True)
 def users_set_roles(username, roles):
     """Replace the roles of an account."""
-    def change(session, actor):
-        accounts.set_roles(session, actor, accounts.find_user(session, username), roles)
-    _run(change, audit.SYSTEM)
+    _on_user(username, lambda session, actor, user: accounts.set_roles(session, actor, user, roles))
     click.echo(f"{username}: {', '.join(sorted(set(roles)))}")
 
 
@@ -123,9 +127,7 @@ def users_set_roles(username, roles):
 @click.argument("username")
 def users_deactivate(username):
     """Deactivate an account; its sessions end at once."""
-    def change(session, actor):
-        accounts.set_active(session, actor, accounts.find_user(session, username), False)
-    _run(change, audit.SYSTEM)
+    _on_user(username, lambda session, actor, user: accounts.set_active(session, actor, user, False))
     click.echo(f"{username} deactivated")
 
 
@@ -136,10 +138,8 @@ def users_deactivate(username):
 def users_reset_password(username, password_stdin):
     """Set a user's password (e.g. forgotten); their sessions end."""
     password = sys.stdin.readline().rstrip("\r\n")
-
-    def change(session, actor):
-        accounts.reset_password(session, actor, accounts.find_user(session, username), password)
-    _run(change, audit.SYSTEM)
+    _on_user(username, lambda session, actor, user: accounts.reset_password(session, actor, user,
+                                                                              password))
     click.echo(f"{username}: password set; their sessions have ended")
 
 
@@ -147,9 +147,7 @@ def users_reset_password(username, password_stdin):
 @click.argument("username")
 def users_totp_enroll(username):
     """Give a user a second factor: prints the otpauth:// URI and the recovery codes, once."""
-    def enrol(session, actor):
-        return second_factor.enrol_for(session, actor, accounts.find_user(session, username))
-    uri, codes = _run(enrol, audit.SYSTEM)
+    uri, codes = _on_user(username, second_factor.enrol_for)
     click.echo("Add this to the user's authenticator app (shown only now; it is the secret):")
     click.echo(f"  {uri}")
     click.echo("Recovery codes (each works once; shown only now):")
@@ -161,9 +159,7 @@ def users_totp_enroll(username):
 @click.argument("username")
 def users_reset_2fa(username):
     """Remove a user's second factor (lost phone); they set up a new one at their next sign-in."""
-    def change(session, actor):
-        second_factor.reset(session, actor, accounts.find_user(session, username))
-    _run(change, audit.SYSTEM)
+    _on_user(username, second_factor.reset)
     click.echo(f"{username}: second factor removed; their sessions have ended")
 
 
