@@ -48,6 +48,16 @@ def _run(service, *args, **kwargs):
         raise click.ClickException(str(error)) from None
 
 
+def _active_actor(username: str) -> Actor:
+    """The named active account as an actor, for `--as`; one line and exit 1 if there is none."""
+    with _database().sessions() as session:
+        user = session.scalar(select(User).options(selectinload(User.role_rows))
+                              .where(User.username == username, User.active))
+    if user is None:
+        raise click.ClickException(f"--as {username}: no such active user")
+    return Actor.of(user)
+
+
 def _on_user(username: str, change):
     """Run `change(session, actor, user)` on the named account as the system, in one transaction."""
     return _run(lambda session, actor: change(session, actor, accounts.find_user(session, username)),
@@ -304,12 +314,8 @@ def incidents_import(path, fmt, skip_invalid, username, rejects):
         plan = reader(Path(path).read_bytes())
     except importer.ImportRefused as refused:
         raise click.ClickException(f"{path}: {refused}") from None
+    actor = _active_actor(username)
     with _database().sessions() as session:
-        user = session.scalar(select(User).options(selectinload(User.role_rows))
-                              .where(User.username == username, User.active))
-        if user is None:
-            raise click.ClickException(f"--as {username}: no such active user")
-        actor = Actor.of(user)
         importer.split_known(session, plan)
     if plan.rejected and not skip_invalid:
         for rejected in plan.rejected:
@@ -340,14 +346,7 @@ def cases_dossier(case_id, output, with_files, username):
 
     from views.dossier import evidence_store, render_pdf
     from workflow import dossier
-    actor = _AUDITOR
-    if username:
-        with _database().sessions() as session:
-            user = session.scalar(select(User).options(selectinload(User.role_rows))
-                                  .where(User.username == username, User.active))
-            if user is None:
-                raise click.ClickException(f"--as {username}: no such active user")
-            actor = Actor.of(user)
+    actor = _active_actor(username) if username else _AUDITOR
     try:
         with current_app.test_request_context(), \
                 dossier.produced(_database(), actor, case_id, fmt="pdf", with_files=with_files) as document:

@@ -123,21 +123,31 @@ def _record(case_id: int, evidence_id: int, name: str, form, command):
 def custody(case_id: int, evidence_id: int):
     """Record a custody event."""
     return _record(case_id, evidence_id, "custody", CustodyForm(), lambda write, form: (
-        evidence.add_custody_event(write, current_actor(), case_id, expected_version=form.expected_version(), evidence_id=evidence_id, action=form.action.data, at=form.at.data, from_holder=form.from_holder.data, to_holder=form.to_holder.data, place=form.place.data, seal_id=form.seal_id.data, note=form.note.data)))
+        evidence.add_custody_event(
+            write, current_actor(), case_id, expected_version=form.expected_version(),
+            evidence_id=evidence_id, action=form.action.data, at=form.at.data,
+            from_holder=form.from_holder.data, to_holder=form.to_holder.data,
+            place=form.place.data, seal_id=form.seal_id.data, note=form.note.data)))
 
 
 @blueprint.route("/evidence/<int:evidence_id>/analyses", methods=["POST"])
 def analyses(case_id: int, evidence_id: int):
     """Record a laboratory analysis of a sample."""
     return _record(case_id, evidence_id, "lab", LabAnalysisForm(), lambda write, form: (
-        evidence.add_lab_analysis(write, current_actor(), case_id, expected_version=form.expected_version(), evidence_id=evidence_id, laboratory=form.laboratory.data, designated=form.designated.data, method=form.method.data, result=form.result.data, report_ref=form.report_ref.data, analysed_on=form.analysed_on.data)))
+        evidence.add_lab_analysis(
+            write, current_actor(), case_id, expected_version=form.expected_version(),
+            evidence_id=evidence_id, laboratory=form.laboratory.data,
+            designated=form.designated.data, method=form.method.data, result=form.result.data,
+            report_ref=form.report_ref.data, analysed_on=form.analysed_on.data)))
 
 
 @blueprint.route("/evidence/<int:evidence_id>/withdraw", methods=["POST"])
 def withdraw(case_id: int, evidence_id: int):
     """Withdraw an item from use, with a reason; nothing is deleted."""
     return _record(case_id, evidence_id, "withdraw", WithdrawEvidenceForm(), lambda write, form: (
-        evidence.withdraw_evidence(write, current_actor(), case_id, expected_version=form.expected_version(), evidence_id=evidence_id, reason=form.reason.data)))
+        evidence.withdraw_evidence(
+            write, current_actor(), case_id, expected_version=form.expected_version(),
+            evidence_id=evidence_id, reason=form.reason.data)))
 
 
 @blueprint.route("/evidence/<int:evidence_id>/download")

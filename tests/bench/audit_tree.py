@@ -42,7 +42,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from models import migrate  # noqa: E402
 from models.audit import AuditEvent, AuditTreeLeaf  # noqa: E402
 from models.database import Database  # noqa: E402
-from tests.bench.transitions import prepare, service_rate  # noqa: E402
+from tests.bench.gate_commands import prepare, service_rate  # noqa: E402
 from workflow import audit_log, log_keys, merkle, notes, transparency  # noqa: E402
 from workflow.audit import Actor, event_row  # noqa: E402
 from workflow.audit_chain import GENESIS  # noqa: E402
@@ -128,10 +128,10 @@ def append_cost(database: Database, cases_per_round: int, rounds: int) -> tuple[
         for tree in ((True, False) if round_ % 2 == 0 else (False, True)):
             chunk = next(chunks)
             if tree:
-                with_tree.append(service_rate(database, chunk, investigator, supervisor))
+                with_tree.append(service_rate(database, chunk, investigator, supervisor)[0])
             else:
                 with tree_off():
-                    without_tree.append(service_rate(database, chunk, investigator, supervisor))
+                    without_tree.append(service_rate(database, chunk, investigator, supervisor)[0])
                 fill_in_tree(database)
     return with_tree, without_tree
 
