@@ -18,15 +18,27 @@ FIELDS = ("seq", "at", "actor_id", "actor_username", "actor_roles", "case_id", "
           "entity_type", "entity_id", "from_state", "to_state")
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
 def _refuse_floats(value) -> None:
-    if isinstance(value, float):
-        raise TypeError("audit payloads hold no floats: store numbers as integers or text")
-    if isinstance(value, dict):
-        for item in value.values():
-            _refuse_floats(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _refuse_floats(item)
+    # A walk with a stack, not recursion: this runs over every audit event's details.
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind in _SCALARS:
+            continue
+        if kind is dict:
+            stack.extend(value.values())
+        elif kind is list or kind is tuple:
+            stack.extend(value)
+        elif isinstance(value, float):
+            raise TypeError("audit payloads hold no floats: store numbers as integers or text")
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
 
 
 def canonical_json(value) -> str:

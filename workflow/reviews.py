@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models.case import Case
 from models.gate_request import GateRequest
-from workflow import audit, command, gates, permissions, queries, tasks
+from workflow import audit, command, gates, permissions, queries, rows, tasks
 from workflow.audit import Actor
 from workflow.audit_chain import canonical_json
 from workflow.clock import utcnow
@@ -99,8 +99,8 @@ class Move:
         if trigger == "request_gate":
             request = GateRequest(case_id=case.id, from_state=source, target=self.target,
                                   requested_by_id=actor.id, requested_at=utcnow(),
-                                  note=self.note, checklist=canonical_json(snapshot))
-            self.session.add(request)
+                                  note=self.note, checklist=canonical_json(snapshot),
+                                  decision="pending", reason="")
             details = {"target": self.target, "note": self.note, "checklist": snapshot}
         elif trigger in DECISIONS:
             request.decision, request.decided_by_id = DECISIONS[trigger], actor.id
@@ -119,7 +119,8 @@ class Move:
         self.request = request
         self.cmd.step()
         if request is not None:
-            self.session.flush()
+            rows.add(self.session, request) if trigger == "request_gate" else rows.save(
+                self.session, request)
             entity = ("gate_request", request.id)
         else:
             entity = ("case", case.id)
@@ -127,6 +128,7 @@ class Move:
         audit.append_many(self.session, [(EVENT_TYPES[trigger], actor, dict(
             case_id=case.id, entity_type=entity[0], entity_id=entity[1], from_state=source,
             to_state=dest if moved else None, details=details)), *self.task_events])
+        rows.save(self.session, case)
 
 
 def request_gate(session: Session, actor: Actor, case_id: int, *, expected_version, target: str,
