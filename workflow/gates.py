@@ -20,6 +20,7 @@ from models.message import DeterrenceMessage
 from models.response import Response
 from models.task import Task
 from models.user import User
+from vocabulary import OPEN_TASK_STATUSES
 from workflow import queries
 from workflow.clock import today
 from workflow.custody import chain_breaks
@@ -199,11 +200,15 @@ def _attributed(session: Session, case: Case) -> tuple[bool, str]:
                   f"{finding.standard_of_proof.replace('_', ' ')}, citing {len(cited)} items{withdrawn}")
 
 
+#: The events that move a case into a stage.
+MOVES = ("case_opened", "gate_approved", "case_reopened")
+
+
 def _entered_stage(case: Case):
     """When the case last entered the stage it is in (from the audit log of its moves), as SQL."""
     return select(func.max(AuditEvent.at)).where(
         AuditEvent.case_id == case.id, AuditEvent.to_state == case.state,
-        AuditEvent.event_type.in_(("case_opened", "gate_approved", "case_reopened"))).scalar_subquery()
+        queries.among(AuditEvent.event_type, MOVES)).scalar_subquery()
 
 
 def entered_stage_at(session: Session, case: Case):
@@ -225,12 +230,12 @@ def _message_in_stage(session: Session, case: Case) -> tuple[bool, str]:
 
 _ENTERED = select(func.max(AuditEvent.at)).where(
     AuditEvent.case_id == bindparam("case_id"), AuditEvent.to_state == bindparam("stage"),
-    AuditEvent.event_type.in_(("case_opened", "gate_approved", "case_reopened"))).scalar_subquery()
+    queries.among(AuditEvent.event_type, MOVES)).scalar_subquery()
 _OPEN_REQUIRED = (
     select(Task.id, Task.title, Task.role, User.username)
     .outerjoin(User, User.id == Task.assignee_id)
     .where(Task.case_id == bindparam("case_id"), Task.stage == bindparam("stage"), Task.required,
-           Task.status.in_(("open", "in_progress")),
+           queries.among(Task.status, OPEN_TASK_STATUSES),
            # Tasks of an earlier visit to this stage are on record, not in the way.
            Task.created_at >= func.coalesce(_ENTERED, Task.created_at))
     .order_by(Task.id))

@@ -14,7 +14,7 @@ from models.case import Case
 from models.task import Task
 from models.user import User
 from vocabulary import OPEN_TASK_STATUSES
-from workflow import audit, permissions
+from workflow import audit, permissions, queries
 from workflow.audit import Actor
 from workflow.cases import authorize, load_case
 from workflow.clock import utcnow
@@ -38,7 +38,7 @@ _INSERT_TASKS = _TASKS.insert().returning(_TASKS.c.id, _TASKS.c.template)
 #: move reads none of them afterwards.
 _CANCEL_OPEN = (update(_TASKS).where(_TASKS.c.case_id == bindparam("of_case"),
                                      _TASKS.c.stage == bindparam("left"),
-                                     _TASKS.c.status.in_(OPEN))
+                                     queries.among(_TASKS.c.status, OPEN))
                 .values(status="cancelled", note=bindparam("why")).returning(_TASKS.c.id))
 
 
