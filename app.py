@@ -5,7 +5,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_settings
-from models.database import Database
+from models.database import Database, Pool
 from workflow import accounts, transparency
 
 
@@ -21,7 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if hops:  # the client's address and scheme as the trusted proxies saw them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    app.extensions["database"] = Database(app.config["DATABASE_URL"],
+    pool = Pool(app.config["DATABASE_POOL_SIZE"], app.config["DATABASE_MAX_OVERFLOW"],
+                app.config["DATABASE_POOL_TIMEOUT"])
+    app.extensions["database"] = Database(app.config["DATABASE_URL"], pool=pool,
                                           info={"log_keys": transparency.load_keys(app.config)})
     accounts.password_hash_method = app.config["PASSWORD_HASH_METHOD"]
 

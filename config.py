@@ -71,6 +71,13 @@ class Settings:
     MIGRATION_DATABASE_URL: str = ""
     #: PostgreSQL: the runtime role that `db upgrade` grants exactly what the app needs.
     DATABASE_APP_ROLE: str = ""
+    #: Database connections each app process keeps: one per request thread (a request holds
+    #: at most one), so the threads of a gunicorn worker (gunicorn.conf.py sets it from THREADS).
+    DATABASE_POOL_SIZE: int = 5
+    #: Connections allowed beyond the pool for moments of more threads than it holds.
+    DATABASE_MAX_OVERFLOW: int = 5
+    #: How long a request waits for a free connection before it fails.
+    DATABASE_POOL_TIMEOUT: int = 30
     TESTING: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -166,6 +173,11 @@ def load_settings(env: str | None = None, environ=os.environ,
         TRUSTED_PROXIES=proxies,
         REQUIRE_2FA_ROLES=two_factor_roles,
         HSTS=production,
+        DATABASE_POOL_SIZE=_number(environ, "DATABASE_POOL_SIZE", 5, "a number of connections",
+                                   minimum=1),
+        DATABASE_MAX_OVERFLOW=_number(environ, "DATABASE_MAX_OVERFLOW", 5, "a number of connections"),
+        DATABASE_POOL_TIMEOUT=_number(environ, "DATABASE_POOL_TIMEOUT", 30, "a number of seconds",
+                                      minimum=1),
     )
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,22 +35,36 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+@dataclass(frozen=True)
+class Pool:
+    """How many connections an app process keeps, may add, and waits for (see config.py)."""
+
+    size: int = 5
+    overflow: int = 5
+    timeout: int = 30
+
+    def options(self) -> dict:
+        return {"pool_size": self.size, "max_overflow": self.overflow, "pool_timeout": self.timeout}
+
+
+def make_engine(url: str, pool: Pool = Pool()) -> Engine:
     """Create the engine for `url`, tuned for SQLite or PostgreSQL."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+        # A database in memory lives in one connection, which has no pool to size.
+        options = {} if ":memory:" in url or url.rstrip("/") == "sqlite:" else pool.options()
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **options)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool.options())
 
 
 class Database:
     """The engine and the session factory of one app."""
 
-    def __init__(self, url: str, info: dict | None = None):
-        self.engine = make_engine(url)
+    def __init__(self, url: str, info: dict | None = None, pool: Pool = Pool()):
+        self.engine = make_engine(url, pool)
         #: Copied into every session: the audit log's keys travel with the database.
         self.info = info or {}
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=self.info)

@@ -100,8 +100,7 @@ def _race(db, attempts: int, address: str) -> None:
     def attempt():
         try:
             barrier.wait()
-            with db.transaction() as session:
-                accounts.sign_in(session, "sam", WRONG, address, throttle)
+            accounts.sign_in(db.transaction, "sam", WRONG, address, throttle)
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
     threads = [threading.Thread(target=attempt) for _ in range(attempts)]

@@ -123,10 +123,10 @@ def login():
     delay = accounts.account_delay(db.session(), form.username.data, limits)
     if delay:  # many failures on this account from anywhere: slower, but never locked
         accounts.sleep(delay)
-    with db.transaction() as write:
-        outcome = accounts.sign_in(write, form.username.data, form.password.data, _address(), limits)
-        user_id = outcome.user.id if outcome.user else None
-        generation = outcome.user.session_generation if outcome.user else None
+    outcome = accounts.sign_in(db.transaction, form.username.data, form.password.data,
+                               _address(), limits)
+    user_id = outcome.user.id if outcome.user else None
+    generation = outcome.user.session_generation if outcome.user else None
     if outcome.throttled:
         return _too_many()
     if user_id is None:

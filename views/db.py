@@ -19,7 +19,18 @@ def session() -> Session:
 
 
 def transaction():
-    """A write transaction for one service call: commit or rollback happen here."""
+    """A write transaction for one service call: commit or rollback happen here.
+
+    The request's read transaction ends first and gives its connection back, so that no
+    request ever holds two connections of the pool (threads waiting on each other's second
+    connection would stall until the pool's timeout). What it read stays loaded.
+    """
+    reading = g.get("db_session")
+    if reading is not None and reading.in_transaction():
+        if reading.new or reading.dirty or reading.deleted:
+            raise RuntimeError("the request's read session holds unsaved changes; "
+                               "changes go through a workflow service in a transaction")
+        reading.commit()
     return database().transaction()
 
 

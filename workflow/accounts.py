@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -316,32 +318,75 @@ def refuse_throttled(session: Session, username: str, address: str, throttle: Th
 def record_failure(session: Session, username: str, address: str, user: User | None,
                    reason: str, event_type: str = "login_failed") -> None:
     session.add(LoginFailure(username=username, address=address))
+    audit_failure(session, username, address, user, reason, event_type)
+
+
+def audit_failure(session: Session, username: str, address: str, user: User | None,
+                  reason: str, event_type: str = "login_failed") -> None:
     audit.append(session, event_type, None, entity_type="user", entity_id=user.id if user else None,
                  details={"username_tried": username, "address": address, "reason": reason})
 
 
-def sign_in(session: Session, username: str, password: str, address: str,
-            throttle: Throttle) -> SignIn:
-    """Check a password and record the attempt; a throttled attempt runs no password hash.
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt counted before its password is checked (see `sign_in`)."""
 
-    A user with a second factor is not signed in yet: `second_factor` says a code must follow
-    (see `workflow.second_factor.verify`)."""
-    username = username.strip().lower()[:64]
-    address = address[:64]
+    username: str
+    address: str
+    user_id: int | None = None
+    password_hash: str = _DUMMY_HASH
+    #: The failure row that counts this attempt until its password proves right.
+    failure_id: int | None = None
+    throttled: bool = False
+
+
+def reserve_attempt(session: Session, username: str, address: str, throttle: Throttle) -> Attempt:
+    """Count an attempt as a failure before its password is checked, under the username's
+    lock: however many run side by side, no more than the limit are ever checked."""
+    username, address = username.strip().lower()[:64], address[:64]
     lock_username(session, username)
     user = session.scalar(select(User).where(User.username == username))
     if is_throttled(session, username, address, throttle):
-        return refuse_throttled(session, username, address, throttle, user)
-    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    if user is None or not valid or not user.active:
-        reason = ("unknown user" if user is None else "wrong password" if not valid
+        refuse_throttled(session, username, address, throttle, user)
+        return Attempt(username, address, throttled=True)
+    failure = LoginFailure(username=username, address=address)
+    session.add(failure)
+    session.flush()
+    return Attempt(username, address, user.id if user else None,
+                   user.password_hash if user else _DUMMY_HASH, failure.id)
+
+
+def settle_attempt(session: Session, attempt: Attempt, password_ok: bool) -> SignIn:
+    """Record what the password check found: the failure stays counted and is audited, or
+    the attempt is forgotten and the user is in (or owes a code)."""
+    user = session.get(User, attempt.user_id) if attempt.user_id is not None else None
+    if user is None or not password_ok or not user.active:
+        reason = ("unknown user" if user is None else "wrong password" if not password_ok
                   else "deactivated")
-        record_failure(session, username, address, user, reason)
+        audit_failure(session, attempt.username, attempt.address, user, reason)
         return SignIn()
+    session.execute(delete(LoginFailure).where(LoginFailure.id == attempt.failure_id))
     if user.has_second_factor:
         return SignIn(user=user, second_factor=True)
-    complete_sign_in(session, user, address)
+    complete_sign_in(session, user, attempt.address)
     return SignIn(user=user)
+
+
+def sign_in(transaction: Callable[[], ContextManager[Session]], username: str, password: str,
+            address: str, throttle: Throttle) -> SignIn:
+    """Check a password: the attempt is counted in one short write transaction, the hash
+    (tens of milliseconds by design) is computed with no transaction open, so it never holds
+    the write lock, and the outcome is recorded in a second. A throttled attempt runs no hash.
+
+    A user with a second factor is not signed in yet: `second_factor` says a code must follow
+    (see `workflow.second_factor.verify`)."""
+    with transaction() as session:
+        attempt = reserve_attempt(session, username, address, throttle)
+    if attempt.throttled:
+        return SignIn(throttled=True)
+    password_ok = check_password_hash(attempt.password_hash, password)
+    with transaction() as session:
+        return settle_attempt(session, attempt, password_ok)
 
 
 def complete_sign_in(session: Session, user: User, address: str, method: str = "password") -> None:
