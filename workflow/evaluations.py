@@ -9,7 +9,6 @@ from workflow.audit import Actor
 from workflow.errors import Conflict
 from workflow.fields import one_of, text
 from workflow import pathway
-from workflow.pathway import EVALUATION, LABELS
 
 #: The target stage each recommendation leads to (derived from the pathway's gates).
 RECOMMENDED_TARGET = pathway.RECOMMENDED_TARGET
@@ -22,8 +21,9 @@ def record_evaluation(session: Session, actor: Actor, case_id: int, *, expected_
     cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVALUATION,
                         expected_version=expected_version)
     case = cmd.case
-    if case.state != EVALUATION:
-        raise Conflict(f"A case is evaluated in {LABELS[EVALUATION]}; this one is in {LABELS[case.state]}.")
+    refused = permissions.can_record_evaluation(actor, case, cmd.pending)
+    if not refused:
+        raise Conflict(refused.reason)
     fields = {}
     for factor in FACTORS:
         fields[factor] = one_of(ratings.get(factor), factor, RATINGS)
