@@ -6,7 +6,6 @@ from sqlalchemy.orm import Session
 from models.evaluation import FACTORS, RATINGS, RECOMMENDATIONS, REPEAT_USE, Evaluation
 from workflow import command, permissions
 from workflow.audit import Actor
-from workflow.errors import Conflict
 from workflow.fields import one_of, text
 from workflow import pathway
 
@@ -21,9 +20,7 @@ def record_evaluation(session: Session, actor: Actor, case_id: int, *, expected_
     cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVALUATION,
                         expected_version=expected_version)
     case = cmd.case
-    refused = permissions.can_record_evaluation(actor, case, cmd.pending)
-    if not refused:
-        raise Conflict(refused.reason)
+    permissions.require(permissions.can_record_evaluation(actor, case, cmd.pending))
     fields = {}
     for factor in FACTORS:
         fields[factor] = one_of(ratings.get(factor), factor, RATINGS)

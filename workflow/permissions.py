@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, false, select, true
 
 from models.case import Case, CaseMember
 from vocabulary import OPEN_TASK_STATUSES
+from workflow.errors import Conflict, WorkflowError
 from workflow.stages import CLOSED, EVALUATION, RESPONSE_STAGES, reopen_targets
 from workflow.roles import ADMIN, ANALYST, AUDITOR, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
 
@@ -120,6 +121,12 @@ YES = Allowed(True)
 #: Separation of duties, in the words every refusal of it uses (the pathway machine's too).
 FOUR_EYES = "You requested this gate: another supervisor must decide it (four-eyes)."
 ONLY_REQUESTER = "Only the person who requested a gate can withdraw it."
+
+
+def require(answer: Allowed, refusal: type[WorkflowError] = Conflict) -> None:
+    """Refuse (a Conflict unless told otherwise) with the answer's reason, unless it allows."""
+    if not answer:
+        raise refusal(answer.reason)
 
 
 def _holds_role_for(user, action: str) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from models.response import Milestone, Response
 from workflow import command, permissions
 from workflow.audit import Actor
-from workflow.errors import Conflict, Invalid, NotFound
+from workflow.errors import Invalid, NotFound
 from workflow.fields import day, one_of, text
 from workflow.menu import BY_KEY, LEVELS, NEXT_STATUSES, STATUSES, STRATEGIES, TOOLS
 from workflow.stages import RESPONSE_STAGES  # noqa: F401 (re-exported)
@@ -42,9 +42,7 @@ def propose_response(session: Session, actor: Actor, case_id: int, *, expected_v
     cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE,
                         expected_version=expected_version)
     case = cmd.case
-    refused = permissions.can_propose_response(actor, case, cmd.pending)
-    if not refused:
-        raise Conflict(refused.reason)
+    permissions.require(permissions.can_propose_response(actor, case, cmd.pending))
     if catalog_key and catalog_key not in BY_KEY:
         raise Invalid("catalog option: unknown", "catalog_key")
     unknown = sorted(set(strategies) - set(STRATEGIES))
