@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from views import transparency
 from views.forms import ConfirmForm
+from workflow import permissions
 from workflow.accounts import must_enrol
 from workflow.audit import Actor
 
@@ -53,7 +54,7 @@ def current_actor() -> Actor:
 
 
 def template_helpers() -> dict:
-    def has_role(*roles: str) -> bool:
-        return current_user.is_authenticated and current_user.has_role(*roles)
-    # The sign-out button's form, on every page (its token also in the page's meta tag).
-    return {"has_role": has_role, "sign_out_form": ConfirmForm(formdata=None)}
+    """The navigation entries the signed-in user may reach, and the sign-out button's form, on
+    every page (its token also in the page's meta tag)."""
+    navigation = permissions.navigation(current_user) if current_user.is_authenticated else {}
+    return {"navigation": navigation, "sign_out_form": ConfirmForm(formdata=None)}

@@ -26,7 +26,6 @@ from workflow.custody import chain_breaks
 from workflow.errors import WorkflowError
 from workflow.menu import LEVELS, TOOLS
 from workflow.pathway import GATES, LABELS, STAGES, reopen_targets
-from workflow.responses import RESPONSE_STAGES
 
 blueprint = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -111,17 +110,17 @@ def render_case_page(case_id: int, refused: WorkflowError | None = None):
     case = cases.load_case(session, case_id, current_user)
     pending = cases.pending_request(session, case.id)
     checklists = [pathway.checklist(session, case, target) for target in GATES.get(case.state, ())]
-    may = {action: permissions.can(current_user, action, case) for action in permissions.WORDS}
+    commands = permissions.for_page(current_user, permissions.available(case, current_user, pending))
     reopen_form = ReopenForm(formdata=None, version=case.version)
     reopen_form.target.choices = [(t, LABELS[t]) for t in reopen_targets(case.state)]
     return render_template(
-        "cases/detail.html", case=case, pending=pending, checklists=checklists, may=may,
+        "cases/detail.html", case=case, pending=pending, checklists=checklists, commands=commands,
         history=queries.case_history(session, case.id), requests=queries.requests_of(session, case.id),
         evidence_items=queries.evidence_items(session, case.id),
         findings=queries.current_findings(session, case.id), chain_breaks=chain_breaks,
         cells=queries.responses_by_cell(session, case.id), messages=queries.messages_of(session, case.id),
         evaluation=queries.latest_evaluation(session, case.id), LEVELS=LEVELS, TOOLS=TOOLS,
-        response_stages=RESPONSE_STAGES, message_form=MessageForm(formdata=None, version=case.version),
+        message_form=MessageForm(formdata=None, version=case.version),
         case_tasks=queries.tasks_of(session, case.id), today=clock.today(),
         gate_form=GateRequestForm(formdata=None, version=case.version), decision_form=DecisionForm(formdata=None, version=case.version),
         withdraw_form=WithdrawForm(formdata=None, version=case.version), reopen_form=reopen_form,
@@ -195,12 +194,11 @@ def team(case_id: int):
     """The case team: supervisors add members, change their case role and name the lead."""
     session = db.session()
     case = cases.load_case(session, case_id, current_user)
-    may_manage = permissions.can(current_user, permissions.MANAGE_TEAM, case)
     form = member_form(session, TeamMemberForm(version=case.version))
-    page = team_page(case, form, may_manage)
+    page = team_page(case, form)
     if request.method == "GET":
         return page()
-    if not may_manage:
+    if not permissions.can(current_user, permissions.MANAGE_TEAM, case):
         abort(403, description=permissions.needs(permissions.MANAGE_TEAM))
     outcome = run(form, lambda write: cases.set_member(
         write, current_actor(), case_id, expected_version=form.expected_version(),
@@ -218,11 +216,16 @@ def member_form(session, form: TeamMemberForm) -> TeamMemberForm:
     return form
 
 
-def team_page(case, form, may_manage: bool) -> Page:
-    """The team page with its forms, a refusal at its top."""
-    return lambda refusal=None: render_template(
-        "cases/team.html", case=case, form=form, may_manage=may_manage,
-        remove_form=RemoveMemberForm(version=case.version), refusal=refusal)
+def team_page(case, form) -> Page:
+    """The team page with its forms (when the team may change now, else why not), a refusal at its top."""
+    def page(refusal=None):
+        pending = cases.pending_request(db.session(), case.id)
+        manage = permissions.can_change(current_user, case, pending, permissions.MANAGE_TEAM)
+        return render_template(
+            "cases/team.html", case=case, form=form,
+            manage=permissions.for_page(current_user, {"manage_team": manage})["manage_team"],
+            remove_form=RemoveMemberForm(version=case.version), refusal=refusal)
+    return page
 
 
 @blueprint.route("/<int:case_id>/team/<int:user_id>/remove", methods=["POST"])
@@ -244,5 +247,5 @@ def remove_page(case_id: int) -> Page:
     def page(refusal=None):
         case = load_case_for(case_id, permissions.MANAGE_TEAM)
         form = member_form(db.session(), TeamMemberForm(formdata=None, version=case.version))
-        return team_page(case, form, True)(refusal)
+        return team_page(case, form)(refusal)
     return page

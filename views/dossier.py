@@ -23,13 +23,6 @@ def only_case_roles():
         abort(403, description=permissions.needs(permissions.VIEW_CASE))
 
 
-@blueprint.app_context_processor
-def dossier_helpers() -> dict:
-    def may_produce_dossier(case) -> bool:
-        return current_user.is_authenticated and dossier.may_produce(current_user, case)
-    return {"may_produce_dossier": may_produce_dossier}
-
-
 def stylesheet() -> Path:
     return Path(current_app.static_folder) / "dossier.css"
 

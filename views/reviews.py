@@ -28,7 +28,9 @@ def only_case_roles():
 def index():
     """Pending gate requests on the cases this user may see, with their checklist snapshots."""
     pending = queries.pending_reviews(db.session(), current_user)
-    return render_template("reviews/index.html", pending=pending,
+    commands = {req.id: permissions.for_page(current_user, permissions.request_commands(current_user, req))
+                for req in pending}
+    return render_template("reviews/index.html", pending=pending, commands=commands,
                            decision_form=DecisionForm(formdata=None))
 
 

@@ -22,6 +22,14 @@ def navigation_counts():
     return {"nav_counts": queries.navigation_counts(db.session(), current_user)}
 
 
+@blueprint.app_context_processor
+def task_row_commands():
+    """What the signed-in user may do on a task, for its row (and why not, as pages tell it)."""
+    def task_commands(task):
+        return permissions.for_page(current_user, permissions.task_commands(current_user, task))
+    return {"task_commands": task_commands}
+
+
 @blueprint.route("/tasks")
 def inbox():
     """My tasks (overdue first) and the queues of my roles."""

@@ -38,8 +38,9 @@ def pending_request(session: Session, case_id: int) -> GateRequest | None:
 
 
 def authorize(actor, action: str, case: Case | None = None) -> None:
-    if not permissions.can(actor, action, case):
-        raise Forbidden(permissions.needs(action))
+    answer = permissions.allowed(actor, action, case)
+    if not answer:
+        raise Forbidden(answer.reason)
 
 
 #: The largest number of deaths or injured a case records (a typing slip beyond it is refused).

@@ -123,7 +123,7 @@ def begin(session: Session, actor, case_id: int, *, action: str, expected_versio
     """Lock and check a case for a change of its records (see the module's docstring)."""
     case, pending = load(session, actor, case_id=case_id)
     if not permissions.can(actor, action, case):
-        raise Forbidden(permissions.needs(action))
+        raise Forbidden(permissions.allowed(actor, action, case).reason)
     check_version(case, expected_version)
     if open_only:
         refused = permissions.can_change(actor, case, pending, action)

@@ -59,10 +59,7 @@ def may_produce(user, case: Case) -> bool:
     Auditors read every case and export its audit log (DESIGN §1); a dossier changes nothing
     but the log, so it is theirs too. Admins see no case content.
     """
-    roles = set(user.roles)
-    if roles & {SUPERVISOR, AUDITOR}:
-        return True
-    return bool(roles & WORKING_ROLES) and case.member(user.id) is not None
+    return permissions.can(user, permissions.PRODUCE_DOSSIER, case)
 
 
 @dataclass

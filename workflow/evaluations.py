@@ -6,10 +6,8 @@ from sqlalchemy.orm import Session
 from models.evaluation import FACTORS, RATINGS, RECOMMENDATIONS, REPEAT_USE, Evaluation
 from workflow import command, permissions
 from workflow.audit import Actor
-from workflow.errors import Conflict
 from workflow.fields import one_of, text
 from workflow import pathway
-from workflow.pathway import EVALUATION, LABELS
 
 #: The target stage each recommendation leads to (derived from the pathway's gates).
 RECOMMENDED_TARGET = pathway.RECOMMENDED_TARGET
@@ -22,8 +20,7 @@ def record_evaluation(session: Session, actor: Actor, case_id: int, *, expected_
     cmd = command.begin(session, actor, case_id, action=permissions.RECORD_EVALUATION,
                         expected_version=expected_version)
     case = cmd.case
-    if case.state != EVALUATION:
-        raise Conflict(f"A case is evaluated in {LABELS[EVALUATION]}; this one is in {LABELS[case.state]}.")
+    permissions.require(permissions.can_record_evaluation(actor, case, cmd.pending))
     fields = {}
     for factor in FACTORS:
         fields[factor] = one_of(ratings.get(factor), factor, RATINGS)

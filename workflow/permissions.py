@@ -6,7 +6,9 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, false, select, true
 
 from models.case import Case, CaseMember
-from workflow.stages import CLOSED, reopen_targets
+from vocabulary import OPEN_TASK_STATUSES
+from workflow.errors import Conflict, WorkflowError
+from workflow.stages import CLOSED, EVALUATION, RESPONSE_STAGES, reopen_targets
 from workflow.roles import ADMIN, ANALYST, AUDITOR, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
 
 VIEW_CASE = "view_case"
@@ -24,19 +26,24 @@ RECORD_MESSAGE = "record_message"
 RECORD_EVALUATION = "record_evaluation"
 WORK_TASK = "work_task"
 READ_AUDIT = "read_audit"
+PRODUCE_DOSSIER = "produce_dossier"
+MANAGE_USERS = "manage_users"
 
 #: The actions each role grants. Deny unless granted.
 PERMISSIONS: dict[str, frozenset[str]] = {
     INVESTIGATOR: frozenset({VIEW_CASE, OPEN_CASE, EDIT_CASE, REQUEST_GATE, WITHDRAW_GATE,
-                             RECORD_EVIDENCE, RECORD_FINDING, RECORD_MESSAGE, WORK_TASK}),
+                             RECORD_EVIDENCE, RECORD_FINDING, RECORD_MESSAGE, WORK_TASK,
+                             PRODUCE_DOSSIER}),
     ANALYST: frozenset({VIEW_CASE, REQUEST_GATE, WITHDRAW_GATE, RECORD_EVIDENCE, RECORD_FINDING,
-                        RECORD_MESSAGE, RECORD_EVALUATION, WORK_TASK}),
+                        RECORD_MESSAGE, RECORD_EVALUATION, WORK_TASK, PRODUCE_DOSSIER}),
     LEGAL_OFFICER: frozenset({VIEW_CASE, REQUEST_GATE, WITHDRAW_GATE, RECORD_RESPONSE,
-                              RECORD_MESSAGE, WORK_TASK}),
+                              RECORD_MESSAGE, WORK_TASK, PRODUCE_DOSSIER}),
     SUPERVISOR: frozenset({VIEW_CASE, OPEN_CASE, EDIT_CASE, DECIDE_GATE, REOPEN, MANAGE_TEAM,
-                           RECORD_MESSAGE, RECORD_EVALUATION, WORK_TASK, READ_AUDIT}),
-    AUDITOR: frozenset({VIEW_CASE, READ_AUDIT}),
-    ADMIN: frozenset(),
+                           RECORD_MESSAGE, RECORD_EVALUATION, WORK_TASK, READ_AUDIT,
+                           PRODUCE_DOSSIER}),
+    # Auditors read every case and export its log; a dossier changes nothing but the log.
+    AUDITOR: frozenset({VIEW_CASE, READ_AUDIT, PRODUCE_DOSSIER}),
+    ADMIN: frozenset({MANAGE_USERS}),
 }
 #: Roles that see every case; the working roles see only the cases whose team they are on.
 SEES_ALL_CASES = frozenset({SUPERVISOR, AUDITOR})
@@ -48,6 +55,7 @@ WORDS = {
     RECORD_FINDING: "Recording a finding", RECORD_RESPONSE: "Choosing and tracking responses",
     RECORD_MESSAGE: "Recording a deterrence message", RECORD_EVALUATION: "Recording an evaluation",
     WORK_TASK: "Working on tasks", READ_AUDIT: "Reading the audit log",
+    PRODUCE_DOSSIER: "Producing a case's dossier", MANAGE_USERS: "Managing user accounts",
 }
 
 
@@ -115,14 +123,39 @@ FOUR_EYES = "You requested this gate: another supervisor must decide it (four-ey
 ONLY_REQUESTER = "Only the person who requested a gate can withdraw it."
 
 
+def require(answer: Allowed, refusal: type[WorkflowError] = Conflict) -> None:
+    """Refuse (a Conflict unless told otherwise) with the answer's reason, unless it allows."""
+    if not answer:
+        raise refusal(answer.reason)
+
+
+def _holds_role_for(user, action: str) -> bool:
+    return any(action in PERMISSIONS.get(role, ()) for role in user.roles)
+
+
+def _refusal(user, action: str, case: Case | None = None) -> Allowed:
+    """Why `user` may not take `action`: the role it needs, or, to a holder of that role who is
+    off the case's team, the team (telling them the role they hold is needed would puzzle them)."""
+    if case is not None and _holds_role_for(user, action):
+        return Allowed(False, f"{WORDS[action]} on case {case.reference} is for its team; "
+                              "you are not on it.")
+    return Allowed(False, needs(action))
+
+
 def allowed(user, action: str, case: Case | None = None) -> Allowed:
-    """`can`, with the sentence that says which role the action needs."""
-    return YES if can(user, action, case) else Allowed(False, needs(action))
+    """`can`, with the sentence that says which role (or team) the action needs."""
+    return YES if can(user, action, case) else _refusal(user, action, case)
 
 
 def _first_refusal(*answers: Allowed | None) -> Allowed:
     """The first refusal among the answers (None: that rule has nothing against it), else YES."""
     return next((answer for answer in answers if answer is not None), YES)
+
+
+def _label(stage: str) -> str:
+    # The labels are declared with the pathway, which itself reads this module's sentences.
+    from workflow.pathway import LABELS
+    return LABELS[stage]
 
 
 def _closed(case: Case) -> Allowed | None:
@@ -141,14 +174,32 @@ def _under_review(case: Case, pending) -> Allowed | None:
 def can_change(user, case: Case, pending=None, action: str = EDIT_CASE) -> Allowed:
     """Whether `user` may take `action` on `case`'s records now: allowed, open, not under review."""
     if not can(user, action, case):
-        return Allowed(False, needs(action))
+        return _refusal(user, action, case)
     return _first_refusal(_closed(case), _under_review(case, pending))
+
+
+def can_record_evaluation(user, case: Case, pending=None) -> Allowed:
+    """Whether `user` may evaluate the case now: as a change of its records, in the evaluation stage."""
+    answer = can_change(user, case, pending, RECORD_EVALUATION)
+    if answer and case.state != EVALUATION:
+        return Allowed(False, f"A case is evaluated in {_label(EVALUATION)}; "
+                              f"this one is in {_label(case.state)}.")
+    return answer
+
+
+def can_propose_response(user, case: Case, pending=None) -> Allowed:
+    """Whether `user` may put a response on the case's menu now: in the stages that choose them."""
+    answer = can_change(user, case, pending, RECORD_RESPONSE)
+    if answer and case.state not in RESPONSE_STAGES:
+        return Allowed(False, f"Responses are chosen from {_label(RESPONSE_STAGES[0])} on; "
+                              f"this case is in {_label(case.state)}.")
+    return answer
 
 
 def can_request(user, case: Case, pending=None) -> Allowed:
     """Whether `user` may ask for a gate out of the case's stage now."""
     if not can(user, REQUEST_GATE, case):
-        return Allowed(False, needs(REQUEST_GATE))
+        return _refusal(user, REQUEST_GATE, case)
     if case.state == CLOSED:
         return Allowed(False, f"Case {case.reference} is closed: no gate leads out of it.")
     if pending is not None:
@@ -161,7 +212,7 @@ def can_decide(user, request, case: Case | None = None) -> Allowed:
     """Whether `user` may approve or reject `request`: a supervisor, not its requester."""
     case = case if case is not None else request.case
     if not can(user, DECIDE_GATE, case):
-        return Allowed(False, needs(DECIDE_GATE))
+        return _refusal(user, DECIDE_GATE, case)
     if request.decision != "pending":
         return Allowed(False, f"This request was already {request.decision}.")
     if request.requested_by_id == user.id:
@@ -178,12 +229,19 @@ def can_withdraw(user, request) -> Allowed:
     return YES
 
 
+def request_commands(user, request, case: Case | None = None) -> dict[str, Allowed]:
+    """The commands on a gate request for `user`: approve_gate, reject_gate, withdraw_gate."""
+    decide = can_decide(user, request, case)
+    return {"approve_gate": decide, "reject_gate": decide,
+            "withdraw_gate": can_withdraw(user, request)}
+
+
 def can_reopen(user, case: Case, pending=None) -> Allowed:
     """Whether `user` may send the case back to an earlier stage now."""
     if not can(user, REOPEN, case):
-        return Allowed(False, needs(REOPEN))
+        return _refusal(user, REOPEN, case)
     if not reopen_targets(case.state):
-        return Allowed(False, f"A case in {case.state} has no earlier stage to reopen to.")
+        return Allowed(False, f"A case in {_label(case.state)} has no earlier stage to reopen to.")
     return _first_refusal(_under_review(case, pending))
 
 
@@ -193,10 +251,21 @@ def may_work_on(user, task) -> bool:
         SUPERVISOR in user.roles or task.case.member(user.id) is not None)
 
 
+def _tasks_kept(case: Case) -> Allowed | None:
+    if case.state == CLOSED:
+        return Allowed(False, f"Case {case.reference} is closed; its tasks are kept as they are.")
+    return None
+
+
+def can_work_on_tasks(case: Case) -> Allowed:
+    """Whether the case's tasks may still change: work goes on under review, not once it is closed."""
+    return _first_refusal(_tasks_kept(case))
+
+
 def can_claim(user, task) -> Allowed:
     """Whether `user` may take `task` from the queue of its role."""
-    if task.case.state == CLOSED:
-        return Allowed(False, f"Case {task.case.reference} is closed; its tasks are kept as they are.")
+    if (kept := _tasks_kept(task.case)) is not None:
+        return kept
     if not may_work_on(user, task):
         return Allowed(False, f"This task is for the {task.role} queue of the case's team.")
     if task.status != "open" or task.assignee_id is not None:
@@ -206,15 +275,47 @@ def can_claim(user, task) -> Allowed:
     return YES
 
 
+def can_unclaim(user, task) -> Allowed:
+    """Whether `user` may put `task` back in its queue: only the one working on it."""
+    if (kept := _tasks_kept(task.case)) is not None:
+        return kept
+    if task.assignee_id != user.id or task.status != "in_progress":
+        return Allowed(False, "Only a task you are working on can go back to the queue.")
+    return YES
+
+
 def can_complete(user, task) -> Allowed:
     """Whether `user` may mark `task` done: the person it is assigned to, while it is open."""
-    if task.case.state == CLOSED:
-        return Allowed(False, f"Case {task.case.reference} is closed; its tasks are kept as they are.")
-    if task.status not in ("open", "in_progress"):
+    if (kept := _tasks_kept(task.case)) is not None:
+        return kept
+    if task.status not in OPEN_TASK_STATUSES:
         return Allowed(False, f"This task is {task.status} already.")
     if task.assignee_id != user.id:
         return Allowed(False, "Only the person the task is assigned to can complete it; claim it first.")
     return YES
+
+
+def can_manage_tasks(user, case: Case) -> Allowed:
+    """Whether `user` may add, assign and cancel the case's tasks: its supervisors, until it closes."""
+    if not can(user, MANAGE_TEAM, case):
+        return _refusal(user, MANAGE_TEAM, case)
+    return can_work_on_tasks(case)
+
+
+def can_manage_task(user, task) -> Allowed:
+    """Whether `user` may assign or cancel `task`: tasks of its case may be managed, it is not finished."""
+    answer = can_manage_tasks(user, task.case)
+    if answer and task.status not in OPEN_TASK_STATUSES:
+        return Allowed(False, f"This task is {task.status} already.")
+    return answer
+
+
+def task_commands(user, task) -> dict[str, Allowed]:
+    """Every command on `task` for `user`: claim_task, unclaim_task, complete_task, assign_task,
+    cancel_task, each mapped to Allowed(ok, reason)."""
+    manage = can_manage_task(user, task)
+    return {"claim_task": can_claim(user, task), "unclaim_task": can_unclaim(user, task),
+            "complete_task": can_complete(user, task), "assign_task": manage, "cancel_task": manage}
 
 
 #: The commands `available` answers for, each with the action it needs on a case's records.
@@ -227,16 +328,50 @@ RECORD_COMMANDS = {"edit_case": EDIT_CASE, "manage_team": MANAGE_TEAM,
 def available(case: Case, user, pending=None) -> dict[str, Allowed]:
     """Every command on `case` for `user`, mapped to Allowed(ok, reason).
 
-    Keys: the record commands of RECORD_COMMANDS, and request_gate, approve_gate,
-    reject_gate, withdraw_gate, reopen. `pending` is the case's pending gate request, if any
-    (the caller has it loaded). A page shows a button when `ok`, else the reason.
+    Keys: the record commands of RECORD_COMMANDS (record_evaluation only in the evaluation
+    stage; record_response is working on responses already chosen), propose_response (in the
+    stages that choose responses), request_gate, approve_gate, reject_gate, withdraw_gate,
+    reopen, manage_tasks and produce_dossier. `pending` is the case's pending gate request, if
+    any (the caller has it loaded). A page shows a button when `ok`, else the reason.
     """
     commands = {name: can_change(user, case, pending, action)
                 for name, action in RECORD_COMMANDS.items()}
+    commands["record_evaluation"] = can_record_evaluation(user, case, pending)
+    commands["propose_response"] = can_propose_response(user, case, pending)
     commands["request_gate"] = can_request(user, case, pending)
-    none = Allowed(False, f"Case {case.reference} has no pending gate request.")
-    decide = can_decide(user, pending, case) if pending is not None else none
-    commands["approve_gate"] = commands["reject_gate"] = decide
-    commands["withdraw_gate"] = can_withdraw(user, pending) if pending is not None else none
+    if pending is not None:
+        commands.update(request_commands(user, pending, case))
+    else:
+        none = Allowed(False, f"Case {case.reference} has no pending gate request.")
+        commands.update(approve_gate=none, reject_gate=none, withdraw_gate=none)
     commands["reopen"] = can_reopen(user, case, pending)
+    commands["manage_tasks"] = can_manage_tasks(user, case)
+    commands["produce_dossier"] = allowed(user, PRODUCE_DOSSIER, case)
     return commands
+
+
+#: The action each command of `available`, `request_commands` and `task_commands` needs.
+COMMAND_ACTIONS = {**RECORD_COMMANDS, "propose_response": RECORD_RESPONSE,
+                   "request_gate": REQUEST_GATE, "approve_gate": DECIDE_GATE,
+                   "reject_gate": DECIDE_GATE, "withdraw_gate": WITHDRAW_GATE, "reopen": REOPEN,
+                   "manage_tasks": MANAGE_TEAM, "produce_dossier": PRODUCE_DOSSIER,
+                   "claim_task": WORK_TASK, "unclaim_task": WORK_TASK, "complete_task": WORK_TASK,
+                   "assign_task": MANAGE_TEAM, "cancel_task": MANAGE_TEAM}
+
+
+def for_page(user, commands: dict[str, Allowed]) -> dict[str, Allowed]:
+    """`commands` as a page shows them to `user`: a refusal keeps its reason only if one of the
+    user's roles grants the command, so that nobody reads, beside every button they lack, what
+    their roles never allow (an auditor is not told on each case who may record evidence)."""
+    return {name: answer if answer or _holds_role_for(user, COMMAND_ACTIONS[name])
+            else Allowed(False) for name, answer in commands.items()}
+
+
+#: The entries of the navigation bar that need an action, each with that action.
+NAVIGATION = {"cases": VIEW_CASE, "tasks": WORK_TASK, "reviews": DECIDE_GATE,
+              "audit": READ_AUDIT, "users": MANAGE_USERS}
+
+
+def navigation(user) -> dict[str, Allowed]:
+    """The navigation entries `user` may reach, each mapped to Allowed (with the role it needs)."""
+    return {entry: allowed(user, action) for entry, action in NAVIGATION.items()}

@@ -12,14 +12,11 @@ from sqlalchemy.orm import Session
 from models.response import Milestone, Response
 from workflow import command, permissions
 from workflow.audit import Actor
-from workflow.errors import Conflict, Invalid, NotFound
+from workflow.errors import Invalid, NotFound
 from workflow.fields import day, one_of, text
 from workflow.menu import BY_KEY, LEVELS, NEXT_STATUSES, STATUSES, STRATEGIES, TOOLS
-from workflow.pathway import EVALUATION, IMPLEMENTATION, LABELS, LEGAL_CONSEQUENCE
+from workflow.stages import RESPONSE_STAGES  # noqa: F401 (re-exported)
 from workflow import clock
-
-#: The stages in which responses are chosen and worked on.
-RESPONSE_STAGES = (LEGAL_CONSEQUENCE, IMPLEMENTATION, EVALUATION)
 
 
 def response_of(session: Session, case_id: int, response_id: int) -> Response:
@@ -45,9 +42,7 @@ def propose_response(session: Session, actor: Actor, case_id: int, *, expected_v
     cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE,
                         expected_version=expected_version)
     case = cmd.case
-    if case.state not in RESPONSE_STAGES:
-        raise Conflict(f"Responses are chosen from {LABELS[LEGAL_CONSEQUENCE]} on; "
-                       f"this case is in {LABELS[case.state]}.")
+    permissions.require(permissions.can_propose_response(actor, case, cmd.pending))
     if catalog_key and catalog_key not in BY_KEY:
         raise Invalid("catalog option: unknown", "catalog_key")
     unknown = sorted(set(strategies) - set(STRATEGIES))

@@ -15,6 +15,9 @@ from vocabulary import (  # noqa: F401 (re-exported)
     STAGES,
 )
 
+#: The stages in which responses are chosen from the accountability menu.
+RESPONSE_STAGES = (LEGAL_CONSEQUENCE, IMPLEMENTATION, EVALUATION)
+
 
 def reopen_targets(stage: str) -> tuple[str, ...]:
     """The earlier stages a case may be reopened to (never back to reported)."""

@@ -21,7 +21,7 @@ from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.fields import day, one_of, text
 from workflow import pathway
-from workflow.pathway import CLOSED, Template  # noqa: F401 (Template: the record TEMPLATES holds)
+from workflow.pathway import Template  # noqa: F401 (Template: the record TEMPLATES holds)
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER, ROLES, SUPERVISOR
 from workflow import clock
 
@@ -105,9 +105,7 @@ def _lock_task(session: Session, task_id: int, actor: Actor, case_id: int | None
                           .execution_options(populate_existing=True))
     if task is None or (case_id is not None and task.case_id != case_id):
         raise NotFound("No such task.")
-    case = load_case(session, task.case_id, actor)
-    if case.state == CLOSED:
-        raise Conflict(f"Case {case.reference} is closed; its tasks are kept as they are.")
+    permissions.require(permissions.can_work_on_tasks(load_case(session, task.case_id, actor)))
     return task
 
 
@@ -128,8 +126,7 @@ def claim(session: Session, actor: Actor, task_id: int, *, case_id: int | None =
 def unclaim(session: Session, actor: Actor, task_id: int, *, case_id: int | None = None) -> Task:
     """Put one's task back in its queue."""
     task = _lock_task(session, task_id, actor, case_id)
-    if task.assignee_id != actor.id or task.status != "in_progress":
-        raise Conflict("Only a task you are working on can go back to the queue.")
+    permissions.require(permissions.can_unclaim(actor, task))
     task.assignee_id, task.status = None, "open"
     _audit(session, "task_unclaimed", actor, task, {})
     return task
@@ -140,8 +137,7 @@ def assign(session: Session, actor: Actor, task_id: int, *, user_id: int,
     """A supervisor gives a task to someone who holds its role and is on the team."""
     task = _lock_task(session, task_id, actor, case_id)
     authorize(actor, permissions.MANAGE_TEAM, task.case)
-    if task.status not in OPEN:
-        raise Conflict(f"This task is {task.status}; it cannot be assigned.")
+    permissions.require(permissions.can_manage_task(actor, task))
     user = session.get(User, user_id)
     if user is None or not user.active or not _may_work_on(Actor.of(user), task):
         raise Invalid(f"assignee: must be active, hold the {task.role} role and be on the team", "user_id")
@@ -169,8 +165,7 @@ def cancel(session: Session, actor: Actor, task_id: int, *, reason: str,
     """A supervisor cancels a task, with a reason; it stays on record."""
     task = _lock_task(session, task_id, actor, case_id)
     authorize(actor, permissions.MANAGE_TEAM, task.case)
-    if task.status not in OPEN:
-        raise Conflict(f"This task is {task.status} already.")
+    permissions.require(permissions.can_manage_task(actor, task))
     task.status, task.note = "cancelled", text(reason, "reason", 5000, True)
     _audit(session, "task_cancelled", actor, task, {"reason": task.note})
     return task
@@ -181,8 +176,7 @@ def add_task(session: Session, actor: Actor, case_id: int, *, title: str, role: 
     """A supervisor adds a task to the case's current stage."""
     case = load_case(session, case_id, actor, lock=True)
     authorize(actor, permissions.MANAGE_TEAM, case)
-    if case.state == CLOSED:
-        raise Conflict(f"Case {case.reference} is closed.")
+    permissions.require(permissions.can_manage_tasks(actor, case))
     task = Task(case_id=case.id, stage=case.state, title=text(title, "title", 200, True),
                 description=text(description, "description", 5000), required=bool(required),
                 role=one_of(role, "role", ROLES), due_on=day(due_on, "due_on"))
