@@ -163,11 +163,11 @@ def edit(case_id: int):
 @blueprint.route("/<int:case_id>/gate", methods=["POST"])
 def request_gate(case_id: int):
     """Request the gate to a target stage; refused with the unmet requirements listed."""
-    load_case_for(case_id, permissions.REQUEST_GATE)
     form = GateRequestForm()
     outcome = run(form, lambda write: reviews.request_gate(
         write, current_actor(), case_id, expected_version=form.expected_version(),
-        target=form.target.data, note=form.note.data or ""), case_page(case_id), shows_form=False)
+        target=form.target.data, note=form.note.data or ""), case_page(case_id), shows_form=False,
+        check=lambda: load_case_for(case_id, permissions.REQUEST_GATE))
     if outcome.refused:
         return outcome.page
     flash(f"Gate to {LABELS[form.target.data]} requested: the case is under review.", "success")

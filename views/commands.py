@@ -68,15 +68,19 @@ class Outcome:
 
 def run(form, command: Callable[..., Any], page: Page | None = None, *,
         shows_form: bool = True, conflict_field: str | None = None,
-        prepare: Callable[[], Any] | None = None) -> Outcome:
+        prepare: Callable[[], Any] | None = None, check: Callable[[], Any] | None = None) -> Outcome:
     """Validate `form`, then run `command` in one write transaction.
 
     A form that does not validate re-renders `page` at 422: with its errors beside its fields
     when the page shows the posted form (`shows_form`), else as one refusal at the top.
     `prepare` runs after validation and before the transaction (storing an upload, say,
     which should not hold the database); its result is `command`'s second argument.
+    `check` (404 or 403 by aborting) runs only before a form's errors are shown: a valid
+    form's command checks the same inside its locked transaction, so the case is read once.
     """
     if not form.validate_on_submit():
+        if check is not None:
+            check()
         if page is None:
             return Outcome(page=refused(incomplete(form)))
         return Outcome(page=make_response(page(None if shows_form else incomplete(form)), 422))

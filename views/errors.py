@@ -17,6 +17,8 @@ TITLES = {
 def _case_link() -> str | None:
     """The page of the case the failed request was about, if any and if it may be shown."""
     case_id = (request.view_args or {}).get("case_id") or g.get("case_id")
+    if case_id is None and "case_id_of" in g:  # a view that finds its case only when needed
+        case_id = g.case_id_of()
     return url_for("cases.detail", case_id=case_id) if case_id else None
 
 

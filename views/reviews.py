@@ -9,7 +9,7 @@ from models.gate_request import GateRequest
 from views import db
 from views.access import current_actor
 from views.case_forms import DecisionForm, WithdrawForm
-from views.cases import case_page, load_case_for
+from views.cases import load_case_for, render_case_page
 from views.commands import run
 from workflow import permissions, queries, reviews
 from workflow.pathway import LABELS
@@ -44,6 +44,16 @@ def _case_of(request_id: int, action: str) -> int:
     return case_id
 
 
+def _request_page(request_id: int, action: str):
+    """The case page of a request, for showing a refusal; its case is found only then."""
+    g.case_id_of = lambda: _case_of(request_id, action)  # the error page's link back
+    return lambda refused=None: render_case_page(_case_of(request_id, action), refused)
+
+
+def _id_and_stage(case) -> tuple[int, str]:
+    return case.id, case.state
+
+
 def _back(case_id: int, form: DecisionForm):
     """Back to where the decision was taken: the review queue, or the case page."""
     if form.back.data == "reviews":
@@ -54,40 +64,41 @@ def _back(case_id: int, form: DecisionForm):
 @blueprint.route("/<int:request_id>/approve", methods=["POST"])
 def approve(request_id: int):
     """Approve a gate request: the case moves to its target."""
-    case_id = _case_of(request_id, permissions.DECIDE_GATE)
     form = DecisionForm()
-    outcome = run(form, lambda write: reviews.approve_gate(
+    outcome = run(form, lambda write: _id_and_stage(reviews.approve_gate(
         write, current_actor(), request_id, expected_version=form.expected_version(),
-        reason=form.reason.data or "").state, case_page(case_id), shows_form=False)
+        reason=form.reason.data or "")), _request_page(request_id, permissions.DECIDE_GATE),
+        shows_form=False, check=lambda: _case_of(request_id, permissions.DECIDE_GATE))
     if outcome.refused:
         return outcome.page
-    flash(f"Approved: the case is now in {LABELS[outcome.value]}.", "success")
+    case_id, stage = outcome.value
+    flash(f"Approved: the case is now in {LABELS[stage]}.", "success")
     return _back(case_id, form)
 
 
 @blueprint.route("/<int:request_id>/reject", methods=["POST"])
 def reject(request_id: int):
     """Reject a gate request with a reason."""
-    case_id = _case_of(request_id, permissions.DECIDE_GATE)
     form = DecisionForm()
-    outcome = run(form, lambda write: reviews.reject_gate(
+    outcome = run(form, lambda write: _id_and_stage(reviews.reject_gate(
         write, current_actor(), request_id, expected_version=form.expected_version(),
-        reason=form.reason.data or ""), case_page(case_id), shows_form=False)
+        reason=form.reason.data or "")), _request_page(request_id, permissions.DECIDE_GATE),
+        shows_form=False, check=lambda: _case_of(request_id, permissions.DECIDE_GATE))
     if outcome.refused:
         return outcome.page
     flash("Rejected: the case stays in its stage.", "info")
-    return _back(case_id, form)
+    return _back(outcome.value[0], form)
 
 
 @blueprint.route("/<int:request_id>/withdraw", methods=["POST"])
 def withdraw(request_id: int):
     """The requester withdraws their gate request."""
-    case_id = _case_of(request_id, permissions.WITHDRAW_GATE)
     form = WithdrawForm()
-    outcome = run(form, lambda write: reviews.withdraw_gate(
-        write, current_actor(), request_id, expected_version=form.expected_version()),
-        case_page(case_id), shows_form=False)
+    outcome = run(form, lambda write: _id_and_stage(reviews.withdraw_gate(
+        write, current_actor(), request_id, expected_version=form.expected_version())),
+        _request_page(request_id, permissions.WITHDRAW_GATE), shows_form=False,
+        check=lambda: _case_of(request_id, permissions.WITHDRAW_GATE))
     if outcome.refused:
         return outcome.page
     flash("Request withdrawn.", "info")
-    return redirect(url_for("cases.detail", case_id=case_id))
+    return redirect(url_for("cases.detail", case_id=outcome.value[0]))

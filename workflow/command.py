@@ -118,12 +118,17 @@ def load(session: Session, actor, *, case_id: int | None = None,
     return case, request
 
 
+def _authorize(actor, action: str, case: Case) -> None:
+    """Forbidden unless the actor's roles (and team) allow `action` on the case."""
+    if not permissions.can(actor, action, case):
+        raise Forbidden(permissions.allowed(actor, action, case).reason)
+
+
 def begin(session: Session, actor, case_id: int, *, action: str, expected_version,
           open_only: bool = True) -> CaseCommand:
     """Lock and check a case for a change of its records (see the module's docstring)."""
     case, pending = load(session, actor, case_id=case_id)
-    if not permissions.can(actor, action, case):
-        raise Forbidden(permissions.allowed(actor, action, case).reason)
+    _authorize(actor, action, case)
     check_version(case, expected_version)
     if open_only:
         refused = permissions.can_change(actor, case, pending, action)
@@ -132,9 +137,11 @@ def begin(session: Session, actor, case_id: int, *, action: str, expected_versio
     return CaseCommand(session, actor, case, pending)
 
 
-def begin_on_request(session: Session, actor, request_id: int, *, expected_version) -> CaseCommand:
-    """Lock the case of a gate request for a decision on it; the pathway machine authorises."""
+def begin_on_request(session: Session, actor, request_id: int, *, action: str,
+                     expected_version) -> CaseCommand:
+    """Lock the case of a gate request for a decision on it; the pathway machine checks the rest."""
     case, request = load(session, actor, request_id=request_id)
+    _authorize(actor, action, case)
     if request.decision != "pending":
         by = request.decided_by.username if request.decided_by else "someone"
         raise Conflict(f"This request was already {request.decision} by {by}.")
@@ -142,8 +149,10 @@ def begin_on_request(session: Session, actor, request_id: int, *, expected_versi
     return CaseCommand(session, actor, case, request)
 
 
-def begin_on_stage(session: Session, actor, case_id: int, *, expected_version) -> CaseCommand:
-    """Lock a case for a pathway command; the machine checks who may and whether it is under review."""
+def begin_on_stage(session: Session, actor, case_id: int, *, action: str,
+                   expected_version) -> CaseCommand:
+    """Lock a case for a pathway command; the machine checks the rest (under review, four eyes…)."""
     case, pending = load(session, actor, case_id=case_id)
+    _authorize(actor, action, case)
     check_version(case, expected_version)
     return CaseCommand(session, actor, case, pending)

@@ -134,7 +134,8 @@ class Move:
 def request_gate(session: Session, actor: Actor, case_id: int, *, expected_version, target: str,
                  note: str = "") -> GateRequest:
     """Ask for the case to pass the gate to `target`; every requirement must be met now."""
-    cmd = command.begin_on_stage(session, actor, case_id, expected_version=expected_version)
+    cmd = command.begin_on_stage(session, actor, case_id, action=permissions.REQUEST_GATE,
+                                 expected_version=expected_version)
     move = Move(cmd, target=target, note=(note or "").strip())
     fire(cmd.case, "request_gate", move)
     return move.request
@@ -143,7 +144,8 @@ def request_gate(session: Session, actor: Actor, case_id: int, *, expected_versi
 def approve_gate(session: Session, actor: Actor, request_id: int, *, expected_version,
                  reason: str = "") -> Case:
     """Approve a request: the requirements are checked again, then the case moves."""
-    cmd = command.begin_on_request(session, actor, request_id, expected_version=expected_version)
+    cmd = command.begin_on_request(session, actor, request_id, action=permissions.DECIDE_GATE,
+                                   expected_version=expected_version)
     move = Move(cmd, target=cmd.pending.target, reason=(reason or "").strip(),
                 when="at approval time")
     fire(cmd.case, "approve_gate", move)
@@ -153,14 +155,16 @@ def approve_gate(session: Session, actor: Actor, request_id: int, *, expected_ve
 def reject_gate(session: Session, actor: Actor, request_id: int, *, expected_version,
                 reason: str) -> Case:
     """Reject a request with a written reason; the case stays where it is."""
-    cmd = command.begin_on_request(session, actor, request_id, expected_version=expected_version)
+    cmd = command.begin_on_request(session, actor, request_id, action=permissions.DECIDE_GATE,
+                                   expected_version=expected_version)
     fire(cmd.case, "reject_gate", Move(cmd, reason=(reason or "").strip()))
     return cmd.case
 
 
 def withdraw_gate(session: Session, actor: Actor, request_id: int, *, expected_version) -> Case:
     """The requester takes their request back."""
-    cmd = command.begin_on_request(session, actor, request_id, expected_version=expected_version)
+    cmd = command.begin_on_request(session, actor, request_id, action=permissions.WITHDRAW_GATE,
+                                   expected_version=expected_version)
     fire(cmd.case, "withdraw_gate", Move(cmd))
     return cmd.case
 
@@ -168,7 +172,8 @@ def withdraw_gate(session: Session, actor: Actor, request_id: int, *, expected_v
 def reopen(session: Session, actor: Actor, case_id: int, *, expected_version, target: str,
            reason: str) -> Case:
     """Send a case back to an earlier stage, with a written reason."""
-    cmd = command.begin_on_stage(session, actor, case_id, expected_version=expected_version)
+    cmd = command.begin_on_stage(session, actor, case_id, action=permissions.REOPEN,
+                                 expected_version=expected_version)
     fire(cmd.case, "reopen", Move(cmd, target=target, reason=(reason or "").strip(),
                                   reason_for="case is reopened"))
     return cmd.case
