@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import event
 
 from tests.test_case_pages import sign_in
+from workflow import deterrence, evidence
+from workflow.command import ANY_VERSION
 
 #: The most statements the case page may send (the sign-in's user lookup included).
 CASE_PAGE_STATEMENTS = 12
@@ -18,7 +21,8 @@ def statements(db):
     sent: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
-        sent.append(statement)
+        if not statement.startswith("BEGIN"):  # SQLite's; PostgreSQL begins without one
+            sent.append(statement)
     event.listen(db.engine, "before_cursor_execute", count)
     try:
         yield sent
@@ -37,11 +41,33 @@ def test_the_case_page_sends_at_most_twelve_statements(client, auth, cast, db, f
 
 
 @pytest.mark.both_databases
-def test_the_case_page_reads_as_many_statements_for_a_new_case_as_for_a_full_one(
-        client, auth, cast, db, full_case, make_case):
+def test_the_case_page_reads_as_many_statements_whatever_the_case_holds(
+        client, auth, cast, db, make_case, move):
+    small, large = make_case(), make_case()
+    for case_id in (small, large):
+        move(case_id, "attribution")
+    ivy = cast["ivy"]
+    with db.transaction() as session:
+        items = []
+        for n in range(5):
+            item = evidence.add_evidence(session, ivy, large, expected_version=ANY_VERSION,
+                                         kind="environmental_sample", title=f"Sample {n}")
+            evidence.add_custody_event(session, ivy, large, expected_version=ANY_VERSION,
+                                       evidence_id=item.id, action="collected",
+                                       at=datetime(2018, 4, 21, 10), to_holder="ivy")
+            evidence.add_lab_analysis(session, ivy, large, expected_version=ANY_VERSION,
+                                      evidence_id=item.id, laboratory="Laboratory A",
+                                      designated=True, result="sarin markers")
+            deterrence.record_message(session, ivy, large, expected_version=ANY_VERSION,
+                                      said_on=date(2018, 4, 22), speaker="Minister",
+                                      audience="Council", summary=f"Statement {n}")
+            items.append(item.id)
+        evidence.record_finding(session, ivy, large, expected_version=ANY_VERSION,
+                                kind="attribution", conclusion="inconclusive", cited_ids=items,
+                                rationale="The samples do not name a party.")
     sign_in(auth, cast, "sue")
     counts = []
-    for case_id in (make_case(), full_case["case_id"]):
+    for case_id in (small, large):
         with statements(db) as sent:
             assert client.get(f"/cases/{case_id}").status_code == 200
         counts.append(len(sent))

@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, current_user, login_user, logout_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models.user import User
 from views import db
@@ -64,7 +64,7 @@ def session_is_current(user: User) -> bool:
 def load_user(user_id: str) -> User | None:
     """The signed-in user, or nobody if the account is gone or deactivated, or the session
     was ended (sign-out, role or password change), idle too long or too old."""
-    user = (db.session().get(User, int(user_id), options=[selectinload(User.role_rows)])
+    user = (db.session().get(User, int(user_id), options=[joinedload(User.role_rows)])
             if user_id.isdigit() and len(user_id) < 10 else None)
     if user is None or not user.active or not session_is_current(user):
         session.clear()

@@ -107,8 +107,7 @@ def new():
 def render_case_page(case_id: int, refused: WorkflowError | None = None):
     """The case page, optionally with a refusal (and the unmet requirements) at the top."""
     session = db.session()
-    case = cases.load_case(session, case_id, current_user)
-    pending = cases.pending_request(session, case.id)
+    case, pending = cases.load_case_under_review(session, case_id, current_user)
     checklists = [pathway.checklist(session, case, target) for target in GATES.get(case.state, ())]
     commands = permissions.for_page(current_user, permissions.available(case, current_user, pending))
     reopen_form = ReopenForm(formdata=None, version=case.version)

@@ -15,6 +15,7 @@ def session() -> Session:
     """The session of this request, closed at teardown."""
     if "db_session" not in g:
         g.db_session = database().sessions()
+        g.db_session.info["remembered"] = {}  # see workflow.queries.remembered
     return g.db_session
 
 
@@ -31,6 +32,7 @@ def transaction():
             raise RuntimeError("the request's read session holds unsaved changes; "
                                "changes go through a workflow service in a transaction")
         reading.commit()
+        reading.info["remembered"] = {}  # what was read before the write may have changed
     return database().transaction()
 
 

@@ -32,6 +32,11 @@ def load_case(session: Session, case_id: int, actor, *, lock: bool = False) -> C
     return command.load(session, actor, case_id=case_id, lock=lock)[0]
 
 
+def load_case_under_review(session: Session, case_id: int, actor) -> tuple[Case, GateRequest | None]:
+    """The case (NotFound unless `actor` may see it) and its pending gate request, in one read."""
+    return command.load(session, actor, case_id=case_id, lock=False)
+
+
 def pending_request(session: Session, case_id: int) -> GateRequest | None:
     return session.scalar(select(GateRequest).where(GateRequest.case_id == case_id,
                                                     GateRequest.decision == "pending"))

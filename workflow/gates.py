@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from sqlalchemy import bindparam, func, select
+from datetime import datetime
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEvent
@@ -16,7 +17,6 @@ from models.case import Case
 from models.evaluation import FACTORS
 from models.evidence import EvidenceItem
 from models.finding import Finding
-from models.message import DeterrenceMessage
 from models.response import Response
 from models.task import Task
 from models.user import User
@@ -83,14 +83,11 @@ def _lead_on_team(_session: Session, case: Case) -> tuple[bool, str]:
 
 
 def _active_evidence(session: Session, case: Case) -> list[EvidenceItem]:
-    return session.scalars(select(EvidenceItem).where(EvidenceItem.case_id == case.id,
-                                                      EvidenceItem.status == "active")
-                           .order_by(EvidenceItem.id)).all()
+    return [item for item in queries.evidence_items(session, case.id) if item.status == "active"]
 
 
 def _latest(session: Session, case: Case, kind: str) -> Finding | None:
-    return session.scalar(select(Finding).where(Finding.case_id == case.id, Finding.kind == kind)
-                          .order_by(Finding.id.desc()).limit(1))
+    return queries.current_findings(session, case.id).get(kind)
 
 
 def _label(item: EvidenceItem) -> str:
@@ -104,7 +101,8 @@ _ACTIVE_COUNT = select(func.count()).select_from(EvidenceItem).where(
 
 
 def _some_evidence(session: Session, case: Case) -> tuple[bool, str]:
-    count = session.connection().execute(_ACTIVE_COUNT, {"case_id": case.id}).scalar()
+    count = queries.remembered(session, ("active evidence", case.id), lambda: session.connection()
+                               .execute(_ACTIVE_COUNT, {"case_id": case.id}).scalar())
     if not count:
         return False, "no active evidence item yet; add the initial report as evidence"
     return True, f"{count} active evidence item{'s' if count > 1 else ''}"
@@ -204,46 +202,45 @@ def _attributed(session: Session, case: Case) -> tuple[bool, str]:
 MOVES = ("case_opened", "gate_approved", "case_reopened")
 
 
-def _entered_stage(case: Case):
-    """When the case last entered the stage it is in (from the audit log of its moves), as SQL."""
-    return select(func.max(AuditEvent.at)).where(
-        AuditEvent.case_id == case.id, AuditEvent.to_state == case.state,
-        queries.among(AuditEvent.event_type, MOVES)).scalar_subquery()
+_ENTERED = select(func.max(AuditEvent.at).label("entered")).where(
+    AuditEvent.case_id == bindparam("case_id"), AuditEvent.to_state == bindparam("stage"),
+    queries.among(AuditEvent.event_type, MOVES)).subquery()
+#: When the case last entered its stage, and the required tasks of that visit still open (an
+#: earlier visit's are on record, not in the way): one statement, one row at least.
+_STAGE_WORK = (
+    select(_ENTERED.c.entered, Task.id, Task.title, Task.role, User.username)
+    .select_from(_ENTERED)
+    .outerjoin(Task, and_(Task.case_id == bindparam("case_id"), Task.stage == bindparam("stage"),
+                          Task.required, queries.among(Task.status, OPEN_TASK_STATUSES),
+                          Task.created_at >= func.coalesce(_ENTERED.c.entered, Task.created_at)))
+    .outerjoin(User, User.id == Task.assignee_id)
+    .order_by(Task.id))
 
 
-def entered_stage_at(session: Session, case: Case):
-    return session.scalar(select(_entered_stage(case)))
+def _stage_work(session: Session, case: Case) -> tuple[datetime | None, list]:
+    rows = queries.remembered(session, ("stage work", case.id, case.state), lambda: (
+        session.connection().execute(_STAGE_WORK, {"case_id": case.id, "stage": case.state})
+        .all()))
+    return rows[0].entered, [row for row in rows if row.id is not None]
+
+
+def entered_stage_at(session: Session, case: Case) -> datetime | None:
+    """When the case last entered the stage it is in (from the audit log of its moves)."""
+    return _stage_work(session, case)[0]
 
 
 def _message_in_stage(session: Session, case: Case) -> tuple[bool, str]:
     since = entered_stage_at(session, case)
-    query = select(DeterrenceMessage).where(DeterrenceMessage.case_id == case.id,
-                                            DeterrenceMessage.stage == case.state)
-    if since is not None:
-        query = query.where(DeterrenceMessage.recorded_at >= since)
-    messages = session.scalars(query.order_by(DeterrenceMessage.said_on)).all()
+    messages = [m for m in queries.messages_of(session, case.id) if m.stage == case.state
+                and (since is None or m.recorded_at >= since)]
     if not messages:
         return False, "no deterrence message recorded since the case entered this stage"
     last = messages[-1]
     return True, f"{len(messages)} in this stage; latest {last.said_on.isoformat()} by {last.speaker} to {last.audience}"
 
 
-_ENTERED = select(func.max(AuditEvent.at)).where(
-    AuditEvent.case_id == bindparam("case_id"), AuditEvent.to_state == bindparam("stage"),
-    queries.among(AuditEvent.event_type, MOVES)).scalar_subquery()
-_OPEN_REQUIRED = (
-    select(Task.id, Task.title, Task.role, User.username)
-    .outerjoin(User, User.id == Task.assignee_id)
-    .where(Task.case_id == bindparam("case_id"), Task.stage == bindparam("stage"), Task.required,
-           queries.among(Task.status, OPEN_TASK_STATUSES),
-           # Tasks of an earlier visit to this stage are on record, not in the way.
-           Task.created_at >= func.coalesce(_ENTERED, Task.created_at))
-    .order_by(Task.id))
-
-
 def _required_tasks_done(session: Session, case: Case) -> tuple[bool, str]:
-    open_tasks = session.connection().execute(
-        _OPEN_REQUIRED, {"case_id": case.id, "stage": case.state}).all()
+    open_tasks = _stage_work(session, case)[1]
     if open_tasks:
         return False, "still open: " + "; ".join(
             f"#{t.id} {t.title} ({t.username or t.role + ' queue'})" for t in open_tasks)
@@ -251,8 +248,7 @@ def _required_tasks_done(session: Session, case: Case) -> tuple[bool, str]:
 
 
 def _responses(session: Session, case: Case) -> list[Response]:
-    return session.scalars(select(Response).where(Response.case_id == case.id)
-                           .order_by(Response.id)).all()
+    return queries.responses_of(session, case.id)
 
 
 def _binding_adopted(session: Session, case: Case) -> tuple[bool, str]:

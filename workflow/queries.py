@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import extract, func, or_, select
-from sqlalchemy.orm import Session, contains_eager, lazyload, selectinload
+from sqlalchemy import extract, func, literal, or_, select
+from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, selectinload
 
 from models.audit import AuditEvent
 from models.case import Case
@@ -139,35 +139,56 @@ def parse_year(value: str | None) -> int | None:
 
 def evidence_items(session: Session, case_id: int) -> list[EvidenceItem]:
     """Every evidence item of a case, withdrawn ones included, oldest first."""
-    return session.scalars(select(EvidenceItem).where(EvidenceItem.case_id == case_id)
-                           .order_by(EvidenceItem.id)).all()
+    # Custody and analyses joined in the same statement: only samples have analyses, so the
+    # rows multiply only for them, by their few laboratories.
+    return remembered(session, ("evidence", case_id), lambda: session.scalars(
+        select(EvidenceItem).where(EvidenceItem.case_id == case_id)
+        .options(joinedload(EvidenceItem.custody), joinedload(EvidenceItem.analyses))
+        .order_by(EvidenceItem.id)).unique().all())
+
+
+def findings_of(session: Session, case_id: int) -> list[Finding]:
+    """Every finding of a case with the items it cites, oldest first."""
+    # A finding cites only items of its own case (a composite key says so): they are all in
+    # the evidence register, loaded first with their custody and analyses, so the citations
+    # come in the findings' own statement and load nothing more.
+    evidence_items(session, case_id)
+    return remembered(session, ("findings", case_id), lambda: session.scalars(
+        select(Finding).where(Finding.case_id == case_id)
+        .options(joinedload(Finding.cited).lazyload("*")).order_by(Finding.id)).unique().all())
 
 
 def current_findings(session: Session, case_id: int) -> dict[str, Finding]:
     """The latest finding of each kind, by kind."""
-    findings = session.scalars(select(Finding).where(Finding.case_id == case_id)
-                               .order_by(Finding.id)).all()
-    return {finding.kind: finding for finding in findings}
+    return {finding.kind: finding for finding in findings_of(session, case_id)}
+
+
+def responses_of(session: Session, case_id: int) -> list[Response]:
+    """A case's responses with their milestones, oldest first."""
+    return remembered(session, ("responses", case_id), lambda: session.scalars(
+        select(Response).where(Response.case_id == case_id)
+        .options(joinedload(Response.milestones)).order_by(Response.id)).unique().all())
 
 
 def responses_by_cell(session: Session, case_id: int) -> dict[tuple[str, str], list[Response]]:
     """A case's responses, by (level, tool) cell of the menu."""
     cells: dict[tuple[str, str], list[Response]] = {}
-    for response in session.scalars(select(Response).where(Response.case_id == case_id)
-                                    .order_by(Response.id)):
+    for response in responses_of(session, case_id):
         cells.setdefault((response.level, response.tool), []).append(response)
     return cells
 
 
 def messages_of(session: Session, case_id: int) -> list[DeterrenceMessage]:
     """A case's deterrence messages across every stage, in the order they were said."""
-    return session.scalars(select(DeterrenceMessage).where(DeterrenceMessage.case_id == case_id)
-                           .order_by(DeterrenceMessage.said_on, DeterrenceMessage.id)).all()
+    return remembered(session, ("messages", case_id), lambda: session.scalars(
+        select(DeterrenceMessage).where(DeterrenceMessage.case_id == case_id)
+        .order_by(DeterrenceMessage.said_on, DeterrenceMessage.id)).all())
 
 
 def latest_evaluation(session: Session, case_id: int) -> Evaluation | None:
-    return session.scalar(select(Evaluation).where(Evaluation.case_id == case_id)
-                          .order_by(Evaluation.id.desc()).limit(1))
+    return remembered(session, ("evaluation", case_id), lambda: session.scalar(
+        select(Evaluation).where(Evaluation.case_id == case_id)
+        .order_by(Evaluation.id.desc()).limit(1)))
 
 
 def my_tasks(session: Session, user) -> list[Task]:
@@ -191,18 +212,31 @@ def my_queues(session: Session, user) -> list[Task]:
 
 
 def tasks_of(session: Session, case_id: int) -> list[Task]:
-    return session.scalars(select(Task).where(Task.case_id == case_id).order_by(Task.id)).all()
+    return remembered(session, ("tasks", case_id), lambda: session.scalars(
+        select(Task).where(Task.case_id == case_id).order_by(Task.id)).all())
 
 
 def navigation_counts(session: Session, user) -> dict[str, int]:
-    """The numbers shown in the navigation: one's open tasks, and reviews waiting for supervisors."""
-    tasks = session.scalar(select(func.count()).select_from(Task).join(Case, Task.case_id == Case.id)
-                           .where(Task.assignee_id == user.id, Task.status.in_(("open", "in_progress")),
-                                  permissions.visible_cases(user)))
-    reviews = 0
+    """The numbers shown in the navigation, in one statement: one's open tasks, and reviews
+    waiting for supervisors."""
+    tasks = (select(func.count()).select_from(Task).join(Case, Task.case_id == Case.id)
+             .where(Task.assignee_id == user.id, Task.status.in_(("open", "in_progress")),
+                    permissions.visible_cases(user)).scalar_subquery())
+    reviews = literal(0)
     if permissions.can(user, permissions.DECIDE_GATE):
-        reviews = session.scalar(select(func.count()).select_from(GateRequest).join(Case)
-                                 .where(GateRequest.decision == "pending",
-                                        GateRequest.requested_by_id != user.id,
-                                        permissions.visible_cases(user)))
-    return {"tasks": tasks, "reviews": reviews}
+        reviews = (select(func.count()).select_from(GateRequest).join(Case)
+                   .where(GateRequest.decision == "pending", GateRequest.requested_by_id != user.id,
+                          permissions.visible_cases(user)).scalar_subquery())
+    return session.execute(select(tasks.label("tasks"), reviews.label("reviews"))).one()._asdict()
+
+
+def remembered(session: Session, key: tuple, load):
+    """`load()`, once per page: a read session remembers what it loaded (see views/db.py), so
+    the checklists and the sections of the case page read each list of records once. A write
+    transaction remembers nothing: it reads what is there now."""
+    memo = session.info.get("remembered")
+    if memo is None:
+        return load()
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
