@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.audit import AuditEvent
 from models.case import Case
 from models.database import Database
 from models.evaluation import Evaluation
+from models.evidence import CustodyEvent, EvidenceItem
 from models.finding import Finding
 from models.gate_request import GateRequest
 from models.task import Task
@@ -48,6 +50,11 @@ ABOUT_NAME = "dossier.json"
 #: In a bundle: the checksums of everything in it, in `sha256sum -c` form.
 CHECKSUMS_NAME = "SHA256SUMS"
 WORKING_ROLES = frozenset({INVESTIGATOR, ANALYST, LEGAL_OFFICER})
+#: The most printed rows (audit events, custody records, evidence items) whose PDF is laid out
+#: within a web request: the benchmark's case of about 10,000 took some 15 s of CPU and 360 MB
+#: (tests/bench/dossier.py), and a worker is given 30 s. Larger cases' dossiers are produced
+#: with the `cases dossier` command, which has no time limit.
+WEB_MAX_ROWS = 12_000
 #: Fonts bundled with the system set-up (Debian fonts-dejavu-core), referenced by path so that
 #: no font is looked up or fetched while rendering; DejaVu Sans covers Latin, Arabic, Hebrew,
 #: Greek, Cyrillic and Armenian.
@@ -57,9 +64,11 @@ FONT_FILES = {("normal", "normal"): "DejaVuSans.ttf", ("bold", "normal"): "DejaV
 MONO_FILE = "DejaVuSansMono.ttf"
 #: The audit events are printed as a fixed-width listing cut into page-sized blocks, each under
 #: the column heads: WeasyPrint lays a table cell out many times slower than a line of text, and
-#: a case of 5,000 events as a table took minutes and gigabytes. Lines per block: what fits an A4
-#: page under the stylesheet's 6 pt listing, leaving room for the chapter's heading.
+#: a case of 5,000 events as a table took minutes and gigabytes. Lines per block: what an A4 page
+#: holds at the stylesheet's 6 pt listing (94) less room for lines that wrap; the first block
+#: also leaves room for the chapter's heading.
 LISTING_LINES = 84
+LISTING_FIRST_LINES = 72
 LISTING_HEAD = f"{'seq':>7} {'at (UTC)':<19} {'actor':<14} {'event':<24} SHA-256 chain hash"
 _LISTING_INDENT = " " * 28
 
@@ -136,13 +145,28 @@ class Dossier:
         return f"{self.reference}-dossier.{suffix}"
 
 
+def printed_rows(session: Session, case_id: int) -> int:
+    """How many rows the case's dossier prints: audit events, custody records and evidence items."""
+    items = select(EvidenceItem.id).where(EvidenceItem.case_id == case_id)
+    return sum(session.scalar(select(func.count()).select_from(query.subquery())) for query in (
+        select(AuditEvent.seq).where(AuditEvent.case_id == case_id), items,
+        select(CustodyEvent.id).where(CustodyEvent.evidence_id.in_(items))))
+
+
 def record_production(session: Session, actor: Actor, case_id: int, *, fmt: str,
-                      with_files: bool) -> int:
-    """Check who asks, and write the production's audit event (signed at commit); its seq."""
+                      with_files: bool, max_rows: int | None = None) -> int:
+    """Check who asks (and, given `max_rows`, the case's size), and write the production's audit
+    event (signed at commit); its seq."""
     case = cases.load_case(session, case_id, actor)
     if not may_produce(actor, case):
         raise Forbidden("Producing a case's dossier needs the supervisor or auditor role, or a "
                         "working role on the case's team.")
+    if max_rows is not None and (rows := printed_rows(session, case.id)) > max_rows:
+        raise Invalid(f"The dossier of {case.reference} prints {rows:,} rows (audit events, custody "
+                      f"records and evidence items), more than the {max_rows:,} laid out within a web "
+                      f"request. The printable page shows it all; for the signed PDF, ask an operator "
+                      f"of this installation to run `flask --app app cases dossier {case.id} --output "
+                      f"FILE --as {actor.username}`, which is audited the same way.")
     row = audit.append(session, "dossier_produced", actor, case_id=case.id, entity_type="case",
                        entity_id=case.id, details={"format": fmt, "with_files": with_files})
     audit.checkpoint_at_commit(session)
@@ -161,11 +185,12 @@ def record_seal(session: Session, actor: Actor, case_id: int, production_seq: in
 
 @contextmanager
 def produced(database: Database, actor: Actor, case_id: int, *, fmt: str,
-             with_files: bool = False) -> Iterator[Dossier]:
+             with_files: bool = False, max_rows: int | None = None) -> Iterator[Dossier]:
     """Record the production (committed, signed), then read the case and its proven export;
     the records stay readable until the block ends."""
     with database.transaction() as session:
-        seq = record_production(session, actor, case_id, fmt=fmt, with_files=with_files)
+        seq = record_production(session, actor, case_id, fmt=fmt, with_files=with_files,
+                                max_rows=max_rows)
     with database.sessions() as session:
         yield gather(session, actor, case_id, seq, with_files)
 
@@ -235,15 +260,16 @@ def listing_lines(event: dict) -> list[str]:
     return lines
 
 
-def listing_blocks(events: list[dict], lines_per_block: int = LISTING_LINES) -> list[str]:
-    """The events' listing cut into blocks of at most `lines_per_block` lines, heads included;
-    an event's lines stay together."""
-    blocks, block = [], [LISTING_HEAD]
+def listing_blocks(events: list[dict], lines_per_block: int = LISTING_LINES,
+                   first_block: int = LISTING_FIRST_LINES) -> list[str]:
+    """The events' listing cut into blocks of at most `lines_per_block` lines (`first_block` for
+    the first), heads included; an event's lines stay together."""
+    blocks, block, limit = [], [LISTING_HEAD], first_block
     for event in events:
         lines = listing_lines(event)
-        if len(block) + len(lines) > lines_per_block:
+        if len(block) + len(lines) > limit:
             blocks.append("\n".join(block))
-            block = [LISTING_HEAD]
+            block, limit = [LISTING_HEAD], lines_per_block
         block.extend(lines)
     if len(block) > 1 or not blocks:
         blocks.append("\n".join(block))
