@@ -32,7 +32,6 @@ from models.evaluation import Evaluation
 from models.evidence import CustodyEvent, EvidenceItem
 from models.finding import Finding
 from models.gate_request import GateRequest
-from models.task import Task
 from workflow import audit, audit_log, cases, notes, permissions, queries
 from workflow.audit import Actor
 from workflow.clock import format_utc, utcnow
