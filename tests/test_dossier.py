@@ -152,12 +152,12 @@ def test_the_pdf_has_the_structure_pdfa3b_requires(runner, story, tmp_path):
             if descendant["/Subtype"] == "/CIDFontType2":
                 assert "/CIDToGIDMap" in descendant, name
 
-    associated = {id(spec.get_object()) for spec in catalog["/AF"]}
+    associated = {reference.idnum for reference in catalog.raw_get("/AF")}
     names = catalog["/Names"]["/EmbeddedFiles"]["/Names"]
     relationships = {}
-    for name, spec in zip(names[::2], names[1::2]):
-        spec = spec.get_object()
-        assert id(spec) in associated, f"{name} is not associated with the document (/AF)"
+    for name, reference in zip(names[::2], names[1::2]):
+        assert reference.idnum in associated, f"{name} is not associated with the document (/AF)"
+        spec = reference.get_object()
         assert spec["/F"] == spec["/UF"] == name and spec["/Desc"]
         stream = spec["/EF"]["/F"].get_object()
         assert "/" in pdf_name(stream["/Subtype"]) and "/ModDate" in stream["/Params"]  # a MIME type
