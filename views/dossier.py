@@ -59,7 +59,8 @@ def download(case_id: int):
     """The dossier as PDF/A-3 with its proofs attached; with `files=1`, a ZIP adding the evidence files."""
     with_files = request.args.get("files") == "1"
     actor = current_actor()
-    with dossier.produced(db.database(), actor, case_id, fmt="pdf", with_files=with_files) as document:
+    with dossier.produced(db.database(), actor, case_id, fmt="pdf", with_files=with_files,
+                          max_rows=dossier.WEB_MAX_ROWS) as document:
         data = render_pdf(document)
         bundle = dossier.bundle_file(data, document, evidence_store()) if with_files else None
     digest = hashlib.sha256(data).hexdigest()

@@ -13,19 +13,23 @@ import hashlib
 import json
 import shutil
 import tempfile
+import types
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.audit import AuditEvent
 from models.case import Case
 from models.database import Database
 from models.evaluation import Evaluation
+from models.evidence import CustodyEvent, EvidenceItem
 from models.finding import Finding
 from models.gate_request import GateRequest
 from workflow import audit, audit_log, cases, notes, permissions, queries
@@ -34,6 +38,7 @@ from workflow.clock import format_utc, utcnow
 from workflow.custody import chain_breaks, current_holder
 from workflow.errors import Forbidden, Invalid
 from workflow.evidence_store import EvidenceStore
+from workflow.pathway import STAGES
 from workflow.roles import ANALYST, AUDITOR, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
 
 FORMAT = "restraint-dossier-v1"
@@ -44,6 +49,11 @@ ABOUT_NAME = "dossier.json"
 #: In a bundle: the checksums of everything in it, in `sha256sum -c` form.
 CHECKSUMS_NAME = "SHA256SUMS"
 WORKING_ROLES = frozenset({INVESTIGATOR, ANALYST, LEGAL_OFFICER})
+#: The most printed rows (audit events, custody records, evidence items) whose PDF is laid out
+#: within a web request: the benchmark's case of about 10,000 took some 15 s of CPU and 360 MB
+#: (tests/bench/dossier.py), and a worker is given 30 s. Larger cases' dossiers are produced
+#: with the `cases dossier` command, which has no time limit.
+WEB_MAX_ROWS = 12_000
 #: Fonts bundled with the system set-up (Debian fonts-dejavu-core), referenced by path so that
 #: no font is looked up or fetched while rendering; DejaVu Sans covers Latin, Arabic, Hebrew,
 #: Greek, Cyrillic and Armenian.
@@ -51,6 +61,15 @@ FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
 FONT_FILES = {("normal", "normal"): "DejaVuSans.ttf", ("bold", "normal"): "DejaVuSans-Bold.ttf",
               ("normal", "italic"): "DejaVuSans-Oblique.ttf", ("bold", "italic"): "DejaVuSans-BoldOblique.ttf"}
 MONO_FILE = "DejaVuSansMono.ttf"
+#: The audit events are printed as a fixed-width listing cut into page-sized blocks, each under
+#: the column heads: WeasyPrint lays a table cell out many times slower than a line of text, and
+#: a case of 5,000 events as a table took minutes and gigabytes. Lines per block: what an A4 page
+#: holds at the stylesheet's 6 pt listing (94) less room for lines that wrap; the first block
+#: also leaves room for the chapter's heading.
+LISTING_LINES = 84
+LISTING_FIRST_LINES = 72
+LISTING_HEAD = f"{'seq':>7} {'at (UTC)':<19} {'actor':<14} {'event':<24} SHA-256 chain hash"
+_LISTING_INDENT = " " * 28
 
 
 def may_produce(user, case: Case) -> bool:
@@ -88,6 +107,8 @@ class Dossier:
     evaluations: list = field(default_factory=list)
     requests: list = field(default_factory=list)
     reopenings: list = field(default_factory=list)
+    #: The case's tasks by stage, in the pathway's order (stages with none left out).
+    tasks: dict = field(default_factory=dict)
     events: list = field(default_factory=list)
     #: The signed checkpoint note the export is proven against, or None without a signing key.
     checkpoint_note: str | None = None
@@ -108,6 +129,11 @@ class Dossier:
     def file_items(self) -> list:
         return [entry.item for entry in self.evidence if entry.item.sha256]
 
+    @property
+    def listing(self) -> list[str]:
+        """The audit events as fixed-width text, one block per printed page."""
+        return listing_blocks(self.events)
+
     def attachments(self) -> dict[str, bytes]:
         return {EXPORT_NAME: self.export, MANIFEST_NAME: self.manifest, ABOUT_NAME: self.about}
 
@@ -115,13 +141,28 @@ class Dossier:
         return f"{self.reference}-dossier.{suffix}"
 
 
+def printed_rows(session: Session, case_id: int) -> int:
+    """How many rows the case's dossier prints: audit events, custody records and evidence items."""
+    items = select(EvidenceItem.id).where(EvidenceItem.case_id == case_id)
+    return sum(session.scalar(select(func.count()).select_from(query.subquery())) for query in (
+        select(AuditEvent.seq).where(AuditEvent.case_id == case_id), items,
+        select(CustodyEvent.id).where(CustodyEvent.evidence_id.in_(items))))
+
+
 def record_production(session: Session, actor: Actor, case_id: int, *, fmt: str,
-                      with_files: bool) -> int:
-    """Check who asks, and write the production's audit event (signed at commit); its seq."""
+                      with_files: bool, max_rows: int | None = None) -> int:
+    """Check who asks (and, given `max_rows`, the case's size), and write the production's audit
+    event (signed at commit); its seq."""
     case = cases.load_case(session, case_id, actor)
     if not may_produce(actor, case):
         raise Forbidden("Producing a case's dossier needs the supervisor or auditor role, or a "
                         "working role on the case's team.")
+    if max_rows is not None and (rows := printed_rows(session, case.id)) > max_rows:
+        raise Invalid(f"The dossier of {case.reference} prints {rows:,} rows (audit events, custody "
+                      f"records and evidence items), more than the {max_rows:,} laid out within a web "
+                      f"request. The printable page shows it all; for the signed PDF, ask an operator "
+                      f"of this installation to run `flask --app app cases dossier {case.id} --output "
+                      f"FILE --as {actor.username}`, which is audited the same way.")
     row = audit.append(session, "dossier_produced", actor, case_id=case.id, entity_type="case",
                        entity_id=case.id, details={"format": fmt, "with_files": with_files})
     audit.checkpoint_at_commit(session)
@@ -140,11 +181,12 @@ def record_seal(session: Session, actor: Actor, case_id: int, production_seq: in
 
 @contextmanager
 def produced(database: Database, actor: Actor, case_id: int, *, fmt: str,
-             with_files: bool = False) -> Iterator[Dossier]:
+             with_files: bool = False, max_rows: int | None = None) -> Iterator[Dossier]:
     """Record the production (committed, signed), then read the case and its proven export;
     the records stay readable until the block ends."""
     with database.transaction() as session:
-        seq = record_production(session, actor, case_id, fmt=fmt, with_files=with_files)
+        seq = record_production(session, actor, case_id, fmt=fmt, with_files=with_files,
+                                max_rows=max_rows)
     with database.sessions() as session:
         yield gather(session, actor, case_id, seq, with_files)
 
@@ -170,6 +212,8 @@ def gather(session: Session, actor: Actor, case_id: int, production_seq: int, wi
                                           .order_by(Evaluation.id)).all()
     dossier.requests = session.scalars(select(GateRequest).where(GateRequest.case_id == case_id)
                                        .order_by(GateRequest.id)).all()
+    for task in sorted(queries.tasks_of(session, case_id), key=lambda t: (STAGES.index(t.stage), t.id)):
+        dossier.tasks.setdefault(task.stage, []).append(task)
     lines = []
     for line in audit_log.export_lines(session, actor, "jsonl", case_id=case_id):
         lines.append(line)
@@ -202,6 +246,32 @@ def gather(session: Session, actor: Actor, case_id: int, production_seq: int, wi
     return dossier
 
 
+def listing_lines(event: dict) -> list[str]:
+    """One audit event as listing lines: the event, then its change of stage if it made one."""
+    at = event["at"][:19].replace("T", " ")
+    actor = event.get("actor_username") or "system"
+    lines = [f"{event['seq']:>7} {at:<19} {actor:<14} {event['event_type']:<24} {event['hash']}"]
+    if event.get("to_state"):
+        lines.append(f"{_LISTING_INDENT}stage {event.get('from_state') or '—'} → {event['to_state']}")
+    return lines
+
+
+def listing_blocks(events: list[dict], lines_per_block: int = LISTING_LINES,
+                   first_block: int = LISTING_FIRST_LINES) -> list[str]:
+    """The events' listing cut into blocks of at most `lines_per_block` lines (`first_block` for
+    the first), heads included; an event's lines stay together."""
+    blocks, block, limit = [], [LISTING_HEAD], first_block
+    for event in events:
+        lines = listing_lines(event)
+        if len(block) + len(lines) > limit:
+            blocks.append("\n".join(block))
+            block, limit = [LISTING_HEAD], lines_per_block
+        block.extend(lines)
+    if len(block) > 1 or not blocks:
+        blocks.append("\n".join(block))
+    return blocks
+
+
 def font_css() -> str:
     """@font-face rules naming the bundled font files by path (empty if they are missing)."""
     rules = []
@@ -216,9 +286,20 @@ def font_css() -> str:
     return "\n".join(rules)
 
 
+#: zlib for pydyf (WeasyPrint's PDF writer) at zlib's default level: pydyf asks for level 9,
+#: which on the benchmark's 200-page dossier cost about a fifth of the rendering time for output
+#: under 2 % smaller.
+_ZLIB_DEFAULT_LEVEL = types.SimpleNamespace(
+    compress=zlib.compress,
+    compressobj=lambda level=9, *args, **kwargs: zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, *args, **kwargs))
+
+
 def render_pdf(html: str, dossier: Dossier, stylesheet: Path) -> bytes:
     """The HTML as a PDF/A-3b carrying the export, the manifest and the description as attachments."""
+    import pydyf
     from weasyprint import CSS, HTML, Attachment  # heavy: loaded only when a PDF is made
+    if pydyf.zlib is zlib:
+        pydyf.zlib = _ZLIB_DEFAULT_LEVEL
     attachments = [
         Attachment(string=dossier.export, name=EXPORT_NAME, relationship="Source",
                    description="The case's audit events with inclusion proofs and the signed checkpoint"),
