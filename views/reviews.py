@@ -1,7 +1,7 @@
 """The supervisors' review queue and the decisions on gate requests."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -27,8 +27,9 @@ def only_case_roles():
 @blueprint.route("")
 def index():
     """Pending gate requests on the cases this user may see, with their checklist snapshots."""
-    pending = queries.pending_reviews(db.session(), current_user)
-    return render_template("reviews/index.html", pending=pending,
+    pending, pages = queries.pending_reviews(db.session(), current_user,
+                                             int(request.args.get("page") or 1))
+    return render_template("reviews/index.html", pending=pending, pages=pages,
                            decision_form=DecisionForm(formdata=None))
 
 

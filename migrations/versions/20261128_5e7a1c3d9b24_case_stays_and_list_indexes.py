@@ -1,0 +1,104 @@
+"""case stays and stay tallies, filled from the audit log's moves; an index per case-list sort
+
+Each case's stays in the stages (entered, left, days) and, per stage, how many ended stays
+lasted each whole number of days: the dashboard reads these instead of every move. They are
+filled here from the moves already in the audit log (a stay an imported history ended has
+no length). The case list gets one index per sort and filter, each ending in the id.
+
+Revision ID: 5e7a1c3d9b24
+Revises: d41c7e9a2b56
+Create Date: 2026-11-28 09:00:00
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '5e7a1c3d9b24'
+down_revision = 'd41c7e9a2b56'
+branch_labels = None
+depends_on = None
+
+STAGES = ('reported', 'investigation', 'attribution', 'legal_consequence', 'implementation',
+          'evaluation', 'closed')
+OPEN = sa.text("left_at IS NULL")
+CASE_INDEXES = {
+    "ix_cases_state_id": ["state", "id"],
+    "ix_cases_occurred_on_id": ["occurred_on", "id"],
+    "ix_cases_opened_at_id": ["opened_at", "id"],
+    "ix_cases_title_id": ["title", "id"],
+    "ix_cases_country_id": ["country", "id"],
+    "ix_cases_suspected_agent_id": ["suspected_agent", "id"],
+}
+#: A stay's length in days, and its whole day in the tally, as each database computes them.
+DAYS = {"postgresql": "EXTRACT(EPOCH FROM (next_at - at)) / 86400",
+        "sqlite": "julianday(next_at) - julianday(at)"}
+DAY = {"postgresql": "CASE WHEN days < 1 THEN 0 ELSE CAST(floor(days) AS INTEGER) END",
+       "sqlite": "CASE WHEN days < 1 THEN 0 ELSE CAST(days AS INTEGER) END"}
+
+
+def _stage(name: str) -> sa.Enum:
+    return sa.Enum(*STAGES, name=name, native_enum=False, create_constraint=True, length=32)
+
+
+def upgrade() -> None:
+    op.create_table('case_stays',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('stage', _stage('stay_stage'), nullable=False),
+    sa.Column('entered_at', sa.DateTime(), nullable=False),
+    sa.Column('left_at', sa.DateTime(), nullable=True),
+    sa.Column('days', sa.Float(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_stays_case_id_cases'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_stays'))
+    )
+    with op.batch_alter_table('case_stays', schema=None) as batch_op:
+        batch_op.create_index('uq_case_stays_open', ['case_id'], unique=True,
+                              sqlite_where=OPEN, postgresql_where=OPEN)
+        batch_op.create_index('ix_case_stays_open_since', ['entered_at', 'case_id'], unique=False,
+                              sqlite_where=OPEN, postgresql_where=OPEN)
+        batch_op.create_index('ix_case_stays_stage_days', ['stage', 'days'], unique=False)
+        batch_op.create_index('ix_case_stays_case_id', ['case_id'], unique=False)
+    op.create_table('stay_tallies',
+    sa.Column('stage', _stage('tally_stage'), nullable=False),
+    sa.Column('day', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('stays', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('stage', 'day', name=op.f('pk_stay_tallies'))
+    )
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_cases_state')
+        batch_op.drop_index('ix_cases_occurred_on')
+        for name, columns in CASE_INDEXES.items():
+            batch_op.create_index(name, columns, unique=False)
+    _fill()
+
+
+def _fill() -> None:
+    """Every case's stays from its moves in the audit log, in order; then the tallies."""
+    dialect = op.get_bind().dialect.name
+    op.execute(
+        "INSERT INTO case_stays (case_id, stage, entered_at, left_at, days) "
+        "SELECT case_id, to_state, at, next_at, "
+        f"CASE WHEN next_type = 'history_imported' THEN NULL ELSE {DAYS[dialect]} END "
+        "FROM (SELECT case_id, to_state, at, seq, "
+        "LEAD(at) OVER (PARTITION BY case_id ORDER BY seq) AS next_at, "
+        "LEAD(event_type) OVER (PARTITION BY case_id ORDER BY seq) AS next_type "
+        "FROM audit_events WHERE to_state IS NOT NULL "
+        "AND case_id IN (SELECT id FROM cases)) moves ORDER BY case_id, seq")
+    op.execute(f"INSERT INTO stay_tallies (stage, day, stays) SELECT stage, day, count(*) "
+               f"FROM (SELECT stage, {DAY[dialect]} AS day FROM case_stays "
+               f"WHERE days IS NOT NULL) ended GROUP BY stage, day")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        for name in CASE_INDEXES:
+            batch_op.drop_index(name)
+        batch_op.create_index('ix_cases_occurred_on', ['occurred_on'], unique=False)
+        batch_op.create_index('ix_cases_state', ['state'], unique=False)
+    op.drop_table('stay_tallies')
+    with op.batch_alter_table('case_stays', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_stays_case_id')
+        batch_op.drop_index('ix_case_stays_stage_days')
+        batch_op.drop_index('ix_case_stays_open_since', sqlite_where=OPEN, postgresql_where=OPEN)
+        batch_op.drop_index('uq_case_stays_open', sqlite_where=OPEN, postgresql_where=OPEN)
+    op.drop_table('case_stays')

@@ -1,0 +1,47 @@
+"""How long cases stay in each stage: one row per stay, and a tally of ended stays by day."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, choice
+from vocabulary import STAGES
+
+OPEN = text("left_at IS NULL")
+
+
+class CaseStay(Base):
+    """A case's stay in a stage, from the move that entered it to the move that left it."""
+
+    __tablename__ = "case_stays"
+    __table_args__ = (
+        # A case stands in one stage at a time.
+        Index("uq_case_stays_open", "case_id", unique=True, sqlite_where=OPEN, postgresql_where=OPEN),
+        # Stalled cases, the longest idle first.
+        Index("ix_case_stays_open_since", "entered_at", "case_id", sqlite_where=OPEN,
+              postgresql_where=OPEN),
+        # A stage's stays in order of length: its percentiles are read by rank.
+        Index("ix_case_stays_stage_days", "stage", "days"),
+        Index("ix_case_stays_case_id", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(choice(*STAGES, name="stay_stage"))
+    entered_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+    #: The stay's length in days; None while it lasts, and for a stay an imported history ended
+    #: (the case was placed past it, it did not spend that time here).
+    days: Mapped[float | None] = mapped_column(Float)
+
+
+class StayTally(Base):
+    """How many ended stays of a stage lasted `day` whole days: where each percentile lies."""
+
+    __tablename__ = "stay_tallies"
+
+    stage: Mapped[str] = mapped_column(choice(*STAGES, name="tally_stage"), primary_key=True)
+    day: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    stays: Mapped[int]
