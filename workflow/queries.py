@@ -196,6 +196,7 @@ def requests_of(session: Session, case_id: int) -> list[GateRequest]:
 def pending_reviews_query(user) -> Select:
     """Pending gate requests on the cases `user` may see, oldest first."""
     return (select(GateRequest).join(Case)
+            .options(contains_eager(GateRequest.case).lazyload(Case.members))
             .where(GateRequest.decision == "pending", permissions.visible_cases(user))
             .order_by(GateRequest.requested_at, GateRequest.id))
 
