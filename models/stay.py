@@ -1,9 +1,10 @@
-"""How long cases stay in each stage: one row per stay, and a tally of ended stays by day."""
+"""How long cases stay in each stage, one row per stay, with a tally of ended stays by day; and
+the counts the dashboard shows for every case."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, text
+from sqlalchemy import Float, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, choice
@@ -45,3 +46,15 @@ class StayTally(Base):
     stage: Mapped[str] = mapped_column(choice(*STAGES, name="tally_stage"), primary_key=True)
     day: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     stays: Mapped[int]
+
+
+class FigureCount(Base):
+    """A count the dashboard shows for every case, by figure and key: cases per stage
+    ('stage', 'investigation'), responses per cell and status of the menu ('menu',
+    'national/legal/adopted'), gate decisions ('gate', 'reported/investigation/rejected')."""
+
+    __tablename__ = "figure_counts"
+
+    figure: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    count: Mapped[int]

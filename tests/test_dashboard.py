@@ -12,6 +12,8 @@ from sqlalchemy import event, extract, func, select
 
 from models.audit import AuditEvent
 from models.case import Case
+from models.gate_request import GateRequest
+from models.response import Response
 from workflow import audit, cases, importer, permissions, responses, reviews
 from workflow.clock import utcnow
 from workflow.command import ANY_VERSION
@@ -27,10 +29,11 @@ def run(db, command, *args, **kwargs):
         return command(session, *args, **kwargs)
 
 
-def previous_figures(session, user, filters: Filters, now: datetime) -> tuple[dict, dict, list]:
-    """Funnel, durations and stalled cases as the dashboard computed them before the stays
-    existed: every move of every case read and walked in Python. A stay that an imported
-    history ended is not measured (the case did not spend it here)."""
+def previous_figures(session, user, filters: Filters, now: datetime) -> tuple:
+    """Funnel, durations, stalled cases, coverage and rejections as the dashboard computed them
+    before the stays and counts were kept: every move of every case read and walked in Python,
+    the rest counted over the tables. A stay that an imported history ended is not measured
+    (the case did not spend it here)."""
     ids = select(Case.id).where(permissions.visible_cases(user))
     if filters.year:
         ids = ids.where(extract("year", Case.occurred_on) == filters.year)
@@ -38,6 +41,22 @@ def previous_figures(session, user, filters: Filters, now: datetime) -> tuple[di
         ids = ids.where(func.lower(Case.country) == filters.country.strip().lower())
     funnel = dict(session.execute(select(Case.state, func.count()).where(Case.id.in_(ids))
                                   .group_by(Case.state)).all())
+    menu = session.execute(select(Response.level, Response.tool, Response.status, func.count())
+                           .where(Response.case_id.in_(ids))
+                           .group_by(Response.level, Response.tool, Response.status)).all()
+    coverage = {}
+    for level, tool, status, count in menu:
+        coverage.setdefault((level, tool), {})[status] = count
+    decided = dict(((source, target, decision), count) for source, target, decision, count in
+                   session.execute(select(GateRequest.from_state, GateRequest.target,
+                                          GateRequest.decision, func.count())
+                                   .where(GateRequest.case_id.in_(ids))
+                                   .group_by(GateRequest.from_state, GateRequest.target,
+                                             GateRequest.decision)))
+    rejections = sorted((source, target, approved + rejected, rejected)
+                        for (source, target) in {(a, b) for a, b, _ in decided}
+                        if (approved := decided.get((source, target, "approved"), 0))
+                        + (rejected := decided.get((source, target, "rejected"), 0)))
     days, last = defaultdict(list), {}
     for case_id, stage, at, kind in session.execute(
             select(AuditEvent.case_id, AuditEvent.to_state, AuditEvent.at, AuditEvent.event_type)
@@ -53,7 +72,7 @@ def previous_figures(session, user, filters: Filters, now: datetime) -> tuple[di
     stalled = sorted((now - last[case_id][1]).days for case_id, state in session.execute(
         select(Case.id, Case.state).where(Case.id.in_(ids), Case.state != "closed"))
         if (now - last[case_id][1]).days >= filters.stall_days)
-    return funnel, durations, stalled
+    return funnel, durations, stalled, coverage, rejections
 
 
 def assert_as_before(db, user, filters: Filters = Filters(stall_days=0)) -> None:
@@ -61,8 +80,9 @@ def assert_as_before(db, user, filters: Filters = Filters(stall_days=0)) -> None
     now = utcnow() + 30 * DAY
     with db.sessions() as session:
         new = figures(session, user, filters, now=now, stalled_shown=None)
-        funnel, durations, stalled = previous_figures(session, user, filters, now)
-    assert new.funnel == funnel
+        funnel, durations, stalled, coverage, rejections = previous_figures(session, user, filters, now)
+    assert new.funnel == funnel and new.coverage == coverage
+    assert sorted(row[:4] for row in new.rejections) == rejections
     assert new.durations.keys() == durations.keys()
     for stage, (count, middle, p90) in durations.items():
         assert new.durations[stage] == (count, pytest.approx(middle, abs=1e-6),

@@ -18,7 +18,7 @@ from models.evaluation import Evaluation
 from models.finding import Finding
 from models.gate_request import GateRequest
 from models.response import Response
-from workflow import permissions, queries, stays
+from workflow import permissions, queries, stays, tallies
 from workflow.clock import utcnow
 from workflow.pathway import STAGES
 
@@ -60,36 +60,44 @@ def _cases(session: Session, user, filters: Filters) -> Select | None:
     return select(Case.id).where(permissions.visible_cases(user), *conditions)
 
 
+def _grouped(session: Session, kept: dict | None, figure: str, ids: Select | None, case, *columns,
+             where=true()) -> list[tuple]:
+    """Rows counted by `columns`: the kept counts of `figure` for every case, or counted now
+    among the cases chosen (`case` is the rows' case column)."""
+    if kept is not None:
+        return [(*key, count) for key, count in kept.get(figure, {}).items()]
+    return session.execute(select(*columns, func.count()).where(case.in_(ids), where)
+                           .group_by(*columns)).all()
+
+
 def figures(session: Session, user, filters: Filters, now: datetime | None = None,
             stalled_shown: int | None = STALLED_SHOWN) -> Figures:
     """Every figure of the dashboard for `user`, filtered by year and country; of the stalled
     cases, the first `stalled_shown` (all when None) and how many there are."""
     now, ids, result = now or utcnow(), _cases(session, user, filters), Figures()
-    within = (lambda column: column.in_(ids)) if ids is not None else (lambda column: true())
-    result.funnel = dict(session.execute(select(Case.state, func.count()).where(within(Case.id))
-                                         .group_by(Case.state)).all())
+    kept = tallies.read(session) if ids is None else None
+    result.funnel = dict(_grouped(session, kept, "stage", ids, Case.id, Case.state))
     result.durations = stays.durations(session, ids)
-    stalled = stays.stalled_query(ids, now - timedelta(days=filters.stall_days))
+    cutoff = now - timedelta(days=filters.stall_days)
+    stalled = stays.stalled_query(ids, cutoff)
     shown = stalled.limit(stalled_shown) if stalled_shown is not None else stalled
     result.stalled = [((now - since).days, *rest) for since, *rest in session.execute(shown)]
-    result.stalled_total = (queries.capped_count(session, stalled) if stalled_shown is not None
-                            else queries.Total(len(result.stalled)))
-    decided = session.execute(select(GateRequest.from_state, GateRequest.target, GateRequest.decision,
-                                     func.count())
-                              .where(within(GateRequest.case_id),
-                                     GateRequest.decision.in_(("approved", "rejected")))
-                              .group_by(GateRequest.from_state, GateRequest.target, GateRequest.decision)).all()
+    result.stalled_total = (queries.capped_count(session, stays.stalled_query(ids, cutoff, bare=True))
+                            if stalled_shown is not None else queries.Total(len(result.stalled)))
     gates = defaultdict(lambda: [0, 0])
-    for source, target, decision, count in decided:
+    for source, target, decision, count in _grouped(
+            session, kept, "gate", ids, GateRequest.case_id, GateRequest.from_state,
+            GateRequest.target, GateRequest.decision,
+            where=GateRequest.decision.in_(("approved", "rejected"))):
         gates[(source, target)][decision == "rejected"] += count
     result.rejections = sorted(
         ((source, target, approved + rejected, rejected, rejected / (approved + rejected))
          for (source, target), (approved, rejected) in gates.items()),
         key=lambda row: (STAGES.index(row[0]), STAGES.index(row[1])))
-    for level, tool, status, count in session.execute(
-            select(Response.level, Response.tool, Response.status, func.count())
-            .where(within(Response.case_id)).group_by(Response.level, Response.tool, Response.status)):
+    for level, tool, status, count in _grouped(session, kept, "menu", ids, Response.case_id,
+                                               Response.level, Response.tool, Response.status):
         result.coverage.setdefault((level, tool), {})[status] = count
+    within = (lambda column: column.in_(ids)) if ids is not None else (lambda column: true())
     latest = (select(Finding.case_id, func.max(Finding.id).label("id"))
               .where(within(Finding.case_id), Finding.kind == "attribution")
               .group_by(Finding.case_id).subquery())

@@ -1,11 +1,11 @@
 """Each case's stays in the stages, written by the transaction that moves it, and the dashboard's
 figures read from them: days per stage (count, median, 90th percentile) and stalled cases.
 
-Every move is an audit event naming the stage entered (`to_state`); `moved` is called with the
-events as they are appended, so a case opened, a gate approved, a reopening and an imported
-history all keep the stays, in the move's own transaction. A stay that ends adds one to its
-stage's tally of stays by whole days, so a percentile over every case is found in the tally
-and read from a few rows, however many cases there are.
+Every move is an audit event naming the stage entered (`to_state`); `moved` is called for
+each as it is appended (workflow/tallies.py), so a case opened, a gate approved, a reopening
+and an imported history all keep the stays, in the move's own transaction. A stay that ends
+adds one to its stage's tally of stays by whole days, so a percentile over every case is
+found in the tally and read from a few rows, however many cases there are.
 """
 from __future__ import annotations
 
@@ -26,15 +26,11 @@ IMPORTED = "history_imported"
 OPENED = "case_opened"
 
 
-def moved(session: Session, events: list[dict]) -> None:
-    """For each move among freshly appended audit events: end the case's stay, begin the next."""
-    for event in events:
-        if event["to_state"] is not None:
-            _move(session, event["case_id"], event["to_state"], event["at"], event["event_type"])
-
-
-def _move(session: Session, case_id: int, stage: str, at: datetime, event_type: str) -> None:
+def moved(session: Session, case_id: int, stage: str, at: datetime, event_type: str) -> str | None:
+    """A case moved into `stage` at `at`: its stay ends (tallied by its whole days unless an
+    imported history ended it) and the next begins; the stage it left, if any."""
     connection = session.connection()
+    ended = None
     if event_type != OPENED:
         days = None if event_type == IMPORTED else _days(connection.dialect.name, at)
         ended = connection.execute(
@@ -43,6 +39,7 @@ def _move(session: Session, case_id: int, stage: str, at: datetime, event_type: 
         if ended is not None and ended.days is not None:
             _count(connection, ended.stage, day_of(ended.days))
     connection.execute(insert(CaseStay).values(case_id=case_id, stage=stage, entered_at=at))
+    return ended.stage if ended is not None else None
 
 
 def _days(dialect: str, at: datetime):
@@ -58,10 +55,17 @@ def day_of(days: float) -> int:
 
 
 def _count(connection, stage: str, day: int) -> None:
+    add_counts(connection, StayTally, [dict(stage=stage, day=day, stays=1)], "stays")
+
+
+def add_counts(connection, model, rows: list[dict], column: str) -> None:
+    """Add each row's `column` to the counter its primary key names (created at that count if
+    new): one statement for all the rows."""
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(StayTally).values(stage=stage, day=day, stays=1)
+    statement = dialect.insert(model).values(rows)
     connection.execute(statement.on_conflict_do_update(
-        index_elements=[StayTally.stage, StayTally.day], set_={"stays": StayTally.stays + 1}))
+        index_elements=list(model.__table__.primary_key.columns),
+        set_={column: getattr(model, column) + getattr(statement.excluded, column)}))
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -131,12 +135,14 @@ def _tallied(session: Session) -> dict[str, tuple[int, dict[int, float]]]:
     return found
 
 
-def stalled_query(cases: Select | None, cutoff: datetime) -> Select:
-    """Open cases that have not moved since `cutoff`, the longest idle first."""
-    query = (select(CaseStay.entered_at, Case.id, Case.reference, Case.title, CaseStay.stage)
-             .join(Case, Case.id == CaseStay.case_id)
-             .where(CaseStay.left_at.is_(None), CaseStay.stage != CLOSED,
-                    CaseStay.entered_at <= cutoff))
+def stalled_query(cases: Select | None, cutoff: datetime, bare: bool = False) -> Select:
+    """Open cases that have not moved since `cutoff`, the longest idle first; `bare`: their
+    stays only (enough to count them)."""
+    query = select(CaseStay.case_id) if bare else (
+        select(CaseStay.entered_at, Case.id, Case.reference, Case.title, CaseStay.stage)
+        .join(Case, Case.id == CaseStay.case_id))
+    query = query.where(CaseStay.left_at.is_(None), CaseStay.stage != CLOSED,
+                        CaseStay.entered_at <= cutoff)
     if cases is not None:
         query = query.where(CaseStay.case_id.in_(cases))
     return query.order_by(CaseStay.entered_at, CaseStay.case_id)

@@ -1,9 +1,11 @@
-"""case stays and stay tallies, filled from the audit log's moves; an index per case-list sort
+"""case stays, stay tallies and figure counts, filled from the log and the tables; list indexes
 
 Each case's stays in the stages (entered, left, days) and, per stage, how many ended stays
 lasted each whole number of days: the dashboard reads these instead of every move. They are
 filled here from the moves already in the audit log (a stay an imported history ended has
-no length). The case list gets one index per sort and filter, each ending in the id.
+no length). The cases per stage, the responses per cell and status of the menu and the gate
+decisions are counted into figure_counts. The case list gets one index per sort and filter,
+each ending in the id.
 
 Revision ID: 5e7a1c3d9b24
 Revises: d41c7e9a2b56
@@ -35,6 +37,13 @@ DAY = {"postgresql": "CASE WHEN days < 1 THEN 0 ELSE CAST(floor(days) AS INTEGER
        "sqlite": "CASE WHEN days < 1 THEN 0 ELSE CAST(days AS INTEGER) END"}
 
 
+#: The counts the dashboard shows for every case: figure, key, the rows counted.
+COUNTED = (("stage", "state", "cases"),
+           ("menu", "level || '/' || tool || '/' || status", "responses"),
+           ("gate", "from_state || '/' || target || '/' || decision",
+            "gate_requests WHERE decision IN ('approved', 'rejected')"))
+
+
 def _stage(name: str) -> sa.Enum:
     return sa.Enum(*STAGES, name=name, native_enum=False, create_constraint=True, length=32)
 
@@ -64,6 +73,12 @@ def upgrade() -> None:
     sa.Column('stays', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('stage', 'day', name=op.f('pk_stay_tallies'))
     )
+    op.create_table('figure_counts',
+    sa.Column('figure', sa.String(length=16), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('figure', 'key', name=op.f('pk_figure_counts'))
+    )
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_state')
         batch_op.drop_index('ix_cases_occurred_on')
@@ -87,6 +102,9 @@ def _fill() -> None:
     op.execute(f"INSERT INTO stay_tallies (stage, day, stays) SELECT stage, day, count(*) "
                f"FROM (SELECT stage, {DAY[dialect]} AS day FROM case_stays "
                f"WHERE days IS NOT NULL) ended GROUP BY stage, day")
+    for figure, key, rows in COUNTED:
+        op.execute(f"INSERT INTO figure_counts (figure, key, count) SELECT '{figure}', {key}, "
+                   f"count(*) FROM {rows} GROUP BY {key}")
 
 
 def downgrade() -> None:
@@ -95,6 +113,7 @@ def downgrade() -> None:
             batch_op.drop_index(name)
         batch_op.create_index('ix_cases_occurred_on', ['occurred_on'], unique=False)
         batch_op.create_index('ix_cases_state', ['state'], unique=False)
+    op.drop_table('figure_counts')
     op.drop_table('stay_tallies')
     with op.batch_alter_table('case_stays', schema=None) as batch_op:
         batch_op.drop_index('ix_case_stays_case_id')
