@@ -22,6 +22,7 @@ depends_on = None
 STAGES = ('reported', 'investigation', 'attribution', 'legal_consequence', 'implementation',
           'evaluation', 'closed')
 OPEN = sa.text("left_at IS NULL")
+STALLABLE = sa.text("left_at IS NULL AND stage <> 'closed'")
 CASE_INDEXES = {
     "ix_cases_state_id": ["state", "id"],
     "ix_cases_occurred_on_id": ["occurred_on", "id"],
@@ -64,7 +65,7 @@ def upgrade() -> None:
         batch_op.create_index('uq_case_stays_open', ['case_id'], unique=True,
                               sqlite_where=OPEN, postgresql_where=OPEN)
         batch_op.create_index('ix_case_stays_open_since', ['entered_at', 'case_id'], unique=False,
-                              sqlite_where=OPEN, postgresql_where=OPEN)
+                              sqlite_where=STALLABLE, postgresql_where=STALLABLE)
         batch_op.create_index('ix_case_stays_stage_days', ['stage', 'days'], unique=False)
         batch_op.create_index('ix_case_stays_case_id', ['case_id'], unique=False)
     op.create_table('stay_tallies',
@@ -118,6 +119,7 @@ def downgrade() -> None:
     with op.batch_alter_table('case_stays', schema=None) as batch_op:
         batch_op.drop_index('ix_case_stays_case_id')
         batch_op.drop_index('ix_case_stays_stage_days')
-        batch_op.drop_index('ix_case_stays_open_since', sqlite_where=OPEN, postgresql_where=OPEN)
+        batch_op.drop_index('ix_case_stays_open_since', sqlite_where=STALLABLE,
+                            postgresql_where=STALLABLE)
         batch_op.drop_index('uq_case_stays_open', sqlite_where=OPEN, postgresql_where=OPEN)
     op.drop_table('case_stays')
