@@ -101,6 +101,12 @@ class Clock:
         return self.now
 
 
+def read(db, user, filters: Filters, **options):
+    """The figures, read in a session closed afterwards."""
+    with db.sessions() as session:
+        return figures(session, user, filters, **options)
+
+
 def gate(db, cast, satisfy, case_id: int, target: str) -> None:
     """One gate: what it asks for recorded, requested by ivy, approved by sue."""
     satisfy(case_id, target)
@@ -166,7 +172,7 @@ def hand_built(db, cast, make_case, move, satisfy):
 
 
 def test_figures_on_hand_built_cases(db, cast, hand_built):
-    result = figures(db.sessions(), cast["sue"], Filters(stall_days=0))
+    result = read(db, cast["sue"], Filters(stall_days=0))
     assert result.funnel == {"reported": 2, "legal_consequence": 1, "closed": 1}
     assert {row[1] for row in result.stalled} == {hand_built["reported"], hand_built["legal"], 2}
     rejections = {(a, b): (n, r) for a, b, n, r, _ in result.rejections}
@@ -182,14 +188,14 @@ def test_figures_on_hand_built_cases(db, cast, hand_built):
 
 
 def test_figures_are_filtered_by_what_the_user_sees_and_by_year_and_country(db, cast, hand_built):
-    iraq = figures(db.sessions(), cast["sue"], Filters(country="iraq"))
+    iraq = read(db, cast["sue"], Filters(country="iraq"))
     assert iraq.funnel == {"reported": 1} and iraq.attributed == 0
-    assert figures(db.sessions(), cast["sue"], Filters(year=2015)).funnel == {}
-    assert sum(figures(db.sessions(), cast["sue"], Filters(year=2016)).funnel.values()) == 4
+    assert read(db, cast["sue"], Filters(year=2015)).funnel == {}
+    assert sum(read(db, cast["sue"], Filters(year=2016)).funnel.values()) == 4
     with db.transaction() as session:
         cases.remove_member(session, cast["sue"], hand_built["legal"], expected_version=ANY_VERSION,
                             user_id=cast["leo"].id)
-    leo = figures(db.sessions(), cast["leo"], Filters())
+    leo = read(db, cast["leo"], Filters())
     assert leo.funnel == {"reported": 2, "closed": 1} and ("national", "legal") not in leo.coverage
 
 
@@ -214,11 +220,11 @@ def test_figures_equal_the_previous_implementation_after_every_command(db, cast,
     plan = importer.read_csv(
         b"source_id,title,occurred_on,country,place,suspected_agent,stage,investigating_body\n"
         b"x-1,Imported,2017-04-04,Syria,Khan Shaykhun,sarin,investigation,JIM\n")
-    before = figures(db.sessions(), cast["sue"], Filters(stall_days=0), stalled_shown=None)
+    before = read(db, cast["sue"], Filters(stall_days=0), stalled_shown=None)
     with db.transaction() as session:
         importer.import_rows(session, plan.rows, cast["ivy"])
     check()
-    after = figures(db.sessions(), cast["sue"], Filters(stall_days=0), stalled_shown=None)
+    after = read(db, cast["sue"], Filters(stall_days=0), stalled_shown=None)
     # The imported case stands in investigation since its import; it spent no time reported here.
     assert after.funnel["investigation"] == before.funnel["investigation"] + 1
     assert after.durations["reported"][0] == before.durations["reported"][0]

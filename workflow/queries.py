@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Integer, Select, cast, extract, func, or_, select
+from sqlalchemy import Integer, Select, cast, extract, func, or_, select, true
 from sqlalchemy.orm import Session, contains_eager, lazyload, selectinload
 
 from models.audit import AuditEvent
@@ -24,6 +24,7 @@ from workflow import clock
 PAGE_SIZE = 50
 #: Counting stops here: past it a list says "10,000+", so no page counts a whole table.
 COUNT_CAP = 10_000
+LISTED = (Case.id, Case.reference, Case.title, Case.country, Case.occurred_on, Case.state)
 SORTS = {
     "reference": Case.reference, "title": Case.title, "country": Case.country,
     "date": Case.occurred_on, "stage": Case.state, "opened": Case.opened_at,
@@ -66,6 +67,7 @@ class CaseFilters:
 
 @dataclass
 class CasePage:
+    #: Rows of the LISTED columns and the pending request's target.
     rows: list = field(default_factory=list)
     total: Total = Total(0)
     #: The cursors of the neighbouring pages (None where there is none).
@@ -124,7 +126,8 @@ def search_cases(session: Session, user, filters: CaseFilters) -> CasePage:
                                                       permissions.visible_cases(user))).first()
     backwards = cursor is not None and filters.before is not None
     descending = filters.descending != backwards
-    query = (select(Case, _pending_target().label("pending_target")).where(*conditions)
+    # Plain rows of the columns the list shows: no case objects, no teams loaded with them.
+    query = (select(*LISTED, _pending_target().label("pending_target")).where(*conditions)
              .order_by(*paging.order(column, Case.id, descending)))
     if cursor is not None:
         query = query.where(paging.beyond(session, column, Case.id, cursor[0], cursor_id, descending))
@@ -134,7 +137,7 @@ def search_cases(session: Session, user, filters: CaseFilters) -> CasePage:
         rows.reverse()
     page = CasePage(rows=rows, total=capped_count(session, select(Case.id).where(*conditions)))
     if rows:
-        first, last = rows[0][0].id, rows[-1][0].id
+        first, last = rows[0].id, rows[-1].id
         page.next_after = last if (more or backwards) else None
         page.previous_before = first if (cursor is not None and (more or not backwards)) else None
     return page
@@ -146,40 +149,40 @@ def all_cases(session: Session, user, filters: CaseFilters):
 
 
 def countries(session: Session, user) -> list[str]:
-    """The countries of the cases `user` may see, for the filters: read by skipping through the
-    country index (one seek per country), or from the user's own team's cases."""
+    """The countries of the cases `user` may see, for the filters: by one seek of the country
+    index per country, or from the user's own team's cases."""
     if not permissions.sees_all_cases(user):
         return session.scalars(select(Case.country).where(permissions.visible_cases(user),
                                                           Case.country != "")
                                .distinct().order_by(Case.country)).all()
-    seen = select(func.min(Case.country).label("country")).where(Case.country > "").cte(
-        "countries", recursive=True)
-    following = select(func.min(Case.country)).where(Case.country > seen.c.country).scalar_subquery()
-    seen = seen.union_all(select(following).where(seen.c.country.is_not(None)))
-    return session.scalars(select(seen.c.country).where(seen.c.country.is_not(None))).all()
-
-
-def _end_of_year(session: Session, day):
-    """The last day of `day`'s year, as the database compares dates (SQLite: ISO text)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.make_date(cast(extract("year", day), Integer), 12, 31)
-    return func.substr(day, 1, 4).concat("-12-31")
+    return session.scalars(_seeks(session, "countries")).all()
 
 
 def years(session: Session, user) -> list[int]:
-    """The years of the incidents `user` may see, newest first: one index seek per year."""
+    """The years of the incidents `user` may see, newest first: by one seek per year."""
     if not permissions.sees_all_cases(user):
         year = extract("year", Case.occurred_on)
         return session.scalars(select(year).where(permissions.visible_cases(user),
                                                   Case.occurred_on.is_not(None))
                                .distinct().order_by(year.desc())).all()
-    seen = select(func.min(Case.occurred_on).label("day")).cte("years", recursive=True)
-    following = (select(func.min(Case.occurred_on))
-                 .where(Case.occurred_on > _end_of_year(session, seen.c.day))
-                 .scalar_subquery())
-    seen = seen.union_all(select(following).where(seen.c.day.is_not(None)))
-    found = session.scalars(select(extract("year", seen.c.day)).where(seen.c.day.is_not(None))).all()
-    return sorted(found, reverse=True)
+    return sorted({day.year for day in session.scalars(_seeks(session, "years"))}, reverse=True)
+
+
+def _seeks(session: Session, name: str) -> Select:
+    """Distinct values of an indexed column, one index seek each: a recursive query asks for the
+    least value past the last one found (past the last day of its year, for years)."""
+    dialect = session.get_bind().dialect.name
+    if name == "countries":
+        column, first, past = Case.country, Case.country > "", lambda country: country
+    elif dialect == "postgresql":
+        column, first = Case.occurred_on, true()
+        past = lambda day: func.make_date(cast(extract("year", day), Integer), 12, 31)  # noqa: E731
+    else:  # SQLite keeps dates as ISO text
+        column, first, past = Case.occurred_on, true(), lambda day: func.substr(day, 1, 4).concat("-12-31")
+    seen = select(func.min(column).label("value")).where(first).cte(name, recursive=True)
+    following = select(func.min(column)).where(column > past(seen.c.value)).scalar_subquery()
+    seen = seen.union_all(select(following).where(seen.c.value.is_not(None)))
+    return select(seen.c.value).where(seen.c.value.is_not(None))
 
 
 def case_history(session: Session, case_id: int) -> list[AuditEvent]:

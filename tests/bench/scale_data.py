@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, insert, make_url, text
 
-from models import (AuditEvent, Case, CaseMember, CaseStay, FigureCount, Response, StayTally, Task,
-                    migrate)
+from models import (AuditEvent, Case, CaseMember, CaseStay, EvidenceItem, FigureCount, Response,
+                    StayTally, Task, migrate)
 from models.database import Database
 from tests.bench.log_fill import store
 from workflow import accounts, audit, transparency
@@ -62,18 +62,21 @@ def scratch_database(kind: str, folder: str, postgres_url: str):
         admin.dispose()
 
 
-def fill(db: Database, cases: int, filler_events: int = 0) -> None:
-    """`cases` synthetic cases (see the module's docstring) and `filler_events` more notes."""
+def fill(db: Database, cases: int, filler_events: int = 0, ready: int = 0) -> list[int]:
+    """`cases` synthetic cases (see the module's docstring), `filler_events` more notes, and
+    `ready` cases in reported that investigator `iris` leads, with an initial report: the
+    gate to investigation is open for them. Returns the ids of those."""
     rng = random.Random(7)
     accounts.password_hash_method = "scrypt:1024:8:1"  # set-up only; sign-in is not measured
     with db.transaction() as session:
         sue = accounts.create_user(session, audit.SYSTEM, "sue", PASSWORD, ["supervisor"])
         ivy = accounts.create_user(session, audit.SYSTEM, "ivy", PASSWORD, ["investigator"])
-        actor, ivy_id = Actor.of(sue), ivy.id
+        iris = accounts.create_user(session, audit.SYSTEM, "iris", PASSWORD, ["investigator"])
+        actor, ivy_id, iris_id = Actor.of(sue), ivy.id, iris.id
     start = datetime(2019, 1, 1)
     rows, moves, stays, tally = [], [], [], Counter()
-    for n in range(1, cases + 1):
-        state = rng.choice(STAGES)
+    for n in range(1, cases + ready + 1):
+        state = rng.choice(STAGES) if n <= cases else "reported"
         opened = start + timedelta(days=rng.randrange(0, 1500), seconds=rng.randrange(86400))
         rows.append(dict(id=n, reference=f"CW-2020-{n:06d}", title=f"Synthetic case {n}",
                          country=rng.choice(COUNTRIES), place="x", occurred_on=opened.date(),
@@ -103,6 +106,13 @@ def fill(db: Database, cases: int, filler_events: int = 0) -> None:
         counted = Counter(("stage", row["state"]) for row in rows)
         session.execute(insert(CaseMember), [dict(case_id=n, user_id=ivy_id, case_role="investigator")
                                              for n in range(1, min(cases, 30) + 1)])
+        ready_ids = list(range(cases + 1, cases + ready + 1))
+        if ready_ids:
+            session.execute(insert(CaseMember), [dict(case_id=n, user_id=iris_id, case_role="lead_investigator")
+                                                 for n in ready_ids])
+            session.execute(insert(EvidenceItem), [dict(case_id=n, kind="document", title="Initial report",
+                                                        stage_added="reported", added_by_id=iris_id)
+                                                   for n in ready_ids])
         responses = [dict(case_id=n, level=rng.choice(LEVELS), tool=rng.choice(TOOLS), actor="a",
                           description="d", legally_binding=rng.random() < .5,
                           status=rng.choice(("proposed", "adopted", "blocked")), created_by_id=actor.id)
@@ -117,6 +127,7 @@ def fill(db: Database, cases: int, filler_events: int = 0) -> None:
         for i in range(0, len(tasks), BATCH):
             session.execute(insert(Task), tasks[i:i + BATCH])
     _chain(db, rng, actor, moves, filler_events, cases)
+    return ready_ids
 
 
 def _chain(db: Database, rng, actor: Actor, moves: list, filler: int, cases: int) -> None:
