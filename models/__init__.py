@@ -13,7 +13,8 @@ from models.stay import CaseStay, FigureCount, StayTally
 from models.task import Task
 from models.user import RecoveryCode, RoleGrant, User, UserRole
 
-__all__ = ["AuditCheckpoint", "AuditCosignature", "AuditEvent", "AuditTreeLeaf", "AuditVerification", "Base", "Case", "CaseCounter", "CaseMember", "CaseStay", "CustodyEvent",
+__all__ = ["AuditCheckpoint", "AuditCosignature", "AuditEvent", "AuditTreeLeaf", "AuditVerification",
+           "Base", "Case", "CaseCounter", "CaseMember", "CaseStay", "CustodyEvent",
            "DeterrenceMessage", "Evaluation", "EvidenceItem", "FigureCount", "Finding", "GateRequest",
            "LabAnalysis", "LoginFailure", "Milestone", "Response", "RecoveryCode", "RoleGrant", "StayTally",
            "StoredObject", "Task", "User", "UserRole"]

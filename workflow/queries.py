@@ -212,8 +212,10 @@ def pending_reviews(session: Session, user, page: int = 1) -> tuple[list[GateReq
 def window_page(session: Session, query: Select, page: int) -> tuple[list, paging.Window]:
     """Page `page` of an ORM query, with a bounded window of page links over its capped count."""
     total = capped_count(session, query)
-    window = paging.Window(page=max(1, page), pages=max(1, -(-min(total.count, COUNT_CAP) // PAGE_SIZE)),
-                           more=not total.exact)
+    pages = max(1, -(-min(total.count, COUNT_CAP) // PAGE_SIZE))
+    # Past the counted pages only when the count stopped at the cap.
+    page = max(1, page) if not total.exact else min(max(1, page), pages)
+    window = paging.Window(page=page, pages=max(pages, page), more=not total.exact)
     rows = session.scalars(query.limit(PAGE_SIZE).offset((window.page - 1) * PAGE_SIZE)).all()
     return rows, window
 
