@@ -159,6 +159,14 @@ class Client:
             self.cookies[name] = value
         return response.status, page
 
+    def timed_post(self, path: str, form: dict, latencies: list[float], expected: int = 302) -> None:
+        """POST a form, adding its time (ms) to `latencies`; raises unless answered `expected`."""
+        started = time.monotonic()
+        status, _ = self.request("POST", path, form)
+        latencies.append((time.monotonic() - started) * 1000)
+        if status != expected:
+            raise RuntimeError(f"POST {path}: HTTP {status}")
+
     def sign_in(self, username: str) -> Client:
         """Sign in to the app through its form, as a browser would."""
         _, page = self.request("GET", "/login")
@@ -233,20 +241,12 @@ def gate_writes(port: int, clients: int, seconds: float, url: str, slices: list)
         for case_id in slices[index]:
             if time.monotonic() >= deadline:
                 break
-            started = time.monotonic()
-            status, _ = lead.request("POST", f"/cases/{case_id}/gate", {
-                "csrf_token": lead.csrf, "version": "1", "target": "investigation"})
-            latencies.append((time.monotonic() - started) * 1000)
-            if status != 302:
-                raise RuntimeError(f"request on case {case_id}: HTTP {status}")
+            lead.timed_post(f"/cases/{case_id}/gate", {"csrf_token": lead.csrf, "version": "1",
+                                                        "target": "investigation"}, latencies)
             with engine.connect() as connection:
                 request_id = connection.execute(pending, {"case_id": case_id}).scalar_one()
-            started = time.monotonic()
-            status, _ = supervisor.request("POST", f"/reviews/{request_id}/approve", {
-                "csrf_token": supervisor.csrf, "version": "2", "back": "reviews"})
-            latencies.append((time.monotonic() - started) * 1000)
-            if status != 302:
-                raise RuntimeError(f"approval on case {case_id}: HTTP {status}")
+            supervisor.timed_post(f"/reviews/{request_id}/approve", {
+                "csrf_token": supervisor.csrf, "version": "2", "back": "reviews"}, latencies)
             moved += 2
         else:
             raise RuntimeError("ran out of cases ready for the gate: raise --ready")
@@ -262,11 +262,7 @@ def bare_writes(port: int, clients: int, seconds: float) -> Figures:
     def work(index: int, deadline: float, latencies: list[float]) -> int:
         client, done = Client(port), 0
         while time.monotonic() < deadline:
-            started = time.monotonic()
-            status, _ = client.request("POST", f"/write?id={index + 1}", {})
-            latencies.append((time.monotonic() - started) * 1000)
-            if status != 204:
-                raise RuntimeError(f"bare write: HTTP {status}")
+            client.timed_post(f"/write?id={index + 1}", {}, latencies, expected=204)
             done += 1
         return done
     return _run_threads(work, clients, seconds)
