@@ -70,9 +70,9 @@ def add_counts(connection, model, rows: list[dict], column: str) -> None:
 
 # --- Reading ---------------------------------------------------------------------------------
 
-def _ranks(count: int) -> tuple[int, int, int]:
+def _ranks(count) -> tuple:
     """The 1-based ranks the median (one or two middle stays) and the 90th percentile
-    (nearest rank) are read at."""
+    (nearest rank) are read at; of a number, or of a column in SQL."""
     return (count + 1) // 2, count // 2 + 1, (9 * count + 9) // 10
 
 
@@ -95,9 +95,8 @@ def _ranked(session: Session, cases: Select) -> dict[str, tuple[int, dict[int, f
         func.row_number().over(partition_by=CaseStay.stage, order_by=CaseStay.days).label("rank"),
         func.count().over(partition_by=CaseStay.stage).label("n"),
     ).where(CaseStay.days.is_not(None), CaseStay.case_id.in_(cases)).subquery()
-    count = ranked.c.n
-    rows = session.execute(select(ranked.c.stage, count, ranked.c.rank, ranked.c.days).where(
-        ranked.c.rank.in_([(count + 1) // 2, count // 2 + 1, (9 * count + 9) // 10])))
+    rows = session.execute(select(ranked.c.stage, ranked.c.n, ranked.c.rank, ranked.c.days)
+                           .where(ranked.c.rank.in_(_ranks(ranked.c.n))))
     found: dict[str, tuple[int, dict[int, float]]] = {}
     for stage, n, rank, days in rows:
         found.setdefault(stage, (n, {}))[1][rank] = days

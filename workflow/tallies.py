@@ -14,14 +14,9 @@ from collections import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.gate_request import GateRequest
 from models.response import Response
 from models.stay import FigureCount
 from workflow import stays
-
-RESPONSE_EVENTS = ("response_proposed", "response_imported", "response_status_changed")
-DECISIONS = {"gate_approved": "approved", "gate_rejected": "rejected"}
-
 
 def recorded(session: Session, events: list[dict]) -> None:
     """Keep the stays and counts up to date with events just appended, in their transaction."""
@@ -33,20 +28,28 @@ def recorded(session: Session, events: list[dict]) -> None:
             counts[("stage", event["to_state"])] += 1
             if left is not None:
                 counts[("stage", left)] -= 1
-        if kind in DECISIONS:
-            source, target = session.execute(select(GateRequest.from_state, GateRequest.target)
-                                             .where(GateRequest.id == int(event["entity_id"]))).one()
-            counts[("gate", f"{source}/{target}/{DECISIONS[kind]}")] += 1
-        elif kind in RESPONSE_EVENTS:
-            level, tool, status = session.execute(select(Response.level, Response.tool, Response.status)
-                                                  .where(Response.id == int(event["entity_id"]))).one()
-            counts[("menu", f"{level}/{tool}/{status}")] += 1
-            if kind == "response_status_changed":
-                before = json.loads(event["payload"])["details"]["before"]
-                counts[("menu", f"{level}/{tool}/{before}")] -= 1
+        if kind == "gate_approved":
+            counts[("gate", f"{event['from_state']}/{event['to_state']}/approved")] += 1
+        elif kind == "gate_rejected":
+            target = _details(event)["target"]
+            counts[("gate", f"{event['from_state']}/{target}/rejected")] += 1
+        elif kind in ("response_proposed", "response_imported"):
+            details = _details(event)
+            counts[("menu", f"{details['level']}/{details['tool']}/{details['status']}")] += 1
+        elif kind == "response_status_changed":
+            level, tool = session.execute(select(Response.level, Response.tool)
+                                          .where(Response.id == int(event["entity_id"]))).one()
+            details = _details(event)
+            counts[("menu", f"{level}/{tool}/{details['after']}")] += 1
+            counts[("menu", f"{level}/{tool}/{details['before']}")] -= 1
     changed = [dict(figure=figure, key=key, count=n) for (figure, key), n in counts.items() if n]
     if changed:
         stays.add_counts(session.connection(), FigureCount, changed, "count")
+
+
+def _details(event: dict) -> dict:
+    """The event's details, as its payload holds them."""
+    return json.loads(event["payload"])["details"]
 
 
 def read(session: Session) -> dict[str, dict[tuple[str, ...], int]]:
