@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String, text
+from sqlalchemy import Float, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, choice
@@ -31,7 +31,9 @@ class CaseStay(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    #: Like the audit log's own case ids, not a foreign key: the stays mirror the log's moves,
+    #: whatever case an event names.
+    case_id: Mapped[int]
     stage: Mapped[str] = mapped_column(choice(*STAGES, name="stay_stage"))
     entered_at: Mapped[datetime]
     left_at: Mapped[datetime | None]

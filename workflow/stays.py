@@ -23,21 +23,18 @@ from workflow.stages import STAGES
 
 #: The move that places an imported case at its stage: the stay it ends was never spent here.
 IMPORTED = "history_imported"
-OPENED = "case_opened"
 
 
 def moved(session: Session, case_id: int, stage: str, at: datetime, event_type: str) -> str | None:
     """A case moved into `stage` at `at`: its stay ends (tallied by its whole days unless an
     imported history ended it) and the next begins; the stage it left, if any."""
     connection = session.connection()
-    ended = None
-    if event_type != OPENED:
-        days = None if event_type == IMPORTED else _days(connection.dialect.name, at)
-        ended = connection.execute(
-            update(CaseStay).where(CaseStay.case_id == case_id, CaseStay.left_at.is_(None))
-            .values(left_at=at, days=days).returning(CaseStay.stage, CaseStay.days)).first()
-        if ended is not None and ended.days is not None:
-            _count(connection, ended.stage, day_of(ended.days))
+    days = None if event_type == IMPORTED else _days(connection.dialect.name, at)
+    ended = connection.execute(
+        update(CaseStay).where(CaseStay.case_id == case_id, CaseStay.left_at.is_(None))
+        .values(left_at=at, days=days).returning(CaseStay.stage, CaseStay.days)).first()
+    if ended is not None and ended.days is not None:
+        _count(connection, ended.stage, day_of(ended.days))
     connection.execute(insert(CaseStay).values(case_id=case_id, stage=stage, entered_at=at))
     return ended.stage if ended is not None else None
 

@@ -23,7 +23,7 @@ def recorded(session: Session, events: list[dict]) -> None:
     counts = Counter()
     for event in events:
         kind = event["event_type"]
-        if event["to_state"] is not None:
+        if event["to_state"] is not None and event["case_id"] is not None:
             left = stays.moved(session, event["case_id"], event["to_state"], event["at"], kind)
             counts[("stage", event["to_state"])] += 1
             if left is not None:

@@ -57,8 +57,6 @@ def upgrade() -> None:
     sa.Column('entered_at', sa.DateTime(), nullable=False),
     sa.Column('left_at', sa.DateTime(), nullable=True),
     sa.Column('days', sa.Float(), nullable=True),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_stays_case_id_cases'),
-                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_stays'))
     )
     with op.batch_alter_table('case_stays', schema=None) as batch_op:
@@ -98,8 +96,8 @@ def _fill() -> None:
         "FROM (SELECT case_id, to_state, at, seq, "
         "LEAD(at) OVER (PARTITION BY case_id ORDER BY seq) AS next_at, "
         "LEAD(event_type) OVER (PARTITION BY case_id ORDER BY seq) AS next_type "
-        "FROM audit_events WHERE to_state IS NOT NULL "
-        "AND case_id IN (SELECT id FROM cases)) moves ORDER BY case_id, seq")
+        "FROM audit_events WHERE to_state IS NOT NULL AND case_id IS NOT NULL) moves "
+        "ORDER BY case_id, seq")
     op.execute(f"INSERT INTO stay_tallies (stage, day, stays) SELECT stage, day, count(*) "
                f"FROM (SELECT stage, {DAY[dialect]} AS day FROM case_stays "
                f"WHERE days IS NOT NULL) ended GROUP BY stage, day")
