@@ -39,7 +39,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from http.client import HTTPConnection
+from http.client import HTTPConnection, RemoteDisconnected
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,8 +151,15 @@ class Client:
         headers = {"Cookie": self.cookie} if self.cookie else {}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.connection.request(method, path, body=body, headers=headers)
-        response = self.connection.getresponse()
+        try:
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+        except (BrokenPipeError, ConnectionResetError, RemoteDisconnected):
+            # A kept-alive connection the server closed while it was idle: the request never
+            # reached it, so it is sent again on a new one.
+            self.connection.close()
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
         page = response.read().decode(errors="replace")
         for cookie in response.headers.get_all("Set-Cookie") or ():
             name, _, value = cookie.split(";", 1)[0].partition("=")
