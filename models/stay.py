@@ -22,7 +22,7 @@ class CaseStay(Base):
     __table_args__ = (
         # A case stands in one stage at a time.
         Index("uq_case_stays_open", "case_id", unique=True, sqlite_where=OPEN, postgresql_where=OPEN),
-        # Stalled cases, the longest idle first, read and counted from this index alone.
+        # Stalled cases, the longest idle first: a range of this index, read and counted.
         Index("ix_case_stays_open_since", "entered_at", "case_id", sqlite_where=STALLABLE,
               postgresql_where=STALLABLE),
         # A stage's stays in order of length: its percentiles are read by rank.

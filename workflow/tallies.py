@@ -18,6 +18,7 @@ from models.response import Response
 from models.stay import FigureCount
 from workflow import stays
 
+
 def recorded(session: Session, events: list[dict]) -> None:
     """Keep the stays and counts up to date with events just appended, in their transaction."""
     counts = Counter()

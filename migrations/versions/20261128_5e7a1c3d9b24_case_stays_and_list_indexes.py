@@ -36,8 +36,6 @@ DAYS = {"postgresql": "EXTRACT(EPOCH FROM (next_at - at)) / 86400",
         "sqlite": "julianday(next_at) - julianday(at)"}
 DAY = {"postgresql": "CASE WHEN days < 1 THEN 0 ELSE CAST(floor(days) AS INTEGER) END",
        "sqlite": "CASE WHEN days < 1 THEN 0 ELSE CAST(days AS INTEGER) END"}
-
-
 #: The counts the dashboard shows for every case: figure, key, the rows counted.
 COUNTED = (("stage", "state", "cases"),
            ("menu", "level || '/' || tool || '/' || status", "responses"),
