@@ -36,8 +36,14 @@ class Case(Base):
         CheckConstraint("deaths IS NULL OR deaths >= 0", name="deaths_not_negative"),
         CheckConstraint("injured IS NULL OR injured >= 0", name="injured_not_negative"),
         CheckConstraint("version >= 1", name="version_positive"),
-        Index("ix_cases_state", "state"),
-        Index("ix_cases_occurred_on", "occurred_on"),
+        # One index per sort and filter of the case list, each ending in the id its keyset
+        # pages break ties with (see workflow/paging.py).
+        Index("ix_cases_state_id", "state", "id"),
+        Index("ix_cases_occurred_on_id", "occurred_on", "id"),
+        Index("ix_cases_opened_at_id", "opened_at", "id"),
+        Index("ix_cases_title_id", "title", "id"),
+        Index("ix_cases_country_id", "country", "id"),
+        Index("ix_cases_suspected_agent_id", "suspected_agent", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,7 +16,9 @@ MAX_BIGINT = 2**63 - 1
 #: Parameters (query or form) that are whole numbers, with their largest value.
 INTEGER_PARAMETERS = {"page": MAX_INT, "year": MAX_INT, "stall_days": MAX_INT, "case": MAX_INT,
                       "user_id": MAX_INT, "version": MAX_INT, "before": MAX_BIGINT,
-                      "since": MAX_BIGINT}
+                      "since": MAX_BIGINT,
+                      # The pages of the task inbox's two lists, and the case list's keyset cursor.
+                      "mine": MAX_INT, "queue": MAX_INT, "after": MAX_INT}
 _DIGITS = re.compile(r"[0-9]{1,19}")
 #: No query value is longer (filters, search words, a catalog key).
 MAX_QUERY_VALUE = 1000

@@ -57,16 +57,21 @@ def _case_filters(args) -> queries.CaseFilters:
         year=queries.parse_year(args.get("year")), text=args.get("q", ""),
         sort=args.get("sort", "opened") if args.get("sort") in queries.SORTS else "opened",
         descending=args.get("dir", "desc") != "asc",
-        page=int(args["page"]) if args.get("page", "").isdigit() else 1)
+        after=_case_id(args.get("after")), before=_case_id(args.get("before")))
+
+
+def _case_id(value: str | None) -> int | None:
+    """A keyset cursor: whole numbers only, already bounded by `views.bounds`."""
+    return int(value) if value else None
 
 
 @blueprint.route("")
 def index():
     """The cases this user may see, filtered, sorted and paged."""
-    filters = _case_filters(request.args)
-    result = queries.search_cases(db.session(), current_user, filters)
-    return render_template("cases/index.html", result=result, filters=filters,
-                           countries=queries.countries(db.session(), current_user),
+    session, filters = db.session(), _case_filters(request.args)
+    return render_template("cases/index.html", result=queries.search_cases(session, current_user, filters),
+                           filters=filters, countries=queries.countries(session, current_user),
+                           years=queries.years(session, current_user),
                            may_open=permissions.can(current_user, permissions.OPEN_CASE))
 
 

@@ -30,8 +30,8 @@ def index():
     return render_template(
         "main/index.html", sees_cases=True, filters=filters, LEVELS=LEVELS, TOOLS=TOOLS,
         figures=dashboard.figures(session, current_user, filters),
-        countries=queries.countries(session, current_user),
-        reviews=(queries.pending_reviews(session, current_user)
+        countries=queries.countries(session, current_user), years=queries.years(session, current_user),
+        reviews=(queries.capped_count(session, queries.pending_reviews_query(current_user))
                  if permissions.can(current_user, permissions.DECIDE_GATE) else None))
 
 
@@ -63,5 +63,5 @@ def export_table(table: str):
         abort(404, description=f"No such table; tables are {', '.join(TABLES)}.")
     if not permissions.can(current_user, permissions.VIEW_CASE):
         abort(403, description=permissions.needs(permissions.VIEW_CASE))
-    figures = dashboard.figures(db.session(), current_user, _filters())
+    figures = dashboard.figures(db.session(), current_user, _filters(), stalled_shown=None)
     return csv_response(rows_of(figures, table), table)

@@ -1,7 +1,7 @@
 """The supervisors' review queue and the decisions on gate requests."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -27,10 +27,11 @@ def only_case_roles():
 @blueprint.route("")
 def index():
     """Pending gate requests on the cases this user may see, with their checklist snapshots."""
-    pending = queries.pending_reviews(db.session(), current_user)
+    pending, pages = queries.pending_reviews(db.session(), current_user,
+                                             int(request.args.get("page") or 1))
     commands = {req.id: permissions.for_page(current_user, permissions.request_commands(current_user, req))
                 for req in pending}
-    return render_template("reviews/index.html", pending=pending, commands=commands,
+    return render_template("reviews/index.html", pending=pending, pages=pages, commands=commands,
                            decision_form=DecisionForm(formdata=None))
 
 

@@ -1,7 +1,7 @@
 """Tasks: the inbox and queues, and the commands on a task."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from views import db
@@ -36,9 +36,15 @@ def inbox():
     if not permissions.can(current_user, permissions.VIEW_CASE):
         abort(403, description=permissions.needs(permissions.VIEW_CASE))
     session = db.session()
-    return render_template("tasks/inbox.html", mine=queries.my_tasks(session, current_user),
-                           queues=queries.my_queues(session, current_user), today=clock.today(),
-                           **task_forms())
+    mine, mine_pages = queries.my_tasks(session, current_user, _page("mine"))
+    queues, queue_pages = queries.my_queues(session, current_user, _page("queue"))
+    return render_template("tasks/inbox.html", mine=mine, queues=queues, mine_pages=mine_pages,
+                           queue_pages=queue_pages, today=clock.today(), **task_forms())
+
+
+def _page(name: str) -> int:
+    """A page number parameter (bounded by `views.bounds`); 1 when absent."""
+    return int(request.args.get(name) or 1)
 
 
 def _back(case_id: int, form):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import extract, func, literal, or_, select
+from sqlalchemy import Integer, Select, cast, extract, func, literal, or_, select, true
 from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, selectinload
 
 from models.audit import AuditEvent
@@ -17,11 +17,14 @@ from models.message import DeterrenceMessage
 from models.response import Response
 from models.task import Task
 from models.user import User, UserRole
-from workflow import permissions
+from workflow import paging, permissions
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER
 from workflow import clock
 
 PAGE_SIZE = 50
+#: Counting stops here: past it a list says "10,000+", so no page counts a whole table.
+COUNT_CAP = 10_000
+LISTED = (Case.id, Case.reference, Case.title, Case.country, Case.occurred_on, Case.state)
 
 
 def among(column, values):
@@ -34,6 +37,26 @@ SORTS = {
 }
 
 
+@dataclass(frozen=True)
+class Total:
+    """How many rows a list has, counted up to COUNT_CAP."""
+
+    count: int
+
+    @property
+    def exact(self) -> bool:
+        return self.count <= COUNT_CAP
+
+    def __str__(self) -> str:
+        return f"{self.count:,}" if self.exact else f"{COUNT_CAP:,}+"
+
+
+def capped_count(session: Session, query: Select) -> Total:
+    """The rows of `query`, counted no further than one past COUNT_CAP."""
+    limited = query.order_by(None).limit(COUNT_CAP + 1).subquery()
+    return Total(session.scalar(select(func.count()).select_from(limited)))
+
+
 @dataclass
 class CaseFilters:
     stage: str = ""
@@ -43,18 +66,19 @@ class CaseFilters:
     text: str = ""
     sort: str = "opened"
     descending: bool = True
-    page: int = 1
+    #: Keyset paging: the page after, or before, the case with this id.
+    after: int | None = None
+    before: int | None = None
 
 
 @dataclass
 class CasePage:
+    #: Rows of the LISTED columns and the pending request's target.
     rows: list = field(default_factory=list)
-    total: int = 0
-    page: int = 1
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
+    total: Total = Total(0)
+    #: The cursors of the neighbouring pages (None where there is none).
+    next_after: int | None = None
+    previous_before: int | None = None
 
 
 def _pending_target():
@@ -63,16 +87,25 @@ def _pending_target():
             .correlate(Case).scalar_subquery())
 
 
-def _conditions(user, filters: CaseFilters) -> list:
-    conditions = [permissions.visible_cases(user)]
+def filter_conditions(session: Session, user, *, year: int | None, country: str) -> list:
+    """The year and country conditions the case list and the dashboard share, in forms their
+    indexes serve: a range of dates, and the country's spellings among the user's cases."""
+    conditions = []
+    if year:
+        conditions.append(Case.occurred_on.between(date(year, 1, 1), date(year, 12, 31)))
+    if country.strip():
+        wanted = country.strip().lower()
+        conditions.append(Case.country.in_([c for c in countries(session, user) if c.lower() == wanted]))
+    return conditions
+
+
+def _conditions(session: Session, user, filters: CaseFilters) -> list:
+    conditions = [permissions.visible_cases(user),
+                  *filter_conditions(session, user, year=filters.year, country=filters.country)]
     if filters.stage:
         conditions.append(Case.state == filters.stage)
-    if filters.country:
-        conditions.append(func.lower(Case.country) == filters.country.strip().lower())
     if filters.agent:
         conditions.append(Case.suspected_agent == filters.agent)
-    if filters.year:
-        conditions.append(extract("year", Case.occurred_on) == filters.year)
     if filters.text.strip():
         like = f"%{filters.text.strip().lower()}%"
         conditions.append(or_(func.lower(Case.title).like(like), func.lower(Case.reference).like(like),
@@ -80,31 +113,82 @@ def _conditions(user, filters: CaseFilters) -> list:
     return conditions
 
 
-def _listing(user, filters: CaseFilters):
+def _listing(session: Session, user, filters: CaseFilters):
     column = SORTS.get(filters.sort, Case.opened_at)
-    order = column.desc() if filters.descending else column.asc()
-    return (select(Case, _pending_target().label("pending_target")).where(*_conditions(user, filters))
-            .order_by(order, Case.id.desc()))
+    order = paging.order(column, Case.id, filters.descending)
+    return (select(Case, _pending_target().label("pending_target"))
+            .where(*_conditions(session, user, filters)).order_by(*order))
 
 
 def search_cases(session: Session, user, filters: CaseFilters) -> CasePage:
-    """The cases `user` may see that match the filters: one page, with a pending-review flag."""
-    total = session.scalar(select(func.count()).select_from(Case).where(*_conditions(user, filters)))
-    page = max(1, filters.page)
-    rows = session.execute(_listing(user, filters).limit(PAGE_SIZE)
-                           .offset((page - 1) * PAGE_SIZE)).all()
-    return CasePage(rows=rows, total=total, page=page)
+    """The cases `user` may see that match the filters: one keyset page, with a pending-review
+    flag, the cursors of the pages either side and the total (counted up to COUNT_CAP)."""
+    column = SORTS.get(filters.sort, Case.opened_at)
+    conditions = _conditions(session, user, filters)
+    cursor_id = filters.before or filters.after
+    cursor = None
+    if cursor_id:  # the sort value of the case the page starts from, if the user may see it
+        cursor = session.execute(select(column).where(Case.id == cursor_id,
+                                                      permissions.visible_cases(user))).first()
+    backwards = cursor is not None and filters.before is not None
+    descending = filters.descending != backwards
+    # Plain rows of the columns the list shows: no case objects, no teams loaded with them.
+    query = (select(*LISTED, _pending_target().label("pending_target")).where(*conditions)
+             .order_by(*paging.order(column, Case.id, descending)))
+    if cursor is not None:
+        query = query.where(paging.beyond(session, column, Case.id, cursor[0], cursor_id, descending))
+    rows = session.execute(query.limit(PAGE_SIZE + 1)).all()
+    more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
+    if backwards:
+        rows.reverse()
+    page = CasePage(rows=rows, total=capped_count(session, select(Case.id).where(*conditions)))
+    if rows:
+        first, last = rows[0].id, rows[-1].id
+        page.next_after = last if (more or backwards) else None
+        page.previous_before = first if (cursor is not None and (more or not backwards)) else None
+    return page
 
 
 def all_cases(session: Session, user, filters: CaseFilters):
     """Every case of the listing, unpaged, for exports."""
-    return session.execute(_listing(user, filters).options(lazyload(Case.members))).all()
+    return session.execute(_listing(session, user, filters).options(lazyload(Case.members))).all()
 
 
 def countries(session: Session, user) -> list[str]:
-    return session.scalars(select(Case.country).where(permissions.visible_cases(user),
-                                                      Case.country != "")
-                           .distinct().order_by(Case.country)).all()
+    """The countries of the cases `user` may see, for the filters: by one seek of the country
+    index per country, or from the user's own team's cases."""
+    if not permissions.sees_all_cases(user):
+        return session.scalars(select(Case.country).where(permissions.visible_cases(user),
+                                                          Case.country != "")
+                               .distinct().order_by(Case.country)).all()
+    return session.scalars(_seeks(session, "countries")).all()
+
+
+def years(session: Session, user) -> list[int]:
+    """The years of the incidents `user` may see, newest first: by one seek per year."""
+    if not permissions.sees_all_cases(user):
+        year = extract("year", Case.occurred_on)
+        return session.scalars(select(year).where(permissions.visible_cases(user),
+                                                  Case.occurred_on.is_not(None))
+                               .distinct().order_by(year.desc())).all()
+    return sorted({day.year for day in session.scalars(_seeks(session, "years"))}, reverse=True)
+
+
+def _seeks(session: Session, name: str) -> Select:
+    """Distinct values of an indexed column, one index seek each: a recursive query asks for the
+    least value past the last one found (past the last day of its year, for years)."""
+    dialect = session.get_bind().dialect.name
+    if name == "countries":
+        column, first, past = Case.country, Case.country > "", lambda country: country
+    elif dialect == "postgresql":
+        column, first = Case.occurred_on, true()
+        past = lambda day: func.make_date(cast(extract("year", day), Integer), 12, 31)  # noqa: E731
+    else:  # SQLite keeps dates as ISO text
+        column, first, past = Case.occurred_on, true(), lambda day: func.substr(day, 1, 4).concat("-12-31")
+    seen = select(func.min(column).label("value")).where(first).cte(name, recursive=True)
+    following = select(func.min(column)).where(column > past(seen.c.value)).scalar_subquery()
+    seen = seen.union_all(select(following).where(seen.c.value.is_not(None)))
+    return select(seen.c.value).where(seen.c.value.is_not(None))
 
 
 def case_history(session: Session, case_id: int) -> list[AuditEvent]:
@@ -118,11 +202,28 @@ def requests_of(session: Session, case_id: int) -> list[GateRequest]:
                            .order_by(GateRequest.id.desc())).all()
 
 
-def pending_reviews(session: Session, user) -> list[GateRequest]:
+def pending_reviews_query(user) -> Select:
     """Pending gate requests on the cases `user` may see, oldest first."""
-    return session.scalars(select(GateRequest).join(Case)
-                           .where(GateRequest.decision == "pending", permissions.visible_cases(user))
-                           .order_by(GateRequest.requested_at)).all()
+    return (select(GateRequest).join(Case)
+            .options(contains_eager(GateRequest.case).lazyload(Case.members))
+            .where(GateRequest.decision == "pending", permissions.visible_cases(user))
+            .order_by(GateRequest.requested_at, GateRequest.id))
+
+
+def pending_reviews(session: Session, user, page: int = 1) -> tuple[list[GateRequest], paging.Window]:
+    """One page of the pending gate requests `user` may see, oldest first, and its window of pages."""
+    return window_page(session, pending_reviews_query(user), page)
+
+
+def window_page(session: Session, query: Select, page: int) -> tuple[list, paging.Window]:
+    """Page `page` of an ORM query, with a bounded window of page links over its capped count."""
+    total = capped_count(session, query)
+    pages = max(1, -(-min(total.count, COUNT_CAP) // PAGE_SIZE))
+    # Past the counted pages only when the count stopped at the cap.
+    page = max(1, page) if not total.exact else min(max(1, page), pages)
+    window = paging.Window(page=page, pages=max(pages, page), more=not total.exact)
+    rows = session.scalars(query.limit(PAGE_SIZE).offset((window.page - 1) * PAGE_SIZE)).all()
+    return rows, window
 
 
 def team_candidates(session: Session) -> list[User]:
@@ -191,24 +292,25 @@ def latest_evaluation(session: Session, case_id: int) -> Evaluation | None:
         .order_by(Evaluation.id.desc()).limit(1)))
 
 
-def my_tasks(session: Session, user) -> list[Task]:
-    """Open tasks assigned to `user` on cases they may see, overdue (then soonest due) first."""
-    return session.scalars(
+def my_tasks(session: Session, user, page: int = 1) -> tuple[list[Task], paging.Window]:
+    """Open tasks assigned to `user` on cases they may see, overdue (then soonest due) first:
+    one page, and its window of pages."""
+    return window_page(session, (
         select(Task).join(Case, Task.case_id == Case.id).options(contains_eager(Task.case))
         .where(Task.assignee_id == user.id, Task.status.in_(("open", "in_progress")),
                permissions.visible_cases(user))
-        .order_by(Task.due_on.is_(None), Task.due_on, Task.id)).all()
+        .order_by(Task.due_on.is_(None), Task.due_on, Task.id)), page)
 
 
-def my_queues(session: Session, user) -> list[Task]:
-    """Unclaimed open tasks of the user's roles, on cases they may see and work on."""
+def my_queues(session: Session, user, page: int = 1) -> tuple[list[Task], paging.Window]:
+    """Unclaimed open tasks of the user's roles, on cases they may see and work on: one page."""
     work_roles = [role for role in user.roles if role != "auditor" and role != "admin"]
     if not work_roles:
-        return []
+        return [], paging.Window(page=1, pages=1)
     query = (select(Task).join(Case, Task.case_id == Case.id).options(contains_eager(Task.case))
              .where(Task.status == "open", Task.assignee_id.is_(None), Task.role.in_(work_roles),
                     Case.state != "closed", permissions.visible_cases(user)))
-    return session.scalars(query.order_by(Task.due_on.is_(None), Task.due_on, Task.id)).all()
+    return window_page(session, query.order_by(Task.due_on.is_(None), Task.due_on, Task.id), page)
 
 
 def tasks_of(session: Session, case_id: int) -> list[Task]:

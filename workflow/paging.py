@@ -1,0 +1,55 @@
+"""Pages of long lists that cost the same at any depth, and bounded links between them.
+
+Keyset pages continue from the row the last page ended with, (sort value, id), through an
+index on those two columns: no OFFSET that reads and drops every row before the page. The
+order is the database's own for the column, NULLs included (last in PostgreSQL's ascending
+order, first in SQLite's), so the index serves it as it is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_
+from sqlalchemy.orm import Session
+
+
+def order(column, tie, descending: bool) -> list:
+    """The sort, then the id breaking ties, in the same direction."""
+    return [column.desc(), tie.desc()] if descending else [column.asc(), tie.asc()]
+
+
+def _nulls_last(dialect: str, descending: bool) -> bool:
+    """Where the database's own order puts NULLs: PostgreSQL holds them largest, SQLite smallest."""
+    return (dialect == "postgresql") != descending
+
+
+def beyond(session: Session, column, tie, value, tie_value, descending: bool):
+    """The rows after (value, tie_value) in `order(column, tie, descending)`."""
+    past = (lambda a, b: a < b) if descending else (lambda a, b: a > b)
+    nulls_last = _nulls_last(session.get_bind().dialect.name, descending)
+    if value is None:
+        among_nulls = and_(column.is_(None), past(tie, tie_value))
+        return among_nulls if nulls_last else or_(among_nulls, column.is_not(None))
+    after = or_(past(column, value), and_(column == value, past(tie, tie_value)))
+    return or_(after, column.is_(None)) if nulls_last else after
+
+
+@dataclass(frozen=True)
+class Window:
+    """Numbered pages of a list whose length is known up to a cap: the current page and a
+    few links either side, never one link per page."""
+
+    page: int
+    #: The pages there are, as far as the count went (see queries.Total).
+    pages: int
+    #: Whether there are more pages than `pages` says.
+    more: bool = False
+    reach: int = 2
+
+    @property
+    def links(self) -> list[int]:
+        return list(range(max(1, self.page - self.reach), min(self.pages, self.page + self.reach) + 1))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or self.more
