@@ -10,9 +10,10 @@ from models.login_failure import LoginFailure
 from models.message import DeterrenceMessage
 from models.response import Milestone, Response
 from models.task import Task
+from models.token import ApiToken, ApiTokenAddress
 from models.user import RecoveryCode, RoleGrant, User, UserRole
 
-__all__ = ["AuditCheckpoint", "AuditCosignature", "AuditEvent", "AuditTreeLeaf", "AuditVerification", "Base", "Case", "CaseCounter", "CaseMember", "CustodyEvent",
+__all__ = ["ApiToken", "ApiTokenAddress", "AuditCheckpoint", "AuditCosignature", "AuditEvent", "AuditTreeLeaf", "AuditVerification", "Base", "Case", "CaseCounter", "CaseMember", "CustodyEvent",
            "DeterrenceMessage", "Evaluation", "EvidenceItem", "Finding", "GateRequest",
            "LabAnalysis", "LoginFailure", "Milestone", "Response", "RecoveryCode", "RoleGrant", "StoredObject",
            "Task", "User", "UserRole"]
