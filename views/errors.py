@@ -5,6 +5,7 @@ from flask import Flask, Response, current_app, g, render_template, request, url
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from views.api import problems
 from workflow.errors import WorkflowError
 
 TITLES = {
@@ -25,6 +26,8 @@ PLAIN_TEXT_BLUEPRINTS = frozenset({"transparency"})
 
 
 def render_error(status: int, message: str):
+    if problems.is_api_request():
+        return problems.problem(status, message or TITLES.get(status, "Error"))
     if request.blueprint in PLAIN_TEXT_BLUEPRINTS:
         line = (message or TITLES.get(status, "Error")).splitlines()[0]
         return Response(line + "\n", status, mimetype="text/plain")
@@ -34,6 +37,8 @@ def render_error(status: int, message: str):
 
 
 def _http_error(error: HTTPException):
+    if problems.is_api_request():
+        return problems.from_http(error)
     return render_error(error.code or 500, error.description or "")
 
 
@@ -43,6 +48,8 @@ def _csrf_error(error: CSRFError):
 
 
 def _workflow_error(error: WorkflowError):
+    if problems.is_api_request():
+        return problems.from_workflow(error)
     from views.commands import refused  # the one answer to a refusal, raised wherever
     return refused(error)
 
@@ -55,6 +62,7 @@ def _unexpected(error: Exception):
 
 
 def register(app: Flask) -> None:
+    app.register_error_handler(problems.Problem, lambda problem: problem.response())
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(WorkflowError, _workflow_error)
     app.register_error_handler(HTTPException, _http_error)

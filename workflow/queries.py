@@ -200,3 +200,14 @@ def navigation_counts(session: Session, user) -> dict[str, int]:
                                         GateRequest.requested_by_id != user.id,
                                         permissions.visible_cases(user)))
     return {"tasks": tasks, "reviews": reviews}
+
+
+def cases_after(session: Session, user, filters: CaseFilters, after_id: int | None,
+                limit: int) -> list:
+    """A keyset page of the cases `user` may see that match the filters: newest first, after
+    `after_id`, each with the target of its pending request (for the API's cursor pages)."""
+    query = (select(Case, _pending_target().label("pending_target"))
+             .where(*_conditions(user, filters)).order_by(Case.id.desc()).limit(limit))
+    if after_id is not None:
+        query = query.where(Case.id < after_id)
+    return session.execute(query).all()
