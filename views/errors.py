@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from views.api import problems
@@ -57,6 +58,10 @@ def _workflow_error(error: WorkflowError):
 def _unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return _http_error(error)
+    if problems.is_api_request() and isinstance(error, IntegrityError):
+        # Two requests made the same record at once (the database kept one): retry after a read.
+        return problems.problem(409, "This conflicts with a change made at the same moment; "
+                                     "read the resource again and retry.", "conflict")
     current_app.logger.exception("unhandled error")
     return render_error(500, InternalServerError.description)
 

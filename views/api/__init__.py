@@ -9,7 +9,8 @@ def register(app: Flask) -> None:
     """Add the API and its reference; it answers only to bearer tokens, so CSRF does not apply."""
     from views import csrf
     from views.api import audit, bearer, cases, docs, evidence, menu, tasks  # noqa: F401 (operations)
-    from views.api.operation import blueprint
+    from views.api.operation import IdConverter, blueprint
+    app.url_map.converters["id"] = IdConverter
     for part in (blueprint, docs.blueprint):
         app.register_blueprint(part)
         csrf.exempt(part)

@@ -44,7 +44,7 @@ def list_audit_events():
     return _events_page("list_audit_events", filters, params)
 
 
-@operation("/cases/<int:case_id>/audit-events", scope="audit", query=schemas.AuditQuery,
+@operation("/cases/<id:case_id>/audit-events", scope="audit", query=schemas.AuditQuery,
            answer=schemas.AuditPage, tags=TAGS)
 def case_audit_events(case_id: int):
     """A case's events, newest first, with the same filters and pages."""

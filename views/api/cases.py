@@ -123,14 +123,14 @@ def open_case():
     return case_answer(case_id, 201)
 
 
-@operation("/cases/<int:case_id>", answer=schemas.Case, tags=TAGS, etag=True)
+@operation("/cases/<id:case_id>", answer=schemas.Case, tags=TAGS, etag=True)
 def get_case(case_id: int):
     """A case: its details, team, stage, version (ETag), pending request, the checklists of
     the gates out of its stage, and every command with whether you may take it now and why not."""
     return case_answer(case_id)
 
 
-@operation("/cases/<int:case_id>", "PATCH", scope="write", json=schemas.CaseFields,
+@operation("/cases/<id:case_id>", "PATCH", scope="write", json=schemas.CaseFields,
            answer=schemas.Case, tags=TAGS, versioned=True)
 def update_case(case_id: int):
     """Change the details of a case (only the fields sent)."""
@@ -141,7 +141,7 @@ def update_case(case_id: int):
     return case_answer(case_id)
 
 
-@operation("/cases/<int:case_id>/team/<int:user_id>", "PUT", scope="write",
+@operation("/cases/<id:case_id>/team/<id:user_id>", "PUT", scope="write",
            json=schemas.TeamMember, answer=schemas.Case, tags=TAGS, versioned=True)
 def put_member(case_id: int, user_id: int):
     """Put a user on the team with a case role (naming a lead replaces the old one)."""
@@ -151,7 +151,7 @@ def put_member(case_id: int, user_id: int):
     return case_answer(case_id)
 
 
-@operation("/cases/<int:case_id>/team/<int:user_id>", "DELETE", scope="write",
+@operation("/cases/<id:case_id>/team/<id:user_id>", "DELETE", scope="write",
            answer=schemas.Case, tags=TAGS, versioned=True)
 def remove_member(case_id: int, user_id: int):
     """Take a user off the team; they lose sight of the case at once."""
@@ -173,7 +173,7 @@ def _request_of(case_id: int, request_id: int):
     return found
 
 
-@operation("/cases/<int:case_id>/gate-requests", answer=schemas.GateRequestList, tags=GATE_TAGS)
+@operation("/cases/<id:case_id>/gate-requests", answer=schemas.GateRequestList, tags=GATE_TAGS)
 def list_gate_requests(case_id: int):
     """Every gate request of a case, newest first, with the checklist it was made on."""
     cases.load_case(db.session(), case_id, actor())
@@ -181,7 +181,7 @@ def list_gate_requests(case_id: int):
         items=[gate_request(r) for r in queries.requests_of(db.session(), case_id)]))
 
 
-@operation("/cases/<int:case_id>/gate-requests", "POST", scope="write",
+@operation("/cases/<id:case_id>/gate-requests", "POST", scope="write",
            json=schemas.GateRequestIn, answer=schemas.GateRequestOut, status=201, tags=GATE_TAGS,
            versioned=True, links={
                "ApproveGate": {"operationId": "approve_gate", "parameters": {
@@ -202,7 +202,7 @@ def request_gate(case_id: int):
                   location=url("get_gate_request", case_id=case_id, request_id=request_id))
 
 
-@operation("/cases/<int:case_id>/gate-requests/<int:request_id>",
+@operation("/cases/<id:case_id>/gate-requests/<id:request_id>",
            answer=schemas.GateRequestOut, tags=GATE_TAGS)
 def get_gate_request(case_id: int, request_id: int):
     """One gate request and its decision."""
@@ -217,7 +217,7 @@ def _decide(case_id: int, request_id: int, command, **arguments):
     return case_answer(case_id)
 
 
-@operation("/cases/<int:case_id>/gate-requests/<int:request_id>/approve", "POST", scope="write",
+@operation("/cases/<id:case_id>/gate-requests/<id:request_id>/approve", "POST", scope="write",
            json=schemas.Decision, answer=schemas.Case, tags=GATE_TAGS, versioned=True)
 def approve_gate(case_id: int, request_id: int):
     """Approve a request (a supervisor who did not make it): the requirements are checked
@@ -225,21 +225,21 @@ def approve_gate(case_id: int, request_id: int):
     return _decide(case_id, request_id, reviews.approve_gate, reason=body().reason)
 
 
-@operation("/cases/<int:case_id>/gate-requests/<int:request_id>/reject", "POST", scope="write",
+@operation("/cases/<id:case_id>/gate-requests/<id:request_id>/reject", "POST", scope="write",
            json=schemas.Decision, answer=schemas.Case, tags=GATE_TAGS, versioned=True)
 def reject_gate(case_id: int, request_id: int):
     """Reject a request with a written reason; the case stays in its stage."""
     return _decide(case_id, request_id, reviews.reject_gate, reason=body().reason)
 
 
-@operation("/cases/<int:case_id>/gate-requests/<int:request_id>/withdraw", "POST", scope="write",
+@operation("/cases/<id:case_id>/gate-requests/<id:request_id>/withdraw", "POST", scope="write",
            answer=schemas.Case, tags=GATE_TAGS, versioned=True)
 def withdraw_gate(case_id: int, request_id: int):
     """The requester takes their request back."""
     return _decide(case_id, request_id, reviews.withdraw_gate)
 
 
-@operation("/cases/<int:case_id>/reopen", "POST", scope="write", json=schemas.Reopen,
+@operation("/cases/<id:case_id>/reopen", "POST", scope="write", json=schemas.Reopen,
            answer=schemas.Case, tags=GATE_TAGS, versioned=True)
 def reopen(case_id: int):
     """Send a case back to an earlier stage, with a reason (supervisors)."""

@@ -48,7 +48,7 @@ def item_answer(case_id: int, evidence_id: int, status: int = 200):
                   if status == 201 else None)
 
 
-@operation("/cases/<int:case_id>/evidence", answer=schemas.EvidenceList, tags=TAGS)
+@operation("/cases/<id:case_id>/evidence", answer=schemas.EvidenceList, tags=TAGS)
 def list_evidence(case_id: int):
     """Every evidence item of a case, withdrawn ones included, oldest first."""
     case = cases.load_case(db.session(), case_id, actor())
@@ -57,7 +57,7 @@ def list_evidence(case_id: int):
         version=case.version)
 
 
-@operation("/cases/<int:case_id>/evidence", "POST", scope="write", json=schemas.EvidenceIn,
+@operation("/cases/<id:case_id>/evidence", "POST", scope="write", json=schemas.EvidenceIn,
            form=schemas.EvidenceUpload, answer=schemas.Evidence, status=201, tags=TAGS,
            versioned=True)
 def add_evidence(case_id: int):
@@ -85,13 +85,13 @@ def add_evidence(case_id: int):
     return item_answer(case_id, evidence_id, 201)
 
 
-@operation("/cases/<int:case_id>/evidence/<int:evidence_id>", answer=schemas.Evidence, tags=TAGS)
+@operation("/cases/<id:case_id>/evidence/<id:evidence_id>", answer=schemas.Evidence, tags=TAGS)
 def get_evidence(case_id: int, evidence_id: int):
     """An evidence item with its custody (breaks flagged) and laboratory analyses."""
     return item_answer(case_id, evidence_id)
 
 
-@operation("/cases/<int:case_id>/evidence/<int:evidence_id>/file", tags=TAGS, binary=True)
+@operation("/cases/<id:case_id>/evidence/<id:evidence_id>/file", tags=TAGS, binary=True)
 def download_evidence(case_id: int, evidence_id: int):
     """The item's file as stored, with its SHA-256 in X-Content-SHA256; every download is audited."""
     _item(case_id, evidence_id)
@@ -107,7 +107,7 @@ def download_evidence(case_id: int, evidence_id: int):
     return response
 
 
-@operation("/cases/<int:case_id>/evidence/<int:evidence_id>/custody", "POST", scope="write",
+@operation("/cases/<id:case_id>/evidence/<id:evidence_id>/custody", "POST", scope="write",
            json=schemas.CustodyIn, answer=schemas.Evidence, status=201, tags=TAGS, versioned=True)
 def add_custody(case_id: int, evidence_id: int):
     """Record a step in the item's chain of custody."""
@@ -117,7 +117,7 @@ def add_custody(case_id: int, evidence_id: int):
     return item_answer(case_id, evidence_id, 201)
 
 
-@operation("/cases/<int:case_id>/evidence/<int:evidence_id>/analyses", "POST", scope="write",
+@operation("/cases/<id:case_id>/evidence/<id:evidence_id>/analyses", "POST", scope="write",
            json=schemas.AnalysisIn, answer=schemas.Evidence, status=201, tags=TAGS, versioned=True)
 def add_analysis(case_id: int, evidence_id: int):
     """Record a laboratory's analysis of a sample."""
@@ -127,7 +127,7 @@ def add_analysis(case_id: int, evidence_id: int):
     return item_answer(case_id, evidence_id, 201)
 
 
-@operation("/cases/<int:case_id>/evidence/<int:evidence_id>/withdraw", "POST", scope="write",
+@operation("/cases/<id:case_id>/evidence/<id:evidence_id>/withdraw", "POST", scope="write",
            json=schemas.Withdrawal, answer=schemas.Evidence, tags=TAGS, versioned=True)
 def withdraw_evidence(case_id: int, evidence_id: int):
     """Withdraw an item from use, with a reason; the record and its file stay."""

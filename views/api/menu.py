@@ -26,7 +26,7 @@ def finding_body(finding) -> schemas.Finding:
         author=finding.author.username, cited=[item.id for item in finding.cited])
 
 
-@operation("/cases/<int:case_id>/findings", answer=schemas.FindingList, tags=FINDING_TAGS)
+@operation("/cases/<id:case_id>/findings", answer=schemas.FindingList, tags=FINDING_TAGS)
 def list_findings(case_id: int):
     """The use determination and the attribution in force (the latest of each kind)."""
     version = _version(case_id)
@@ -35,7 +35,7 @@ def list_findings(case_id: int):
                   version=version)
 
 
-@operation("/cases/<int:case_id>/findings", "POST", scope="write", json=schemas.FindingIn,
+@operation("/cases/<id:case_id>/findings", "POST", scope="write", json=schemas.FindingIn,
            answer=schemas.Finding, status=201, tags=FINDING_TAGS, versioned=True)
 def record_finding(case_id: int):
     """Record a use determination or an attribution citing evidence; it supersedes the last of its kind."""
@@ -66,7 +66,7 @@ def response_answer(case_id: int, response_id: int, status: int = 200):
                   if status == 201 else None)
 
 
-@operation("/cases/<int:case_id>/responses", answer=schemas.ResponseList, tags=MENU_TAGS)
+@operation("/cases/<id:case_id>/responses", answer=schemas.ResponseList, tags=MENU_TAGS)
 def list_responses(case_id: int):
     """The case's responses from the menu, with their status and milestones."""
     version = _version(case_id)
@@ -75,7 +75,7 @@ def list_responses(case_id: int):
     return answer(schemas.ResponseList(items=[response_body(r) for r in items]), version=version)
 
 
-@operation("/cases/<int:case_id>/responses", "POST", scope="write", json=schemas.ResponseIn,
+@operation("/cases/<id:case_id>/responses", "POST", scope="write", json=schemas.ResponseIn,
            answer=schemas.ResponseOut, status=201, tags=MENU_TAGS, versioned=True)
 def propose_response(case_id: int):
     """Propose a response from a cell of the menu (legal officers, from legal consequence on)."""
@@ -86,14 +86,14 @@ def propose_response(case_id: int):
     return response_answer(case_id, response_id, 201)
 
 
-@operation("/cases/<int:case_id>/responses/<int:response_id>", answer=schemas.ResponseOut,
+@operation("/cases/<id:case_id>/responses/<id:response_id>", answer=schemas.ResponseOut,
            tags=MENU_TAGS)
 def get_response(case_id: int, response_id: int):
     """One response with its milestones."""
     return response_answer(case_id, response_id)
 
 
-@operation("/cases/<int:case_id>/responses/<int:response_id>/status", "POST", scope="write",
+@operation("/cases/<id:case_id>/responses/<id:response_id>/status", "POST", scope="write",
            json=schemas.StatusChange, answer=schemas.ResponseOut, tags=MENU_TAGS, versioned=True)
 def change_response_status(case_id: int, response_id: int):
     """Move a response along its lifecycle (proposed → adopted | blocked | withdrawn; adopted →
@@ -104,7 +104,7 @@ def change_response_status(case_id: int, response_id: int):
     return response_answer(case_id, response_id)
 
 
-@operation("/cases/<int:case_id>/responses/<int:response_id>/milestones", "POST", scope="write",
+@operation("/cases/<id:case_id>/responses/<id:response_id>/milestones", "POST", scope="write",
            json=schemas.MilestoneIn, answer=schemas.ResponseOut, status=201, tags=MENU_TAGS,
            versioned=True)
 def add_milestone(case_id: int, response_id: int):
@@ -115,7 +115,7 @@ def add_milestone(case_id: int, response_id: int):
     return response_answer(case_id, response_id, 201)
 
 
-@operation("/cases/<int:case_id>/responses/<int:response_id>/milestones/<int:milestone_id>",
+@operation("/cases/<id:case_id>/responses/<id:response_id>/milestones/<id:milestone_id>",
            "PATCH", scope="write", json=schemas.MilestoneUpdate, answer=schemas.ResponseOut,
            tags=MENU_TAGS, versioned=True)
 def update_milestone(case_id: int, response_id: int, milestone_id: int):
@@ -127,7 +127,7 @@ def update_milestone(case_id: int, response_id: int, milestone_id: int):
     return response_answer(case_id, response_id)
 
 
-@operation("/cases/<int:case_id>/messages", answer=schemas.MessageList, tags=MESSAGE_TAGS)
+@operation("/cases/<id:case_id>/messages", answer=schemas.MessageList, tags=MESSAGE_TAGS)
 def list_messages(case_id: int):
     """The case's deterrence messages across every stage, in the order they were said."""
     version = _version(case_id)
@@ -136,7 +136,7 @@ def list_messages(case_id: int):
         version=version)
 
 
-@operation("/cases/<int:case_id>/messages", "POST", scope="write", json=schemas.MessageIn,
+@operation("/cases/<id:case_id>/messages", "POST", scope="write", json=schemas.MessageIn,
            answer=schemas.Message, status=201, tags=MESSAGE_TAGS, versioned=True)
 def record_message(case_id: int):
     """Record a deterrence message in the stage the case is in now."""
@@ -147,7 +147,7 @@ def record_message(case_id: int):
                   location=url("list_messages", case_id=case_id))
 
 
-@operation("/cases/<int:case_id>/evaluation", answer=schemas.Evaluation, tags=EVALUATION_TAGS)
+@operation("/cases/<id:case_id>/evaluation", answer=schemas.Evaluation, tags=EVALUATION_TAGS)
 def get_evaluation(case_id: int):
     """The latest evaluation of the case (404 when there is none yet)."""
     version = _version(case_id)
@@ -157,7 +157,7 @@ def get_evaluation(case_id: int):
     return answer(schemas.Evaluation.model_validate(latest), version=version)
 
 
-@operation("/cases/<int:case_id>/evaluation", "POST", scope="write", json=schemas.EvaluationIn,
+@operation("/cases/<id:case_id>/evaluation", "POST", scope="write", json=schemas.EvaluationIn,
            answer=schemas.Evaluation, status=201, tags=EVALUATION_TAGS, versioned=True)
 def record_evaluation(case_id: int):
     """Rate the four restraint factors, say whether use was repeated, and recommend what comes

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from flask import Blueprint, Response, g, request, url_for
+from werkzeug.routing import BaseConverter
 from pydantic import BaseModel
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from spectree import Response as Responses
+from spectree.model_adapter.pydantic_adapter import PydanticModelAdapter
 
 from views import db
 from views.api import problems, schemas
@@ -20,11 +22,27 @@ from workflow.command import ANY_VERSION
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
+class IdConverter(BaseConverter):
+    """`<id:…>`: any whole number, so that one beyond the database's range is a 404 of its
+    operation (the pages' bounded `int` would make it a 405 where a path has several methods)."""
+
+    regex = r"\d{1,19}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+
 def _refuse_invalid(_request, _response, error, _instance, adapter=None) -> None:
     """spectree's hook: a request that does not fit its schema is a 422 problem."""
     if error is not None:
-        raise problems.from_validation(error.errors(include_context=False, include_input=False,
-                                                    include_url=False))
+        raise problems.from_validation(adapter.validation_errors(error))
+
+
+class _Adapter(PydanticModelAdapter):
+    """spectree's pydantic adapter, without the refused input in the errors (a file is not JSON)."""
+
+    def validation_errors(self, err):
+        return err.errors(include_context=False, include_input=False, include_url=False)
 
 
 spec = SpecTree(
@@ -34,7 +52,7 @@ spec = SpecTree(
     naming_strategy=lambda model: model.__name__,
     nested_naming_strategy=lambda _parent, child: child,
     version="1.0.0", validation_error_status=422, validation_error_model=schemas.Problem,
-    before=_refuse_invalid,
+    before=_refuse_invalid, model_adapter=_Adapter(),
     description=("The cases, evidence, gates, responses, tasks and audit log of Restraint, with "
                  "the same rules as its pages. Authenticate with a personal access token "
                  "(`Authorization: Bearer rst_…`) made on your account page. Every change to a case "
@@ -111,11 +129,17 @@ def operation(rule: str, method: str = "GET", *, scope: str = "read", query: typ
         validated = spec.validate(query=query, json=json, form=form, resp=Responses(**answers),
                                   tags=tags, operation_id=endpoint)(view)
 
+        # A file is streamed as it is: spectree would read it whole to check it against a model.
+        call = view if binary else validated
+
         @wraps(validated)
         def guarded(*args, **kwargs):
+            if any(value > schemas.MAX_ID for value in kwargs.values()):
+                raise Problem(404, "No such resource: that id is beyond any the database holds.",
+                              "not-found")
             _check_scope(meta)
             _check_body(meta)
-            return validated(*args, **kwargs)
+            return call(*args, **kwargs)
         blueprint.add_url_rule(rule, endpoint, guarded, methods=[method])
         return guarded
     return decorator
@@ -164,7 +188,10 @@ def expected_version():
 def write(command: Callable):
     """Run one service call in one write transaction (its audit event included)."""
     with db.transaction() as session:
-        return command(session)
+        value = command(session)
+    # The answer is read afresh: the request's reading transaction began before this one.
+    db.session().rollback()
+    return value
 
 
 def answer(model: BaseModel, status: int = 200, *, version: int | None = None,

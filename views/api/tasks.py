@@ -35,7 +35,7 @@ def task_queues():
     return task_list(queries.my_queues(db.session(), actor()))
 
 
-@operation("/cases/<int:case_id>/tasks", answer=schemas.TaskList, tags=TAGS)
+@operation("/cases/<id:case_id>/tasks", answer=schemas.TaskList, tags=TAGS)
 def case_tasks(case_id: int):
     """Every task of a case, in every stage."""
     cases.load_case(db.session(), case_id, actor())
@@ -49,21 +49,21 @@ def _task_answer(case_id: int, task_id: int, command) -> tuple:
                                  if task.id == task_id)))
 
 
-@operation("/cases/<int:case_id>/tasks/<int:task_id>/claim", "POST", scope="write",
+@operation("/cases/<id:case_id>/tasks/<id:task_id>/claim", "POST", scope="write",
            answer=schemas.Task, tags=TAGS)
 def claim_task(case_id: int, task_id: int):
     """Take an open task from the queue of your role."""
     return _task_answer(case_id, task_id, lambda session: tasks.claim(session, actor(), task_id, case_id=case_id))
 
 
-@operation("/cases/<int:case_id>/tasks/<int:task_id>/unclaim", "POST", scope="write",
+@operation("/cases/<id:case_id>/tasks/<id:task_id>/unclaim", "POST", scope="write",
            answer=schemas.Task, tags=TAGS)
 def unclaim_task(case_id: int, task_id: int):
     """Put your task back in its queue."""
     return _task_answer(case_id, task_id, lambda session: tasks.unclaim(session, actor(), task_id, case_id=case_id))
 
 
-@operation("/cases/<int:case_id>/tasks/<int:task_id>/assign", "POST", scope="write",
+@operation("/cases/<id:case_id>/tasks/<id:task_id>/assign", "POST", scope="write",
            json=schemas.Assignment, answer=schemas.Task, tags=TAGS)
 def assign_task(case_id: int, task_id: int):
     """Give a task to someone on the team who holds its role (supervisors)."""
@@ -72,7 +72,7 @@ def assign_task(case_id: int, task_id: int):
                                                      case_id=case_id))
 
 
-@operation("/cases/<int:case_id>/tasks/<int:task_id>/complete", "POST", scope="write",
+@operation("/cases/<id:case_id>/tasks/<id:task_id>/complete", "POST", scope="write",
            json=schemas.Completion, answer=schemas.Task, tags=TAGS)
 def complete_task(case_id: int, task_id: int):
     """Mark your task done, with a note."""
