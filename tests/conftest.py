@@ -332,3 +332,12 @@ def full_case(app, db, cast, make_case, move, satisfy) -> dict:
                                                  expected_version=ANY_VERSION,
                                                  target="implementation").id
     return ids
+
+
+# --- the JSON API ---------------------------------------------------------------------------
+
+@pytest.fixture
+def api(client, db, cast):
+    """A client of the API acting with a token (all scopes) of the cast member named."""
+    from apiclient import Api, make_token
+    return lambda username, **options: Api(client, make_token(db, cast[username], **options))

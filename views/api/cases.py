@@ -113,7 +113,7 @@ def list_cases():
 
 
 @operation("/cases", "POST", scope="write", json=schemas.CaseOpen, answer=schemas.Case,
-           status=201, tags=TAGS, etag=True, links=CASE_LINKS)
+           status=201, tags=TAGS, etag=True, links=CASE_LINKS, action=permissions.OPEN_CASE)
 def open_case():
     """Open a case in `reported`; if you work cases, you join its team."""
     fields = body().model_dump(exclude_unset=True)
@@ -131,7 +131,7 @@ def get_case(case_id: int):
 
 
 @operation("/cases/<id:case_id>", "PATCH", scope="write", json=schemas.CaseFields,
-           answer=schemas.Case, tags=TAGS, versioned=True)
+           answer=schemas.Case, tags=TAGS, versioned=True, action=permissions.EDIT_CASE)
 def update_case(case_id: int):
     """Change the details of a case (only the fields sent)."""
     fields = body().model_dump(exclude_unset=True)
@@ -142,7 +142,7 @@ def update_case(case_id: int):
 
 
 @operation("/cases/<id:case_id>/team/<id:user_id>", "PUT", scope="write",
-           json=schemas.TeamMember, answer=schemas.Case, tags=TAGS, versioned=True)
+           json=schemas.TeamMember, answer=schemas.Case, tags=TAGS, versioned=True, action=permissions.MANAGE_TEAM)
 def put_member(case_id: int, user_id: int):
     """Put a user on the team with a case role (naming a lead replaces the old one)."""
     version = expected_version()
@@ -152,7 +152,7 @@ def put_member(case_id: int, user_id: int):
 
 
 @operation("/cases/<id:case_id>/team/<id:user_id>", "DELETE", scope="write",
-           answer=schemas.Case, tags=TAGS, versioned=True)
+           answer=schemas.Case, tags=TAGS, versioned=True, action=permissions.MANAGE_TEAM)
 def remove_member(case_id: int, user_id: int):
     """Take a user off the team; they lose sight of the case at once."""
     version = expected_version()
@@ -189,7 +189,7 @@ def list_gate_requests(case_id: int):
                    "header.If-Match": "$response.header.ETag"}},
                "WithdrawGate": {"operationId": "withdraw_gate", "parameters": {
                    "case_id": "$request.path.case_id", "request_id": "$response.body#/id",
-                   "header.If-Match": "$response.header.ETag"}}})
+                   "header.If-Match": "$response.header.ETag"}}}, action=permissions.REQUEST_GATE)
 def request_gate(case_id: int):
     """Ask for the gate to `target`: every requirement must be met now (a 422 lists the unmet)."""
     version, fields = expected_version(), body()
@@ -218,7 +218,7 @@ def _decide(case_id: int, request_id: int, command, **arguments):
 
 
 @operation("/cases/<id:case_id>/gate-requests/<id:request_id>/approve", "POST", scope="write",
-           json=schemas.Decision, answer=schemas.Case, tags=GATE_TAGS, versioned=True)
+           json=schemas.Decision, answer=schemas.Case, tags=GATE_TAGS, versioned=True, action=permissions.DECIDE_GATE)
 def approve_gate(case_id: int, request_id: int):
     """Approve a request (a supervisor who did not make it): the requirements are checked
     again, then the case moves to the target."""
@@ -226,21 +226,21 @@ def approve_gate(case_id: int, request_id: int):
 
 
 @operation("/cases/<id:case_id>/gate-requests/<id:request_id>/reject", "POST", scope="write",
-           json=schemas.Decision, answer=schemas.Case, tags=GATE_TAGS, versioned=True)
+           json=schemas.Decision, answer=schemas.Case, tags=GATE_TAGS, versioned=True, action=permissions.DECIDE_GATE)
 def reject_gate(case_id: int, request_id: int):
     """Reject a request with a written reason; the case stays in its stage."""
     return _decide(case_id, request_id, reviews.reject_gate, reason=body().reason)
 
 
 @operation("/cases/<id:case_id>/gate-requests/<id:request_id>/withdraw", "POST", scope="write",
-           answer=schemas.Case, tags=GATE_TAGS, versioned=True)
+           answer=schemas.Case, tags=GATE_TAGS, versioned=True, action=permissions.WITHDRAW_GATE)
 def withdraw_gate(case_id: int, request_id: int):
     """The requester takes their request back."""
     return _decide(case_id, request_id, reviews.withdraw_gate)
 
 
 @operation("/cases/<id:case_id>/reopen", "POST", scope="write", json=schemas.Reopen,
-           answer=schemas.Case, tags=GATE_TAGS, versioned=True)
+           answer=schemas.Case, tags=GATE_TAGS, versioned=True, action=permissions.REOPEN)
 def reopen(case_id: int):
     """Send a case back to an earlier stage, with a reason (supervisors)."""
     version, fields = expected_version(), body()

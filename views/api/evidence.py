@@ -59,16 +59,13 @@ def list_evidence(case_id: int):
 
 @operation("/cases/<id:case_id>/evidence", "POST", scope="write", json=schemas.EvidenceIn,
            form=schemas.EvidenceUpload, answer=schemas.Evidence, status=201, tags=TAGS,
-           versioned=True)
+           versioned=True, action=permissions.RECORD_EVIDENCE)
 def add_evidence(case_id: int):
     """Record an evidence item; as multipart/form-data it may carry its file (field `file`),
     stored by its SHA-256, and `declared_sha256`: a file whose bytes differ is refused."""
     fields = body().model_dump()
     upload, declared = fields.pop("file", None), fields.pop("declared_sha256", None)
     version = expected_version()
-    # Refused before the file is stored: nobody stores files in a case they may not add to.
-    cases.authorize(actor(), permissions.RECORD_EVIDENCE,
-                    cases.load_case(db.session(), case_id, actor()))
     stored, filename, claimed = None, "", ""
     if upload is not None:
         if not hasattr(upload, "stream"):
@@ -108,7 +105,7 @@ def download_evidence(case_id: int, evidence_id: int):
 
 
 @operation("/cases/<id:case_id>/evidence/<id:evidence_id>/custody", "POST", scope="write",
-           json=schemas.CustodyIn, answer=schemas.Evidence, status=201, tags=TAGS, versioned=True)
+           json=schemas.CustodyIn, answer=schemas.Evidence, status=201, tags=TAGS, versioned=True, action=permissions.RECORD_EVIDENCE)
 def add_custody(case_id: int, evidence_id: int):
     """Record a step in the item's chain of custody."""
     version, fields = expected_version(), body().model_dump()
@@ -118,7 +115,7 @@ def add_custody(case_id: int, evidence_id: int):
 
 
 @operation("/cases/<id:case_id>/evidence/<id:evidence_id>/analyses", "POST", scope="write",
-           json=schemas.AnalysisIn, answer=schemas.Evidence, status=201, tags=TAGS, versioned=True)
+           json=schemas.AnalysisIn, answer=schemas.Evidence, status=201, tags=TAGS, versioned=True, action=permissions.RECORD_EVIDENCE)
 def add_analysis(case_id: int, evidence_id: int):
     """Record a laboratory's analysis of a sample."""
     version, fields = expected_version(), body().model_dump()
@@ -128,7 +125,7 @@ def add_analysis(case_id: int, evidence_id: int):
 
 
 @operation("/cases/<id:case_id>/evidence/<id:evidence_id>/withdraw", "POST", scope="write",
-           json=schemas.Withdrawal, answer=schemas.Evidence, tags=TAGS, versioned=True)
+           json=schemas.Withdrawal, answer=schemas.Evidence, tags=TAGS, versioned=True, action=permissions.RECORD_EVIDENCE)
 def withdraw_evidence(case_id: int, evidence_id: int):
     """Withdraw an item from use, with a reason; the record and its file stay."""
     version = expected_version()

@@ -6,7 +6,7 @@ from vocabulary import FACTORS
 from views import db
 from views.api import schemas
 from views.api.operation import actor, answer, body, expected_version, operation, url, write
-from workflow import cases, deterrence, evaluations, evidence, queries, responses
+from workflow import cases, deterrence, evaluations, evidence, permissions, queries, responses
 from workflow.errors import NotFound
 
 FINDING_TAGS, MENU_TAGS = ("findings",), ("responses",)
@@ -36,7 +36,7 @@ def list_findings(case_id: int):
 
 
 @operation("/cases/<id:case_id>/findings", "POST", scope="write", json=schemas.FindingIn,
-           answer=schemas.Finding, status=201, tags=FINDING_TAGS, versioned=True)
+           answer=schemas.Finding, status=201, tags=FINDING_TAGS, versioned=True, action=permissions.RECORD_FINDING)
 def record_finding(case_id: int):
     """Record a use determination or an attribution citing evidence; it supersedes the last of its kind."""
     version, fields = expected_version(), body().model_dump()
@@ -76,7 +76,7 @@ def list_responses(case_id: int):
 
 
 @operation("/cases/<id:case_id>/responses", "POST", scope="write", json=schemas.ResponseIn,
-           answer=schemas.ResponseOut, status=201, tags=MENU_TAGS, versioned=True)
+           answer=schemas.ResponseOut, status=201, tags=MENU_TAGS, versioned=True, action=permissions.RECORD_RESPONSE)
 def propose_response(case_id: int):
     """Propose a response from a cell of the menu (legal officers, from legal consequence on)."""
     version, fields = expected_version(), body().model_dump()
@@ -94,7 +94,7 @@ def get_response(case_id: int, response_id: int):
 
 
 @operation("/cases/<id:case_id>/responses/<id:response_id>/status", "POST", scope="write",
-           json=schemas.StatusChange, answer=schemas.ResponseOut, tags=MENU_TAGS, versioned=True)
+           json=schemas.StatusChange, answer=schemas.ResponseOut, tags=MENU_TAGS, versioned=True, action=permissions.RECORD_RESPONSE)
 def change_response_status(case_id: int, response_id: int):
     """Move a response along its lifecycle (proposed → adopted | blocked | withdrawn; adopted →
     implemented | lapsed), with a reason."""
@@ -106,7 +106,7 @@ def change_response_status(case_id: int, response_id: int):
 
 @operation("/cases/<id:case_id>/responses/<id:response_id>/milestones", "POST", scope="write",
            json=schemas.MilestoneIn, answer=schemas.ResponseOut, status=201, tags=MENU_TAGS,
-           versioned=True)
+           versioned=True, action=permissions.RECORD_RESPONSE)
 def add_milestone(case_id: int, response_id: int):
     """Add an implementation milestone to an adopted response."""
     version, fields = expected_version(), body().model_dump()
@@ -117,7 +117,7 @@ def add_milestone(case_id: int, response_id: int):
 
 @operation("/cases/<id:case_id>/responses/<id:response_id>/milestones/<id:milestone_id>",
            "PATCH", scope="write", json=schemas.MilestoneUpdate, answer=schemas.ResponseOut,
-           tags=MENU_TAGS, versioned=True)
+           tags=MENU_TAGS, versioned=True, action=permissions.RECORD_RESPONSE)
 def update_milestone(case_id: int, response_id: int, milestone_id: int):
     """Mark a milestone done, or explain why it is not."""
     version, fields = expected_version(), body().model_dump()
@@ -137,7 +137,7 @@ def list_messages(case_id: int):
 
 
 @operation("/cases/<id:case_id>/messages", "POST", scope="write", json=schemas.MessageIn,
-           answer=schemas.Message, status=201, tags=MESSAGE_TAGS, versioned=True)
+           answer=schemas.Message, status=201, tags=MESSAGE_TAGS, versioned=True, action=permissions.RECORD_MESSAGE)
 def record_message(case_id: int):
     """Record a deterrence message in the stage the case is in now."""
     version, fields = expected_version(), body().model_dump()
@@ -158,7 +158,7 @@ def get_evaluation(case_id: int):
 
 
 @operation("/cases/<id:case_id>/evaluation", "POST", scope="write", json=schemas.EvaluationIn,
-           answer=schemas.Evaluation, status=201, tags=EVALUATION_TAGS, versioned=True)
+           answer=schemas.Evaluation, status=201, tags=EVALUATION_TAGS, versioned=True, action=permissions.RECORD_EVALUATION)
 def record_evaluation(case_id: int):
     """Rate the four restraint factors, say whether use was repeated, and recommend what comes
     next (in evaluation); it replaces earlier evaluations in the gates."""

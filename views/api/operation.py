@@ -16,7 +16,7 @@ from spectree.model_adapter.pydantic_adapter import PydanticModelAdapter
 from views import db
 from views.api import problems, schemas
 from views.api.problems import Problem
-from workflow import permissions
+from workflow import cases, permissions
 from workflow.command import ANY_VERSION
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -83,22 +83,30 @@ class Operation:
     binary: bool = False
     #: Case content: only for users whose roles see cases (never an admin's token).
     sees_cases: bool = True
+    #: The permission the command needs (on the case of the URL), checked before its input is.
+    action: str | None = None
 
 
 OPERATIONS: dict[str, Operation] = {}
 
 
 def _check_scope(operation: Operation) -> None:
-    """The token must carry the operation's scope, and its user a role that sees cases."""
-    token = g.api_token
-    if operation.scope not in token.scope_list:
+    """The token must carry the operation's scope."""
+    if operation.scope not in g.api_token.scope_list:
         raise Problem(403, f"This token lacks the {operation.scope} scope; make one with it on "
                            "your account page.", "scope")
-    if (operation.sees_cases and operation.scope != "audit"
-            and not permissions.can(g.api_actor, permissions.VIEW_CASE)):
-        raise Problem(403, permissions.needs(permissions.VIEW_CASE), "forbidden")
-    if operation.scope == "audit" and not permissions.can(g.api_actor, permissions.READ_AUDIT):
-        raise Problem(403, permissions.needs(permissions.READ_AUDIT), "forbidden")
+
+
+def _check_case(operation: Operation, case_id: int | None) -> None:
+    """As the pages do: 404 for a case the caller may not see, then 403 for what their roles
+    may not do; before the input is read, so a refusal never depends on what was sent."""
+    who = g.api_actor
+    case = cases.load_case(db.session(), case_id, who) if case_id is not None else None
+    needed = (permissions.READ_AUDIT if operation.scope == "audit" else
+              permissions.VIEW_CASE if operation.sees_cases else None, operation.action)
+    for action in filter(None, needed):
+        if not permissions.can(who, action, case):
+            raise Problem(403, permissions.needs(action), "forbidden")
 
 
 def _check_body(operation: Operation) -> None:
@@ -117,13 +125,14 @@ def _check_body(operation: Operation) -> None:
 def operation(rule: str, method: str = "GET", *, scope: str = "read", query: type | None = None,
               json: type | None = None, form: type | None = None, answer: object = None,
               status: int = 200, tags: tuple = (), versioned: bool = False, etag: bool = False,
-              links: dict | None = None, binary: bool = False, sees_cases: bool = True) -> Callable:
+              links: dict | None = None, binary: bool = False, sees_cases: bool = True,
+              action: str | None = None) -> Callable:
     """Register a view as an API operation: route, scope, validated input, documented answer."""
     def decorator(view: Callable) -> Callable:
         endpoint = view.__name__
         meta = Operation(endpoint, method, scope, versioned, etag or versioned,
                          json is not None or form is not None, form is not None, status,
-                         links or {}, binary, sees_cases)
+                         links or {}, binary, sees_cases, action)
         OPERATIONS[endpoint] = meta
         answers = {f"HTTP_{status}": answer} if not binary else {f"HTTP_{status}": None}
         validated = spec.validate(query=query, json=json, form=form, resp=Responses(**answers),
@@ -138,6 +147,7 @@ def operation(rule: str, method: str = "GET", *, scope: str = "read", query: typ
                 raise Problem(404, "No such resource: that id is beyond any the database holds.",
                               "not-found")
             _check_scope(meta)
+            _check_case(meta, kwargs.get("case_id"))
             _check_body(meta)
             return call(*args, **kwargs)
         blueprint.add_url_rule(rule, endpoint, guarded, methods=[method])

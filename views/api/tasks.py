@@ -5,7 +5,7 @@ from __future__ import annotations
 from views import db
 from views.api import schemas
 from views.api.operation import actor, answer, body, operation, write
-from workflow import cases, queries, tasks
+from workflow import cases, permissions, queries, tasks
 
 TAGS = ("tasks",)
 
@@ -50,21 +50,21 @@ def _task_answer(case_id: int, task_id: int, command) -> tuple:
 
 
 @operation("/cases/<id:case_id>/tasks/<id:task_id>/claim", "POST", scope="write",
-           answer=schemas.Task, tags=TAGS)
+           answer=schemas.Task, tags=TAGS, action=permissions.WORK_TASK)
 def claim_task(case_id: int, task_id: int):
     """Take an open task from the queue of your role."""
     return _task_answer(case_id, task_id, lambda session: tasks.claim(session, actor(), task_id, case_id=case_id))
 
 
 @operation("/cases/<id:case_id>/tasks/<id:task_id>/unclaim", "POST", scope="write",
-           answer=schemas.Task, tags=TAGS)
+           answer=schemas.Task, tags=TAGS, action=permissions.WORK_TASK)
 def unclaim_task(case_id: int, task_id: int):
     """Put your task back in its queue."""
     return _task_answer(case_id, task_id, lambda session: tasks.unclaim(session, actor(), task_id, case_id=case_id))
 
 
 @operation("/cases/<id:case_id>/tasks/<id:task_id>/assign", "POST", scope="write",
-           json=schemas.Assignment, answer=schemas.Task, tags=TAGS)
+           json=schemas.Assignment, answer=schemas.Task, tags=TAGS, action=permissions.MANAGE_TEAM)
 def assign_task(case_id: int, task_id: int):
     """Give a task to someone on the team who holds its role (supervisors)."""
     user_id = body().user_id
@@ -73,7 +73,7 @@ def assign_task(case_id: int, task_id: int):
 
 
 @operation("/cases/<id:case_id>/tasks/<id:task_id>/complete", "POST", scope="write",
-           json=schemas.Completion, answer=schemas.Task, tags=TAGS)
+           json=schemas.Completion, answer=schemas.Task, tags=TAGS, action=permissions.WORK_TASK)
 def complete_task(case_id: int, task_id: int):
     """Mark your task done, with a note."""
     note = body().note
