@@ -219,12 +219,15 @@ def test_api_read_token_gets_403_on_every_write(app, client, db, cast, full_case
 @pytest.mark.parametrize("how", ["expired", "revoked"])
 def test_api_expired_or_revoked_token_is_401_everywhere(app, client, db, cast, full_case, how):
     secret = make_token(db, cast["sue"])
+    # Every refusal counts against the token's throttle; here each call is to show its own 401.
+    app.config.update(LOGIN_MAX_FAILURES=1000, LOGIN_MAX_FAILURES_PER_ADDRESS=1000)
     with db.transaction() as session:
         token_id = session.scalar(select(ApiToken.id).where(ApiToken.token_hash == tokens.digest(secret)))
         if how == "revoked":
             tokens.revoke_token(session, cast["sue"], token_id)
         else:
             session.execute(update(ApiToken).where(ApiToken.id == token_id).values(
+                created_at=clock.utcnow() - timedelta(days=2),
                 expires_at=clock.utcnow() - timedelta(seconds=1)))
     before = everything(db)[1:]  # each refusal is itself audited
     for method, address in api_calls(app, {**full_case, "user_id": cast["ivy"].id}):
