@@ -71,6 +71,8 @@ class Settings:
     MIGRATION_DATABASE_URL: str = ""
     #: PostgreSQL: the runtime role that `db upgrade` grants exactly what the app needs.
     DATABASE_APP_ROLE: str = ""
+    #: Origins (scheme://host[:port]) whose pages may call the JSON API from a browser; none by default.
+    API_CORS_ORIGINS: tuple = ()
     TESTING: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -166,6 +168,7 @@ def load_settings(env: str | None = None, environ=os.environ,
         TRUSTED_PROXIES=proxies,
         REQUIRE_2FA_ROLES=two_factor_roles,
         HSTS=production,
+        API_CORS_ORIGINS=_origins(environ.get("API_CORS_ORIGINS", "")),
     )
 
 
@@ -175,6 +178,16 @@ def _origin(value: str) -> str:
         raise ConfigError("AUDIT_LOG_ORIGIN must be one word without spaces or '+', "
                           "e.g. restraint.example.org/audit")
     return value
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    """Space- or comma-separated origins, each a scheme and a host, no path."""
+    origins = tuple(part for part in value.replace(",", " ").split() if part)
+    for origin in origins:
+        scheme, _, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not rest or "/" in rest:
+            raise ConfigError(f"API_CORS_ORIGINS: {origin!r} is not an origin like https://lab.example.org")
+    return origins
 
 
 def _role(value: str) -> str:
