@@ -60,6 +60,7 @@ def test_a_token_needs_a_name_scopes_and_an_expiry_within_a_year(client, auth, d
         assert session.scalar(select(func.count()).select_from(ApiToken)) == 0
 
 
+@pytest.mark.both_databases
 def test_a_revoked_token_stops_at_once_and_the_revocation_is_audited(client, auth, db, cast):
     secret = make_token(db, cast["ivy"])
     assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 200
@@ -107,6 +108,7 @@ def test_tokens_make_no_tokens_and_change_no_roles(db, cast, client, app):
     assert client.post("/account/tokens", headers=bearer(secret)).status_code in (302, 400)
 
 
+@pytest.mark.both_databases
 def test_each_new_address_of_a_token_is_audited_once(client, db, cast):
     secret = make_token(db, cast["ivy"])
     for address in ("198.51.100.7", "198.51.100.7", "203.0.113.9", "198.51.100.7"):
@@ -118,6 +120,7 @@ def test_each_new_address_of_a_token_is_audited_once(client, db, cast):
     assert len(seen) == 2 and {e.actor_username for e in seen} == {"ivy"}
 
 
+@pytest.mark.both_databases
 def test_guessing_at_a_token_is_throttled_per_token(app, client, db, cast):
     good = make_token(db, cast["ivy"])
     wrong = good[:tokens.PREFIX_LENGTH] + "x" * 20

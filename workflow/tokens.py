@@ -93,6 +93,12 @@ def create_token(session: Session, actor: Actor, *, name: str, expires_on: date 
     return NewToken(token, secret)
 
 
+def _locked(session: Session, token_id: int) -> ApiToken | None:
+    """The token's row, locked (not its user's: PostgreSQL locks no row of an outer join)."""
+    return session.scalar(select(ApiToken).where(ApiToken.id == token_id)
+                          .with_for_update(of=ApiToken).execution_options(populate_existing=True))
+
+
 def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
     """A user's tokens, newest first, revoked and expired ones included."""
     return session.scalars(select(ApiToken).options(selectinload(ApiToken.addresses))
@@ -103,7 +109,7 @@ def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
 def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     """Revoke one of one's own tokens; it stops working at once."""
     refuse_tokens(actor, "Revoking a token")
-    token = session.get(ApiToken, token_id, with_for_update=True)
+    token = _locked(session, token_id)
     if token is None or token.user_id != actor.id:
         raise NotFound("No such token of yours.")
     if token.revoked_at is None:
@@ -170,7 +176,7 @@ def record_refusal(session: Session, secret: str, address: str, throttle: accoun
 def note_use(session: Session, token_id: int, address: str) -> None:
     """Note a token's use; the first use from an address is an audit event of its user."""
     address = address[:64]
-    token = session.get(ApiToken, token_id, with_for_update=True)
+    token = _locked(session, token_id)
     token.last_used_at = utcnow()
     if session.get(ApiTokenAddress, (token.id, address)) is None:
         session.add(ApiTokenAddress(token_id=token.id, address=address))
