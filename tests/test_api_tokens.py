@@ -28,7 +28,7 @@ def test_a_token_is_made_on_the_account_page_shown_once_and_kept_hashed(client, 
     expires = (clock.today() + timedelta(days=90)).isoformat()
     page = post(client, "/account/tokens", {"name": "Lab system", "expires_on": expires,
                                             "scopes": ["read", "write"]})
-    assert page.status_code == 200
+    assert page.status_code == 200 and "Lab system" in page.get_data(as_text=True)  # listed already
     secret = SECRET.search(page.get_data(as_text=True)).group(0)
     with db.engine.connect() as connection:  # nowhere in the database, in any table
         dump = "\n".join(str(row) for table in ("api_tokens", "audit_events")

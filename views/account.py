@@ -121,6 +121,7 @@ def create_token():
         lambda refusal=None: _page(refusal=refusal, token_form=form))
     if outcome.refused:
         return outcome.page
+    db.session().rollback()  # the list is read afresh: this request's reads began before the token
     return _page(new_token=outcome.value)
 
 

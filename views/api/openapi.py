@@ -33,6 +33,10 @@ IF_MATCH = {"name": "If-Match", "in": "header", "required": True,
             "description": "The case's ETag as read (e.g. \"v3\"); * for whatever version is current.",
             "schema": {"type": "string", "maxLength": 200}}
 
+#: The order the reference shows its sections in: a case's life, then the log.
+TAG_ORDER = ("cases", "gates", "evidence", "findings", "responses", "messages", "evaluation",
+             "tasks", "audit", "dashboard", "tokens")
+
 _document: dict | None = None
 
 
@@ -83,5 +87,6 @@ def document() -> dict:
         for path_item in result["paths"].values():
             for operation in path_item.values():
                 _finish(operation, OPERATIONS[operation["operationId"]])
+        result["tags"] = sorted(result["tags"], key=lambda tag: TAG_ORDER.index(tag["name"]))
         _document = result
     return _document
