@@ -9,16 +9,7 @@ from flask import request
 
 from views import db
 from views.api import schemas
-from views.api.operation import (
-    actor,
-    answer,
-    body,
-    expected_version,
-    operation,
-    query,
-    url,
-    write,
-)
+from views.api.operation import actor, answer, body, change, operation, query, url, write
 from views.api.problems import Problem
 from workflow import cases, pathway, permissions, queries, reviews
 from workflow.errors import NotFound
@@ -134,10 +125,7 @@ def get_case(case_id: int):
            answer=schemas.Case, tags=TAGS, versioned=True, action=permissions.EDIT_CASE)
 def update_case(case_id: int):
     """Change the details of a case (only the fields sent)."""
-    fields = body().model_dump(exclude_unset=True)
-    version = expected_version()
-    write(lambda session: cases.update_case(session, actor(), case_id, expected_version=version,
-                                            **fields))
+    change(cases.update_case, case_id, body().model_dump(exclude_unset=True))
     return case_answer(case_id)
 
 
@@ -145,9 +133,7 @@ def update_case(case_id: int):
            json=schemas.TeamMember, answer=schemas.Case, tags=TAGS, versioned=True, action=permissions.MANAGE_TEAM)
 def put_member(case_id: int, user_id: int):
     """Put a user on the team with a case role (naming a lead replaces the old one)."""
-    version = expected_version()
-    write(lambda session: cases.set_member(session, actor(), case_id, expected_version=version,
-                                           user_id=user_id, case_role=body().case_role))
+    change(cases.set_member, case_id, user_id=user_id)
     return case_answer(case_id)
 
 
@@ -155,9 +141,7 @@ def put_member(case_id: int, user_id: int):
            answer=schemas.Case, tags=TAGS, versioned=True, action=permissions.MANAGE_TEAM)
 def remove_member(case_id: int, user_id: int):
     """Take a user off the team; they lose sight of the case at once."""
-    version = expected_version()
-    write(lambda session: cases.remove_member(session, actor(), case_id, expected_version=version,
-                                              user_id=user_id))
+    change(cases.remove_member, case_id, user_id=user_id)
     return case_answer(case_id)
 
 
@@ -192,10 +176,7 @@ def list_gate_requests(case_id: int):
                    "header.If-Match": "$response.header.ETag"}}}, action=permissions.REQUEST_GATE)
 def request_gate(case_id: int):
     """Ask for the gate to `target`: every requirement must be met now (a 422 lists the unmet)."""
-    version, fields = expected_version(), body()
-    request_id = write(lambda session: reviews.request_gate(
-        session, actor(), case_id, expected_version=version, target=fields.target,
-        note=fields.note).id)
+    request_id = change(reviews.request_gate, case_id).id
     found = _request_of(case_id, request_id)
     return answer(gate_request(found), 201,
                   version=cases.load_case(db.session(), case_id, actor()).version,
@@ -209,11 +190,10 @@ def get_gate_request(case_id: int, request_id: int):
     return answer(gate_request(_request_of(case_id, request_id)))
 
 
-def _decide(case_id: int, request_id: int, command, **arguments):
+def _decide(case_id: int, request_id: int, command):
+    """A decision on one of this case's requests; the answer is the case as it is now."""
     _request_of(case_id, request_id)
-    version = expected_version()
-    write(lambda session: command(session, actor(), request_id, expected_version=version,
-                                  **arguments))
+    change(command, request_id)
     return case_answer(case_id)
 
 
@@ -222,14 +202,14 @@ def _decide(case_id: int, request_id: int, command, **arguments):
 def approve_gate(case_id: int, request_id: int):
     """Approve a request (a supervisor who did not make it): the requirements are checked
     again, then the case moves to the target."""
-    return _decide(case_id, request_id, reviews.approve_gate, reason=body().reason)
+    return _decide(case_id, request_id, reviews.approve_gate)
 
 
 @operation("/cases/<id:case_id>/gate-requests/<id:request_id>/reject", "POST", scope="write",
            json=schemas.Decision, answer=schemas.Case, tags=GATE_TAGS, versioned=True, action=permissions.DECIDE_GATE)
 def reject_gate(case_id: int, request_id: int):
     """Reject a request with a written reason; the case stays in its stage."""
-    return _decide(case_id, request_id, reviews.reject_gate, reason=body().reason)
+    return _decide(case_id, request_id, reviews.reject_gate)
 
 
 @operation("/cases/<id:case_id>/gate-requests/<id:request_id>/withdraw", "POST", scope="write",
@@ -243,7 +223,5 @@ def withdraw_gate(case_id: int, request_id: int):
            answer=schemas.Case, tags=GATE_TAGS, versioned=True, action=permissions.REOPEN)
 def reopen(case_id: int):
     """Send a case back to an earlier stage, with a reason (supervisors)."""
-    version, fields = expected_version(), body()
-    write(lambda session: reviews.reopen(session, actor(), case_id, expected_version=version,
-                                         target=fields.target, reason=fields.reason))
+    change(reviews.reopen, case_id)
     return case_answer(case_id)

@@ -6,7 +6,7 @@ from flask import current_app, send_file
 
 from views import db
 from views.api import schemas
-from views.api.operation import actor, answer, body, expected_version, operation, url, write
+from views.api.operation import actor, answer, body, change, expected_version, operation, url, write
 from views.api.problems import Problem
 from workflow import cases, evidence, permissions, queries
 from workflow.custody import chain_breaks
@@ -108,9 +108,7 @@ def download_evidence(case_id: int, evidence_id: int):
            json=schemas.CustodyIn, answer=schemas.Evidence, status=201, tags=TAGS, versioned=True, action=permissions.RECORD_EVIDENCE)
 def add_custody(case_id: int, evidence_id: int):
     """Record a step in the item's chain of custody."""
-    version, fields = expected_version(), body().model_dump()
-    write(lambda session: evidence.add_custody_event(
-        session, actor(), case_id, expected_version=version, evidence_id=evidence_id, **fields))
+    change(evidence.add_custody_event, case_id, evidence_id=evidence_id)
     return item_answer(case_id, evidence_id, 201)
 
 
@@ -118,9 +116,7 @@ def add_custody(case_id: int, evidence_id: int):
            json=schemas.AnalysisIn, answer=schemas.Evidence, status=201, tags=TAGS, versioned=True, action=permissions.RECORD_EVIDENCE)
 def add_analysis(case_id: int, evidence_id: int):
     """Record a laboratory's analysis of a sample."""
-    version, fields = expected_version(), body().model_dump()
-    write(lambda session: evidence.add_lab_analysis(
-        session, actor(), case_id, expected_version=version, evidence_id=evidence_id, **fields))
+    change(evidence.add_lab_analysis, case_id, evidence_id=evidence_id)
     return item_answer(case_id, evidence_id, 201)
 
 
@@ -128,8 +124,5 @@ def add_analysis(case_id: int, evidence_id: int):
            json=schemas.Withdrawal, answer=schemas.Evidence, tags=TAGS, versioned=True, action=permissions.RECORD_EVIDENCE)
 def withdraw_evidence(case_id: int, evidence_id: int):
     """Withdraw an item from use, with a reason; the record and its file stay."""
-    version = expected_version()
-    write(lambda session: evidence.withdraw_evidence(
-        session, actor(), case_id, expected_version=version, evidence_id=evidence_id,
-        reason=body().reason))
+    change(evidence.withdraw_evidence, case_id, evidence_id=evidence_id)
     return item_answer(case_id, evidence_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from vocabulary import FACTORS
 from views import db
 from views.api import schemas
-from views.api.operation import actor, answer, body, expected_version, operation, url, write
+from views.api.operation import actor, answer, body, change, operation, url
 from workflow import cases, deterrence, evaluations, evidence, permissions, queries, responses
 from workflow.errors import NotFound
 
@@ -39,10 +39,9 @@ def list_findings(case_id: int):
            answer=schemas.Finding, status=201, tags=FINDING_TAGS, versioned=True, action=permissions.RECORD_FINDING)
 def record_finding(case_id: int):
     """Record a use determination or an attribution citing evidence; it supersedes the last of its kind."""
-    version, fields = expected_version(), body().model_dump()
+    fields = body().model_dump()
     fields["cited_ids"] = fields.pop("cited")
-    finding_id = write(lambda session: evidence.record_finding(
-        session, actor(), case_id, expected_version=version, **fields).id)
+    finding_id = change(evidence.record_finding, case_id, fields).id
     found = queries.current_findings(db.session(), case_id)
     finding = next(f for f in found.values() if f.id == finding_id)
     return answer(finding_body(finding), 201, version=_version(case_id),
@@ -79,10 +78,9 @@ def list_responses(case_id: int):
            answer=schemas.ResponseOut, status=201, tags=MENU_TAGS, versioned=True, action=permissions.RECORD_RESPONSE)
 def propose_response(case_id: int):
     """Propose a response from a cell of the menu (legal officers, from legal consequence on)."""
-    version, fields = expected_version(), body().model_dump()
+    fields = body().model_dump()
     fields["actor_name"] = fields.pop("actor")
-    response_id = write(lambda session: responses.propose_response(
-        session, actor(), case_id, expected_version=version, **fields).id)
+    response_id = change(responses.propose_response, case_id, fields).id
     return response_answer(case_id, response_id, 201)
 
 
@@ -98,9 +96,7 @@ def get_response(case_id: int, response_id: int):
 def change_response_status(case_id: int, response_id: int):
     """Move a response along its lifecycle (proposed → adopted | blocked | withdrawn; adopted →
     implemented | lapsed), with a reason."""
-    version, fields = expected_version(), body().model_dump()
-    write(lambda session: responses.change_status(
-        session, actor(), case_id, expected_version=version, response_id=response_id, **fields))
+    change(responses.change_status, case_id, response_id=response_id)
     return response_answer(case_id, response_id)
 
 
@@ -109,9 +105,7 @@ def change_response_status(case_id: int, response_id: int):
            versioned=True, action=permissions.RECORD_RESPONSE)
 def add_milestone(case_id: int, response_id: int):
     """Add an implementation milestone to an adopted response."""
-    version, fields = expected_version(), body().model_dump()
-    write(lambda session: responses.add_milestone(
-        session, actor(), case_id, expected_version=version, response_id=response_id, **fields))
+    change(responses.add_milestone, case_id, response_id=response_id)
     return response_answer(case_id, response_id, 201)
 
 
@@ -120,10 +114,7 @@ def add_milestone(case_id: int, response_id: int):
            tags=MENU_TAGS, versioned=True, action=permissions.RECORD_RESPONSE)
 def update_milestone(case_id: int, response_id: int, milestone_id: int):
     """Mark a milestone done, or explain why it is not."""
-    version, fields = expected_version(), body().model_dump()
-    write(lambda session: responses.update_milestone(
-        session, actor(), case_id, expected_version=version, milestone_id=milestone_id,
-        response_id=response_id, **fields))
+    change(responses.update_milestone, case_id, milestone_id=milestone_id, response_id=response_id)
     return response_answer(case_id, response_id)
 
 
@@ -140,9 +131,7 @@ def list_messages(case_id: int):
            answer=schemas.Message, status=201, tags=MESSAGE_TAGS, versioned=True, action=permissions.RECORD_MESSAGE)
 def record_message(case_id: int):
     """Record a deterrence message in the stage the case is in now."""
-    version, fields = expected_version(), body().model_dump()
-    message = write(lambda session: deterrence.record_message(
-        session, actor(), case_id, expected_version=version, **fields))
+    message = change(deterrence.record_message, case_id)
     return answer(schemas.Message.model_validate(message), 201, version=_version(case_id),
                   location=url("list_messages", case_id=case_id))
 
@@ -162,11 +151,9 @@ def get_evaluation(case_id: int):
 def record_evaluation(case_id: int):
     """Rate the four restraint factors, say whether use was repeated, and recommend what comes
     next (in evaluation); it replaces earlier evaluations in the gates."""
-    version, fields = expected_version(), body().model_dump()
-    ratings = {factor: fields.pop(factor) for factor in FACTORS}
-    rationales = {factor: fields.pop(f"{factor}_rationale") for factor in FACTORS}
-    evaluation = write(lambda session: evaluations.record_evaluation(
-        session, actor(), case_id, expected_version=version, ratings=ratings,
-        rationales=rationales, **fields))
+    fields = body().model_dump()
+    fields["ratings"] = {factor: fields.pop(factor) for factor in FACTORS}
+    fields["rationales"] = {factor: fields.pop(f"{factor}_rationale") for factor in FACTORS}
+    evaluation = change(evaluations.record_evaluation, case_id, fields)
     return answer(schemas.Evaluation.model_validate(evaluation), 201, version=_version(case_id),
                   location=url("get_evaluation", case_id=case_id))

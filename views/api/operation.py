@@ -204,6 +204,16 @@ def write(command: Callable):
     return value
 
 
+def change(service: Callable, target_id: int, fields: dict | None = None, **arguments):
+    """Call a command on the case (or gate request) `target_id` with the version If-Match names
+    and the request's fields (or `fields`, renamed for the service), in one transaction."""
+    version = expected_version()
+    if fields is None:
+        fields = body().model_dump() if body() is not None else {}
+    return write(lambda session: service(session, actor(), target_id, expected_version=version,
+                                         **fields, **arguments))
+
+
 def answer(model: BaseModel, status: int = 200, *, version: int | None = None,
            location: str | None = None, links: list[tuple[str, str]] = ()) -> tuple:
     """A JSON answer with the case's ETag, a Location for what was made, and Link headers."""
