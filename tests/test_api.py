@@ -366,3 +366,41 @@ def test_cors_is_off_unless_configured(app, api):
     app.config["API_CORS_ORIGINS"] = ()
     assert "Access-Control-Allow-Origin" not in api("ivy").get(
         "/me", headers={"Origin": "https://lab.example.org"}).headers
+
+
+# --- tasks and the accountability menu ------------------------------------------------------
+
+def test_a_response_waits_while_the_case_is_under_review_then_moves_on(api, full_case):
+    leo = api("leo")
+    case_id, response_id = full_case["case_id"], full_case["response_id"]
+    etag = leo.get(f"/cases/{case_id}").headers["ETag"]
+    held = leo.post(f"/cases/{case_id}/responses/{response_id}/milestones",
+                    {"description": "Second listing", "due_on": "2031-01-01"}, version=etag)
+    assert held.status_code == 409 and "under review" in held.json["detail"]
+
+    withdrawn = leo.post(f"/cases/{case_id}/gate-requests/{full_case['request_id']}/withdraw",
+                         version=etag)
+    assert withdrawn.status_code == 200 and withdrawn.json["pending_request"] is None
+    added = leo.post(f"/cases/{case_id}/responses/{response_id}/milestones",
+                     {"description": "Second listing", "due_on": "2031-01-01"},
+                     version=withdrawn.headers["ETag"])
+    assert added.status_code == 201
+    assert [m["description"] for m in added.json["milestones"]] == ["Listing published",
+                                                                    "Second listing"]
+    wrong = leo.post(f"/cases/{case_id}/responses/{response_id}/status",
+                     {"status": "proposed", "reason": "back"}, version=added.headers["ETag"])
+    assert wrong.status_code == 422 and wrong.json["errors"][0]["field"] == "status"
+
+
+def test_a_task_is_claimed_and_completed_through_the_api(api, full_case):
+    leo = api("leo")
+    queue = leo.get("/tasks/queues").json["items"]
+    task = next(t for t in queue if t["case_id"] == full_case["case_id"])
+    path = f"/cases/{task['case_id']}/tasks/{task['id']}"
+    claimed = leo.post(f"{path}/claim")
+    assert claimed.status_code == 200 and claimed.json["assignee"] == "leo"
+    assert api("ivy").post(f"{path}/complete", {"note": "not mine"}).status_code == 403
+    assert leo.post(f"{path}/claim").status_code == 409
+    done = leo.post(f"{path}/complete", {"note": "Partners briefed."})
+    assert done.status_code == 200 and done.json["status"] == "done"
+    assert task["id"] not in [t["id"] for t in leo.get("/tasks/mine").json["items"]]

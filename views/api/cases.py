@@ -130,7 +130,8 @@ def update_case(case_id: int):
 
 
 @operation("/cases/<id:case_id>/team/<id:user_id>", "PUT", scope="write",
-           json=schemas.TeamMember, answer=schemas.Case, tags=TAGS, versioned=True, action=permissions.MANAGE_TEAM)
+           json=schemas.TeamMember, answer=schemas.Case, tags=TAGS, versioned=True,
+           action=permissions.MANAGE_TEAM)
 def put_member(case_id: int, user_id: int):
     """Put a user on the team with a case role (naming a lead replaces the old one)."""
     change(cases.set_member, case_id, user_id=user_id)
@@ -198,7 +199,8 @@ def _decide(case_id: int, request_id: int, command):
 
 
 @operation("/cases/<id:case_id>/gate-requests/<id:request_id>/approve", "POST", scope="write",
-           json=schemas.Decision, answer=schemas.Case, tags=GATE_TAGS, versioned=True, action=permissions.DECIDE_GATE)
+           json=schemas.Decision, answer=schemas.Case, tags=GATE_TAGS, versioned=True,
+           action=permissions.DECIDE_GATE)
 def approve_gate(case_id: int, request_id: int):
     """Approve a request (a supervisor who did not make it): the requirements are checked
     again, then the case moves to the target."""
@@ -206,7 +208,8 @@ def approve_gate(case_id: int, request_id: int):
 
 
 @operation("/cases/<id:case_id>/gate-requests/<id:request_id>/reject", "POST", scope="write",
-           json=schemas.Decision, answer=schemas.Case, tags=GATE_TAGS, versioned=True, action=permissions.DECIDE_GATE)
+           json=schemas.Decision, answer=schemas.Case, tags=GATE_TAGS, versioned=True,
+           action=permissions.DECIDE_GATE)
 def reject_gate(case_id: int, request_id: int):
     """Reject a request with a written reason; the case stays in its stage."""
     return _decide(case_id, request_id, reviews.reject_gate)

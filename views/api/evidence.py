@@ -105,7 +105,8 @@ def download_evidence(case_id: int, evidence_id: int):
 
 
 @operation("/cases/<id:case_id>/evidence/<id:evidence_id>/custody", "POST", scope="write",
-           json=schemas.CustodyIn, answer=schemas.Evidence, status=201, tags=TAGS, versioned=True, action=permissions.RECORD_EVIDENCE)
+           json=schemas.CustodyIn, answer=schemas.Evidence, status=201, tags=TAGS, versioned=True,
+           action=permissions.RECORD_EVIDENCE)
 def add_custody(case_id: int, evidence_id: int):
     """Record a step in the item's chain of custody."""
     change(evidence.add_custody_event, case_id, evidence_id=evidence_id)
@@ -113,7 +114,8 @@ def add_custody(case_id: int, evidence_id: int):
 
 
 @operation("/cases/<id:case_id>/evidence/<id:evidence_id>/analyses", "POST", scope="write",
-           json=schemas.AnalysisIn, answer=schemas.Evidence, status=201, tags=TAGS, versioned=True, action=permissions.RECORD_EVIDENCE)
+           json=schemas.AnalysisIn, answer=schemas.Evidence, status=201, tags=TAGS, versioned=True,
+           action=permissions.RECORD_EVIDENCE)
 def add_analysis(case_id: int, evidence_id: int):
     """Record a laboratory's analysis of a sample."""
     change(evidence.add_lab_analysis, case_id, evidence_id=evidence_id)
@@ -121,7 +123,8 @@ def add_analysis(case_id: int, evidence_id: int):
 
 
 @operation("/cases/<id:case_id>/evidence/<id:evidence_id>/withdraw", "POST", scope="write",
-           json=schemas.Withdrawal, answer=schemas.Evidence, tags=TAGS, versioned=True, action=permissions.RECORD_EVIDENCE)
+           json=schemas.Withdrawal, answer=schemas.Evidence, tags=TAGS, versioned=True,
+           action=permissions.RECORD_EVIDENCE)
 def withdraw_evidence(case_id: int, evidence_id: int):
     """Withdraw an item from use, with a reason; the record and its file stay."""
     change(evidence.withdraw_evidence, case_id, evidence_id=evidence_id)

@@ -36,7 +36,8 @@ def list_findings(case_id: int):
 
 
 @operation("/cases/<id:case_id>/findings", "POST", scope="write", json=schemas.FindingIn,
-           answer=schemas.Finding, status=201, tags=FINDING_TAGS, versioned=True, action=permissions.RECORD_FINDING)
+           answer=schemas.Finding, status=201, tags=FINDING_TAGS, versioned=True,
+           action=permissions.RECORD_FINDING)
 def record_finding(case_id: int):
     """Record a use determination or an attribution citing evidence; it supersedes the last of its kind."""
     fields = body().model_dump()
@@ -75,7 +76,8 @@ def list_responses(case_id: int):
 
 
 @operation("/cases/<id:case_id>/responses", "POST", scope="write", json=schemas.ResponseIn,
-           answer=schemas.ResponseOut, status=201, tags=MENU_TAGS, versioned=True, action=permissions.RECORD_RESPONSE)
+           answer=schemas.ResponseOut, status=201, tags=MENU_TAGS, versioned=True,
+           action=permissions.RECORD_RESPONSE)
 def propose_response(case_id: int):
     """Propose a response from a cell of the menu (legal officers, from legal consequence on)."""
     fields = body().model_dump()
@@ -92,7 +94,8 @@ def get_response(case_id: int, response_id: int):
 
 
 @operation("/cases/<id:case_id>/responses/<id:response_id>/status", "POST", scope="write",
-           json=schemas.StatusChange, answer=schemas.ResponseOut, tags=MENU_TAGS, versioned=True, action=permissions.RECORD_RESPONSE)
+           json=schemas.StatusChange, answer=schemas.ResponseOut, tags=MENU_TAGS, versioned=True,
+           action=permissions.RECORD_RESPONSE)
 def change_response_status(case_id: int, response_id: int):
     """Move a response along its lifecycle (proposed → adopted | blocked | withdrawn; adopted →
     implemented | lapsed), with a reason."""
@@ -128,7 +131,8 @@ def list_messages(case_id: int):
 
 
 @operation("/cases/<id:case_id>/messages", "POST", scope="write", json=schemas.MessageIn,
-           answer=schemas.Message, status=201, tags=MESSAGE_TAGS, versioned=True, action=permissions.RECORD_MESSAGE)
+           answer=schemas.Message, status=201, tags=MESSAGE_TAGS, versioned=True,
+           action=permissions.RECORD_MESSAGE)
 def record_message(case_id: int):
     """Record a deterrence message in the stage the case is in now."""
     message = change(deterrence.record_message, case_id)
@@ -147,7 +151,8 @@ def get_evaluation(case_id: int):
 
 
 @operation("/cases/<id:case_id>/evaluation", "POST", scope="write", json=schemas.EvaluationIn,
-           answer=schemas.Evaluation, status=201, tags=EVALUATION_TAGS, versioned=True, action=permissions.RECORD_EVALUATION)
+           answer=schemas.Evaluation, status=201, tags=EVALUATION_TAGS, versioned=True,
+           action=permissions.RECORD_EVALUATION)
 def record_evaluation(case_id: int):
     """Rate the four restraint factors, say whether use was repeated, and recommend what comes
     next (in evaluation); it replaces earlier evaluations in the gates."""

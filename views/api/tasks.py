@@ -42,9 +42,9 @@ def case_tasks(case_id: int):
     return task_list(queries.tasks_of(db.session(), case_id))
 
 
-def _task_answer(case_id: int, task_id: int, command) -> tuple:
-    """Run a task command, then answer with the task as it is now."""
-    write(command)
+def _task_command(case_id: int, task_id: int, service, **arguments) -> tuple:
+    """Run a command on a task of the case, then answer with the task as it is now."""
+    write(lambda session: service(session, actor(), task_id, case_id=case_id, **arguments))
     return answer(task_body(next(task for task in queries.tasks_of(db.session(), case_id)
                                  if task.id == task_id)))
 
@@ -53,29 +53,27 @@ def _task_answer(case_id: int, task_id: int, command) -> tuple:
            answer=schemas.Task, tags=TAGS, action=permissions.WORK_TASK)
 def claim_task(case_id: int, task_id: int):
     """Take an open task from the queue of your role."""
-    return _task_answer(case_id, task_id, lambda session: tasks.claim(session, actor(), task_id, case_id=case_id))
+    return _task_command(case_id, task_id, tasks.claim)
 
 
 @operation("/cases/<id:case_id>/tasks/<id:task_id>/unclaim", "POST", scope="write",
            answer=schemas.Task, tags=TAGS, action=permissions.WORK_TASK)
 def unclaim_task(case_id: int, task_id: int):
     """Put your task back in its queue."""
-    return _task_answer(case_id, task_id, lambda session: tasks.unclaim(session, actor(), task_id, case_id=case_id))
+    return _task_command(case_id, task_id, tasks.unclaim)
 
 
 @operation("/cases/<id:case_id>/tasks/<id:task_id>/assign", "POST", scope="write",
-           json=schemas.Assignment, answer=schemas.Task, tags=TAGS, action=permissions.MANAGE_TEAM)
+           json=schemas.Assignment, answer=schemas.Task, tags=TAGS,
+           action=permissions.MANAGE_TEAM)
 def assign_task(case_id: int, task_id: int):
     """Give a task to someone on the team who holds its role (supervisors)."""
-    user_id = body().user_id
-    return _task_answer(case_id, task_id, lambda session: tasks.assign(session, actor(), task_id, user_id=user_id,
-                                                     case_id=case_id))
+    return _task_command(case_id, task_id, tasks.assign, user_id=body().user_id)
 
 
 @operation("/cases/<id:case_id>/tasks/<id:task_id>/complete", "POST", scope="write",
-           json=schemas.Completion, answer=schemas.Task, tags=TAGS, action=permissions.WORK_TASK)
+           json=schemas.Completion, answer=schemas.Task, tags=TAGS,
+           action=permissions.WORK_TASK)
 def complete_task(case_id: int, task_id: int):
     """Mark your task done, with a note."""
-    note = body().note
-    return _task_answer(case_id, task_id, lambda session: tasks.complete(session, actor(), task_id, note=note,
-                                                       case_id=case_id))
+    return _task_command(case_id, task_id, tasks.complete, note=body().note)
