@@ -16,7 +16,7 @@ from models.user import User
 from workflow import accounts, audit
 from workflow.audit import Actor
 from workflow.clock import format_utc, utcnow
-from workflow.errors import Forbidden, Invalid, NotFound
+from workflow.errors import Invalid, NotFound
 from workflow.fields import text
 from workflow import clock
 
@@ -49,12 +49,6 @@ def actor_of(token: ApiToken) -> Actor:
     return Actor(user.id, user.username, tuple(sorted(user.roles)), via=via(token))
 
 
-def refuse_tokens(actor: Actor, what: str) -> None:
-    """Tokens act on cases; they never make credentials or change roles."""
-    if actor.via:
-        raise Forbidden(f"{what} is done on the account pages, never with a token.")
-
-
 @dataclass(frozen=True)
 class NewToken:
     """A token just made: its row, and its secret, which is shown once and never kept."""
@@ -66,7 +60,7 @@ class NewToken:
 def create_token(session: Session, actor: Actor, *, name: str, expires_on: date | None,
                  scopes) -> NewToken:
     """Make a token for the signed-in user, with a name, scopes and an expiry within a year."""
-    refuse_tokens(actor, "Making a token")
+    accounts.refuse_tokens(actor, "Making a token")
     name = text(name, "name", 100, required=True)
     asked = set(scopes or ())
     scopes = [scope for scope in SCOPES if scope in asked]
@@ -108,7 +102,7 @@ def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     """Revoke one of one's own tokens; it stops working at once."""
-    refuse_tokens(actor, "Revoking a token")
+    accounts.refuse_tokens(actor, "Revoking a token")
     token = _locked(session, token_id)
     if token is None or token.user_id != actor.id:
         raise NotFound("No such token of yours.")

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from flask import Blueprint, Response, g, request, url_for
-from werkzeug.routing import BaseConverter
 from pydantic import BaseModel
-from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from spectree import Response as Responses
+from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.model_adapter.pydantic_adapter import PydanticModelAdapter
+from werkzeug.routing import BaseConverter
 
 from views import db
 from views.api import problems, schemas
