@@ -151,13 +151,14 @@ def identify(session: Session, secret: str, address: str, throttle: accounts.Thr
     if refusal:
         return Identified(token, refusal)
     seen = session.get(ApiTokenAddress, (token.id, address)) is not None
-    stale = token.last_used_at is None or (now - token.last_used_at).total_seconds() >= USE_NOTE_SECONDS
+    last = token.last_used_at
+    stale = last is None or (now - last).total_seconds() >= USE_NOTE_SECONDS
     return Identified(token, note=not seen or stale)
 
 
 def record_refusal(session: Session, secret: str, address: str, throttle: accounts.Throttle,
                    identified: Identified) -> None:
-    """Count a refused token against the throttle, with its audit event (once per window when throttled)."""
+    """Count a refused token against the throttle, with its audit event (one a window when throttled)."""
     key, address = _throttle_key(secret), address[:64]
     user = identified.token.user if identified.token is not None else None
     if identified.throttled:

@@ -8,7 +8,8 @@ from flask import Flask
 def register(app: Flask) -> None:
     """Add the API and its reference; it answers only to bearer tokens, so CSRF does not apply."""
     from views import csrf
-    from views.api import audit, bearer, cases, docs, evidence, menu, tasks  # noqa: F401 (operations)
+    # Importing the modules adds their operations to the blueprint.
+    from views.api import audit, bearer, cases, docs, evidence, menu, tasks  # noqa: F401
     from views.api.operation import IdConverter, blueprint
     app.url_map.converters["id"] = IdConverter
     for part in (blueprint, docs.blueprint):
