@@ -78,6 +78,8 @@ class Settings:
     DATABASE_MAX_OVERFLOW: int = 5
     #: How long a request waits for a free connection before it fails.
     DATABASE_POOL_TIMEOUT: int = 30
+    #: Origins (scheme://host[:port]) whose pages may call the JSON API from a browser; none by default.
+    API_CORS_ORIGINS: tuple = ()
     TESTING: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -178,6 +180,7 @@ def load_settings(env: str | None = None, environ=os.environ,
         DATABASE_MAX_OVERFLOW=_number(environ, "DATABASE_MAX_OVERFLOW", 5, "a number of connections"),
         DATABASE_POOL_TIMEOUT=_number(environ, "DATABASE_POOL_TIMEOUT", 30, "a number of seconds",
                                       minimum=1),
+        API_CORS_ORIGINS=_origins(environ.get("API_CORS_ORIGINS", "")),
     )
 
 
@@ -187,6 +190,16 @@ def _origin(value: str) -> str:
         raise ConfigError("AUDIT_LOG_ORIGIN must be one word without spaces or '+', "
                           "e.g. restraint.example.org/audit")
     return value
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    """Space- or comma-separated origins, each a scheme and a host, no path."""
+    origins = tuple(part for part in value.replace(",", " ").split() if part)
+    for origin in origins:
+        scheme, _, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not rest or "/" in rest:
+            raise ConfigError(f"API_CORS_ORIGINS: {origin!r} is not an origin like https://lab.example.org")
+    return origins
 
 
 def _role(value: str) -> str:

@@ -11,10 +11,12 @@ from models.message import DeterrenceMessage
 from models.response import Milestone, Response
 from models.stay import CaseStay, FigureCount, StayTally
 from models.task import Task
+from models.token import ApiToken, ApiTokenAddress
 from models.user import RecoveryCode, RoleGrant, User, UserRole
 
-__all__ = ["AuditCheckpoint", "AuditCosignature", "AuditEvent", "AuditTreeLeaf", "AuditVerification",
-           "Base", "Case", "CaseCounter", "CaseMember", "CaseStay", "CustodyEvent",
-           "DeterrenceMessage", "Evaluation", "EvidenceItem", "FigureCount", "Finding", "GateRequest",
-           "LabAnalysis", "LoginFailure", "Milestone", "Response", "RecoveryCode", "RoleGrant", "StayTally",
-           "StoredObject", "Task", "User", "UserRole"]
+__all__ = ["ApiToken", "ApiTokenAddress", "AuditCheckpoint", "AuditCosignature", "AuditEvent",
+           "AuditTreeLeaf", "AuditVerification", "Base", "Case", "CaseCounter", "CaseMember",
+           "CaseStay", "CustodyEvent", "DeterrenceMessage", "Evaluation", "EvidenceItem",
+           "FigureCount", "Finding", "GateRequest", "LabAnalysis", "LoginFailure", "Milestone",
+           "Response", "RecoveryCode", "RoleGrant", "StayTally", "StoredObject", "Task", "User",
+           "UserRole"]

@@ -29,11 +29,14 @@ _counter = itertools.count()
 
 
 def pytest_generate_tests(metafunc):
-    """`backend` is sqlite, or both databases for @both_databases, or postgresql for @postgres."""
+    """`backend` is sqlite, or both databases for @both_databases, or postgresql for @postgres
+    (or for @postgres_when_available, when there is one)."""
     if "backend" not in metafunc.fixturenames:
         return
     if metafunc.definition.get_closest_marker("both_databases"):
         backends = ["sqlite", "postgresql"]
+    elif metafunc.definition.get_closest_marker("postgres_when_available"):
+        backends = ["postgresql" if TEST_DATABASE_URL else "sqlite"]
     elif metafunc.definition.get_closest_marker("postgres"):
         backends = ["postgresql"]
     else:
@@ -43,6 +46,8 @@ def pytest_generate_tests(metafunc):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "both_databases: run on SQLite and on PostgreSQL")
+    config.addinivalue_line("markers", "postgres_when_available: PostgreSQL when TEST_DATABASE_URL "
+                                       "names one (CI), SQLite otherwise")
 
 
 # --- SQLite: migrate once into a template file, copy it for every test -------------------
@@ -332,3 +337,12 @@ def full_case(app, db, cast, make_case, move, satisfy) -> dict:
                                                  expected_version=ANY_VERSION,
                                                  target="implementation").id
     return ids
+
+
+# --- the JSON API ---------------------------------------------------------------------------
+
+@pytest.fixture
+def api(client, db, cast):
+    """A client of the API acting with a token (all scopes) of the cast member named."""
+    from apiclient import Api, make_token
+    return lambda username, **options: Api(client, make_token(db, cast[username], **options))

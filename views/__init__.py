@@ -48,6 +48,8 @@ def register_views(app: Flask) -> None:
                       tasks.blueprint, audit.blueprint, transparency.blueprint, account.blueprint,
                       dossier.blueprint):
         app.register_blueprint(blueprint)
+    from views import api  # after the bounded `int` converter: its routes use it
+    api.register(app)
     errors.register(app)
     headers.register(app)
     app.jinja_env.filters["fromjson"] = json.loads

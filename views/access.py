@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from views import transparency
+from views.api.problems import is_api_request
 from views.forms import ConfirmForm
 from workflow import permissions
 from workflow.accounts import must_enrol
@@ -24,8 +25,8 @@ def require_sign_in():
     """Deny by default: every view except the public ones needs a signed-in user, and one
     who must use a second factor reaches nothing but its set-up until they have one."""
     endpoint = request.endpoint
-    if endpoint in PUBLIC_ENDPOINTS or endpoint in SECOND_STEP_ENDPOINTS:
-        return None
+    if endpoint in PUBLIC_ENDPOINTS or endpoint in SECOND_STEP_ENDPOINTS or is_api_request():
+        return None  # the API checks its bearer token itself: a cookie opens nothing there
     from views.auth import login_manager, touch_session
     if not current_user.is_authenticated:
         return login_manager.unauthorized()

@@ -1,4 +1,4 @@
-"""My account: password, roles, second factor, and signing out everywhere."""
+"""My account: password, roles, second factor, access tokens, and signing out everywhere."""
 from __future__ import annotations
 
 import segno
@@ -11,19 +11,21 @@ from views import db
 from views.access import current_actor
 from views.auth import _start_session
 from views.commands import run
-from views.forms import CodeForm, ConfirmForm, PasswordChangeForm
-from workflow import accounts, second_factor
+from views.forms import CodeForm, ConfirmForm, PasswordChangeForm, TokenForm
+from workflow import accounts, clock, second_factor, tokens
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
 
-def _page(password_form=None, refusal=None):
-    """My account page with its forms, a refusal at its top."""
+def _page(password_form=None, refusal=None, token_form=None, new_token=None):
+    """My account page with its forms, a refusal at its top (and a new token's secret, once)."""
     required = any(role in current_app.config["REQUIRE_2FA_ROLES"] for role in current_user.roles)
     return render_template(
         "account/index.html", password_form=password_form or PasswordChangeForm(formdata=None),
         confirm=ConfirmForm(), required=required,
-        codes_left=second_factor.recovery_codes_left(db.session(), current_user.id), refusal=refusal)
+        codes_left=second_factor.recovery_codes_left(db.session(), current_user.id), refusal=refusal,
+        token_form=token_form or TokenForm(formdata=None), new_token=new_token,
+        tokens=tokens.tokens_of(db.session(), current_user.id), now=clock.utcnow())
 
 
 @blueprint.route("")
@@ -107,3 +109,27 @@ def renew_recovery_codes():
     with db.transaction() as write:
         codes = second_factor.new_recovery_codes(write, write.get(User, current_user.id))
     return render_template("account/recovery_codes.html", codes=codes)
+
+
+@blueprint.route("/tokens", methods=["POST"])
+def create_token():
+    """Make a personal access token for the JSON API; its secret is shown this once."""
+    form = TokenForm()
+    outcome = run(form, lambda write: tokens.create_token(
+        write, current_actor(), name=form.name.data, expires_on=form.expires_on.data,
+        scopes=form.scopes.data or []).secret,
+        lambda refusal=None: _page(refusal=refusal, token_form=form))
+    if outcome.refused:
+        return outcome.page
+    db.session().rollback()  # the list is read afresh: this request's reads began before the token
+    return _page(new_token=outcome.value)
+
+
+@blueprint.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+def revoke_token(token_id: int):
+    """Revoke one of my tokens: it stops working at once."""
+    outcome = run(ConfirmForm(), lambda write: tokens.revoke_token(write, current_actor(), token_id))
+    if outcome.refused:
+        return outcome.page
+    flash("Token revoked.", "info")
+    return redirect(url_for("account.index"))

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from views.api import problems
 from workflow.errors import WorkflowError
 
 TITLES = {
@@ -27,6 +29,8 @@ PLAIN_TEXT_BLUEPRINTS = frozenset({"transparency"})
 
 
 def render_error(status: int, message: str):
+    if problems.is_api_request():
+        return problems.problem(status, message or TITLES.get(status, "Error"))
     if request.blueprint in PLAIN_TEXT_BLUEPRINTS:
         line = (message or TITLES.get(status, "Error")).splitlines()[0]
         return Response(line + "\n", status, mimetype="text/plain")
@@ -36,6 +40,8 @@ def render_error(status: int, message: str):
 
 
 def _http_error(error: HTTPException):
+    if problems.is_api_request():
+        return problems.from_http(error)
     return render_error(error.code or 500, error.description or "")
 
 
@@ -45,6 +51,8 @@ def _csrf_error(error: CSRFError):
 
 
 def _workflow_error(error: WorkflowError):
+    if problems.is_api_request():
+        return problems.from_workflow(error)
     from views.commands import refused  # the one answer to a refusal, raised wherever
     return refused(error)
 
@@ -52,11 +60,16 @@ def _workflow_error(error: WorkflowError):
 def _unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return _http_error(error)
+    if problems.is_api_request() and isinstance(error, IntegrityError):
+        # Two requests made the same record at once (the database kept one): retry after a read.
+        return problems.problem(409, "This conflicts with a change made at the same moment; "
+                                     "read the resource again and retry.", "conflict")
     current_app.logger.exception("unhandled error")
     return render_error(500, InternalServerError.description)
 
 
 def register(app: Flask) -> None:
+    app.register_error_handler(problems.Problem, lambda problem: problem.response())
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(WorkflowError, _workflow_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -1,6 +1,7 @@
 """WTForms forms of the sign-in and admin pages."""
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -15,6 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from workflow.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from workflow.roles import DESCRIPTIONS, ROLES
+from workflow.tokens import MAX_DAYS, SCOPES
 
 
 def one_line(form, field) -> None:
@@ -93,3 +95,15 @@ class PasswordChangeForm(Form):
     confirm = PasswordField("New password again", validators=[
         DataRequired(), EqualTo("new_password", message="the two new passwords differ")],
         render_kw={"autocomplete": "new-password"})
+
+
+class TokenForm(Form):
+    """A new personal access token for the JSON API."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)],
+                       description="What the token is for, e.g. the lab system that uses it.")
+    expires_on = DateField("Expires on", validators=[DataRequired()],
+                           description=f"At most {MAX_DAYS} days from today.")
+    scopes = CheckboxesField("Scopes", choices=[SelectChoice(scope, f"{scope} — {words}")
+                                                for scope, words in SCOPES.items()],
+                             validators=[DataRequired(message="Choose at least one scope.")])

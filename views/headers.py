@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 from flask_login import current_user
 
+from views.api.problems import is_api_request
+
 #: No inline script anywhere; styles from our own files (the workflow diagram, drawn by
 #: Mermaid in the browser, also needs its generated inline styles: see `allow_inline_styles`).
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'{styles}; img-src 'self' data:; "
@@ -29,8 +31,9 @@ def set_headers(response):
         # Case pages and exports are kept by no browser or proxy cache.
         headers["Cache-Control"] = "no-store"
         headers.pop("Expires", None)
-        headers.pop("ETag", None)
         headers.pop("Last-Modified", None)
+        if not is_api_request():  # the API's ETag is the case's version, for If-Match
+            headers.pop("ETag", None)
     if current_app.config.get("HSTS"):
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
     return response

@@ -87,6 +87,12 @@ def find_user(session: Session, username: str) -> User:
     return user
 
 
+def refuse_tokens(actor: Actor, what: str = "Changing roles") -> None:
+    """Tokens act on cases: credentials and roles change on the pages (or the command line)."""
+    if actor.via:
+        raise Forbidden(f"{what} is done on the account and admin pages, never with a token.")
+
+
 def _by_person(actor: Actor) -> bool:
     """A signed-in person, not the command line (whose operator holds the database anyway)."""
     return actor.id is not None
@@ -130,6 +136,7 @@ def set_roles(session: Session, actor: Actor, user: User, roles) -> list[RoleGra
 
     Nobody changes their own roles; admin is never combined with another role; an admin
     adding supervisor or auditor only proposes it. Removals take effect at once."""
+    refuse_tokens(actor)
     if actor.id is not None and actor.id == user.id:
         raise Forbidden("Nobody changes their own roles: ask another admin.")
     roles = _clean_roles(roles, allow_none=_by_person(actor))
@@ -149,6 +156,7 @@ def set_roles(session: Session, actor: Actor, user: User, roles) -> list[RoleGra
 
 def propose_grant(session: Session, actor: Actor, user: User, role: str) -> RoleGrant:
     """Propose giving `user` the supervisor or auditor role; another admin must approve it."""
+    refuse_tokens(actor)
     if role not in TWO_ADMIN_ROLES:
         raise Invalid(f"only {' and '.join(TWO_ADMIN_ROLES)} are granted by two admins", "roles")
     if actor.id is not None and actor.id == user.id:
@@ -174,6 +182,7 @@ def pending_grants(session: Session) -> list[RoleGrant]:
 
 def decide_grant(session: Session, actor: Actor, grant_id: int, approve: bool) -> RoleGrant:
     """Approve (a second admin) or refuse a pending grant; the proposer may only withdraw it."""
+    refuse_tokens(actor)
     grant = session.get(RoleGrant, grant_id, with_for_update=True)
     if grant is None:
         raise NotFound("no such role grant")

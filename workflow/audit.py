@@ -26,6 +26,9 @@ class Actor:
     id: int | None
     username: str
     roles: tuple[str, ...] = ()
+    #: How the command came in when not through the pages, e.g. (("channel", "api"), ("token_id", 7)):
+    #: every event the actor writes carries it in its details as `via`.
+    via: tuple[tuple[str, object], ...] = ()
 
     @classmethod
     def of(cls, user) -> Actor:
@@ -60,7 +63,10 @@ def event_row(seq: int, prev_hash: str, event_type: str, actor: Actor | None, *,
         case_id=case_id, event_type=event_type, entity_type=entity_type,
         entity_id=None if entity_id is None else str(entity_id),
         from_state=from_state, to_state=to_state)
-    document = dict(columns, at=format_utc(at), actor_roles=list(roles), details=details or {})
+    details = details or {}
+    if actor is not None and actor.via:
+        details = {**details, "via": dict(actor.via)}
+    document = dict(columns, at=format_utc(at), actor_roles=list(roles), details=details)
     if case_prev is not None:
         document["case_prev"] = case_prev
     payload = canonical_json(document)

@@ -128,6 +128,10 @@ def _next_reference(session: Session, year: int) -> str:
 def open_case(session: Session, actor: Actor, source_id: str | None = None, **fields) -> Case:
     """Open a case in `reported`; an opener with a working role joins its team."""
     authorize(actor, permissions.OPEN_CASE)
+    if source_id is not None:
+        known = session.scalar(select(Case.reference).where(Case.source_id == source_id))
+        if known is not None:
+            raise Conflict(f"source id: case {known} was opened from {source_id} already.")
     now = utcnow()
     case = Case(reference="", opened_by_id=actor.id, opened_at=now, state=REPORTED, version=1,
                 source_id=source_id)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 from models.case import Case
 from models.gate_request import GateRequest
 from workflow import audit, permissions
-from workflow.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Stale
 
 
 class _AnyVersion:
@@ -38,7 +38,7 @@ def check_version(case: Case, expected_version) -> None:
             expected_version, int):
         raise Invalid("version: the version of the case you saw is required", "version")
     if expected_version != case.version:
-        raise Conflict(f"Case {case.reference} changed since you loaded the page (you saw "
+        raise Stale(f"Case {case.reference} changed since you loaded the page (you saw "
                        f"version {expected_version}, it is now at version {case.version}). "
                        "Reload the case and try again.")
 

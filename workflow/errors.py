@@ -19,6 +19,10 @@ class Conflict(WorkflowError):
     status = 409
 
 
+class Stale(Conflict):
+    """The case changed since the version the actor saw (the API answers it with 412)."""
+
+
 class Invalid(WorkflowError):
     """Bad input; `field` names the form field when there is one."""
 

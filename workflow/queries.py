@@ -342,3 +342,14 @@ def remembered(session: Session, key: tuple, load):
     if key not in memo:
         memo[key] = load()
     return memo[key]
+
+
+def cases_after(session: Session, user, filters: CaseFilters, after_id: int | None,
+                limit: int) -> list:
+    """A keyset page of the cases `user` may see that match the filters: newest first, after
+    `after_id`, each with the target of its pending request (for the API's cursor pages)."""
+    query = (select(Case, _pending_target().label("pending_target"))
+             .where(*_conditions(user, filters)).order_by(Case.id.desc()).limit(limit))
+    if after_id is not None:
+        query = query.where(Case.id < after_id)
+    return session.execute(query).all()
