@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workflow.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from workflow.notifications import KINDS, WHEN
 from workflow.roles import DESCRIPTIONS, ROLES
 
 
@@ -93,3 +94,9 @@ class PasswordChangeForm(Form):
     confirm = PasswordField("New password again", validators=[
         DataRequired(), EqualTo("new_password", message="the two new passwords differ")],
         render_kw={"autocomplete": "new-password"})
+
+
+class EmailKindsForm(Form):
+    """The kinds of notification one is emailed about (the others stay in the app)."""
+
+    kinds = CheckboxesField("Email me when", choices=[SelectChoice(kind, WHEN[kind]) for kind in KINDS])

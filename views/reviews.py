@@ -1,7 +1,7 @@
 """The supervisors' review queue and the decisions on gate requests."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -26,7 +26,11 @@ def only_case_roles():
 
 @blueprint.route("")
 def index():
-    """Pending gate requests on the cases this user may see, with their checklist snapshots."""
+    """Pending gate requests on the cases this user may see, with their checklist snapshots;
+    the "decided" tab lists the latest decisions on them, with their reasons."""
+    if request.args.get("tab") == "decided":
+        return render_template("reviews/decided.html",
+                               decided=queries.decided_reviews(db.session(), current_user))
     pending = queries.pending_reviews(db.session(), current_user)
     commands = {req.id: permissions.for_page(current_user, permissions.request_commands(current_user, req))
                 for req in pending}

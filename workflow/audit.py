@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, event, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEvent, AuditTreeLeaf
-from workflow import merkle, transparency
+from workflow import merkle, notifications, transparency
 from workflow.audit_chain import FIELDS, GENESIS, Verification, canonical_json, chain_hash, verify
 from workflow.clock import format_utc, utcnow
 from workflow.stages import CLOSED
@@ -143,6 +143,7 @@ def append_many(session: Session, events: list[tuple[str, Actor | None, dict]]) 
         head.checkpoint_now |= fields.get("to_state") == CLOSED
     # One Core executemany: the log is never read back through the session that writes it.
     session.connection().execute(AuditEvent.__table__.insert(), rows)
+    notifications.derive(session, events, rows)  # whom the events tell: one INSERT, or none
     head.tree_rows += transparency.tree_rows(head.frontier, first, [row["hash"] for row in rows])
     head.seq, head.hash = seq, prev_hash
     return rows
