@@ -213,7 +213,8 @@ def _insert_once(session: Session, query) -> int:
     """INSERT … SELECT, skipping the rows whose once-a-day key a person already has."""
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_N)
-    statement = insert.from_select(_COLUMNS, query).on_conflict_do_nothing()
+    statement = (insert.from_select(_COLUMNS, query).on_conflict_do_nothing()
+                 .execution_options(preserve_rowcount=True))  # an INSERT's count is not kept else
     return session.connection().execute(statement).rowcount
 
 

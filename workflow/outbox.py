@@ -103,8 +103,8 @@ def compose(settings: MailSettings, email: Outgoing, link: str) -> EmailMessage:
     message.set_content(
         f"Case {email.reference}: {SUBJECTS[email.kind]}\n\n"
         f"Open it here (you will be asked to sign in):\n{link}\n\n"
-        "This email tells only that something happened on the case; what happened is in the "
-        "application, for those who may see it.\n"
+        "This email tells only that something happened on the case;\n"
+        "what happened is in the application, for those who may see it.\n"
         "Choose which events you are emailed about under My account.\n")
     return message
 
