@@ -15,19 +15,13 @@ from sqlalchemy.orm import Session
 
 from models.audit import AuditEvent
 from models.case import Case
-from workflow.stages import (
-    ATTRIBUTION,
-    CLOSED,
-    EVALUATION,
-    IMPLEMENTATION,
-    INVESTIGATION,
-    LEGAL_CONSEQUENCE,
-    REPORTED,
-)
+from workflow import stages
+from workflow.stages import CLOSED
 
 #: Days a case may stay in each open stage before it is overdue (STAGE_TARGET_DAYS overrides).
-DEFAULT_TARGET_DAYS = {REPORTED: 14, INVESTIGATION: 90, ATTRIBUTION: 90, LEGAL_CONSEQUENCE: 60,
-                       IMPLEMENTATION: 365, EVALUATION: 30}
+DEFAULT_TARGET_DAYS = {stages.REPORTED: 14, stages.INVESTIGATION: 90, stages.ATTRIBUTION: 90,
+                       stages.LEGAL_CONSEQUENCE: 60, stages.IMPLEMENTATION: 365,
+                       stages.EVALUATION: 30}
 
 
 @dataclass(frozen=True)

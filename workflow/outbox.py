@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,31 +42,19 @@ BATCH = 50
 Transaction = Callable[[], AbstractContextManager[Session]]
 
 
-@dataclass(frozen=True)
-class MailSettings:
-    """Where and how to send (the MAIL_* settings), and where the links lead (PUBLIC_URL)."""
+#: The settings a round reads (config.py): MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS,
+#: MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM and MAIL_RETRY_SECONDS.
+Settings = Mapping[str, object]
+#: How long a connection or a command may wait on the server.
+TIMEOUT_SECONDS = 30
+#: The longest wait between two tries of an email.
+MAX_RETRY = timedelta(hours=1)
 
-    server: str
-    port: int = 25
-    use_tls: bool = False
-    username: str = ""
-    password: str = ""
-    sender: str = "restraint@localhost"
-    #: The first retry waits this long, each next one twice as long, up to `max_retry_seconds`.
-    retry_seconds: int = 60
-    max_retry_seconds: int = 3600
-    timeout: int = 30
 
-    @classmethod
-    def from_config(cls, config) -> MailSettings:
-        return cls(config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_USE_TLS"],
-                   config["MAIL_USERNAME"], config["MAIL_PASSWORD"], config["MAIL_FROM"],
-                   config["MAIL_RETRY_SECONDS"])
-
-    def backoff(self, attempts: int) -> timedelta:
-        """The wait before the next try, after `attempts` failed ones."""
-        return timedelta(seconds=min(self.retry_seconds * 2 ** max(attempts - 1, 0),
-                                     self.max_retry_seconds))
+def backoff(settings: Settings, attempts: int) -> timedelta:
+    """The wait before the next try, after `attempts` failed ones: doubling, up to an hour."""
+    return min(timedelta(seconds=settings["MAIL_RETRY_SECONDS"] * 2 ** max(attempts - 1, 0)),
+               MAX_RETRY)
 
 
 @dataclass(frozen=True)
@@ -90,10 +78,10 @@ class Report:
     errors: list[str] = field(default_factory=list)
 
 
-def compose(settings: MailSettings, email: Outgoing, link: str) -> EmailMessage:
+def compose(settings: Settings, email: Outgoing, link: str) -> EmailMessage:
     """The email: the case's reference, the kind of event and the link; no case content."""
     message = EmailMessage()
-    message["From"] = settings.sender
+    message["From"] = settings["MAIL_FROM"]
     message["To"] = email.address
     message["Subject"] = f"[Restraint] {email.reference}: {SUBJECTS[email.kind]}"
     message["Date"] = format_datetime(datetime.now().astimezone())
@@ -145,7 +133,7 @@ def _sent(transaction: Transaction, email: Outgoing) -> None:
             email_lease_until=None, email_error=""))
 
 
-def _failed(transaction: Transaction, settings: MailSettings, emails: list[Outgoing],
+def _failed(transaction: Transaction, settings: Settings, emails: list[Outgoing],
             error: Exception) -> str:
     """Count a failed try of each email and set its next; the error as the report says it."""
     reason = f"{type(error).__name__}: {error}"[:300]
@@ -154,24 +142,24 @@ def _failed(transaction: Transaction, settings: MailSettings, emails: list[Outgo
         for email in emails:
             session.execute(update(Notification).where(Notification.id == email.id).values(
                 email_attempts=email.attempts + 1, email_lease_until=None, email_error=reason,
-                email_next_at=now + settings.backoff(email.attempts + 1)))
+                email_next_at=now + backoff(settings, email.attempts + 1)))
     return reason
 
 
-def _connect(settings: MailSettings) -> smtplib.SMTP:
-    smtp = smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout)
+def _connect(settings: Settings) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(settings["MAIL_SERVER"], settings["MAIL_PORT"], timeout=TIMEOUT_SECONDS)
     try:
-        if settings.use_tls:
+        if settings["MAIL_USE_TLS"]:
             smtp.starttls(context=ssl.create_default_context())
-        if settings.username:
-            smtp.login(settings.username, settings.password)
+        if settings["MAIL_USERNAME"]:
+            smtp.login(settings["MAIL_USERNAME"], settings["MAIL_PASSWORD"])
     except BaseException:
         smtp.close()
         raise
     return smtp
 
 
-def send_due(transaction: Transaction, settings: MailSettings, link: Callable[[int], str]) -> Report:
+def send_due(transaction: Transaction, settings: Settings, link: Callable[[int], str]) -> Report:
     """Send the emails that are due (one batch); `link` gives a notification's address."""
     with transaction() as session:
         emails, skipped = _take(session, utcnow())
