@@ -380,9 +380,10 @@ def _notification_round(swept_on: date | None) -> tuple[date, outbox.Report | No
         click.echo(f"overdue on {today}: {told} notifications")
     if not config["MAIL_SERVER"]:
         return today, None
+
     def link(notification_id: int) -> str:
         with current_app.test_request_context(base_url=config["PUBLIC_URL"]):
-            return url_for("account.notifications.open", notification_id=notification_id,
+            return url_for("account.notifications.follow", notification_id=notification_id,
                            _external=True)
     report = outbox.send_due(_database().transaction, config, link)
     if report.sent or report.failed or report.skipped:

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -17,12 +18,12 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from models import Notification, User
-from workflow import cases, comments, notifications, reviews
+from workflow import cases, comments, notifications, outbox, reviews
 from workflow.command import ANY_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The loopback ports these tests' SMTP servers listen on.
-PORTS = {"content": 2525, "outage": 2526, "choices": 2527}
+PORTS = {"content": 2525, "outage": 2526, "choices": 2527, "workers": 2528}
 #: Words of the case that must never leave in an email: its title, place, summary, the
 #: reason a gate was rejected for, and what a note said.
 SECRETS = dict(title="Orchard basement exposure", place="Qasr al-Wadi",
@@ -191,3 +192,26 @@ def until(condition, what: str, timeout: float = 60) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.1)
+
+
+@pytest.mark.smtp_port("workers")
+@pytest.mark.both_databases
+def test_two_workers_at_once_send_each_email_once(app, db, cast, addresses, make_case, satisfy):
+    secret_case(db, cast, make_case, satisfy)
+    waiting = {n.id for n in pending(db)}
+    controller, inbox = smtp_server(PORTS["workers"])
+    reports = []
+
+    def work():
+        reports.append(outbox.send_due(db.transaction, app.config, lambda n: f"https://x/{n}"))
+    try:
+        workers = [threading.Thread(target=work) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+    finally:
+        controller.stop()
+    numbers = Counter(message["Message-ID"] for _, message in inbox.messages)
+    assert len(numbers) == len(waiting) and set(numbers.values()) == {1}
+    assert sum(report.sent for report in reports) == len(waiting) and not pending(db)

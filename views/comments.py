@@ -26,7 +26,7 @@ def comment_threads():
         if posted is None or (posted.subject.data, posted.subject_number()) != (subject, subject_id):
             posted = None
         answer = permissions.can_comment(current_user, case)
-        return {"notes": notes, "by_id": {note.id: note for note in notes},
+        return {"notes": notes,
                 "corrected_by": {note.corrects_id: note for note in notes if note.corrects_id},
                 "form": posted or CommentForm(formdata=None, subject=subject,
                                               subject_id="" if subject_id is None else subject_id),

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from flask import current_app
 
+from models.case import Case
 from views import db
 from workflow import clock, durations
 
 
 def template_helpers() -> dict:
-    """`stage_due(case)` and `stage_dues(rows)` (rows or cases of a list, by case id)."""
+    """`stage_due(case)`, and `stage_dues(rows)` by case id for a list's cases (or its rows
+    that start with a case)."""
     def stage_dues(rows) -> dict:
-        ids = [getattr(row, "id", None) or row[0].id for row in rows]
+        ids = [row.id if isinstance(row, Case) else row[0].id for row in rows]
         return durations.stage_dues(db.session(), ids, current_app.config["STAGE_TARGET_DAYS"],
                                     clock.today())
 

@@ -13,6 +13,7 @@ from models.case import Case
 from models.response import Milestone
 from models.task import Task
 from views import db
+from views.bounds import MAX_INT
 from views.access import current_actor
 from views.commands import run
 from views.forms import ConfirmForm, EmailKindsForm
@@ -39,8 +40,11 @@ def _visible_cases(session, items) -> dict[int, Case]:
 
 
 def _tasks(session, items) -> dict[int, Task]:
+    """The tasks the notifications are about, by id (their titles are read at the time)."""
     ids = {int(item.entity_id) for item in items if item.entity_type == "task"}
-    return {task.id: task for task in session.scalars(select(Task).where(Task.id.in_(ids)))} if ids else {}
+    if not ids:
+        return {}
+    return {task.id: task for task in session.scalars(select(Task).where(Task.id.in_(ids)))}
 
 
 @blueprint.route("")
@@ -48,6 +52,8 @@ def index():
     """My notifications, newest first, unread ones marked."""
     session = db.session()
     before = request.args.get("before", type=int)
+    if before is not None and before > MAX_INT:  # older than any id there can be: from the newest
+        before = None
     items = notifications.inbox(session, current_user.id, limit=PAGE + 1, before=before)
     more = len(items) > PAGE
     items = items[:PAGE]
@@ -72,13 +78,13 @@ def _target(session, item, case: Case) -> str:
         milestone = session.get(Milestone, int(item.entity_id))
         if milestone is not None:
             return url_for("menu.response", case_id=case.id, response_id=milestone.response_id)
-    anchors = {"gate_decided": "decisions", "gate_requested": "pending-review",
-               "task_assigned": "tasks", "task_queued": "tasks", "task_overdue": "tasks"}
+    anchors = {"gate_decided": "decisions", "task_assigned": "tasks", "task_queued": "tasks",
+               "task_overdue": "tasks"}
     return url_for("cases.detail", case_id=case.id, _anchor=anchors.get(item.kind))
 
 
 @blueprint.route("/<int:notification_id>")
-def open(notification_id: int):
+def follow(notification_id: int):
     """Open a notification: it is read, and leads to what it tells of."""
     try:
         with db.transaction() as write:

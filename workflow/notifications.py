@@ -101,8 +101,8 @@ def _on_team(case_id):
 
 
 def _queue_of(task_id):
-    """The holders of the task's role on its case's team (supervisors see every case but are on
-    no team: the queue of a case of theirs is that of a case whose team they are on)."""
+    """The holders of the task's role on its case's team: "a case of mine" is one whose team I
+    am on (a supervisor, who sees every case, hears of the queues of those they joined)."""
     role = select(Task.role).where(Task.id == task_id).scalar_subquery()
     case_id = select(Task.case_id).where(Task.id == task_id).scalar_subquery()
     return and_(_on_team(case_id),
