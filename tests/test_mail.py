@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from models import Notification, User
-from workflow import cases, comments, notifications, outbox, reviews
+from workflow import accounts, audit, cases, comments, notifications, outbox, reviews
 from workflow.command import ANY_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -215,3 +215,28 @@ def test_two_workers_at_once_send_each_email_once(app, db, cast, addresses, make
     numbers = Counter(message["Message-ID"] for _, message in inbox.messages)
     assert len(numbers) == len(waiting) and set(numbers.values()) == {1}
     assert sum(report.sent for report in reports) == len(waiting) and not pending(db)
+
+
+def test_retries_wait_twice_as_long_each_time_up_to_an_hour():
+    waits = [outbox.backoff({"MAIL_RETRY_SECONDS": 60}, attempts)
+             for attempts in (1, 2, 3, 7, 10_000)]
+    assert [wait.total_seconds() for wait in waits] == [60, 120, 240, 3600, 3600]
+
+
+@pytest.mark.smtp_port("choices")
+def test_an_email_to_an_account_deactivated_since_is_set_aside_not_sent(
+        db, runner, cast, addresses, make_case):
+    make_case()  # ana and leo are told they joined the team
+    with db.transaction() as session:
+        accounts.set_active(session, audit.SYSTEM, accounts.find_user(session, "leo"), False)
+    controller, inbox = smtp_server(PORTS["choices"])
+    try:
+        result = runner.invoke(args=["notifications", "send"])
+    finally:
+        controller.stop()
+    assert result.exit_code == 0 and "email: 1 sent, 0 failed, 1 not sendable" in result.output
+    assert [recipients for recipients, _ in inbox.messages] == [("ana@example.org",)]
+    with db.sessions() as session:
+        states = dict(session.execute(select(User.username, Notification.email_state).join(
+            User, User.id == Notification.user_id)).all())
+        assert states == {"ana": "sent", "leo": "skipped"}

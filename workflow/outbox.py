@@ -35,9 +35,10 @@ from models.user import User
 from workflow.clock import utcnow
 from workflow.notifications import SUBJECTS
 
-#: How long a worker holds the emails it took: longer than a batch can take to send.
+#: How many emails a round takes, and how long a worker holds them: longer than sending them
+#: can take, each command waiting TIMEOUT_SECONDS at most.
+BATCH = 10
 LEASE = timedelta(minutes=10)
-BATCH = 50
 
 Transaction = Callable[[], AbstractContextManager[Session]]
 
@@ -53,8 +54,8 @@ MAX_RETRY = timedelta(hours=1)
 
 def backoff(settings: Settings, attempts: int) -> timedelta:
     """The wait before the next try, after `attempts` failed ones: doubling, up to an hour."""
-    return min(timedelta(seconds=settings["MAIL_RETRY_SECONDS"] * 2 ** max(attempts - 1, 0)),
-               MAX_RETRY)
+    doublings = min(max(attempts - 1, 0), 20)  # past that, the cap holds anyway
+    return min(timedelta(seconds=settings["MAIL_RETRY_SECONDS"] * 2 ** doublings), MAX_RETRY)
 
 
 @dataclass(frozen=True)
