@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve test bench clean
+.PHONY: install run serve worker test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ serve: install
 	@RESTRAINT_ENV=production $(BIN)/python -m config production
 	RESTRAINT_ENV=production $(FLASK) db upgrade
 	RESTRAINT_ENV=production $(BIN)/gunicorn --config gunicorn.conf.py 'app:create_app()'
+
+# The notifications worker: the daily overdue sweep, and the emails (when MAIL_SERVER is set).
+worker: install
+	$(FLASK) notifications send --loop
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -23,8 +23,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     pool = Pool(app.config["DATABASE_POOL_SIZE"], app.config["DATABASE_MAX_OVERFLOW"],
                 app.config["DATABASE_POOL_TIMEOUT"])
-    app.extensions["database"] = Database(app.config["DATABASE_URL"], pool=pool,
-                                          info={"log_keys": transparency.load_keys(app.config)})
+    # What the services need of the settings travels with the database's sessions.
+    app.extensions["database"] = Database(app.config["DATABASE_URL"], pool=pool, info={
+        "log_keys": transparency.load_keys(app.config),
+        "mail_enabled": bool(app.config["MAIL_SERVER"])})
     accounts.password_hash_method = app.config["PASSWORD_HASH_METHOD"]
 
     from views import register_views

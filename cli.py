@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
 import sys
+import threading
+from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -16,8 +19,8 @@ from models import migrate
 from models.audit_schema import AuditLossRefused
 from models.database import Database
 from models.user import User
-from workflow import (accounts, audit, audit_log, audit_verification, demo, evidence, importer,
-                      log_keys, notes, second_factor, transparency)
+from workflow import (accounts, audit, audit_log, audit_verification, clock, demo, evidence,
+                      importer, log_keys, notes, notifications, outbox, second_factor, transparency)
 from workflow.audit import Actor
 from workflow.errors import WorkflowError
 from workflow.evidence_store import EvidenceStore
@@ -33,6 +36,7 @@ evidence_cli = AppGroup("evidence", help="Evidence files.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 incidents_cli = AppGroup("incidents", help="Incident records from outside.")
 cases_cli = AppGroup("cases", help="Cases.")
+notifications_cli = AppGroup("notifications", help="Notifications: the overdue sweep and the mail worker.")
 
 
 def _database() -> Database:
@@ -367,6 +371,57 @@ def cases_dossier(case_id, output, with_files, username):
     click.echo(f"wrote {output} (PDF sha256 {digest}" + (f", ZIP sha256 {bundle_digest})" if bundle_digest else ")"))
 
 
+def _notification_round(swept_on: date | None) -> tuple[date, outbox.Report | None]:
+    """Tell of today's overdue work unless this process did today, then send the emails due."""
+    config = current_app.config
+    today = clock.today()
+    if swept_on != today:
+        told = _run(notifications.sweep, today, config["STAGE_TARGET_DAYS"])
+        click.echo(f"overdue on {today}: {told} notifications")
+    if not config["MAIL_SERVER"]:
+        return today, None
+
+    def link(notification_id: int) -> str:
+        with current_app.test_request_context(base_url=config["PUBLIC_URL"]):
+            return url_for("account.notifications.follow", notification_id=notification_id,
+                           _external=True)
+    report = outbox.send_due(_database().transaction, config, link)
+    if report.sent or report.failed or report.skipped:
+        with _database().sessions() as session:
+            waiting = outbox.waiting(session)
+        click.echo(f"email: {report.sent} sent, {report.failed} failed, {report.skipped} not "
+                   f"sendable; {waiting} waiting" + "".join(f"; {e}" for e in report.errors[:3]),
+                   err=bool(report.failed))
+    return today, report
+
+
+@notifications_cli.command("send")
+@click.option("--loop", is_flag=True, help="Go on until stopped (Ctrl-C, SIGTERM): the worker.")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds between the worker's rounds.")
+def notifications_send(loop: bool, interval: float):
+    """Tell of today's overdue tasks, milestones and stages (once a day each), then send the
+    emails due (when MAIL_SERVER is set); with --loop, keep doing so. A failed email waits for
+    its next try; once, this exits 1 if any failed."""
+    if not current_app.config["MAIL_SERVER"]:
+        click.echo("MAIL_SERVER is not set: notifications stay in the app, no email is sent")
+    if not loop:
+        _, report = _notification_round(None)
+        sys.exit(1 if report is not None and report.failed else 0)
+    stop = threading.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda *_: stop.set())
+    swept_on = None
+    while not stop.is_set():
+        try:
+            swept_on, _ = _notification_round(swept_on)
+        except Exception as error:  # a worker outlives what a round meets (the database away …)
+            click.echo(f"round failed, trying again: {type(error).__name__}: {error}", err=True)
+        stop.wait(interval)
+    click.echo("stopped")
+
+
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, users_cli, audit_cli, evidence_cli, demo_cli, incidents_cli, cases_cli):
+    for group in (db_cli, users_cli, audit_cli, evidence_cli, demo_cli, incidents_cli, cases_cli,
+                  notifications_cli):
         app.cli.add_command(group)

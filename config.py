@@ -80,6 +80,20 @@ class Settings:
     DATABASE_POOL_TIMEOUT: int = 30
     #: Origins (scheme://host[:port]) whose pages may call the JSON API from a browser; none by default.
     API_CORS_ORIGINS: tuple = ()
+    #: The SMTP server notifications are emailed through; none: no email (the inbox only).
+    MAIL_SERVER: str = ""
+    MAIL_PORT: int = 25
+    #: STARTTLS before signing in and sending.
+    MAIL_USE_TLS: bool = False
+    MAIL_USERNAME: str = ""
+    MAIL_PASSWORD: str = ""
+    MAIL_FROM: str = "restraint@localhost"
+    #: A failed email is tried again after this long, then twice as long each time (up to an hour).
+    MAIL_RETRY_SECONDS: int = 60
+    #: The address the app is reached at, for the links in emails.
+    PUBLIC_URL: str = "http://127.0.0.1:5000"
+    #: Days a case may stay in each stage before it is overdue (workflow.durations' defaults).
+    STAGE_TARGET_DAYS: dict = field(default_factory=dict)
     TESTING: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -181,6 +195,16 @@ def load_settings(env: str | None = None, environ=os.environ,
         DATABASE_POOL_TIMEOUT=_number(environ, "DATABASE_POOL_TIMEOUT", 30, "a number of seconds",
                                       minimum=1),
         API_CORS_ORIGINS=_origins(environ.get("API_CORS_ORIGINS", "")),
+        MAIL_SERVER=environ.get("MAIL_SERVER", ""),
+        MAIL_PORT=_number(environ, "MAIL_PORT", 25, "a port number", minimum=1),
+        MAIL_USE_TLS=_flag(environ, "MAIL_USE_TLS"),
+        MAIL_USERNAME=environ.get("MAIL_USERNAME", ""),
+        MAIL_PASSWORD=environ.get("MAIL_PASSWORD", ""),
+        MAIL_FROM=environ.get("MAIL_FROM", Settings.MAIL_FROM),
+        MAIL_RETRY_SECONDS=_number(environ, "MAIL_RETRY_SECONDS", 60, "a number of seconds",
+                                   minimum=1),
+        PUBLIC_URL=environ.get("PUBLIC_URL", Settings.PUBLIC_URL).rstrip("/"),
+        STAGE_TARGET_DAYS=stage_targets(environ.get("STAGE_TARGET_DAYS", "")),
     )
 
 
@@ -207,6 +231,32 @@ def _role(value: str) -> str:
     if value and not (value.replace("_", "").isalnum() and value.isascii() and not value[0].isdigit()):
         raise ConfigError("DATABASE_APP_ROLE must be a plain role name (letters, digits, _)")
     return value
+
+
+def _flag(environ, name: str) -> bool:
+    """A yes/no setting: 1, true or yes (any case) is yes; unset or empty is no."""
+    value = environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0 (true or false)")
+
+
+def stage_targets(value: str) -> dict[str, int]:
+    """Each open stage's target in days: the defaults, with `stage=days,…` over them."""
+    from workflow.durations import DEFAULT_TARGET_DAYS
+    targets = dict(DEFAULT_TARGET_DAYS)
+    for part in filter(None, (part.strip() for part in value.split(","))):
+        stage, _, days = part.partition("=")
+        stage = stage.strip()
+        if stage not in targets:
+            raise ConfigError(f"STAGE_TARGET_DAYS: {stage!r} is not an open stage; the stages are "
+                              f"{', '.join(targets)}")
+        if not days.strip().isdigit() or int(days) < 1:
+            raise ConfigError(f"STAGE_TARGET_DAYS: {stage} needs a whole number of days, at least 1")
+        targets[stage] = int(days)
+    return targets
 
 
 def _number(environ, name: str, default: int, what: str, minimum: int = 0) -> int:

@@ -2,12 +2,14 @@
 from models.audit import AuditCheckpoint, AuditCosignature, AuditEvent, AuditTreeLeaf, AuditVerification
 from models.base import Base
 from models.case import Case, CaseCounter, CaseMember
+from models.comment import Comment
 from models.evaluation import Evaluation
 from models.evidence import CustodyEvent, EvidenceItem, LabAnalysis, StoredObject
 from models.finding import Finding
 from models.gate_request import GateRequest
 from models.login_failure import LoginFailure
 from models.message import DeterrenceMessage
+from models.notification import Notification, NotificationPreference
 from models.response import Milestone, Response
 from models.stay import CaseStay, FigureCount, StayTally
 from models.task import Task
@@ -16,7 +18,7 @@ from models.user import RecoveryCode, RoleGrant, User, UserRole
 
 __all__ = ["ApiToken", "ApiTokenAddress", "AuditCheckpoint", "AuditCosignature", "AuditEvent",
            "AuditTreeLeaf", "AuditVerification", "Base", "Case", "CaseCounter", "CaseMember",
-           "CaseStay", "CustodyEvent", "DeterrenceMessage", "Evaluation", "EvidenceItem",
-           "FigureCount", "Finding", "GateRequest", "LabAnalysis", "LoginFailure", "Milestone",
-           "Response", "RecoveryCode", "RoleGrant", "StayTally", "StoredObject", "Task", "User",
-           "UserRole"]
+           "CaseStay", "Comment", "CustodyEvent", "DeterrenceMessage", "Evaluation",
+           "EvidenceItem", "FigureCount", "Finding", "GateRequest", "LabAnalysis", "LoginFailure",
+           "Milestone", "Notification", "NotificationPreference", "Response", "RecoveryCode",
+           "RoleGrant", "StayTally", "StoredObject", "Task", "User", "UserRole"]

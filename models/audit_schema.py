@@ -1,4 +1,5 @@
-"""What the migrations share about the audit tables: append-only triggers and the loss guard."""
+"""What the migrations share about the append-only tables (the audit log's, and notes): their
+triggers, and the loss guard of the audit tables."""
 from __future__ import annotations
 
 import os
@@ -8,6 +9,10 @@ from sqlalchemy import text
 #: Every table of the audit log; none is ever updated, deleted from or emptied.
 AUDIT_TABLES = ("audit_events", "audit_tree", "audit_checkpoints", "audit_cosignatures",
                 "audit_verifications")
+#: Notes on cases: never changed or removed either (a correction is a new note).
+NOTE_TABLES = ("comments",)
+#: Every table whose triggers refuse UPDATE and DELETE.
+APPEND_ONLY_TABLES = (*AUDIT_TABLES, *NOTE_TABLES)
 ALLOW_LOSS = "RESTRAINT_ALLOW_AUDIT_LOSS"
 
 

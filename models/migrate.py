@@ -8,7 +8,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from config import PROJECT_ROOT
-from models.audit_schema import AUDIT_TABLES
+from models.audit_schema import APPEND_ONLY_TABLES
 from models.database import WRITE, Database
 
 
@@ -41,11 +41,12 @@ def upgrade(database: Database, revision: str = "head", app_role: str = "") -> N
 
 
 def grant_runtime_role(connection, role: str) -> None:
-    """The runtime role reads and writes case data, but may only read and append to the audit log.
+    """The runtime role reads and writes case data, but may only read and append to the audit log
+    (and to the notes on cases).
 
     It owns nothing, so it can neither disable nor drop the triggers that keep the log append-only.
     """
-    audit = ", ".join(AUDIT_TABLES)
+    audit = ", ".join(APPEND_ONLY_TABLES)
     for statement in (
             f'GRANT USAGE ON SCHEMA public TO "{role}"',
             f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{role}"',

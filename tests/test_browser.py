@@ -228,3 +228,43 @@ def test_supervisor_enrols_a_second_factor_signs_in_with_it_and_signs_out_everyw
 
     first.reload()
     assert "/login" in first.url
+
+
+def test_a_rejection_reaches_the_investigator_who_fixes_the_record_and_asks_again(
+        sign_in, db, cast, make_case, satisfy):
+    from workflow import reviews
+    from workflow.command import ANY_VERSION
+    case_id = make_case(place="Saraqib")
+    satisfy(case_id, "investigation")
+    with db.transaction() as session:
+        reviews.request_gate(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                             target="investigation")
+    reason = "The place is wrong: the attack was on Khan Shaykhun, not Saraqib."
+
+    supervisor = sign_in("sue")
+    supervisor.get_by_role("link", name="Reviews").click()
+    review = supervisor.locator("section[data-testid^=review-]")
+    review.get_by_label("Reason (required to reject)").fill(reason)
+    review.get_by_role("button", name="Reject").click()
+    assert shown(supervisor.get_by_text("Rejected: the case stays in its stage."))
+
+    investigator = sign_in("ivy")
+    assert investigator.get_by_test_id("unread-count").inner_text() == "1"
+    investigator.get_by_test_id("notifications-link").click()
+    notice = investigator.locator("[data-kind=gate_decided]")
+    assert "sue rejected the request for the gate to Investigation" in notice.inner_text()
+    notice.get_by_role("link", name="Open").click()
+    investigator.wait_for_url(f"**/cases/{case_id}#decisions")
+    assert investigator.get_by_test_id("rejection-reason").inner_text() == reason
+    assert investigator.get_by_test_id("unread-count").count() == 0  # read now
+
+    investigator.get_by_role("link", name="Edit details").click()
+    investigator.get_by_label("Place", exact=True).fill("Khan Shaykhun")
+    investigator.get_by_role("button", name="Save").click()
+    assert shown(investigator.get_by_text("Case saved."))
+    investigator.get_by_role("button", name="Request gate to Investigation").click()
+    assert shown(investigator.get_by_test_id("under-review"))
+    assert investigator.get_by_test_id("latest-rejection").count() == 0
+
+    supervisor.get_by_role("link", name="Reviews").click()
+    assert "Khan Shaykhun" in supervisor.locator("section[data-testid^=review-]").inner_text()

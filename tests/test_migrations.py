@@ -13,7 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, make_url, select, text
 
 from models import AuditEvent, AuditTreeLeaf, Base, migrate
-from models.audit_schema import AUDIT_TABLES, POSTGRESQL_FUNCTION, AuditLossRefused, append_only
+from models.audit_schema import (APPEND_ONLY_TABLES, POSTGRESQL_FUNCTION, AuditLossRefused,
+                                 append_only)
 from models.database import Database
 from models.migrate import UpgradeRefused
 from test_database_rules import BROKEN
@@ -37,7 +38,7 @@ def test_migrated_schema_equals_the_models(db):
 
 @pytest.fixture
 def models_db(db, backend, tmp_path):
-    """A database built from the models' metadata and the audit triggers, never migrated."""
+    """A database built from the models' metadata and the append-only triggers, never migrated."""
     if backend == "sqlite":
         database = Database(f"sqlite:///{tmp_path / 'models.db'}")
         yield _build_from_models(database)
@@ -62,7 +63,7 @@ def _build_from_models(database: Database) -> Database:
     with database.engine.begin() as connection:
         if dialect == "postgresql":
             connection.execute(text(POSTGRESQL_FUNCTION))
-        for table in AUDIT_TABLES:
+        for table in APPEND_ONLY_TABLES:
             for statement in append_only(dialect, table):
                 connection.execute(text(statement))
     return database
@@ -126,7 +127,7 @@ def test_migrated_checks_triggers_and_index_predicates_equal_the_models(db, mode
     assert {("findings", "ck_findings_agent"), ("findings", "ck_findings_kind_conclusion"),
             ("gate_requests", "ck_gate_requests_rejected_has_reason")} <= set(migrated["checks"])
     assert "pending" in migrated["indexes"][("gate_requests", "uq_gate_requests_one_pending")]
-    assert len(migrated["triggers"]) >= 2 * len(AUDIT_TABLES)
+    assert len(migrated["triggers"]) >= 2 * len(APPEND_ONLY_TABLES)
 
 
 @pytest.mark.both_databases

@@ -42,6 +42,7 @@ ROLES_FOR = {
     "reopen": {"supervisor"},
     "manage_tasks": {"supervisor"},
     "produce_dossier": WORKING | {"supervisor", "auditor"},
+    "comment": WORKING | {"supervisor"},
     "claim_task": WORKING | {"supervisor"},
     "unclaim_task": WORKING | {"supervisor"},
     "complete_task": WORKING | {"supervisor"},

@@ -15,14 +15,17 @@ from views import (
     auth,
     bounds,
     cases,
+    comments,
     db,
     diagram,
     dossier,
+    durations,
     errors,
     evidence,
     headers,
     main,
     menu,
+    records,
     reviews,
     tasks,
     transparency,
@@ -43,10 +46,12 @@ def register_views(app: Flask) -> None:
     app.teardown_appcontext(db.close_session)
     app.before_request(access.require_sign_in)
     app.context_processor(access.template_helpers)
+    app.context_processor(durations.template_helpers)
+    app.context_processor(records.template_helpers)
     for blueprint in (auth.blueprint, main.blueprint, admin.blueprint, cases.blueprint,
                       reviews.blueprint, diagram.blueprint, evidence.blueprint, menu.blueprint,
                       tasks.blueprint, audit.blueprint, transparency.blueprint, account.blueprint,
-                      dossier.blueprint):
+                      dossier.blueprint, comments.blueprint):
         app.register_blueprint(blueprint)
     from views import api  # after the bounded `int` converter: its routes use it
     api.register(app)

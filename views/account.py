@@ -7,14 +7,17 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from models.user import User
-from views import db
+from views import db, notifications
 from views.access import current_actor
 from views.auth import _start_session
 from views.commands import run
-from views.forms import CodeForm, ConfirmForm, PasswordChangeForm, TokenForm
+from views.forms import CodeForm, ConfirmForm, EmailKindsForm, PasswordChangeForm, TokenForm
 from workflow import accounts, clock, second_factor, tokens
+from workflow import notifications as notices
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
+# One's notifications are one's own, like one's account: /account/notifications.
+blueprint.register_blueprint(notifications.blueprint)
 
 
 def _page(password_form=None, refusal=None, token_form=None, new_token=None):
@@ -25,7 +28,10 @@ def _page(password_form=None, refusal=None, token_form=None, new_token=None):
         confirm=ConfirmForm(), required=required,
         codes_left=second_factor.recovery_codes_left(db.session(), current_user.id), refusal=refusal,
         token_form=token_form or TokenForm(formdata=None), new_token=new_token,
-        tokens=tokens.tokens_of(db.session(), current_user.id), now=clock.utcnow())
+        tokens=tokens.tokens_of(db.session(), current_user.id), now=clock.utcnow(),
+        email_form=EmailKindsForm(formdata=None,
+                                  kinds=sorted(notices.email_kinds(db.session(), current_user.id))),
+        mail_on=bool(current_app.config["MAIL_SERVER"]))
 
 
 @blueprint.route("")

@@ -90,3 +90,27 @@ class TeamMemberForm(VersionedForm):
 
 class RemoveMemberForm(VersionedForm):
     pass
+
+
+def _whole_number(value: str | None) -> int | None:
+    """A hidden id field's value: a whole number, or None when empty or not one."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+class CommentForm(Form):
+    """A note on a case, or on one of its evidence items or responses (@name mentions someone)."""
+
+    body = TextAreaField("Note", validators=[DataRequired(), Length(max=10_000)],
+                         description="Write @username to tell someone who may see the case.")
+    #: What the note is on: case, evidence or response, and which one.
+    subject = HiddenField(default="case")
+    subject_id = HiddenField()
+    #: The earlier note (one's own) that this one corrects.
+    corrects = HiddenField()
+
+    def subject_number(self) -> int | None:
+        return _whole_number(self.subject_id.data)
+
+    def corrects_number(self) -> int | None:
+        return _whole_number(self.corrects.data)

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workflow.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from workflow.notifications import KINDS, WHEN
 from workflow.roles import DESCRIPTIONS, ROLES
 from workflow.tokens import MAX_DAYS, SCOPES
 
@@ -107,3 +108,9 @@ class TokenForm(Form):
     scopes = CheckboxesField("Scopes", choices=[SelectChoice(scope, f"{scope} — {words}")
                                                 for scope, words in SCOPES.items()],
                              validators=[DataRequired(message="Choose at least one scope.")])
+
+
+class EmailKindsForm(Form):
+    """The kinds of notification one is emailed about (the others stay in the app)."""
+
+    kinds = CheckboxesField("Email me when", choices=[SelectChoice(kind, WHEN[kind]) for kind in KINDS])

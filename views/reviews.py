@@ -26,7 +26,11 @@ def only_case_roles():
 
 @blueprint.route("")
 def index():
-    """Pending gate requests on the cases this user may see, with their checklist snapshots."""
+    """Pending gate requests on the cases this user may see, with their checklist snapshots;
+    the "decided" tab lists the latest decisions on them, with their reasons."""
+    if request.args.get("tab") == "decided":
+        return render_template("reviews/decided.html",
+                               decided=queries.decided_reviews(db.session(), current_user))
     pending, pages = queries.pending_reviews(db.session(), current_user,
                                              int(request.args.get("page") or 1))
     commands = {req.id: permissions.for_page(current_user, permissions.request_commands(current_user, req))

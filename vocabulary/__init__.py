@@ -95,3 +95,13 @@ TASK_STATUSES = ("open", "in_progress", "done", "cancelled")
 #: The statuses of a task still to be done.
 OPEN_TASK_STATUSES = ("open", "in_progress")
 
+
+# --- Notifications and notes ----------------------------------------------------------------
+#: What a person is told of (in the app, and by email as they choose).
+NOTIFICATION_KINDS = ("gate_requested", "gate_decided", "task_assigned", "task_queued",
+                      "mentioned", "team_added", "task_overdue", "milestone_overdue",
+                      "stage_overdue")
+#: Where an email of a notification stands: waiting (and retried), sent, or not sendable.
+EMAIL_STATES = ("pending", "sent", "skipped")
+#: The records a note may be written on.
+COMMENT_SUBJECTS = ("case", "evidence", "response")

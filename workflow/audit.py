@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, event, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEvent, AuditTreeLeaf
-from workflow import merkle, tallies, transparency
+from workflow import merkle, notifications, tallies, transparency
 from workflow.audit_chain import FIELDS, GENESIS, Verification, canonical_json, chain_hash, verify
 from workflow.clock import format_utc, utcnow
 from workflow.stages import CLOSED
@@ -150,6 +150,7 @@ def append_many(session: Session, events: list[tuple[str, Actor | None, dict]]) 
     # One Core executemany: the log is never read back through the session that writes it.
     session.connection().execute(AuditEvent.__table__.insert(), rows)
     tallies.recorded(session, rows)  # the dashboard's figures change with the events, under the lock
+    notifications.derive(session, events, rows)  # whom the events tell: one INSERT, or none
     head.tree_rows += transparency.tree_rows(head.frontier, first, [row["hash"] for row in rows])
     head.seq, head.hash = seq, prev_hash
     return rows

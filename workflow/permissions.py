@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from models.case import Case, CaseMember
+from models.user import UserRole
 from vocabulary import OPEN_TASK_STATUSES
 from workflow.errors import Conflict, WorkflowError
 from workflow.stages import CLOSED, EVALUATION, RESPONSE_STAGES, reopen_targets
@@ -27,20 +28,21 @@ RECORD_EVALUATION = "record_evaluation"
 WORK_TASK = "work_task"
 READ_AUDIT = "read_audit"
 PRODUCE_DOSSIER = "produce_dossier"
+COMMENT = "comment"
 MANAGE_USERS = "manage_users"
 
 #: The actions each role grants. Deny unless granted.
 PERMISSIONS: dict[str, frozenset[str]] = {
     INVESTIGATOR: frozenset({VIEW_CASE, OPEN_CASE, EDIT_CASE, REQUEST_GATE, WITHDRAW_GATE,
                              RECORD_EVIDENCE, RECORD_FINDING, RECORD_MESSAGE, WORK_TASK,
-                             PRODUCE_DOSSIER}),
+                             PRODUCE_DOSSIER, COMMENT}),
     ANALYST: frozenset({VIEW_CASE, REQUEST_GATE, WITHDRAW_GATE, RECORD_EVIDENCE, RECORD_FINDING,
-                        RECORD_MESSAGE, RECORD_EVALUATION, WORK_TASK, PRODUCE_DOSSIER}),
+                        RECORD_MESSAGE, RECORD_EVALUATION, WORK_TASK, PRODUCE_DOSSIER, COMMENT}),
     LEGAL_OFFICER: frozenset({VIEW_CASE, REQUEST_GATE, WITHDRAW_GATE, RECORD_RESPONSE,
-                              RECORD_MESSAGE, WORK_TASK, PRODUCE_DOSSIER}),
+                              RECORD_MESSAGE, WORK_TASK, PRODUCE_DOSSIER, COMMENT}),
     SUPERVISOR: frozenset({VIEW_CASE, OPEN_CASE, EDIT_CASE, DECIDE_GATE, REOPEN, MANAGE_TEAM,
                            RECORD_MESSAGE, RECORD_EVALUATION, WORK_TASK, READ_AUDIT,
-                           PRODUCE_DOSSIER}),
+                           PRODUCE_DOSSIER, COMMENT}),
     # Auditors read every case and export its log; a dossier changes nothing but the log.
     AUDITOR: frozenset({VIEW_CASE, READ_AUDIT, PRODUCE_DOSSIER}),
     ADMIN: frozenset({MANAGE_USERS}),
@@ -55,7 +57,8 @@ WORDS = {
     RECORD_FINDING: "Recording a finding", RECORD_RESPONSE: "Choosing and tracking responses",
     RECORD_MESSAGE: "Recording a deterrence message", RECORD_EVALUATION: "Recording an evaluation",
     WORK_TASK: "Working on tasks", READ_AUDIT: "Reading the audit log",
-    PRODUCE_DOSSIER: "Producing a case's dossier", MANAGE_USERS: "Managing user accounts",
+    PRODUCE_DOSSIER: "Producing a case's dossier", COMMENT: "Writing notes on a case",
+    MANAGE_USERS: "Managing user accounts",
 }
 
 
@@ -104,6 +107,16 @@ def visible_cases(user) -> ColumnElement[bool]:
     if not any(VIEW_CASE in PERMISSIONS[role] for role in user.roles):
         return false()
     return Case.id.in_(select(CaseMember.case_id).where(CaseMember.user_id == user.id))
+
+
+def sees_case(user_id, case_id) -> ColumnElement[bool]:
+    """A WHERE clause: the user whose id is `user_id` (a column) may see the case `case_id` (a
+    value or a column); `can_see` in SQL, for choosing whom to tell of something on a case."""
+    def holds(roles):
+        return exists().where(UserRole.user_id == user_id, UserRole.role.in_(sorted(roles)))
+    viewers = {role for role, actions in PERMISSIONS.items() if VIEW_CASE in actions}
+    on_team = exists().where(CaseMember.case_id == case_id, CaseMember.user_id == user_id)
+    return or_(holds(SEES_ALL_CASES & viewers), and_(holds(viewers), on_team))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,6 +336,25 @@ def task_commands(user, task) -> dict[str, Allowed]:
             "complete_task": can_complete(user, task), "assign_task": manage, "cancel_task": manage}
 
 
+def can_comment(user, case: Case) -> Allowed:
+    """Whether `user` may write a note on the case (or its records) now: talk goes on under
+    review, and ends when the case closes."""
+    if not can(user, COMMENT, case):
+        return _refusal(user, COMMENT, case)
+    return _first_refusal(_closed(case))
+
+
+def can_be_mentioned(user, case: Case) -> Allowed:
+    """Whether a note on `case` may name `user` (an active account): only someone who may see
+    the case, so that a mention tells nobody else of it."""
+    if not user.active:
+        return Allowed(False, f"@{user.username} is not an active account.")
+    if not can_see(user, case):
+        return Allowed(False, f"@{user.username} may not see case {case.reference} (only its team "
+                              "and supervisors may); a supervisor can add them on Team first.")
+    return YES
+
+
 #: The commands `available` answers for, each with the action it needs on a case's records.
 RECORD_COMMANDS = {"edit_case": EDIT_CASE, "manage_team": MANAGE_TEAM,
                    "record_evidence": RECORD_EVIDENCE, "record_finding": RECORD_FINDING,
@@ -336,7 +368,7 @@ def available(case: Case, user, pending=None) -> dict[str, Allowed]:
     Keys: the record commands of RECORD_COMMANDS (record_evaluation only in the evaluation
     stage; record_response is working on responses already chosen), propose_response (in the
     stages that choose responses), request_gate, approve_gate, reject_gate, withdraw_gate,
-    reopen, manage_tasks and produce_dossier. `pending` is the case's pending gate request, if
+    reopen, manage_tasks, produce_dossier and comment. `pending` is the case's pending gate request, if
     any (the caller has it loaded). A page shows a button when `ok`, else the reason.
     """
     commands = {name: can_change(user, case, pending, action)
@@ -352,6 +384,7 @@ def available(case: Case, user, pending=None) -> dict[str, Allowed]:
     commands["reopen"] = can_reopen(user, case, pending)
     commands["manage_tasks"] = can_manage_tasks(user, case)
     commands["produce_dossier"] = allowed(user, PRODUCE_DOSSIER, case)
+    commands["comment"] = can_comment(user, case)
     return commands
 
 
@@ -359,7 +392,7 @@ def available(case: Case, user, pending=None) -> dict[str, Allowed]:
 COMMAND_ACTIONS = {**RECORD_COMMANDS, "propose_response": RECORD_RESPONSE,
                    "request_gate": REQUEST_GATE, "approve_gate": DECIDE_GATE,
                    "reject_gate": DECIDE_GATE, "withdraw_gate": WITHDRAW_GATE, "reopen": REOPEN,
-                   "manage_tasks": MANAGE_TEAM, "produce_dossier": PRODUCE_DOSSIER,
+                   "manage_tasks": MANAGE_TEAM, "produce_dossier": PRODUCE_DOSSIER, "comment": COMMENT,
                    "claim_task": WORK_TASK, "unclaim_task": WORK_TASK, "complete_task": WORK_TASK,
                    "assign_task": MANAGE_TEAM, "cancel_task": MANAGE_TEAM}
 

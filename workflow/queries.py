@@ -353,3 +353,18 @@ def cases_after(session: Session, user, filters: CaseFilters, after_id: int | No
     if after_id is not None:
         query = query.where(Case.id < after_id)
     return session.execute(query).all()
+
+
+def record_events(session: Session, case_id: int, entity_type: str, entity_id) -> list[AuditEvent]:
+    """The audit events of one record of a case (a response, an evidence item …), oldest first."""
+    return session.scalars(select(AuditEvent).where(
+        AuditEvent.case_id == case_id, AuditEvent.entity_type == entity_type,
+        AuditEvent.entity_id == str(entity_id)).order_by(AuditEvent.seq)).all()
+
+
+def decided_reviews(session: Session, user, limit: int = 100) -> list[GateRequest]:
+    """Decided (and withdrawn) gate requests on the cases `user` may see, latest decision first."""
+    return session.scalars(select(GateRequest).join(Case)
+                           .where(GateRequest.decision != "pending", permissions.visible_cases(user))
+                           .order_by(GateRequest.decided_at.desc(), GateRequest.id.desc())
+                           .limit(limit)).all()

@@ -1,0 +1,20 @@
+"""Stage durations on the pages: how long a case may stay in its stage, and when it falls due."""
+from __future__ import annotations
+
+from flask import current_app
+
+from views import db
+from workflow import clock, durations
+
+
+def template_helpers() -> dict:
+    """`stage_due(case)`, and `stage_dues(rows)` by case id for a list's cases (or its rows
+    that start with a case)."""
+    def stage_dues(rows) -> dict:
+        ids = [row.id for row in rows]
+        return durations.stage_dues(db.session(), ids, current_app.config["STAGE_TARGET_DAYS"],
+                                    clock.today())
+
+    def stage_due(case):
+        return stage_dues([case]).get(case.id)
+    return {"stage_due": stage_due, "stage_dues": stage_dues}

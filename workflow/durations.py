@@ -1,0 +1,72 @@
+"""How long a case may stay in each stage: a target per stage (settings, with defaults), and
+when the stage a case stands in falls due.
+
+A case enters a stage by the event that moved it there (opening, an approval, a reopening,
+an imported history): the audit log's latest event of the case whose `to_state` is its stage
+(read from the index on case, to_state and time).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from models.audit import AuditEvent
+from models.case import Case
+from workflow import stages
+from workflow.stages import CLOSED
+
+#: Days a case may stay in each open stage before it is overdue (STAGE_TARGET_DAYS overrides).
+DEFAULT_TARGET_DAYS = {stages.REPORTED: 14, stages.INVESTIGATION: 90, stages.ATTRIBUTION: 90,
+                       stages.LEGAL_CONSEQUENCE: 60, stages.IMPLEMENTATION: 365,
+                       stages.EVALUATION: 30}
+
+
+@dataclass(frozen=True)
+class StageDue:
+    """The stage a case stands in, since when, and when it is due to be left."""
+
+    stage: str
+    entered_on: date
+    due_on: date
+    today: date
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_on < self.today
+
+    @property
+    def days_left(self) -> int:
+        """Days until it is due (negative: days overdue)."""
+        return (self.due_on - self.today).days
+
+
+def entered_at(case_id=Case.id, stage=Case.state):
+    """The time the case entered its stage, as a (correlated) scalar subquery."""
+    return (select(func.max(AuditEvent.at))
+            .where(AuditEvent.case_id == case_id, AuditEvent.to_state == stage)
+            .scalar_subquery())
+
+
+def stage_dues(session: Session, case_ids, targets: dict[str, int],
+               today: date) -> dict[int, StageDue]:
+    """The due date of the stage each of the cases stands in (closed ones have none), by case id."""
+    if not case_ids:
+        return {}
+    rows = session.execute(select(Case.id, Case.state, entered_at().label("entered"))
+                           .where(Case.id.in_(sorted(set(case_ids))), Case.state != CLOSED))
+    return {case_id: StageDue(state, entered.date(),
+                              entered.date() + timedelta(days=targets[state]), today)
+            for case_id, state, entered in rows if entered is not None and state in targets}
+
+
+def overdue_stage(targets: dict[str, int], today: date):
+    """A WHERE clause: the case has stood in its (open) stage longer than that stage's target."""
+    def cutoff(days: int) -> datetime:
+        # Entered before this midnight: due before today.
+        return datetime.combine(today - timedelta(days=days), datetime.min.time())
+    entered = entered_at()
+    return or_(*(and_(Case.state == stage, entered < cutoff(days))
+                 for stage, days in sorted(targets.items()) if stage != CLOSED))

@@ -1,0 +1,328 @@
+"""Notifications: who is told of what, and the inbox's commands.
+
+Every change that someone should hear of already writes its audit event in the change's
+transaction. `derive`, called by `audit.append_many` as it appends, reads those events and
+writes one notification per person to tell, for all the events of the append in ONE
+INSERT … SELECT that picks the people in the database (the supervisors, the requester and
+the lead, the holders of a task's role on the team …). So a notification exists exactly when
+its change commits, no service needs a call of its own (nor can forget one), and a gate
+command pays one statement. Deriving from the events rather than calling from each service
+also keeps the rules in one table (RULES below), read in the audit payload's own terms.
+
+Only people who may see the case are told (supervisors, or its team: `permissions.sees_case`),
+and nobody of their own act. The daily `sweep` tells of overdue tasks, milestones and stages,
+once a day each (a key with the day, which the database keeps unique per person).
+
+When mail is on (`session.info["mail_enabled"]`, set when MAIL_SERVER is), a notification to
+someone with an address who wants its kind by email is written as a pending email: the table
+is the transactional outbox that the mail worker sends from after commit (workflow/outbox.py).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from models.case import Case, CaseMember
+from models.gate_request import GateRequest
+from models.notification import Notification, NotificationPreference
+from models.response import Milestone, Response
+from models.task import Task
+from models.user import User, UserRole
+from vocabulary import NOTIFICATION_KINDS, OPEN_TASK_STATUSES
+from workflow import audit, durations, permissions
+from workflow.audit_chain import canonical_json
+from workflow.clock import utcnow
+from workflow.errors import Invalid, NotFound
+from workflow.stages import CLOSED
+
+KINDS = NOTIFICATION_KINDS
+#: Each kind as the preferences page names it: "Email me when …".
+WHEN = {
+    "gate_requested": "a gate request waits for a decision I may take",
+    "gate_decided": "a gate request I made, or on a case I lead, is decided",
+    "task_assigned": "a task is assigned to me",
+    "task_queued": "a task arrives in a queue of mine on a case of mine",
+    "mentioned": "someone mentions me in a note",
+    "team_added": "I am added to a case's team",
+    "task_overdue": "a task of mine, or of my queue on my case, is overdue (once a day)",
+    "milestone_overdue": "a milestone of a response I track is overdue (once a day)",
+    "stage_overdue": "a case has stayed in its stage past the target (once a day)",
+}
+#: The one line an email says of each kind: the kind of event, and nothing of the case.
+SUBJECTS = {
+    "gate_requested": "A gate request waits for your decision.",
+    "gate_decided": "A gate request was decided.",
+    "task_assigned": "A task was assigned to you.",
+    "task_queued": "A task arrived in your queue.",
+    "mentioned": "You were mentioned in a note.",
+    "team_added": "You were added to the case's team.",
+    "task_overdue": "A task is overdue.",
+    "milestone_overdue": "An implementation milestone is overdue.",
+    "stage_overdue": "The case has stayed in its stage past the target.",
+}
+
+_N = Notification.__table__
+#: The columns every INSERT … SELECT fills, in this order.
+_COLUMNS = ["user_id", "kind", "case_id", "entity_type", "entity_id", "actor_username",
+            "details", "audit_seq", "dedupe_key", "created_at", "email_state", "email_attempts",
+            "email_next_at", "email_error"]
+
+
+# --- whom each event tells --------------------------------------------------------------------
+
+def _holds(*roles: str):
+    return exists().where(UserRole.user_id == User.id, UserRole.role.in_(roles))
+
+
+def _on_team(case_id):
+    return User.id.in_(select(CaseMember.user_id).where(CaseMember.case_id == case_id))
+
+
+def _queue_of(task_id):
+    """The holders of the task's role on its case's team: "a case of mine" is one whose team I
+    am on (a supervisor, who sees every case, hears of the queues of those they joined)."""
+    role = select(Task.role).where(Task.id == task_id).scalar_subquery()
+    case_id = select(Task.case_id).where(Task.id == task_id).scalar_subquery()
+    return and_(_on_team(case_id),
+                exists().where(UserRole.user_id == User.id, UserRole.role == role))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An audit event that tells someone: the kind it tells, whom, and what it keeps of the event."""
+
+    kind: str
+    #: The WHERE clause on `users` choosing whom to tell, from the event's fields and details.
+    whom: Callable[[dict, dict], object]
+    #: The few words of the event the notification keeps (its page reads them).
+    keeps: Callable[[dict, dict], dict] = lambda fields, details: {}
+
+
+def _entity(fields: dict) -> int:
+    return int(fields["entity_id"])
+
+
+def _decided(fields: dict, details: dict) -> object:
+    """The requester, and the case's lead."""
+    requester = select(GateRequest.requested_by_id).where(GateRequest.id == _entity(fields))
+    lead = select(CaseMember.user_id).where(CaseMember.case_id == fields["case_id"],
+                                            CaseMember.case_role == "lead_investigator")
+    return or_(User.id.in_(requester), User.id.in_(lead))
+
+
+def _decision(decision: str):
+    def keeps(fields: dict, details: dict) -> dict:
+        return {"decision": decision, "target": fields.get("to_state") or details.get("target")}
+    return keeps
+
+
+RULES: dict[str, Rule] = {
+    # The supervisors who may decide it (the requester, who may not, is the actor).
+    "gate_requested": Rule("gate_requested",
+                           lambda f, d: _holds(*permissions.roles_for(permissions.DECIDE_GATE)),
+                           lambda f, d: {"target": d["target"]}),
+    "gate_approved": Rule("gate_decided", _decided, _decision("approved")),
+    "gate_rejected": Rule("gate_decided", _decided, _decision("rejected")),
+    "task_assigned": Rule("task_assigned", lambda f, d: User.username == d["assignee"]),
+    "task_created": Rule("task_queued", lambda f, d: _queue_of(_entity(f))),
+    "task_unclaimed": Rule("task_queued", lambda f, d: _queue_of(_entity(f))),
+    "team_member_added": Rule("team_added", lambda f, d: User.id == d["user_id"],
+                              lambda f, d: {"case_role": d["case_role"]}),
+    "comment_added": Rule("mentioned", lambda f, d: User.id.in_(d["mentions"]) if d["mentions"]
+                          else false(),
+                          lambda f, d: {"subject": d["subject"], "subject_id": d["subject_id"]}),
+}
+
+
+def _email_state(kind, mail: bool):
+    """'pending' for someone who wants this kind by email and has an address (mail on), else None."""
+    if not mail:
+        return literal(None, String)
+    opted_out = exists().where(NotificationPreference.user_id == User.id,
+                               NotificationPreference.kind == kind,
+                               NotificationPreference.email == false())
+    return case((and_(User.email != "", ~opted_out), literal("pending", String)),
+                else_=literal(None, String))
+
+
+def _told(kind, case_id, whom, *, entity_type, entity_id, actor, details, seq, dedupe_key,
+          now: datetime, mail: bool, source=None):
+    """SELECT the rows of `kind` for the active users chosen by `whom` who may see the case,
+    but the actor; `source` is the table (a join) the other columns come from, if any."""
+    state = _email_state(kind, mail)
+    due = case((state == "pending", literal(now, DateTime)), else_=literal(None, DateTime))
+    query = select(
+        User.id, kind, case_id, entity_type, entity_id,
+        literal(actor.username if actor else None, String), details, seq, dedupe_key,
+        literal(now, DateTime), state, literal(0, Integer),
+        due if mail else literal(None, DateTime), literal("", String),
+    ).where(User.active, whom, permissions.sees_case(User.id, case_id))
+    if source is not None:  # every user against every row of it, as the WHERE clause narrows
+        query = query.select_from(User.__table__.join(source, true()))
+    if actor is not None and actor.id is not None:
+        query = query.where(User.id != actor.id)
+    return query
+
+
+def derive(session: Session, events: list[tuple], rows: list[dict]) -> None:
+    """Tell whom the appended events concern (see the module's docstring): one statement or none."""
+    selects = []
+    now, mail = utcnow(), bool(session.info.get("mail_enabled"))
+    for (event_type, actor, fields), row in zip(events, rows):
+        rule = RULES.get(event_type)
+        if rule is None or fields.get("case_id") is None:
+            continue
+        details = fields.get("details") or {}
+        selects.append(_told(
+            literal(rule.kind, String), literal(fields["case_id"], Integer), rule.whom(fields, details),
+            entity_type=literal(fields.get("entity_type"), String),
+            entity_id=literal(row["entity_id"], String), actor=actor,
+            details=literal(canonical_json(rule.keeps(fields, details)), String),
+            seq=literal(row["seq"], BigInteger), dedupe_key=literal(None, String), now=now,
+            mail=mail))
+    if selects:
+        query = selects[0] if len(selects) == 1 else union_all(*selects)
+        session.connection().execute(_N.insert().from_select(_COLUMNS, query))
+
+
+# --- the daily sweep of what is overdue ---------------------------------------------------------
+
+def _insert_once(session: Session, query) -> int:
+    """INSERT … SELECT, skipping the rows whose once-a-day key a person already has."""
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_N)
+    statement = (insert.from_select(_COLUMNS, query).on_conflict_do_nothing()
+                 .execution_options(preserve_rowcount=True))  # an INSERT's count is not kept else
+    return session.connection().execute(statement).rowcount
+
+
+def _key(kind: str, *parts, today: date):
+    """The once-a-day key, `kind:part:…:YYYY-MM-DD`, as SQL."""
+    key = literal(f"{kind}:", String)
+    for part in parts:
+        key = key + cast(part, String) + ":"
+    return key + today.isoformat()
+
+
+def sweep(session: Session, today: date, targets: dict[str, int]) -> int:
+    """Tell of every overdue task, milestone and stage of an open case, once a day each;
+    how many were told now."""
+    now, mail = utcnow(), bool(session.info.get("mail_enabled"))
+    told = 0
+
+    def tell(kind: str, source, case_id, whom, entity_type: str, entity_id, details, *key_parts,
+             where):
+        query = _told(literal(kind, String), case_id, whom, entity_type=literal(entity_type, String),
+                      entity_id=cast(entity_id, String), actor=None, details=details,
+                      seq=literal(None, BigInteger), dedupe_key=_key(kind, *key_parts, today=today),
+                      now=now, mail=mail, source=source)
+        return _insert_once(session, query.where(*where))
+
+    # A task: the one it is assigned to; unassigned, its queue on the team.
+    holder = or_(User.id == Task.assignee_id, and_(
+        Task.assignee_id.is_(None), _on_team(Task.case_id),
+        exists().where(UserRole.user_id == User.id, UserRole.role == Task.role)))
+    tasks = Task.__table__.join(Case, Case.id == Task.case_id)
+    told += tell("task_overdue", tasks, Task.case_id, holder, "task", Task.id,
+                 literal("{}", String), Task.id,
+                 where=[Case.state != CLOSED, Task.status.in_(OPEN_TASK_STATUSES),
+                        Task.due_on < today])
+    # A milestone: those who track responses on the case's team.
+    trackers = and_(_on_team(Response.case_id),
+                    _holds(*permissions.roles_for(permissions.RECORD_RESPONSE)))
+    milestones = (Milestone.__table__.join(Response, Response.id == Milestone.response_id)
+                  .join(Case, Case.id == Response.case_id))
+    told += tell("milestone_overdue", milestones, Response.case_id, trackers, "milestone",
+                 Milestone.id, literal("{}", String), Milestone.id,
+                 where=[Response.status == "adopted", Case.state != CLOSED,
+                        Milestone.done_on.is_(None), Milestone.due_on < today])
+    # A stage: the supervisors (who see every case and move it on).
+    stage = literal('{"stage":"', String) + Case.state + '"}'
+    told += tell("stage_overdue", Case.__table__, Case.id,
+                 _holds(*permissions.roles_for(permissions.DECIDE_GATE)), "case", Case.id, stage,
+                 Case.id, Case.state,
+                 where=[Case.state != CLOSED, durations.overdue_stage(targets, today)])
+    return told
+
+
+# --- the inbox ------------------------------------------------------------------------------
+
+def unread_count(session: Session, user_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Notification)
+                          .where(Notification.user_id == user_id, Notification.read_at.is_(None)))
+
+
+def inbox(session: Session, user_id: int, *, limit: int = 50,
+          before: int | None = None) -> list[Notification]:
+    """The user's notifications, newest first, `limit` of them (older than id `before`)."""
+    query = select(Notification).where(Notification.user_id == user_id)
+    if before is not None:
+        query = query.where(Notification.id < before)
+    return session.scalars(query.order_by(Notification.id.desc()).limit(limit)).all()
+
+
+def mark_read(session: Session, user_id: int, notification_id: int) -> Notification:
+    """Mark one of the user's notifications read (NotFound if it is not theirs)."""
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user_id:
+        raise NotFound("No such notification.")
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+    return notification
+
+
+def mark_all_read(session: Session, user_id: int) -> int:
+    """Mark every unread notification of the user read; how many were."""
+    return session.execute(update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())).rowcount
+
+
+def email_kinds(session: Session, user_id: int) -> set[str]:
+    """The kinds the user is emailed about (every kind unless they turned it off)."""
+    off = set(session.scalars(select(NotificationPreference.kind).where(
+        NotificationPreference.user_id == user_id, NotificationPreference.email == false())))
+    return set(KINDS) - off
+
+
+def set_email_kinds(session: Session, actor: audit.Actor, kinds) -> set[str]:
+    """Choose the kinds the actor is emailed about; audited, as every change of an account is."""
+    chosen = set(kinds)
+    unknown = chosen - set(KINDS)
+    if unknown:
+        raise Invalid(f"kinds: unknown {', '.join(sorted(unknown))}", "kinds")
+    before = email_kinds(session, actor.id)
+    for kind in KINDS:
+        row = session.get(NotificationPreference, (actor.id, kind))
+        if row is None:
+            session.add(NotificationPreference(user_id=actor.id, kind=kind, email=kind in chosen))
+        else:
+            row.email = kind in chosen
+    if before != chosen:
+        session.flush()
+        audit.append(session, "notification_preferences_changed", actor, entity_type="user",
+                     entity_id=actor.id, details={"email": sorted(chosen),
+                                                  "before": sorted(before)})
+    return chosen
