@@ -2,6 +2,7 @@
 from models.audit import AuditCheckpoint, AuditCosignature, AuditEvent, AuditTreeLeaf, AuditVerification
 from models.base import Base
 from models.case import Case, CaseCounter, CaseMember
+from models.case_link import CaseLink
 from models.evaluation import Evaluation
 from models.evidence import CustodyEvent, EvidenceItem, LabAnalysis, StoredObject
 from models.finding import Finding
@@ -12,7 +13,7 @@ from models.response import Milestone, Response
 from models.task import Task
 from models.user import RecoveryCode, RoleGrant, User, UserRole
 
-__all__ = ["AuditCheckpoint", "AuditCosignature", "AuditEvent", "AuditTreeLeaf", "AuditVerification", "Base", "Case", "CaseCounter", "CaseMember", "CustodyEvent",
+__all__ = ["AuditCheckpoint", "AuditCosignature", "AuditEvent", "AuditTreeLeaf", "AuditVerification", "Base", "Case", "CaseCounter", "CaseLink", "CaseMember", "CustodyEvent",
            "DeterrenceMessage", "Evaluation", "EvidenceItem", "Finding", "GateRequest",
            "LabAnalysis", "LoginFailure", "Milestone", "Response", "RecoveryCode", "RoleGrant", "StoredObject",
            "Task", "User", "UserRole"]
