@@ -23,6 +23,7 @@ from views import (
     headers,
     main,
     menu,
+    records,
     reviews,
     tasks,
     transparency,
@@ -46,7 +47,7 @@ def register_views(app: Flask) -> None:
     for blueprint in (auth.blueprint, main.blueprint, admin.blueprint, cases.blueprint,
                       reviews.blueprint, diagram.blueprint, evidence.blueprint, menu.blueprint,
                       tasks.blueprint, audit.blueprint, transparency.blueprint, account.blueprint,
-                      dossier.blueprint):
+                      dossier.blueprint, records.blueprint):
         app.register_blueprint(blueprint)
     errors.register(app)
     headers.register(app)

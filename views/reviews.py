@@ -58,7 +58,8 @@ def approve(request_id: int):
     form = DecisionForm()
     outcome = run(form, lambda write: reviews.approve_gate(
         write, current_actor(), request_id, expected_version=form.expected_version(),
-        reason=form.reason.data or "").state, case_page(case_id), shows_form=False)
+        reason=form.reason.data or "", confirm=form.confirm.data).state, case_page(case_id),
+        shows_form=False)
     if outcome.refused:
         return outcome.page
     flash(f"Approved: the case is now in {LABELS[outcome.value]}.", "success")

@@ -57,8 +57,9 @@ def _km(a: tuple, b: tuple) -> float:
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
-def _where(case: Case, place: str, point: tuple | None) -> str | None:
-    """Why `case` may be at the same place, or None when it is elsewhere."""
+def _where(case: Case, place: str, point: tuple | None, visible: bool) -> str | None:
+    """Why `case` may be at the same place, or None when it is elsewhere; the place of a case
+    the user may not see is not named."""
     other = (case.latitude, case.longitude) if case.latitude is not None and case.longitude is not None else None
     if point is not None and other is not None:
         km = _km(point, other)
@@ -67,7 +68,7 @@ def _where(case: Case, place: str, point: tuple | None) -> str | None:
     ours, theirs = _plain(place), _plain(case.place)
     if ours and theirs and (ours in theirs or theirs in ours
                             or SequenceMatcher(None, ours, theirs).ratio() >= SIMILAR_PLACE):
-        return f"at {case.place}"
+        return f"at {case.place}" if visible else "at a place of a similar name"
     if not (ours or point) or not (theirs or other):
         return "no place to compare"
     return None
@@ -90,13 +91,14 @@ def possible_duplicates(session: Session, actor, *, occurred_on: date | None, co
     point = (latitude, longitude) if latitude is not None and longitude is not None else None
     found = []
     for case in candidates:
-        where = _where(case, place, point)
+        visible = permissions.can_see(actor, case)
+        where = _where(case, place, point, visible)
         if where is None:
             continue
         days = abs((case.occurred_on - occurred_on).days)
         when = "the same day" if days == 0 else f"{days} day{'s' if days > 1 else ''} apart"
-        found.append(PossibleDuplicate(case.reference, case if permissions.can_see(actor, case)
-                                       else None, f"{when}, {where}"))
+        found.append(PossibleDuplicate(case.reference, case if visible else None,
+                                       f"{when}, {where}"))
     return found
 
 
