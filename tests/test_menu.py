@@ -110,11 +110,11 @@ def test_implementation_gate_milestones(db, cast, at_stage):
         milestone_id=milestone, due_on=date.today() + timedelta(days=30),
         reason="delayed by a court challenge")
     assert checklist(db, case_id, "evaluation")["milestones"] == (
-        True, "1 adopted response, 1 milestones on track")
+        True, "1 adopted response, 1 milestone on track")
     run(db, responses.update_milestone, cast["leo"], case_id, expected_version=ANY_VERSION,
         milestone_id=milestone, done_on=date.today(), note="")
     assert checklist(db, case_id, "evaluation")["milestones"] == (
-        True, "1 adopted response, 1 milestones on track")
+        True, "1 adopted response, 1 milestone on track")
 
 
 @pytest.mark.parametrize("recommendation, target", [("close", "closed"), ("escalate", "legal_consequence"),

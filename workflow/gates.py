@@ -266,9 +266,6 @@ def _message_in_stage(session: Session, case: Case) -> tuple[bool, str]:
     return True, f"{len(messages)} in this stage; latest {last.said_on.isoformat()} by {last.speaker} to {last.audience}"
 
 
-_ENTERED = select(func.max(AuditEvent.at)).where(
-    AuditEvent.case_id == bindparam("case_id"), AuditEvent.to_state == bindparam("stage"),
-    queries.among(AuditEvent.event_type, MOVES)).scalar_subquery()
 #: Someone active on the task's team holds the role of its queue (supervisors see every case).
 _MEMBER = aliased(User)  # not the assignee the statement joins
 _QUEUE_STAFFED = or_(Task.role == SUPERVISOR, exists().where(
@@ -277,10 +274,11 @@ _QUEUE_STAFFED = or_(Task.role == SUPERVISOR, exists().where(
 _OPEN_REQUIRED = (
     select(Task.id, Task.title, Task.role, User.username, _QUEUE_STAFFED.label("staffed"))
     .outerjoin(User, User.id == Task.assignee_id)
+    # Every open task of the stage is of this visit to it: leaving a stage cancels its open
+    # tasks. (Comparing creation times with the move's event missed the tasks the move itself
+    # created, which are stamped a moment before its event.)
     .where(Task.case_id == bindparam("case_id"), Task.stage == bindparam("stage"), Task.required,
-           queries.among(Task.status, OPEN_TASK_STATUSES),
-           # Tasks of an earlier visit to this stage are on record, not in the way.
-           Task.created_at >= func.coalesce(_ENTERED, Task.created_at))
+           queries.among(Task.status, OPEN_TASK_STATUSES))
     .order_by(Task.id))
 
 
@@ -384,7 +382,7 @@ def _milestones_kept(session: Session, case: Case) -> tuple[bool, str]:
         return False, "; ".join(problems)
     adopted = len({r.id for r in rows})
     return True, (f"{adopted} adopted response{'s' if adopted > 1 else ''}, "
-                  f"{len(rows)} milestones on track")
+                  f"{len(rows)} milestone{'s' if len(rows) > 1 else ''} on track")
 
 
 def _evaluation_recommends(recommendation: str):
