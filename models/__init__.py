@@ -2,6 +2,7 @@
 from models.audit import AuditCheckpoint, AuditCosignature, AuditEvent, AuditTreeLeaf, AuditVerification
 from models.base import Base
 from models.case import Case, CaseCounter, CaseMember
+from models.case_link import CaseLink
 from models.comment import Comment
 from models.evaluation import Evaluation
 from models.evidence import CustodyEvent, EvidenceItem, LabAnalysis, StoredObject
@@ -17,7 +18,7 @@ from models.token import ApiToken, ApiTokenAddress
 from models.user import RecoveryCode, RoleGrant, User, UserRole
 
 __all__ = ["ApiToken", "ApiTokenAddress", "AuditCheckpoint", "AuditCosignature", "AuditEvent",
-           "AuditTreeLeaf", "AuditVerification", "Base", "Case", "CaseCounter", "CaseMember",
+           "AuditTreeLeaf", "AuditVerification", "Base", "Case", "CaseCounter", "CaseLink", "CaseMember",
            "CaseStay", "Comment", "CustodyEvent", "DeterrenceMessage", "Evaluation",
            "EvidenceItem", "FigureCount", "Finding", "GateRequest", "LabAnalysis", "LoginFailure",
            "Milestone", "Notification", "NotificationPreference", "Response", "RecoveryCode",

@@ -72,6 +72,9 @@ class Case(Base):
     source_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     #: Placed at its stage by an import of its documented history, not by gate reviews.
     history_imported: Mapped[bool] = mapped_column(default=False)
+    #: Why no sample exists, recorded by a supervisor; only then may a case that names an agent
+    #: pass the sample requirement without samples.
+    no_sample_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]

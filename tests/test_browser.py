@@ -71,8 +71,7 @@ def test_case_opened_requested_and_approved(sign_in, cast):
     supervisor = sign_in("sue")
     supervisor.goto(case_url)
     supervisor.get_by_role("link", name="Team").click()
-    supervisor.get_by_label("Person").select_option(label="ivy (ivy; investigator)")
-    supervisor.get_by_label("Case role").select_option("lead_investigator")
+    supervisor.get_by_label("Person and case role").select_option(label="ivy (ivy) as lead investigator")
     supervisor.get_by_role("button", name="Save").click()
     assert shown(supervisor.get_by_text("Team updated."))
 

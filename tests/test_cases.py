@@ -151,6 +151,7 @@ def test_first_gate_requirements_unmet_then_met(db, cast, make_case):
         "lead_investigator": (False, "no lead investigator on the team; a supervisor names one "
                                      "on the team page"),
         "required_tasks": (True, "every required task of this stage is done"),
+        "team": (True, "investigator: ivy"),
     }
     with db.transaction() as session:
         cases.update_case(session, cast["ivy"], case_id, expected_version=1, place="Saraqib",
@@ -164,6 +165,7 @@ def test_first_gate_requirements_unmet_then_met(db, cast, make_case):
         "evidence": (True, "1 active evidence item"),
         "lead_investigator": (True, "lead investigator: ian"),
         "required_tasks": (True, "every required task of this stage is done"),
+        "team": (True, "investigator: ian, ivy"),
     }
 
 

@@ -44,7 +44,7 @@ def checklist(db, case_id: int, target: str) -> dict:
     with db.sessions() as session:
         result = pathway.checklist(session, session.get(Case, case_id), target)
     return {item.code: (item.met, item.detail) for item in result.items
-            if item.code not in ("deterrence_message", "required_tasks")}
+            if item.code not in ("deterrence_message", "required_tasks", "team")}
 
 
 @pytest.fixture
@@ -64,7 +64,9 @@ def test_investigation_to_attribution_unmet_then_met(db, cast, investigating):
     assert checklist(db, case_id, "attribution") == {
         "use_confirmed": (False, "no use determination recorded"),
         "two_kinds": (False, "1 active item of kind: document"),
-        "samples_analysed": (True, "no samples recorded"),
+        "samples_analysed": (False, "no samples recorded, though the case names an agent "
+                                    "(chlorine); record a sample, or a supervisor records why "
+                                    "none exists"),
         "cited_custody": (False, "the use determination cites no evidence"),
     }
     sample = run(db, evidence.add_evidence, ivy, case_id, expected_version=ANY_VERSION,

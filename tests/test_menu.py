@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models.audit import AuditEvent
 from models.case import Case
 from models.response import Response
-from workflow import deterrence, evaluations, gates, pathway, responses
+from workflow import corrections, deterrence, evaluations, gates, pathway, responses
 from workflow.errors import Conflict, Invalid
 from workflow.menu import NEXT_STATUSES, STATUSES
 from workflow.command import ANY_VERSION
@@ -67,7 +67,8 @@ def test_legal_consequence_gate(db, cast, at_stage):
         "binding_response": (False, "no response adopted yet"),
         "responses_decided": (True, "every response has a decision"),
         "required_tasks": checklist(db, case_id, "implementation")["required_tasks"],
-        "deterrence_message": (True, "1 in this stage; latest 2018-04-09 by Minister to the perpetrator")}
+        "deterrence_message": (True, "1 in this stage; latest 2018-04-09 by Minister to the perpetrator"),
+        "team": (True, "legal officer: leo")}
     soft = propose(db, cast, case_id, binding=False)
     binding = propose(db, cast, case_id)
     assert checklist(db, case_id, "implementation")["responses_decided"] == (
@@ -97,13 +98,23 @@ def test_implementation_gate_milestones(db, cast, at_stage):
     past = date.today() - timedelta(days=3)
     milestone = run(db, responses.add_milestone, cast["leo"], case_id, expected_version=ANY_VERSION,
                     response_id=response.id, description="Listing published", due_on=past).id
-    assert checklist(db, case_id, "evaluation")["milestones"] == (
-        False, f"#{response.id} Regional council: 'Listing published' due {past.isoformat()} "
-               "is neither done nor explained")
+    overdue = (False, f"#{response.id} Regional council: 'Listing published' was due "
+                      f"{past.isoformat()} and is not done; mark it done or reschedule it (a new "
+                      "due date, with a reason)")
+    assert checklist(db, case_id, "evaluation")["milestones"] == overdue
+    # A note says why, but the milestone stays overdue on its page, and so on the checklist.
     run(db, responses.update_milestone, cast["leo"], case_id, expected_version=ANY_VERSION,
         milestone_id=milestone, done_on=None, note="delayed by a court challenge")
+    assert checklist(db, case_id, "evaluation")["milestones"] == overdue
+    run(db, corrections.correct_milestone, cast["leo"], case_id, expected_version=ANY_VERSION,
+        milestone_id=milestone, due_on=date.today() + timedelta(days=30),
+        reason="delayed by a court challenge")
     assert checklist(db, case_id, "evaluation")["milestones"] == (
-        True, "1 adopted response, 1 milestones on track")
+        True, "1 adopted response, 1 milestone on track")
+    run(db, responses.update_milestone, cast["leo"], case_id, expected_version=ANY_VERSION,
+        milestone_id=milestone, done_on=date.today(), note="")
+    assert checklist(db, case_id, "evaluation")["milestones"] == (
+        True, "1 adopted response, 1 milestone on track")
 
 
 @pytest.mark.parametrize("recommendation, target", [("close", "closed"), ("escalate", "legal_consequence"),

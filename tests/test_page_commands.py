@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models.case import Case
 from models.gate_request import GateRequest
@@ -48,11 +48,22 @@ ROLES_FOR = {
     "complete_task": WORKING | {"supervisor"},
     "assign_task": {"supervisor"},
     "cancel_task": {"supervisor"},
+    "correct_evidence": {"investigator", "analyst"},
+    "correct_response": {"legal_officer"},
+    "correct_milestone": {"legal_officer"},
+    "correct_task": {"supervisor"},
+    "link_case": {"investigator", "supervisor"},
+    "add_team_member": {"supervisor"},
+    "explain_no_sample": {"supervisor"},
 }
 TASK_ROW_COMMANDS = ("claim_task", "unclaim_task", "complete_task")
 #: Commands with no place on the case page: the team is changed on its own page, responses
-#: already chosen on theirs.
-ELSEWHERE = {"manage_team", "record_response"}
+#: already chosen (and their corrections) on theirs, evidence corrected on its item's page.
+ELSEWHERE = {"manage_team", "record_response", "correct_evidence", "correct_response",
+             "correct_milestone"}
+#: Offered on the case page only where it is needed (the next stage lacks people): never
+#: unless allowed; its refusals are said on the team page.
+WHEN_NEEDED = {"add_team_member"}
 ON_REQUEST = {"approve_gate", "reject_gate", "withdraw_gate"}
 #: Approving and rejecting are one form: a refusal of the decision is said once, for both.
 SAID_WITH = {"reject_gate": "approve_gate"}
@@ -148,11 +159,18 @@ def check_case_page(client, auth, db, actor, case_id: int, label: str) -> dict:
         pending = cases.pending_request(session, case_id)
         answers = permissions.available(case, actor, pending)
         placed = {command: answer for command, answer in answers.items()
-                  if command not in ELSEWHERE and (pending is not None or command not in ON_REQUEST)}
+                  if command not in ELSEWHERE | WHEN_NEEDED
+                  and (pending is not None or command not in ON_REQUEST)}
+        open_tasks = session.scalar(select(func.count()).select_from(Task).where(
+            Task.case_id == case_id, Task.status.in_(("open", "in_progress"))))
         for command, answer in placed.items():
-            assert bool(marked(soup, command)) == answer.ok, (label, command, answer.reason)
+            # Rescheduling needs a task to reschedule.
+            offered = answer.ok and (command != "correct_task" or open_tasks > 0)
+            assert bool(marked(soup, command)) == offered, (label, command, answer.reason)
         for command in ELSEWHERE:
             assert not marked(soup, command), (label, command)
+        for command in WHEN_NEEDED:
+            assert answers[command].ok or not marked(soup, command), (label, command)
         rows = check_task_rows(soup, session, actor, label)
         page_level = soup.select_one("main")
         for row in page_level.select("tr[data-task]"):
@@ -170,12 +188,21 @@ def check_case_page(client, auth, db, actor, case_id: int, label: str) -> dict:
 
 
 def check_team_page(client, auth, db, actor, case_id: int, label: str) -> None:
+    """The team page changes the team when manage_team allows; under review, when only
+    add_team_member does, it only adds people (not yet on the team)."""
     soup = page_as(client, auth, actor, f"/cases/{case_id}/team")
     with db.sessions() as session:
         case = session.get(Case, case_id)
-        answer = permissions.available(case, actor, cases.pending_request(session, case_id))["manage_team"]
+        answers = permissions.available(case, actor, cases.pending_request(session, case_id))
+        members = {str(m.user_id) for m in case.members}
+    answer, add = answers["manage_team"], answers["add_team_member"]
     label = f"{label} team page as {actor.username}"
     assert bool(marked(soup, "manage_team")) == answer.ok, label
+    assert bool(marked(soup, "add_team_member")) == (add.ok and not answer.ok), label
+    if add.ok and not answer.ok:
+        offered = {option["value"].split(":")[0] for option in soup.select('select[name="member"] option')
+                   if option["value"]}
+        assert offered and not offered & members, label
     check_refusals(soup.select_one("main"), {"manage_team": answer}, actor, label)
 
 

@@ -114,20 +114,21 @@ def test_stage_trigger_role(db, cast, make_case, move, satisfy, stage, trigger):
             assert snapshot(db, case_id) == before, (role, trigger, stage)
 
 
-def test_four_eyes_the_requester_cannot_decide(db, cast, make_case, satisfy):
+def test_four_eyes_the_requester_cannot_decide(db, cast, make_case, make_user, satisfy):
     from workflow import cases
     case_id = make_case()
     satisfy(case_id, "investigation")
-    with db.transaction() as session:  # sue is also an investigator on this team
+    sia = make_user("sia", "investigator", "supervisor")
+    with db.transaction() as session:  # sia supervises, and is an investigator on this team
         cases.set_member(session, cast["sam"], case_id, expected_version=ANY_VERSION,
-                         user_id=cast["sue"].id, case_role="investigator")
+                         user_id=sia, case_role="investigator")
     from workflow.audit import Actor
-    sue_both = Actor(cast["sue"].id, "sue", ("investigator", "supervisor"))
-    request = fire(db, sue_both, "request_gate", case_id, "reported", None)
+    sia_both = Actor(sia, "sia", ("investigator", "supervisor"))
+    request = fire(db, sia_both, "request_gate", case_id, "reported", None)
     before = snapshot(db, case_id)
     for trigger in ("approve_gate", "reject_gate"):
         with pytest.raises(WorkflowError, match="four-eyes"):
-            fire(db, sue_both, trigger, case_id, "reported", request.id)
+            fire(db, sia_both, trigger, case_id, "reported", request.id)
     assert snapshot(db, case_id) == before
     fire(db, cast["sam"], "approve_gate", case_id, "reported", request.id)
     assert snapshot(db, case_id)[0] == "investigation"

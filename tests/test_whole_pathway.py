@@ -82,7 +82,7 @@ def test_reported_to_closed_and_escalated_and_closed_again(app, db, cast):
                                                "place": "Douma", "suspected_agent": "chlorine"})
     case_id = int(response.headers["Location"].rsplit("/", 1)[1])
     for username, role in (("ivy", "lead_investigator"), ("ana", "analyst"), ("leo", "legal_officer")):
-        sue.send(case_id, f"/cases/{case_id}/team", {"user_id": cast[username].id, "case_role": role})
+        sue.send(case_id, f"/cases/{case_id}/team", {"member": f"{cast[username].id}:{role}"})
 
     ivy.send(case_id, f"/cases/{case_id}/evidence/new", {
         "kind": "document", "title": "Hospital report", "source_grade": "B", "information_grade": "2",

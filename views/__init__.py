@@ -25,6 +25,7 @@ from views import (
     headers,
     main,
     menu,
+    record_history,
     records,
     reviews,
     tasks,
@@ -47,11 +48,11 @@ def register_views(app: Flask) -> None:
     app.before_request(access.require_sign_in)
     app.context_processor(access.template_helpers)
     app.context_processor(durations.template_helpers)
-    app.context_processor(records.template_helpers)
+    app.context_processor(record_history.template_helpers)
     for blueprint in (auth.blueprint, main.blueprint, admin.blueprint, cases.blueprint,
                       reviews.blueprint, diagram.blueprint, evidence.blueprint, menu.blueprint,
                       tasks.blueprint, audit.blueprint, transparency.blueprint, account.blueprint,
-                      dossier.blueprint, comments.blueprint):
+                      dossier.blueprint, comments.blueprint, records.blueprint):
         app.register_blueprint(blueprint)
     from views import api  # after the bounded `int` converter: its routes use it
     api.register(app)

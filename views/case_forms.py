@@ -1,5 +1,6 @@
 """WTForms forms of the case, team and review pages."""
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     HiddenField,
@@ -11,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
-from models.case import AGENTS, CASE_ROLES, PRECISIONS
+from models.case import AGENTS, PRECISIONS
 from views.forms import Form
 from workflow.cases import MAX_COUNT
 
@@ -59,6 +60,11 @@ class CaseForm(Form):
         return {name: getattr(self, name).data for name in names}
 
 
+class OpenCaseForm(CaseForm):
+    #: Asked only when cases of the same incident may exist already (listed above it).
+    not_duplicate = BooleanField("None of the cases listed is this incident: open a new case")
+
+
 class CaseEditForm(CaseForm, VersionedForm):
     pass
 
@@ -70,6 +76,8 @@ class GateRequestForm(VersionedForm):
 
 class DecisionForm(VersionedForm):
     reason = TextAreaField("Reason", validators=[Optional(), Length(max=5000)])
+    #: Closing although the evaluation records repeat use or a weakened factor.
+    confirm = BooleanField("I confirm that the case closes all the same")
     #: Where to go afterwards: "reviews" (the review queue) or the case page.
     back = HiddenField()
 
@@ -84,8 +92,18 @@ class ReopenForm(VersionedForm):
 
 
 class TeamMemberForm(VersionedForm):
-    user_id = SelectField("Person", coerce=int, choices=[])
-    case_role = SelectField("Case role", choices=choices(CASE_ROLES))
+    """A person and the case role they play, from the valid pairs only; it starts empty."""
+
+    member = SelectField("Person and case role", choices=[], validators=[DataRequired(
+        message="choose a person and their role")])
+    #: Where to go afterwards: "reviews", "case", or the team page.
+    back = HiddenField()
+
+    def user_id(self) -> int:
+        return int(self.member.data.split(":", 1)[0])
+
+    def case_role(self) -> str:
+        return self.member.data.split(":", 1)[1]
 
 
 class RemoveMemberForm(VersionedForm):

@@ -11,17 +11,18 @@ from views.access import current_actor
 from views.commands import Page, run
 from views.case_forms import (
     CaseEditForm,
-    CaseForm,
     DecisionForm,
     GateRequestForm,
+    OpenCaseForm,
     RemoveMemberForm,
     ReopenForm,
     TeamMemberForm,
     WithdrawForm,
 )
 from views.menu_forms import MessageForm
+from views.record_pages import case_context, member_choices
 from views.task_forms import task_forms
-from workflow import cases, clock, gates, pathway, permissions, queries, reviews
+from workflow import cases, clock, gates, links, pathway, permissions, queries, reviews
 from workflow.custody import chain_breaks
 from workflow.errors import WorkflowError
 from workflow.menu import LEVELS, TOOLS
@@ -91,16 +92,26 @@ def new():
     """Open a case in the reported stage."""
     if not permissions.can(current_user, permissions.OPEN_CASE):
         abort(403, description=permissions.needs(permissions.OPEN_CASE))
-    form = CaseForm()
+    form = OpenCaseForm()
 
-    def page(refusal=None):
-        return render_template("cases/form.html", form=form, case=None, refusal=refusal)
+    def page(refusal=None, duplicates=()):
+        return render_template("cases/form.html", form=form, case=None, refusal=refusal,
+                               duplicates=duplicates)
 
     def open_case(write):
         case = cases.open_case(write, current_actor(), **form.case_fields())
         return case.id, case.reference
     if request.method == "GET":
         return page()
+    if form.validate_on_submit() and not form.not_duplicate.data:
+        # The same incident may be a case already: it is listed before anything is saved.
+        fields = form.case_fields()
+        duplicates = links.possible_duplicates(
+            db.session(), current_user, occurred_on=fields["occurred_on"],
+            country=fields["country"] or "", place=fields["place"] or "",
+            latitude=fields["latitude"], longitude=fields["longitude"])
+        if duplicates:
+            return page(duplicates=duplicates)
     outcome = run(form, open_case, page)
     if outcome.refused:
         return outcome.page
@@ -128,7 +139,7 @@ def render_case_page(case_id: int, refused: WorkflowError | None = None):
         case_tasks=queries.tasks_of(session, case.id), today=clock.today(),
         gate_form=GateRequestForm(formdata=None, version=case.version), decision_form=DecisionForm(formdata=None, version=case.version),
         withdraw_form=WithdrawForm(formdata=None, version=case.version), reopen_form=reopen_form,
-        **task_forms(),
+        **task_forms(), **case_context(session, case),
         refusal=str(refused) if refused else None, unmet=getattr(refused, "checklist", None))
 
 
@@ -198,7 +209,7 @@ def team(case_id: int):
     """The case team: supervisors add members, change their case role and name the lead."""
     session = db.session()
     case = cases.load_case(session, case_id, current_user)
-    form = member_form(session, TeamMemberForm(version=case.version))
+    form = member_form(session, case, TeamMemberForm(version=case.version))
     page = team_page(case, form)
     if request.method == "GET":
         return page()
@@ -206,17 +217,23 @@ def team(case_id: int):
         abort(403, description=permissions.needs(permissions.MANAGE_TEAM))
     outcome = run(form, lambda write: cases.set_member(
         write, current_actor(), case_id, expected_version=form.expected_version(),
-        user_id=form.user_id.data, case_role=form.case_role.data), page)
+        user_id=form.user_id(), case_role=form.case_role()), page)
     if outcome.refused:
         return outcome.page
     flash("Team updated.", "success")
+    if form.back.data == "reviews":
+        return redirect(url_for("reviews.index"))
+    if form.back.data == "case":
+        return redirect(url_for("cases.detail", case_id=case_id))
     return redirect(url_for("cases.team", case_id=case_id))
 
 
-def member_form(session, form: TeamMemberForm) -> TeamMemberForm:
-    """`form` with the people who may join a team as its choices."""
-    form.user_id.choices = [(u.id, f"{u.full_name or u.username} ({u.username}; {', '.join(u.roles)})")
-                            for u in queries.team_candidates(session)]
+def member_form(session, case, form: TeamMemberForm) -> TeamMemberForm:
+    """`form` with the valid (person, case role) pairs as its choices: under review, only
+    people not on the team yet (the others wait for the decision)."""
+    pending = cases.pending_request(session, case.id)
+    form.member.choices = member_choices(session, case, only_new=not permissions.can_change(
+        current_user, case, pending, permissions.MANAGE_TEAM))
     return form
 
 
@@ -224,10 +241,10 @@ def team_page(case, form) -> Page:
     """The team page with its forms (when the team may change now, else why not), a refusal at its top."""
     def page(refusal=None):
         pending = cases.pending_request(db.session(), case.id)
-        manage = permissions.can_change(current_user, case, pending, permissions.MANAGE_TEAM)
+        answers = permissions.for_page(current_user, permissions.available(case, current_user, pending))
         return render_template(
-            "cases/team.html", case=case, form=form,
-            manage=permissions.for_page(current_user, {"manage_team": manage})["manage_team"],
+            "cases/team.html", case=case, form=form, manage=answers["manage_team"],
+            add=answers["add_team_member"],
             remove_form=RemoveMemberForm(version=case.version), refusal=refusal)
     return page
 
@@ -250,6 +267,6 @@ def remove_page(case_id: int) -> Page:
     """The team page, for a refused removal (loaded only then)."""
     def page(refusal=None):
         case = load_case_for(case_id, permissions.MANAGE_TEAM)
-        form = member_form(db.session(), TeamMemberForm(formdata=None, version=case.version))
+        form = member_form(db.session(), case, TeamMemberForm(formdata=None, version=case.version))
         return team_page(case, form)(refusal)
     return page

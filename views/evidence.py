@@ -19,6 +19,7 @@ from views import db
 from views.access import current_actor
 from views.cases import load_case_for
 from views.commands import Page, run
+from views.record_pages import completes, evidence_context
 from views.evidence_forms import (
     CustodyForm,
     EvidenceForm,
@@ -100,7 +101,7 @@ def _detail_page(case_id: int, evidence_id: int, forms: dict | None = None, refu
                                                          from_holder=holder),
         lab_form=forms.get("lab") or LabAnalysisForm(formdata=None, version=case.version),
         withdraw_form=forms.get("withdraw") or WithdrawEvidenceForm(formdata=None, version=case.version),
-        refusal=refusal)
+        **evidence_context(db.session(), case, item, forms), refusal=refusal)
 
 
 def detail_page(case_id: int, evidence_id: int, forms: dict | None = None) -> Page:
@@ -178,7 +179,9 @@ def new_finding(case_id: int):
                           for item in items if item.status == "active"]
 
     def page(refusal=None):
-        return render_template("evidence/finding_form.html", case=case, form=form, refusal=refusal)
+        return render_template("evidence/finding_form.html", case=case, form=form, refusal=refusal,
+                               completes=completes(db.session(), case,
+                                                   ("use_determination", "attribution")))
     if request.method == "GET":
         return page()
     outcome = run(form, lambda write: evidence.record_finding(

@@ -13,6 +13,7 @@ from views.access import current_actor
 from views.case_forms import choices
 from views.cases import case_page, load_case_for
 from views.commands import Page, run
+from views.record_pages import completes, response_context
 from views.menu_forms import (
     EvaluationForm,
     MessageForm,
@@ -43,7 +44,7 @@ def new_response(case_id: int):
     def page(refusal=None):
         return render_template("menu/new_response.html", case=case, form=form, option=option,
                                options=options_for(form.level.data or "", form.tool.data or ""),
-                               refusal=refusal)
+                               refusal=refusal, completes=completes(db.session(), case, ("response",)))
     if request.method == "GET":
         return page()
     outcome = run(form, lambda write: responses.propose_response(
@@ -72,7 +73,8 @@ def _response_page(case_id: int, response_id: int, forms: dict | None = None, re
         may_record=permissions.can(current_user, permissions.RECORD_RESPONSE, case),
         status_form=status_form,
         milestone_form=forms.get("milestone") or MilestoneForm(formdata=None, version=case.version),
-        update_form=MilestoneUpdateForm(formdata=None, version=case.version), refusal=refusal)
+        update_form=MilestoneUpdateForm(formdata=None, version=case.version),
+        **response_context(db.session(), case, response, forms), refusal=refusal)
 
 
 def response_page(case_id: int, response_id: int, forms: dict | None = None) -> Page:
@@ -159,7 +161,7 @@ def evaluation(case_id: int):
 
     def page(refusal=None):
         return render_template("menu/evaluation.html", case=case, form=form, factors=FACTORS,
-                               refusal=refusal)
+                               refusal=refusal, completes=completes(db.session(), case, ("evaluation",)))
     if request.method == "GET":
         return page()
     outcome = run(form, lambda write: evaluations.record_evaluation(

@@ -35,7 +35,8 @@ class MilestoneForm(VersionedForm):
 
 class MilestoneUpdateForm(VersionedForm):
     done_on = DateField("Done on", validators=[Optional()])
-    note = StringField("Note (progress, or why it is late)", validators=[Optional(), Length(max=5000)])
+    #: Progress; a milestone past its date is rescheduled (a correction with a reason), not excused.
+    note = StringField("Note on progress", validators=[Optional(), Length(max=5000)])
 
 
 class MessageForm(VersionedForm):

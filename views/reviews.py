@@ -72,7 +72,8 @@ def approve(request_id: int):
     form = DecisionForm()
     outcome = run(form, lambda write: _id_and_stage(reviews.approve_gate(
         write, current_actor(), request_id, expected_version=form.expected_version(),
-        reason=form.reason.data or "")), _request_page(request_id, permissions.DECIDE_GATE),
+        reason=form.reason.data or "", confirm=form.confirm.data)),
+        _request_page(request_id, permissions.DECIDE_GATE),
         shows_form=False, check=lambda: _case_of(request_id, permissions.DECIDE_GATE))
     if outcome.refused:
         return outcome.page

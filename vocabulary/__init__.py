@@ -38,6 +38,11 @@ GRANT_DECISIONS = ("pending", "approved", "refused", "withdrawn")
 AGENTS = ("chlorine", "sarin", "sulfur_mustard", "vx", "novichok", "other", "unknown")
 #: How much of a date is known: the day, only the month, or only the year.
 PRECISIONS = ("day", "month", "year")
+#: How one case is linked to another: a related incident, or a duplicate of the same incident.
+LINK_KINDS = ("related", "duplicate")
+#: The user role each case role needs: a team member does the work of the role they play.
+CASE_ROLE_NEEDS = {"lead_investigator": INVESTIGATOR, "investigator": INVESTIGATOR,
+                   "analyst": ANALYST, "legal_officer": LEGAL_OFFICER}
 
 # --- Gate requests --------------------------------------------------------------------------
 GATE_DECISIONS = ("pending", "approved", "rejected", "withdrawn")

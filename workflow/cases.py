@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, joinedload
 
 from models.case import AGENTS, CASE_ROLES, PRECISIONS, Case, CaseMember
+from vocabulary import CASE_ROLE_NEEDS
 from models.gate_request import GateRequest
 from models.user import User
 from workflow import audit, command, permissions
@@ -170,18 +171,29 @@ def _team_user(session: Session, user_id: int) -> User:
     return user
 
 
+def case_roles_for(roles) -> list[str]:
+    """The case roles someone holding `roles` may play on a team (the work of each needs its role)."""
+    return [case_role for case_role in CASE_ROLES if CASE_ROLE_NEEDS[case_role] in roles]
+
+
 def set_member(session: Session, actor: Actor, case_id: int, *, expected_version, user_id: int,
                case_role: str) -> CaseMember:
-    """Put a user on the team with a case role (naming a new lead replaces the old one)."""
+    """Put a user on the team with a case role (naming a new lead replaces the old one).
+
+    Someone new may be added while the case is under review (the next stage's people, from
+    the approval screen); other changes of the team wait for the decision."""
     cmd = command.begin(session, actor, case_id, action=permissions.MANAGE_TEAM,
-                        expected_version=expected_version)
+                        expected_version=expected_version, open_only=False)
     case = cmd.case
     if case_role not in CASE_ROLES:
         raise Invalid(f"case role: one of {', '.join(CASE_ROLES)}", "case_role")
     user = _team_user(session, user_id)
-    if case_role == "lead_investigator" and not user.has_role("investigator"):
-        raise Invalid(f"{user.username} does not hold the investigator role, so cannot lead",
-                      "user_id")
+    permissions.require(permissions.can_add_to_team(actor, case, cmd.pending)
+                        if case.member(user.id) is None
+                        else permissions.can_change(actor, case, cmd.pending, permissions.MANAGE_TEAM))
+    if case_role not in case_roles_for(user.roles):
+        raise Invalid(f"{user.username} does not hold the {CASE_ROLE_NEEDS[case_role]} role, so "
+                      f"cannot be the team's {case_role.replace('_', ' ')}", "user_id")
     details = {"user_id": user.id, "username": user.username, "case_role": case_role}
     previous_lead = case.lead
     if case_role == "lead_investigator" and previous_lead and previous_lead.user_id != user.id:

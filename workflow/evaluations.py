@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from models.evaluation import FACTORS, RATINGS, RECOMMENDATIONS, REPEAT_USE, Evaluation
-from workflow import command, permissions
+from workflow import command, permissions, tasks
 from workflow.audit import Actor
 from workflow.fields import one_of, text
 from workflow import pathway
@@ -35,4 +35,5 @@ def record_evaluation(session: Session, actor: Actor, case_id: int, *, expected_
     cmd.record("evaluation_recorded", "evaluation", evaluation.id, {
         **fields, "repeat_use": evaluation.repeat_use, "recommendation": evaluation.recommendation,
         "lessons": evaluation.lessons, "outcome": evaluation.outcome})
+    tasks.complete_by_record(cmd, "evaluation", "evaluation", evaluation.id)
     return evaluation

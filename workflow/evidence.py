@@ -23,7 +23,7 @@ from models.evidence import (
     StoredObject,
 )
 from models.finding import CONCLUSIONS, PARTY_TYPES, STANDARDS_OF_PROOF, Finding
-from workflow import audit, command, permissions
+from workflow import audit, command, permissions, tasks
 from workflow.audit import Actor
 from workflow.clock import format_utc, utcnow
 from workflow.errors import Invalid, NotFound
@@ -175,7 +175,22 @@ def record_finding(session: Session, actor: Actor, case_id: int, *, expected_ver
         "responsible_party": finding.responsible_party, "party_type": finding.party_type,
         "standard_of_proof": finding.standard_of_proof, "rationale": finding.rationale,
         "cited": cited_ids})
+    tasks.complete_by_record(cmd, kind, "finding", finding.id)
     return finding
+
+
+def explain_no_sample(session: Session, actor: Actor, case_id: int, *, expected_version,
+                      reason: str):
+    """A supervisor records why the case has no sample (the site out of reach, say): only then
+    may a case that names an agent pass the sample requirement without one."""
+    cmd = command.begin(session, actor, case_id, action=permissions.EXPLAIN_NO_SAMPLE,
+                        expected_version=expected_version)
+    case = cmd.case
+    permissions.require(permissions.can_explain_no_sample(actor, case, cmd.pending))
+    reason, before = text(reason, "reason", 5000, True), case.no_sample_reason
+    case.no_sample_reason = reason
+    cmd.record("no_sample_explained", "case", case.id, {"reason": reason, "before": before})
+    return case
 
 
 def record_download(session: Session, actor: Actor, case_id: int, *, evidence_id: int) -> EvidenceItem:

@@ -9,18 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from sqlalchemy import and_, bindparam, func, select
-from sqlalchemy.orm import Session
+
+from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from models.audit import AuditEvent
-from models.case import Case
+from models.case import Case, CaseMember
 from models.evaluation import FACTORS
-from models.evidence import EvidenceItem
+from models.evidence import EvidenceItem, LabAnalysis
 from models.finding import Finding
-from models.response import Response
+from models.response import Milestone, Response
 from models.task import Task
-from models.user import User
-from vocabulary import OPEN_TASK_STATUSES
+from models.user import User, UserRole
+from vocabulary import OPEN_TASK_STATUSES, SAMPLE_KINDS, SUPERVISOR, USE_DETERMINATION
 from workflow import queries
 from workflow.clock import today
 from workflow.custody import chain_breaks
@@ -126,18 +127,56 @@ def _two_kinds(session: Session, case: Case) -> tuple[bool, str]:
     return len(items) >= 2 and len(kinds) >= 2, detail
 
 
+#: The latest use determination's agent, beside the case's active samples and their analyses:
+#: one statement, one row at least (the case's own, when it has no sample).
+_LATEST_AGENT = (select(Finding.agent).where(Finding.case_id == Case.id,
+                                             Finding.kind == USE_DETERMINATION)
+                 .order_by(Finding.id.desc()).limit(1).correlate(Case).scalar_subquery())
+_SAMPLES = (
+    select(_LATEST_AGENT.label("agent"), EvidenceItem.id, EvidenceItem.title,
+           LabAnalysis.laboratory, LabAnalysis.designated, LabAnalysis.result)
+    .select_from(Case)
+    .outerjoin(EvidenceItem, and_(EvidenceItem.case_id == Case.id, EvidenceItem.status == "active",
+                                  queries.among(EvidenceItem.kind, SAMPLE_KINDS)))
+    .outerjoin(LabAnalysis, LabAnalysis.evidence_id == EvidenceItem.id)
+    .where(Case.id == bindparam("case_id"))
+    .order_by(EvidenceItem.id, LabAnalysis.id))
+
+
+def named_agent(case: Case, determined: str | None) -> str:
+    """The agent the case names (its use determination's, else the suspected one), or ""."""
+    for agent in (determined, case.suspected_agent):
+        if agent and agent != "unknown":
+            return agent
+    return ""
+
+
 def _samples_analysed(session: Session, case: Case) -> tuple[bool, str]:
-    samples = [item for item in _active_evidence(session, case) if item.is_sample]
-    if not samples:
-        return True, "no samples recorded"
-    short = []
-    for sample in samples:
-        labs = {a.laboratory.strip().lower() for a in sample.analyses if a.designated and a.result}
-        if len(labs) < 2:
-            short.append(f"{_label(sample)}: {len(labs)} designated laborator{'y' if len(labs) == 1 else 'ies'} with results")
+    rows = session.connection().execute(_SAMPLES, {"case_id": case.id}).all()
+    labs: dict[int, set[str]] = {}
+    titles: dict[int, str] = {}
+    for row in rows:
+        if row.id is None:
+            continue
+        titles[row.id] = row.title
+        found = labs.setdefault(row.id, set())
+        if row.laboratory is not None and row.designated and row.result:
+            found.add(row.laboratory.strip().lower())
+    if not labs:
+        agent = named_agent(case, rows[0].agent if rows else None)
+        if not agent:
+            return True, "no samples recorded; the case names no agent yet"
+        if case.no_sample_reason:
+            return True, f"no samples recorded; a supervisor recorded why: {case.no_sample_reason[:200]}"
+        return False, (f"no samples recorded, though the case names an agent "
+                       f"({agent.replace('_', ' ')}); record a sample, or a supervisor records "
+                       "why none exists")
+    short = [f"#{item} {titles[item]}: {len(found)} designated "
+             f"laborator{'y' if len(found) == 1 else 'ies'} with results"
+             for item, found in labs.items() if len(found) < 2]
     if short:
         return False, "; ".join(short)
-    return True, f"{len(samples)} sample{'s' if len(samples) > 1 else ''}, each by two or more designated laboratories"
+    return True, f"{len(labs)} sample{'s' if len(labs) > 1 else ''}, each by two or more designated laboratories"
 
 
 def _cited_active(finding: Finding) -> tuple[list[EvidenceItem], str]:
@@ -205,14 +244,22 @@ MOVES = ("case_opened", "gate_approved", "case_reopened")
 _ENTERED = select(func.max(AuditEvent.at).label("entered")).where(
     AuditEvent.case_id == bindparam("case_id"), AuditEvent.to_state == bindparam("stage"),
     queries.among(AuditEvent.event_type, MOVES)).subquery()
-#: When the case last entered its stage, and the required tasks of that visit still open (an
-#: earlier visit's are on record, not in the way): one statement, one row at least.
+#: Someone active on the task's team holds the role of its queue (supervisors see every case).
+_MEMBER = aliased(User)  # not the assignee the statement joins
+_QUEUE_STAFFED = or_(Task.role == SUPERVISOR, exists().where(
+    CaseMember.case_id == Task.case_id, UserRole.user_id == CaseMember.user_id,
+    UserRole.role == Task.role, _MEMBER.id == CaseMember.user_id, _MEMBER.active))
+#: When the case last entered its stage, and the stage's required tasks still open, with
+#: whether anyone on the team can work each queue: one statement, one row at least.
 _STAGE_WORK = (
-    select(_ENTERED.c.entered, Task.id, Task.title, Task.role, User.username)
+    select(_ENTERED.c.entered, Task.id, Task.title, Task.role, User.username,
+           _QUEUE_STAFFED.label("staffed"))
     .select_from(_ENTERED)
+    # Every open task of the stage is of this visit to it: leaving a stage cancels its open
+    # tasks. (Comparing creation times with the move's event missed the tasks the move itself
+    # created, which are stamped a moment before its event.)
     .outerjoin(Task, and_(Task.case_id == bindparam("case_id"), Task.stage == bindparam("stage"),
-                          Task.required, queries.among(Task.status, OPEN_TASK_STATUSES),
-                          Task.created_at >= func.coalesce(_ENTERED.c.entered, Task.created_at)))
+                          Task.required, queries.among(Task.status, OPEN_TASK_STATUSES)))
     .outerjoin(User, User.id == Task.assignee_id)
     .order_by(Task.id))
 
@@ -242,9 +289,52 @@ def _message_in_stage(session: Session, case: Case) -> tuple[bool, str]:
 def _required_tasks_done(session: Session, case: Case) -> tuple[bool, str]:
     open_tasks = _stage_work(session, case)[1]
     if open_tasks:
-        return False, "still open: " + "; ".join(
-            f"#{t.id} {t.title} ({t.username or t.role + ' queue'})" for t in open_tasks)
+        return False, "still open: " + "; ".join(_open_task(t) for t in open_tasks)
     return True, "every required task of this stage is done"
+
+
+def _open_task(task) -> str:
+    if task.username:
+        return f"#{task.id} {task.title} ({task.username})"
+    if not task.staffed:
+        return (f"#{task.id} {task.title} ({task.role.replace('_', ' ')} queue; "
+                f"{nobody_in(task.role)})")
+    return f"#{task.id} {task.title} ({task.role.replace('_', ' ')} queue)"
+
+
+def nobody_in(role: str) -> str:
+    """What the case page says when nobody on the team can work a queue."""
+    return f"no {role.replace('_', ' ')} on the team — a supervisor adds one on Team"
+
+
+#: The roles the active members of a case's team hold, with who holds them.
+_TEAM_ROLES = (select(UserRole.role, User.username)
+               .select_from(CaseMember).join(User, User.id == CaseMember.user_id)
+               .join(UserRole, UserRole.user_id == User.id)
+               .where(CaseMember.case_id == bindparam("case_id"), User.active)
+               .order_by(UserRole.role, User.username))
+
+
+def missing_roles(session: Session, case: Case, roles: tuple[str, ...]) -> tuple[list[str], dict]:
+    """Of `roles`, those nobody active on the team holds; and who holds each of the others."""
+    holders: dict[str, list[str]] = {}
+    for role, username in session.connection().execute(_TEAM_ROLES, {"case_id": case.id}):
+        if role in roles:
+            holders.setdefault(role, []).append(username)
+    return [role for role in roles if role not in holders], holders
+
+
+def team_for(roles: tuple[str, ...]) -> Requirement:
+    """The requirement that the team has someone in each queue of the next stage's tasks."""
+    def check(session: Session, case: Case) -> tuple[bool, str]:
+        missing, holders = missing_roles(session, case, roles)
+        if missing:
+            return False, "; ".join(nobody_in(role) for role in missing)
+        return True, "; ".join(f"{role.replace('_', ' ')}: {', '.join(holders[role])}"
+                               for role in roles)
+    listed = ", ".join(role.replace("_", " ") for role in roles)
+    return Requirement("team", f"The team has people for the next stage's task queues ({listed}).",
+                       check)
 
 
 def _responses(session: Session, case: Case) -> list[Response]:
@@ -268,19 +358,33 @@ def _none_undecided(session: Session, case: Case) -> tuple[bool, str]:
     return True, "every response has a decision"
 
 
+#: The adopted responses of a case with their milestones, one row per milestone (or response).
+_ADOPTED_MILESTONES = (
+    select(Response.id, Response.actor, Milestone.id.label("milestone_id"), Milestone.description,
+           Milestone.due_on, Milestone.done_on)
+    .select_from(Response).outerjoin(Milestone, Milestone.response_id == Response.id)
+    .where(Response.case_id == bindparam("case_id"),
+           queries.among(Response.status, ("adopted", "implemented")))
+    .order_by(Response.id, Milestone.due_on, Milestone.id))
+
+
 def _milestones_kept(session: Session, case: Case) -> tuple[bool, str]:
-    adopted = [r for r in _responses(session, case) if r.status in ("adopted", "implemented")]
-    if not adopted:
+    # A note does not excuse an overdue milestone (the page shows it red): it is done, or it
+    # is rescheduled by a correction of its due date, with a reason.
+    rows = session.connection().execute(_ADOPTED_MILESTONES, {"case_id": case.id}).all()
+    if not rows:
         return False, "no adopted response to implement"
     today_ = today()
-    problems = [f"#{r.id} {r.actor}: no milestone" for r in adopted if not r.milestones]
-    problems += [f"#{r.id} {r.actor}: '{m.description}' due {m.due_on.isoformat()} is neither done nor explained"
-                 for r in adopted for m in r.milestones
-                 if m.due_on <= today_ and m.done_on is None and not m.note]
+    problems = [f"#{r.id} {r.actor}: no milestone" for r in rows if r.milestone_id is None]
+    problems += [f"#{r.id} {r.actor}: '{r.description}' was due {r.due_on.isoformat()} and is "
+                 "not done; mark it done or reschedule it (a new due date, with a reason)"
+                 for r in rows if r.milestone_id is not None and r.done_on is None
+                 and r.due_on < today_]
     if problems:
         return False, "; ".join(problems)
-    count = sum(len(r.milestones) for r in adopted)
-    return True, f"{len(adopted)} adopted response{'s' if len(adopted) > 1 else ''}, {count} milestones on track"
+    adopted = len({r.id for r in rows})
+    return True, (f"{adopted} adopted response{'s' if adopted > 1 else ''}, "
+                  f"{len(rows)} milestone{'s' if len(rows) > 1 else ''} on track")
 
 
 def _evaluation_recommends(recommendation: str):
@@ -310,7 +414,8 @@ USE_CONFIRMED = Requirement("use_confirmed", "A use determination of confirmed o
 TWO_KINDS = Requirement("two_kinds", "At least two active evidence items of different kinds.",
                         _two_kinds)
 SAMPLES_ANALYSED = Requirement(
-    "samples_analysed", "Every sample is analysed by at least two designated laboratories, with results.",
+    "samples_analysed", "Every sample is analysed by at least two designated laboratories, with "
+    "results; a case that names an agent has a sample, or a supervisor's reason why none exists.",
     _samples_analysed)
 CITED_CUSTODY = Requirement(
     "cited_custody", "Every item the use determination cites has an unbroken chain of custody.",
@@ -336,8 +441,18 @@ BINDING_ADOPTED = Requirement(
 NONE_UNDECIDED = Requirement("responses_decided", "No response is still proposed without a decision.",
                              _none_undecided)
 MILESTONES_KEPT = Requirement(
-    "milestones", "Every adopted response has a milestone, and every milestone due by today "
-    "is done or explained.", _milestones_kept)
+    "milestones", "Every adopted response has a milestone, and none is overdue: each milestone "
+    "past its date is done or rescheduled with a reason.", _milestones_kept)
+
+
+def closing_risks(evaluation) -> list[str]:
+    """What an evaluation records against closing: repeat use, and each factor it found weakened."""
+    if evaluation is None:
+        return []
+    risks = ["the perpetrator used chemical weapons again"] if evaluation.repeat_use == "yes" else []
+    risks += [f"{factor.replace('_', ' ')} weakened" for factor in FACTORS
+              if getattr(evaluation, factor) == "weakened"]
+    return risks
 
 
 def evaluation_requirement(recommendation: str, target_words: str) -> Requirement:

@@ -16,12 +16,12 @@ open tasks of the stage left and creates the tasks of the stage entered.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from transitions import Machine
 from transitions.core import MachineError
 
-from workflow import gates, permissions, stages
+from workflow import gates, permissions, queries, stages
 from workflow.errors import Conflict, Forbidden, GateUnmet, Invalid, WorkflowError
 from workflow.gates import Requirement
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
@@ -43,6 +43,13 @@ class DeclarationError(Exception):
     """The pathway's tables contradict themselves; raised at import time."""
 
 
+#: The records whose recording completes the open task of the stage that names it
+#: (`Template.completed_by`), each as the forms name it.
+COMPLETING_RECORDS = {"use_determination": "a use determination",
+                      "attribution": "an attribution finding", "response": "a response",
+                      "evaluation": "an evaluation"}
+
+
 @dataclass(frozen=True)
 class Template:
     """A task a stage starts with."""
@@ -53,6 +60,8 @@ class Template:
     required: bool = False
     due_days: int = 14
     description: str = ""
+    #: The record (a key of COMPLETING_RECORDS) whose recording completes the task, if any.
+    completed_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,9 @@ class Gate:
     closes_with: str | None = None
     #: The evaluation recommendation that points to this gate (evaluation gates only).
     recommendation: str | None = None
+    #: Approving it against what the evaluation records (repeat use, a weakened factor) needs
+    #: the supervisor's explicit confirmation and reason, kept in the approval's event.
+    confirm_risks: bool = False
     #: Filled by `declare`: the tasks the case starts the target stage with.
     tasks_on_entry: tuple[Template, ...] = field(default=(), compare=False)
 
@@ -97,17 +109,17 @@ _STAGES = (
         Template("arrange_analysis", "Arrange analysis by two designated laboratories",
                  INVESTIGATOR, due_days=30),
         Template("draft_use_determination", "Draft the use determination", INVESTIGATOR,
-                 required=True, due_days=45),
+                 required=True, due_days=45, completed_by="use_determination"),
     )),
     Stage(ATTRIBUTION, (
         Template("forensic_comparison", "Chemical forensic comparison", ANALYST, due_days=30),
         Template("munition_analysis", "Munition and delivery analysis", ANALYST, due_days=30),
         Template("draft_attribution", "Draft the attribution finding", ANALYST, required=True,
-                 due_days=60),
+                 due_days=60, completed_by="attribution"),
     )),
     Stage(LEGAL_CONSEQUENCE, (
         Template("select_responses", "Select responses from the menu", LEGAL_OFFICER,
-                 required=True, due_days=30),
+                 required=True, due_days=30, completed_by="response"),
         Template("coordinate_partners", "Coordinate with partners", LEGAL_OFFICER, due_days=45),
     )),
     Stage(IMPLEMENTATION, (
@@ -116,7 +128,7 @@ _STAGES = (
     )),
     Stage(EVALUATION, (
         Template("assess_factors", "Assess the restraint factors", ANALYST, required=True,
-                 due_days=30),
+                 due_days=30, completed_by="evaluation"),
         Template("approve_evaluation", "Approve the evaluation", SUPERVISOR, due_days=45),
     )),
     Stage(CLOSED),
@@ -140,7 +152,7 @@ _GATES = (
          (gates.BINDING_ADOPTED, gates.NONE_UNDECIDED, *_WORK), requested_by=LEGAL_OFFICER),
     Gate(IMPLEMENTATION, EVALUATION, (gates.MILESTONES_KEPT, *_WORK), requested_by=LEGAL_OFFICER),
     Gate(EVALUATION, CLOSED, (gates.evaluation_requirement("close", "close"), *_WORK),
-         requested_by=ANALYST, closes_with="evaluated", recommendation="close"),
+         requested_by=ANALYST, closes_with="evaluated", recommendation="close", confirm_risks=True),
     Gate(EVALUATION, LEGAL_CONSEQUENCE, (gates.evaluation_requirement("escalate", "escalate"), *_WORK),
          requested_by=ANALYST, recommendation="escalate"),
     Gate(EVALUATION, IMPLEMENTATION, (gates.evaluation_requirement("continue", "continue"), *_WORK),
@@ -157,12 +169,30 @@ class Pathway:
         return next((g for g in self.gates if g.key == (source, target)), None)
 
 
+def _check_completing(stage: Stage) -> None:
+    """Each record completes at most one task of a stage, and only records that exist do."""
+    named = [t.completed_by for t in stage.tasks if t.completed_by]
+    unknown = sorted(set(named) - set(COMPLETING_RECORDS))
+    if unknown:
+        raise DeclarationError(f"stage {stage.name}: no such completing record {', '.join(unknown)}")
+    if len(set(named)) != len(named):
+        raise DeclarationError(f"stage {stage.name}: a record completes two of its tasks")
+
+
+def _queues(stage: Stage) -> tuple[str, ...]:
+    """The roles whose queues the stage's tasks wait in, but supervisors' (they see every case)."""
+    return tuple(dict.fromkeys(t.role for t in stage.tasks if t.role != SUPERVISOR))
+
+
 def declare(stages: Iterable[Stage], gate_list: Iterable[Gate]) -> Pathway:
-    """Check the tables and fill in each gate's entry tasks; DeclarationError when they do not hold."""
+    """Check the tables and fill in each gate's entry tasks, and the requirement that the team
+    has people for their queues; DeclarationError when the tables do not hold."""
     stages = tuple(stages)
     by_name = {stage.name: stage for stage in stages}
     if len(by_name) != len(stages):
         raise DeclarationError("a stage is declared twice")
+    for stage in stages:
+        _check_completing(stage)
     declared = []
     seen = set()
     for gate in gate_list:
@@ -178,8 +208,11 @@ def declare(stages: Iterable[Stage], gate_list: Iterable[Gate]) -> Pathway:
         if (gate.target == CLOSED) != bool(gate.closes_with):
             raise DeclarationError(f"{where}: a gate closes a case if and only if it names the outcome")
         seen.add(gate.key)
-        declared.append(Gate(gate.source, gate.target, gate.requirements, gate.requested_by,
-                             gate.closes_with, gate.recommendation, by_name[gate.target].tasks))
+        entered = by_name[gate.target]
+        queues = _queues(entered)
+        team = (gates.team_for(queues),) if queues else ()
+        declared.append(replace(gate, requirements=gate.requirements + team,
+                                tasks_on_entry=entered.tasks))
     for stage in stages:
         if stage.name != CLOSED and not any(g.source == stage.name for g in declared):
             raise DeclarationError(f"stage {stage.name}: no gate leads out of it")
@@ -210,11 +243,21 @@ RECOMMENDED_TARGET = {g.recommendation: g.target for g in PATHWAY.gates if g.rec
 TEMPLATES: dict[str, tuple[Template, ...]] = {s.name: s.tasks for s in PATHWAY.stages if s.tasks}
 #: Who requests each gate in the demonstration: the role whose work it closes.
 REQUESTER = {g.source: g.requested_by for g in PATHWAY.gates}
+#: The roles each stage's tasks wait for, which its gates ask the team to have.
+QUEUES: dict[str, tuple[str, ...]] = {s.name: _queues(s) for s in PATHWAY.stages}
+#: The template of the task each (stage, record) completes.
+COMPLETED_BY: dict[tuple[str, str], Template] = {
+    (s.name, t.completed_by): t for s in PATHWAY.stages for t in s.tasks if t.completed_by}
 
 
 def checklist(session, case, target: str) -> gates.Checklist:
     """Every requirement of the gate from the case's stage to `target`, evaluated now."""
     return gates.evaluate(session, case, target, REQUIREMENTS.get((case.state, target), ()))
+
+
+def closing_risks(session, case) -> list[str]:
+    """What the case's latest evaluation records against closing it: repeat use, weakened factors."""
+    return gates.closing_risks(queries.latest_evaluation(session, case.id))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -296,6 +339,22 @@ def _reason_given(move) -> Reason | None:
     return Reason("reason", f"reason: say why the {move.reason_for}", Invalid)
 
 
+def _risks_confirmed(move) -> Reason | None:
+    """Closing against the evaluation's warnings is confirmed, with a reason; they are kept."""
+    risks = closing_risks(move.session, move.case)
+    if not risks:
+        return None
+    said = "; ".join(risks)
+    if not move.confirmed:
+        return Reason("confirm_risks", f"confirm: the evaluation records {said}; confirm that "
+                      "the case closes all the same", Invalid)
+    if not move.reason:
+        return Reason("reason", f"reason: say why the case closes although the evaluation "
+                      f"records {said}", Invalid)
+    move.confirmed_risks = risks
+    return None
+
+
 def _after(event) -> None:
     """The move is made: write its audit event from the event's data."""
     move = event.kwargs["move"]
@@ -320,8 +379,9 @@ def _transitions() -> list[dict]:
         declared.append(dict(trigger="request_gate", source=gate.source, dest=None,
                              conditions=[_Conditions(_REQUEST_RULES, gate)], after=after,
                              target=gate.target))
+        rules = (*_DECIDE_RULES, _risks_confirmed) if gate.confirm_risks else _DECIDE_RULES
         declared.append(dict(trigger="approve_gate", source=gate.source, dest=gate.target,
-                             conditions=[_Conditions(_DECIDE_RULES, gate)], after=after))
+                             conditions=[_Conditions(rules, gate)], after=after))
     declared += [
         dict(trigger="reject_gate", source=open_stages, dest=None,
              conditions=[_Conditions((*_DECIDE_RULES, _reason_given))], after=after),

@@ -9,7 +9,8 @@ from models.case import Case, CaseMember
 from models.user import UserRole
 from vocabulary import OPEN_TASK_STATUSES
 from workflow.errors import Conflict, WorkflowError
-from workflow.stages import CLOSED, EVALUATION, RESPONSE_STAGES, reopen_targets
+from workflow.stages import (CLOSED, EVALUATION, INVESTIGATION, REPORTED, RESPONSE_STAGES,
+                             reopen_targets)
 from workflow.roles import ADMIN, ANALYST, AUDITOR, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
 
 VIEW_CASE = "view_case"
@@ -29,6 +30,7 @@ WORK_TASK = "work_task"
 READ_AUDIT = "read_audit"
 PRODUCE_DOSSIER = "produce_dossier"
 COMMENT = "comment"
+EXPLAIN_NO_SAMPLE = "explain_no_sample"
 MANAGE_USERS = "manage_users"
 
 #: The actions each role grants. Deny unless granted.
@@ -42,7 +44,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                               RECORD_MESSAGE, WORK_TASK, PRODUCE_DOSSIER, COMMENT}),
     SUPERVISOR: frozenset({VIEW_CASE, OPEN_CASE, EDIT_CASE, DECIDE_GATE, REOPEN, MANAGE_TEAM,
                            RECORD_MESSAGE, RECORD_EVALUATION, WORK_TASK, READ_AUDIT,
-                           PRODUCE_DOSSIER, COMMENT}),
+                           PRODUCE_DOSSIER, COMMENT, EXPLAIN_NO_SAMPLE}),
     # Auditors read every case and export its log; a dossier changes nothing but the log.
     AUDITOR: frozenset({VIEW_CASE, READ_AUDIT, PRODUCE_DOSSIER}),
     ADMIN: frozenset({MANAGE_USERS}),
@@ -59,6 +61,7 @@ WORDS = {
     WORK_TASK: "Working on tasks", READ_AUDIT: "Reading the audit log",
     PRODUCE_DOSSIER: "Producing a case's dossier", COMMENT: "Writing notes on a case",
     MANAGE_USERS: "Managing user accounts",
+    EXPLAIN_NO_SAMPLE: "Recording why no sample exists",
 }
 
 
@@ -214,6 +217,29 @@ def can_propose_response(user, case: Case, pending=None) -> Allowed:
     return answer
 
 
+#: The stages in which a supervisor may record why no sample exists: before the gate that asks
+#: for samples is passed.
+NO_SAMPLE_STAGES = (REPORTED, INVESTIGATION)
+
+
+def can_explain_no_sample(user, case: Case, pending=None) -> Allowed:
+    """Whether `user` may record why the case has no sample: a change of its records, before attribution."""
+    answer = can_change(user, case, pending, EXPLAIN_NO_SAMPLE)
+    if answer and case.state not in NO_SAMPLE_STAGES:
+        return Allowed(False, f"Why no sample exists is recorded before the case leaves "
+                              f"{_label(INVESTIGATION)}; this one is in {_label(case.state)}.")
+    return answer
+
+
+def can_add_to_team(user, case: Case, pending=None) -> Allowed:
+    """Whether `user` may add someone to the team now: its supervisors, until it closes, also
+    while it is under review (the next stage's people are added from the approval screen; the
+    gate's requirements are checked again at approval)."""
+    if not can(user, MANAGE_TEAM, case):
+        return _refusal(user, MANAGE_TEAM, case)
+    return _first_refusal(_closed(case))
+
+
 def can_request(user, case: Case, pending=None) -> Allowed:
     """Whether `user` may ask for a gate out of the case's stage now."""
     if not can(user, REQUEST_GATE, case):
@@ -362,14 +388,23 @@ RECORD_COMMANDS = {"edit_case": EDIT_CASE, "manage_team": MANAGE_TEAM,
                    "record_evaluation": RECORD_EVALUATION}
 
 
+#: Corrections of recorded details (and links between cases): changes of a case's records,
+#: each with the action it needs. Hashes, custody events and decisions have none.
+CORRECTION_COMMANDS = {"correct_evidence": RECORD_EVIDENCE, "correct_response": RECORD_RESPONSE,
+                       "correct_milestone": RECORD_RESPONSE, "correct_task": MANAGE_TEAM,
+                       "link_case": EDIT_CASE}
+
+
 def available(case: Case, user, pending=None) -> dict[str, Allowed]:
     """Every command on `case` for `user`, mapped to Allowed(ok, reason).
 
     Keys: the record commands of RECORD_COMMANDS (record_evaluation only in the evaluation
     stage; record_response is working on responses already chosen), propose_response (in the
     stages that choose responses), request_gate, approve_gate, reject_gate, withdraw_gate,
-    reopen, manage_tasks, produce_dossier and comment. `pending` is the case's pending gate request, if
-    any (the caller has it loaded). A page shows a button when `ok`, else the reason.
+    reopen, manage_tasks, produce_dossier and comment; the corrections of CORRECTION_COMMANDS,
+    add_team_member (also under review) and explain_no_sample (before attribution). `pending`
+    is the case's pending gate request, if any (the caller has it loaded). A page shows a
+    button when `ok`, else the reason.
     """
     commands = {name: can_change(user, case, pending, action)
                 for name, action in RECORD_COMMANDS.items()}
@@ -385,6 +420,10 @@ def available(case: Case, user, pending=None) -> dict[str, Allowed]:
     commands["manage_tasks"] = can_manage_tasks(user, case)
     commands["produce_dossier"] = allowed(user, PRODUCE_DOSSIER, case)
     commands["comment"] = can_comment(user, case)
+    commands.update({name: can_change(user, case, pending, action)
+                     for name, action in CORRECTION_COMMANDS.items()})
+    commands["add_team_member"] = can_add_to_team(user, case, pending)
+    commands["explain_no_sample"] = can_explain_no_sample(user, case, pending)
     return commands
 
 
@@ -394,7 +433,9 @@ COMMAND_ACTIONS = {**RECORD_COMMANDS, "propose_response": RECORD_RESPONSE,
                    "reject_gate": DECIDE_GATE, "withdraw_gate": WITHDRAW_GATE, "reopen": REOPEN,
                    "manage_tasks": MANAGE_TEAM, "produce_dossier": PRODUCE_DOSSIER, "comment": COMMENT,
                    "claim_task": WORK_TASK, "unclaim_task": WORK_TASK, "complete_task": WORK_TASK,
-                   "assign_task": MANAGE_TEAM, "cancel_task": MANAGE_TEAM}
+                   "assign_task": MANAGE_TEAM, "cancel_task": MANAGE_TEAM,
+                   **CORRECTION_COMMANDS, "add_team_member": MANAGE_TEAM,
+                   "explain_no_sample": EXPLAIN_NO_SAMPLE}
 
 
 def for_page(user, commands: dict[str, Allowed]) -> dict[str, Allowed]:

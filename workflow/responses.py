@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from models.response import Milestone, Response
-from workflow import command, permissions
+from workflow import command, permissions, tasks
 from workflow.audit import Actor
 from workflow.errors import Invalid, NotFound
 from workflow.fields import day, one_of, text
@@ -57,6 +57,7 @@ def propose_response(session: Session, actor: Actor, case_id: int, *, expected_v
     session.add(response)
     session.flush()
     cmd.record("response_proposed", "response", response.id, _details(response))
+    tasks.complete_by_record(cmd, "response", "response", response.id)
     return response
 
 

@@ -37,6 +37,10 @@ class Move:
     note: str = ""
     #: "now" for a request, "at approval time" for an approval (in the refusal's words).
     when: str = "now"
+    #: The decider confirms closing against what the evaluation records; the machine keeps
+    #: what was confirmed for the event.
+    confirmed: bool = False
+    confirmed_risks: list = field(default_factory=list)
     #: Set by the machine: the gate's checklist (when it has one) and the reasons it refuses.
     checklist: gates.Checklist | None = None
     reasons: list = field(default_factory=list)
@@ -108,6 +112,8 @@ class Move:
             if trigger == "approve_gate":
                 details = {"reason": self.reason, "outcome": case.outcome,
                            "requested_by": request.requested_by_id, "checklist": snapshot}
+                if self.confirmed_risks:
+                    details["confirmed_risks"] = self.confirmed_risks
             else:
                 details = {"target": request.target, "reason": self.reason}
         elif trigger == "reopen":
@@ -142,12 +148,13 @@ def request_gate(session: Session, actor: Actor, case_id: int, *, expected_versi
 
 
 def approve_gate(session: Session, actor: Actor, request_id: int, *, expected_version,
-                 reason: str = "") -> Case:
-    """Approve a request: the requirements are checked again, then the case moves."""
+                 reason: str = "", confirm: bool = False) -> Case:
+    """Approve a request: the requirements are checked again, then the case moves. Closing
+    against what the evaluation records needs `confirm` and a reason."""
     cmd = command.begin_on_request(session, actor, request_id, action=permissions.DECIDE_GATE,
                                    expected_version=expected_version)
     move = Move(cmd, target=cmd.pending.target, reason=(reason or "").strip(),
-                when="at approval time")
+                when="at approval time", confirmed=bool(confirm))
     fire(cmd.case, "approve_gate", move)
     return cmd.case
 

@@ -184,3 +184,45 @@ def add_task(session: Session, actor: Actor, case_id: int, *, title: str, role: 
     session.flush()
     _audit(session, "task_created", actor, task, _created(task))
     return task
+
+
+#: The open tasks of a stage made from one template, locked: a task completes once, whoever
+#: records concurrently (a second recorder finds it done once the first commits).
+_OPEN_FROM_TEMPLATE = (select(Task).where(Task.case_id == bindparam("case_id"),
+                                          Task.stage == bindparam("stage"),
+                                          Task.template == bindparam("template"),
+                                          queries.among(Task.status, OPEN))
+                       .order_by(Task.id).with_for_update(of=Task)
+                       .execution_options(populate_existing=True))
+
+
+def completed_by_recording(session: Session, case: Case, record: str) -> list[Task]:
+    """The open tasks of the case's stage that recording `record` would complete (not locked)."""
+    template = pathway.COMPLETED_BY.get((case.state, record))
+    if template is None:
+        return []
+    return session.scalars(select(Task).where(
+        Task.case_id == case.id, Task.stage == case.state, Task.template == template.key,
+        Task.status.in_(OPEN)).order_by(Task.id)).all()
+
+
+def complete_by_record(cmd, record: str, entity_type: str, entity_id) -> list[Task]:
+    """The command recorded `record`: the open task of the stage that names it is done, claimed
+    by the actor if unclaimed and theirs to claim, each with its own audit event."""
+    template = pathway.COMPLETED_BY.get((cmd.case.state, record))
+    if template is None:
+        return []
+    session, actor = cmd.session, cmd.actor
+    done = session.scalars(_OPEN_FROM_TEMPLATE, {"case_id": cmd.case.id, "stage": cmd.case.state,
+                                                 "template": template.key}).all()
+    for task in done:
+        claimed = task.assignee_id is None and permissions.may_work_on(actor, task)
+        if claimed:
+            task.assignee_id = actor.id
+        task.status, task.completed_by_id, task.completed_at = "done", actor.id, utcnow()
+        task.note = (f"Completed by recording {pathway.COMPLETING_RECORDS[record]} "
+                     f"({entity_type} #{entity_id}).")
+        _audit(session, "task_completed", actor, task, {
+            "note": task.note, "claimed": claimed,
+            "record": {"entity_type": entity_type, "entity_id": entity_id}})
+    return done

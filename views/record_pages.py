@@ -1,0 +1,108 @@
+"""What the pages of a case add for corrections, links, the team's people and the tasks that
+records complete: the forms and the facts behind them, for the views that render those pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_login import current_user
+
+from views.record_forms import (
+    CorrectEvidenceForm,
+    CorrectResponseForm,
+    LinkCaseForm,
+    NoSampleForm,
+    RescheduleForm,
+    RescheduleTaskForm,
+)
+from workflow import cases, corrections, gates, links, pathway, permissions, queries, tasks
+from workflow.pathway import LABELS
+
+
+def member_choices(session, case, *, only_new: bool = False) -> list[tuple[str, str]]:
+    """The (person, case role) pairs a team may take: each person only in the case roles their
+    roles allow, nobody in the role they have already; with `only_new`, nobody on the team."""
+    offered = []
+    for user in queries.team_candidates(session):
+        member = case.member(user.id)
+        if only_new and member is not None:
+            continue
+        name = user.full_name or user.username
+        for case_role in cases.case_roles_for(user.roles):
+            if member is None or member.case_role != case_role:
+                offered.append((f"{user.id}:{case_role}",
+                                f"{name} ({user.username}) as {case_role.replace('_', ' ')}"))
+    return [("", "— choose a person and their role —"), *offered]
+
+
+@dataclass(frozen=True)
+class Need:
+    """A queue of the next stage nobody on the team can work, and who could."""
+
+    role: str
+    stages: str
+    sentence: str
+    choices: list[tuple[str, str]]
+
+
+def staffing_needs(session, case, targets) -> list[Need]:
+    """For those who may add people to the team: each role the stages of `targets` need and
+    nobody on the team holds, with the people who hold it (each once, with every stage needing it)."""
+    if not permissions.can_add_to_team(current_user, case):
+        return []
+    needed: dict[str, list[str]] = {}
+    for target in targets:
+        for role in pathway.QUEUES.get(target, ()):
+            needed.setdefault(role, []).append(LABELS[target])
+    if not needed:
+        return []
+    missing, _holders = gates.missing_roles(session, case, tuple(needed))
+    candidates = queries.team_candidates(session)
+    return [Need(role, " and ".join(needed[role]), gates.nobody_in(role), [
+        (f"{user.id}:{role}", f"{user.full_name or user.username} ({user.username})")
+        for user in candidates if role in user.roles and case.member(user.id) is None])
+        for role in missing]
+
+
+def completes(session, case, records) -> list[tuple[str, object]]:
+    """The open tasks that recording each of `records` would complete, with the record's words."""
+    return [(pathway.COMPLETING_RECORDS[record], task) for record in records
+            for task in tasks.completed_by_recording(session, case, record)]
+
+
+def case_context(session, case) -> dict:
+    """The case page's links, task due-date corrections and the forms of those and of the
+    reason no sample exists."""
+    reschedule = RescheduleTaskForm(formdata=None, version=case.version)
+    reschedule.task_id.choices = [(t.id, f"#{t.id} {t.title} (due {t.due_on or '—'})")
+                                  for t in queries.tasks_of(session, case.id)
+                                  if t.status in tasks.OPEN]
+    return {"links": links.links_of(session, case.id),
+            "link_form": LinkCaseForm(formdata=None, version=case.version),
+            "corrections": corrections.history(session, case.id),
+            "reschedule_task_form": reschedule,
+            "no_sample_form": NoSampleForm(formdata=None, version=case.version)}
+
+
+def _commands(session, case, *names: str) -> dict:
+    pending = cases.pending_request(session, case.id)
+    answers = permissions.for_page(current_user, permissions.available(case, current_user, pending))
+    return {name: answers[name] for name in names}
+
+
+def evidence_context(session, case, item, forms: dict) -> dict:
+    """The evidence page's correction form (prefilled with the item as recorded) and history."""
+    form = forms.get("correct") or CorrectEvidenceForm(
+        formdata=None, obj=item, version=case.version)
+    return {"correct_form": form, "commands": _commands(session, case, "correct_evidence"),
+            "corrections": corrections.history(session, case.id).get(("evidence", item.id), [])}
+
+
+def response_context(session, case, response, forms: dict) -> dict:
+    """The response page's correction and rescheduling forms, and their history."""
+    form = forms.get("correct")
+    if form is None:
+        form = CorrectResponseForm(formdata=None, obj=response, version=case.version)
+        form.strategies.data = response.strategy_list  # stored as one comma-separated string
+    return {"correct_form": form, "reschedule_form": RescheduleForm(formdata=None, version=case.version),
+            "commands": _commands(session, case, "correct_response", "correct_milestone"),
+            "corrections": corrections.history(session, case.id)}
