@@ -157,7 +157,8 @@ def test_available_lists_every_command_with_its_reason(db, cast, make_case, sati
     assert all(not allowed.ok and allowed.reason for allowed in for_aud.values())
     assert set(for_ivy) == {*permissions.RECORD_COMMANDS, "request_gate", "approve_gate",
                             "reject_gate", "withdraw_gate", "reopen", "propose_response",
-                            "manage_tasks", "produce_dossier"}
+                            "manage_tasks", "produce_dossier", *permissions.CORRECTION_COMMANDS,
+                            "add_team_member", "explain_no_sample"}
     assert request.id
 
 
@@ -172,6 +173,8 @@ def test_every_requirement_is_reachable_met_and_unmet(db, cast, make_case, move,
 
     bare = make_case(staffed=False, country="", place="")
     look(bare, "investigation")  # details, evidence and lead missing
+    # Opened by a supervisor, who works no queue: nobody on the team for investigation's tasks.
+    look(run(db, cases.open_case, cast["sue"], title="Reported by a supervisor").id, "investigation")
     for source, targets in GATES.items():
         for target in targets:
             case_id = make_case()
