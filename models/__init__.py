@@ -9,10 +9,11 @@ from models.gate_request import GateRequest
 from models.login_failure import LoginFailure
 from models.message import DeterrenceMessage
 from models.response import Milestone, Response
+from models.search import SearchEntry
 from models.task import Task
 from models.user import RecoveryCode, RoleGrant, User, UserRole
 
 __all__ = ["AuditCheckpoint", "AuditCosignature", "AuditEvent", "AuditTreeLeaf", "AuditVerification", "Base", "Case", "CaseCounter", "CaseMember", "CustodyEvent",
            "DeterrenceMessage", "Evaluation", "EvidenceItem", "Finding", "GateRequest",
-           "LabAnalysis", "LoginFailure", "Milestone", "Response", "RecoveryCode", "RoleGrant", "StoredObject",
+           "LabAnalysis", "LoginFailure", "Milestone", "Response", "RecoveryCode", "RoleGrant", "SearchEntry", "StoredObject",
            "Task", "User", "UserRole"]
