@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_bootstrap import Bootstrap5
 from flask_wtf.csrf import CSRFProtect
 
@@ -24,6 +24,7 @@ from views import (
     main,
     menu,
     reviews,
+    search,
     tasks,
     transparency,
 )
@@ -46,8 +47,14 @@ def register_views(app: Flask) -> None:
     for blueprint in (auth.blueprint, main.blueprint, admin.blueprint, cases.blueprint,
                       reviews.blueprint, diagram.blueprint, evidence.blueprint, menu.blueprint,
                       tasks.blueprint, audit.blueprint, transparency.blueprint, account.blueprint,
-                      dossier.blueprint):
+                      dossier.blueprint, search.blueprint):
         app.register_blueprint(blueprint)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     errors.register(app)
     headers.register(app)
     app.jinja_env.filters["fromjson"] = json.loads
+
+
+def favicon():
+    """The icon browsers ask for at /favicon.ico, from the static files (pages name the SVG)."""
+    return current_app.send_static_file("favicon.ico")

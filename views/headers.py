@@ -9,7 +9,7 @@ from flask_login import current_user
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'{styles}; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
-STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
+STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static", "favicon"})
 
 
 def allow_inline_styles() -> None:

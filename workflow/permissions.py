@@ -368,7 +368,7 @@ def for_page(user, commands: dict[str, Allowed]) -> dict[str, Allowed]:
 
 
 #: The entries of the navigation bar that need an action, each with that action.
-NAVIGATION = {"cases": VIEW_CASE, "tasks": WORK_TASK, "reviews": DECIDE_GATE,
+NAVIGATION = {"cases": VIEW_CASE, "search": VIEW_CASE, "tasks": WORK_TASK, "reviews": DECIDE_GATE,
               "audit": READ_AUDIT, "users": MANAGE_USERS}
 
 

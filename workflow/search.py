@@ -142,8 +142,8 @@ KINDS = tuple(BY_KIND)
 # --- keeping the index ------------------------------------------------------------------------
 
 _ENTRIES = SearchEntry.__table__
-_KEY = (_ENTRIES.c.record_type == bindparam("record_type")) & (
-    _ENTRIES.c.record_id == bindparam("record_id"))
+_KEY = (_ENTRIES.c.record_type == bindparam("key_type")) & (
+    _ENTRIES.c.record_id == bindparam("key_id"))
 _INSERT = insert(_ENTRIES)
 _UPDATE = update(_ENTRIES).where(_KEY).values(
     label=bindparam("new_label"), body=bindparam("new_body"), terms=bindparam("new_terms"))
@@ -173,7 +173,7 @@ def _changed(source: Source, _mapper, connection, record) -> None:
     if not any(attributes[name].history.has_changes() for name in source.watched):
         return  # a version step, a status the search does not read: nothing to re-index
     row = entry(source, record)
-    key = {"record_type": source.kind, "record_id": record.id}
+    key = {"key_type": source.kind, "key_id": record.id}
     if row is None:
         connection.execute(_DELETE, key)
         return
@@ -183,7 +183,7 @@ def _changed(source: Source, _mapper, connection, record) -> None:
 
 
 def _deleted(source: Source, _mapper, connection, record) -> None:
-    connection.execute(_DELETE, {"record_type": source.kind, "record_id": record.id})
+    connection.execute(_DELETE, {"key_type": source.kind, "key_id": record.id})
 
 
 for _source in SOURCES:
@@ -219,9 +219,11 @@ def rebuild(connection) -> int:
 
 # --- asking it --------------------------------------------------------------------------------
 
-#: Cases on a page of results, the records shown under each, the words a query may hold.
+#: Cases on a page of results, the records shown under each (under the one case searched), the
+#: words a query may hold.
 PAGE = 20
 SHOWN = 3
+SHOWN_IN_ONE_CASE = 500
 MOST_WORDS = 12
 
 
@@ -338,9 +340,9 @@ def _conditions(user, filters: Filters) -> list:
     return conditions
 
 
-def find(session: Session, user, filters: Filters, shown: int = SHOWN) -> Results:
+def find(session: Session, user, filters: Filters) -> Results:
     """The cases `user` may see with records holding every word of the query, the cases with
-    the most matching records first (then the newest), each with its first `shown` records."""
+    the most matching records first (then the newest), each with its first few records."""
     terms = parse(filters.text)[:MOST_WORDS]
     page = max(1, filters.page)
     if not terms:
@@ -363,6 +365,7 @@ def find(session: Session, user, filters: Filters, shown: int = SHOWN) -> Result
         .where(*where, SearchEntry.case_id.in_(ids))).all()
     order = {kind: position for position, kind in enumerate(KINDS)}
     by_case: dict[int, list] = {case_id: [] for case_id in ids}
+    shown = SHOWN_IN_ONE_CASE if filters.case_id else SHOWN
     for row in sorted(found, key=lambda row: (order.get(row.record_type, len(order)), row.record_id)):
         by_case[row.case_id].append(row)
     cases = {case.id: case for case in session.scalars(
