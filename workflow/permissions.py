@@ -331,7 +331,7 @@ def available(case: Case, user, pending=None) -> dict[str, Allowed]:
     Keys: the record commands of RECORD_COMMANDS (record_evaluation only in the evaluation
     stage; record_response is working on responses already chosen), propose_response (in the
     stages that choose responses), request_gate, approve_gate, reject_gate, withdraw_gate,
-    reopen, manage_tasks and produce_dossier. `pending` is the case's pending gate request, if
+    reopen, manage_tasks, produce_dossier and read_audit (the case's audit trail). `pending` is the case's pending gate request, if
     any (the caller has it loaded). A page shows a button when `ok`, else the reason.
     """
     commands = {name: can_change(user, case, pending, action)
@@ -347,6 +347,7 @@ def available(case: Case, user, pending=None) -> dict[str, Allowed]:
     commands["reopen"] = can_reopen(user, case, pending)
     commands["manage_tasks"] = can_manage_tasks(user, case)
     commands["produce_dossier"] = allowed(user, PRODUCE_DOSSIER, case)
+    commands["read_audit"] = allowed(user, READ_AUDIT, case)
     return commands
 
 
@@ -355,6 +356,7 @@ COMMAND_ACTIONS = {**RECORD_COMMANDS, "propose_response": RECORD_RESPONSE,
                    "request_gate": REQUEST_GATE, "approve_gate": DECIDE_GATE,
                    "reject_gate": DECIDE_GATE, "withdraw_gate": WITHDRAW_GATE, "reopen": REOPEN,
                    "manage_tasks": MANAGE_TEAM, "produce_dossier": PRODUCE_DOSSIER,
+                   "read_audit": READ_AUDIT,
                    "claim_task": WORK_TASK, "unclaim_task": WORK_TASK, "complete_task": WORK_TASK,
                    "assign_task": MANAGE_TEAM, "cancel_task": MANAGE_TEAM}
 
