@@ -23,6 +23,7 @@ from views import (
     headers,
     main,
     menu,
+    previews,
     reviews,
     search,
     tasks,
@@ -47,7 +48,7 @@ def register_views(app: Flask) -> None:
     for blueprint in (auth.blueprint, main.blueprint, admin.blueprint, cases.blueprint,
                       reviews.blueprint, diagram.blueprint, evidence.blueprint, menu.blueprint,
                       tasks.blueprint, audit.blueprint, transparency.blueprint, account.blueprint,
-                      dossier.blueprint, search.blueprint):
+                      dossier.blueprint, search.blueprint, previews.blueprint):
         app.register_blueprint(blueprint)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
     errors.register(app)
