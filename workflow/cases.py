@@ -43,8 +43,8 @@ def by_reference(session: Session, actor, written: str) -> Case:
     written = written.strip()
     if REFERENCE.fullmatch(written):
         case = session.scalar(select(Case).where(Case.reference == written.upper()))
-    elif written.isascii() and written.isdigit() and len(written) < 10:
-        case = session.get(Case, int(written))
+    elif written.isascii() and written.isdigit():
+        case = session.get(Case, int(written)) if len(written) < 10 else None
     else:
         raise Invalid(f"case: {written!r} is neither a reference such as CW-2026-0033 nor a case "
                       "number", "case")
