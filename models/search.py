@@ -1,10 +1,14 @@
 """The search index: one row per searchable record, full text by SQLite FTS5 or PostgreSQL.
 
 `terms` holds the record's words already normalised (workflow/search.py): each engine only
-splits it on spaces. On SQLite an FTS5 table indexes it (external content: the words are
-kept once, here), kept in step by triggers; on PostgreSQL a GIN index over
-`to_tsvector('simple', terms)` does (the `simple` configuration stems nothing and drops no
-stop words, so Arabic and English are indexed alike).
+splits it on spaces. Each engine keeps its own index of it, made by the migration (and by the
+DDL below for a database built from the models), not modelled as tables or columns:
+
+- SQLite: an FTS5 table over `terms` (external content: the words are kept once, here), kept
+  in step by triggers;
+- PostgreSQL: a stored generated column `document`, `to_tsvector('simple', terms)`, with a GIN
+  index (the `simple` configuration stems nothing and drops no stop words, so Arabic and
+  English are indexed alike).
 """
 from __future__ import annotations
 
@@ -17,12 +21,14 @@ from models.base import Base
 FTS_TABLE = "search_text"
 FTS_TABLES = frozenset({FTS_TABLE, *(f"{FTS_TABLE}_{part}" for part in ("data", "idx", "docsize", "config",
                                                                          "content"))})
-#: The expression the PostgreSQL index is built on; a query must use it as written to use it.
-TSVECTOR = "to_tsvector('simple'::regconfig, terms)"
-#: PostgreSQL's index, made by the migration (and by the models' DDL below), not modelled:
-#: Alembic cannot compare an index on an expression on SQLite, where it does not exist.
+#: PostgreSQL's column and its index.
+DOCUMENT = "document"
 POSTGRESQL_INDEX = "ix_search_entries_document"
-POSTGRESQL_STATEMENT = f"CREATE INDEX {POSTGRESQL_INDEX} ON search_entries USING gin ({TSVECTOR})"
+POSTGRESQL_STATEMENTS = [
+    f"ALTER TABLE search_entries ADD COLUMN {DOCUMENT} tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, terms)) STORED",
+    f"CREATE INDEX {POSTGRESQL_INDEX} ON search_entries USING gin ({DOCUMENT})",
+]
 
 
 class SearchEntry(Base):
@@ -70,14 +76,15 @@ def drop_sqlite_statements() -> list[str]:
 
 
 def modelled(name: str | None, type_: str, _parent_names) -> bool:
-    """Alembic's include_name: the FTS tables and the GIN index are the engines' own, made by
-    the migration and the DDL below."""
-    return not (type_ == "table" and name in FTS_TABLES or type_ == "index" and name == POSTGRESQL_INDEX)
+    """Alembic's include_name: the FTS tables, PostgreSQL's column and its index are the
+    engines' own, made by the migration and the DDL below."""
+    return not (type_ == "table" and name in FTS_TABLES or type_ == "index" and name == POSTGRESQL_INDEX
+                or type_ == "column" and name == DOCUMENT)
 
 
 for _statement in sqlite_statements():
     event.listen(SearchEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-event.listen(SearchEntry.__table__, "after_create",
-             DDL(POSTGRESQL_STATEMENT).execute_if(dialect="postgresql"))
+for _statement in POSTGRESQL_STATEMENTS:
+    event.listen(SearchEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 for _statement in drop_sqlite_statements():
     event.listen(SearchEntry.__table__, "before_drop", DDL(_statement).execute_if(dialect="sqlite"))

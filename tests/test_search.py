@@ -266,3 +266,26 @@ def test_words_are_normalised_alike_for_the_index_and_the_query():
     assert search.terms_of(["the the THE", ""]) == "the"
     assert search.fts5_query(search.parse("a b*")) == '("a") AND ("b"*)'
     assert search.tsquery(search.parse("الكلور")) == "('الكلور' | 'كلور')"
+
+
+@pytest.mark.both_databases
+def test_the_newest_first_read_a_chunk_at_a_time_counted_up_to_a_cap(db, cast, make_case, monkeypatch):
+    monkeypatch.setattr(search, "CHUNK", 3)
+    monkeypatch.setattr(search, "PAGE", 2)
+    monkeypatch.setattr(search, "COUNT_CAP", 4)
+    opened = [make_case(staffed=False, summary=f"Juniper {n}") for n in range(7)]
+    newest_first = opened[::-1]
+    first = find(db, cast["sue"], "juniper")  # every case: read from the newest match on
+    assert [group.case.id for group in first.groups] == newest_first[:2]
+    assert not first.complete and first.total == 6 and first.has_next
+    last = find(db, cast["sue"], "juniper", page=4)
+    assert [group.case.id for group in last.groups] == newest_first[6:]
+    assert last.complete and last.total == 7 and not last.has_next
+    # ivy is on the team of each (she opened them): found from her cases, counted exactly.
+    team = find(db, cast["ivy"], "juniper")
+    assert [group.case.id for group in team.groups] == newest_first[:2]
+    assert team.complete and team.total == 7
+    with db.transaction() as session:
+        evidence.add_evidence(session, cast["ivy"], opened[0], expected_version=ANY_VERSION,
+                              kind="document", title="Juniper again")
+    assert [group.case.id for group in find(db, cast["sue"], "juniper").groups][0] == opened[0]

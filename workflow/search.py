@@ -20,9 +20,9 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 
-from sqlalchemy import (bindparam, column, delete, desc, event, extract, func, insert, inspect,
+from sqlalchemy import (bindparam, column, delete, event, extract, func, insert, inspect,
                         literal_column, select, table, update)
 from sqlalchemy.orm import Session, lazyload
 
@@ -31,7 +31,7 @@ from models.evidence import EvidenceItem
 from models.finding import Finding
 from models.message import DeterrenceMessage
 from models.response import Response
-from models.search import FTS_TABLE, SearchEntry
+from models.search import DOCUMENT, FTS_TABLE, SearchEntry
 from workflow import permissions
 
 # --- words ------------------------------------------------------------------------------------
@@ -186,10 +186,12 @@ def _deleted(source: Source, _mapper, connection, record) -> None:
     connection.execute(_DELETE, {"key_type": source.kind, "key_id": record.id})
 
 
-for _source in SOURCES:
-    event.listen(_source.model, "after_insert", partial(_written, _source))
-    event.listen(_source.model, "after_update", partial(_changed, _source))
-    event.listen(_source.model, "after_delete", partial(_deleted, _source))
+#: (model, event, listener) of every mapper event that keeps the index.
+LISTENERS = [(source.model, name, partial(listener, source)) for source in SOURCES
+             for name, listener in (("after_insert", _written), ("after_update", _changed),
+                                    ("after_delete", _deleted))]
+for _model, _name, _listener in LISTENERS:
+    event.listen(_model, _name, _listener)
 
 REBUILD_BATCH = 2000
 
@@ -265,16 +267,45 @@ def tsquery(terms: list[Term]) -> str:
 
 
 _FTS = table(FTS_TABLE, column("rowid"))
+_DOCUMENT = literal_column(f"search_entries.{DOCUMENT}")
 _SIMPLE = literal_column("'simple'::regconfig")
 
 
-def _matching(session: Session, terms: list[Term]) -> tuple:
-    """The FROM and the WHERE clause of the index entries that hold every term, per engine."""
+@dataclass(frozen=True)
+class _Engine:
+    """How one engine finds the entries that hold every term of a query."""
+
+    #: The FROM of a scan of the matches, and its WHERE clause.
+    source: object
+    match: object
+    #: The column the matches come in order of (newest entry first, descending).
+    order: object
+    #: The same condition on entries reached some other way (by their case); None: checked
+    #: here, on their words (FTS5 finds a row's match no faster than it lists them all).
+    holds: object | None
+
+
+def _engine(session: Session, terms: list[Term]) -> _Engine:
     if session.get_bind().dialect.name == "postgresql":
-        document = func.to_tsvector(_SIMPLE, SearchEntry.terms)
-        return SearchEntry.__table__, document.op("@@")(func.to_tsquery(_SIMPLE, tsquery(terms)))
-    joined = _FTS.join(SearchEntry, SearchEntry.id == _FTS.c.rowid)
-    return joined, literal_column(FTS_TABLE).op("MATCH")(fts5_query(terms))
+        match = _DOCUMENT.op("@@")(func.to_tsquery(_SIMPLE, tsquery(terms)))
+        return _Engine(SearchEntry.__table__, match, SearchEntry.id, match)
+    match = literal_column(FTS_TABLE).op("MATCH")(fts5_query(terms))
+    return _Engine(_FTS.join(SearchEntry, SearchEntry.id == _FTS.c.rowid), match, _FTS.c.rowid, None)
+
+
+def holds_every(words_held: str, terms: list[Term]) -> bool:
+    """Whether an entry's `terms` hold every term, as the engines' indexes answer it."""
+    held = set(words_held.split())
+    return all(any(term.matches(word) for word in held) if term.prefix
+               else not held.isdisjoint(term.forms) for term in terms)
+
+
+def _holding(session: Session, engine: _Engine, query, terms: list[Term]) -> list:
+    """The rows of `query` (over search_entries) whose entry holds every term."""
+    if engine.holds is not None:
+        return session.execute(query.where(engine.holds)).all()
+    return [row for row in session.execute(query.add_columns(SearchEntry.terms))
+            if holds_every(row.terms, terms)]
 
 
 @dataclass
@@ -288,6 +319,26 @@ class Filters:
     #: One case only ("every match in this case").
     case_id: int | None = None
     page: int = 1
+
+    def of_cases(self) -> list:
+        """The conditions on the case itself."""
+        conditions = []
+        if self.stage:
+            conditions.append(Case.state == self.stage)
+        if self.country:
+            conditions.append(func.lower(Case.country) == self.country.strip().lower())
+        if self.year:
+            conditions.append(extract("year", Case.occurred_on) == self.year)
+        return conditions
+
+    def of_entries(self) -> list:
+        """The conditions on the matching record."""
+        conditions = []
+        if self.kinds:
+            conditions.append(SearchEntry.record_type.in_(self.kinds))
+        if self.case_id:
+            conditions.append(SearchEntry.case_id == self.case_id)
+        return conditions
 
 
 @dataclass
@@ -316,71 +367,98 @@ class CaseHits:
 @dataclass
 class Results:
     groups: list[CaseHits] = field(default_factory=list)
-    #: Matching cases the user may see, on every page.
+    #: Matching cases the user may see: all of them when `complete`, else at least these.
     total: int = 0
+    complete: bool = True
     page: int = 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.total > self.page * PAGE
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // PAGE))
 
 
-def _conditions(user, filters: Filters) -> list:
-    conditions = [permissions.visible_cases(user)]
-    if filters.stage:
-        conditions.append(Case.state == filters.stage)
-    if filters.country:
-        conditions.append(func.lower(Case.country) == filters.country.strip().lower())
-    if filters.year:
-        conditions.append(extract("year", Case.occurred_on) == filters.year)
-    if filters.kinds:
-        conditions.append(SearchEntry.record_type.in_(filters.kinds))
-    if filters.case_id:
-        conditions.append(SearchEntry.case_id == filters.case_id)
-    return conditions
+#: Matches are read newest first, this many at a time; the cases of everything are counted up
+#: to COUNT_CAP, and at most SCAN_CAP matching records are read for one page.
+CHUNK = 500
+COUNT_CAP = 1000
+SCAN_CAP = 50_000
+
+
+def _sees_every_case(user) -> bool:
+    return any(role in permissions.SEES_ALL_CASES for role in user.roles)
+
+
+def _cases_streamed(session: Session, engine: _Engine, filters: Filters,
+                    wanted: int) -> tuple[list[int], bool]:
+    """For those who see every case: the cases of the newest matches, read a chunk at a time,
+    until `wanted` of them (and COUNT_CAP) are found; whether that is all of them."""
+    query = (select(SearchEntry.id, SearchEntry.case_id).select_from(engine.source)
+             .where(engine.match, *filters.of_entries()).order_by(engine.order.desc()).limit(CHUNK))
+    if filters.of_cases():
+        query = query.join(Case, Case.id == SearchEntry.case_id).where(*filters.of_cases())
+    cases: dict[int, None] = {}
+    last, scanned = None, 0
+    while True:
+        rows = session.execute(query if last is None else query.where(engine.order < last)).all()
+        cases.update((row.case_id, None) for row in rows)
+        scanned += len(rows)
+        if len(rows) < CHUNK:
+            return list(cases), True
+        if len(cases) >= max(wanted, COUNT_CAP + 1) or scanned >= SCAN_CAP:
+            return list(cases), False
+        last = rows[-1].id
+
+
+def _cases_of_team(session: Session, engine: _Engine, user, filters: Filters,
+                   terms: list[Term]) -> list[int]:
+    """For the others (and within one case): every case they may see with a match, newest
+    match first, found from their cases' records, not from every match."""
+    query = (select(SearchEntry.id, SearchEntry.case_id)
+             .join(Case, Case.id == SearchEntry.case_id)
+             .where(permissions.visible_cases(user), *filters.of_cases(), *filters.of_entries())
+             .order_by(SearchEntry.id.desc()))
+    return list(dict.fromkeys(row.case_id for row in _holding(session, engine, query, terms)))
 
 
 def find(session: Session, user, filters: Filters) -> Results:
-    """The cases `user` may see with records holding every word of the query, the cases with
-    the most matching records first (then the newest), each with its first few records."""
+    """The cases `user` may see with records holding every word of the query, the case with
+    the newest matching record first, each with its first few matching records."""
     terms = parse(filters.text)[:MOST_WORDS]
     page = max(1, filters.page)
     if not terms:
         return Results(page=page)
-    source, match = _matching(session, terms)
-    where = [match, *_conditions(user, filters)]
-    hits = func.count().label("hits")
-    ranked = session.execute(
-        select(SearchEntry.case_id, hits, func.count().over().label("total"))
-        .select_from(source).join(Case, Case.id == SearchEntry.case_id).where(*where)
-        .group_by(SearchEntry.case_id).order_by(desc(hits), SearchEntry.case_id.desc())
-        .limit(PAGE).offset((page - 1) * PAGE)).all()
-    if not ranked:
-        return Results(total=_count(session, source, where) if page > 1 else 0, page=page)
-    ids = [row.case_id for row in ranked]
-    found = session.execute(
-        select(SearchEntry.case_id, SearchEntry.record_type, SearchEntry.record_id,
-               SearchEntry.label, SearchEntry.body)
-        .select_from(source).join(Case, Case.id == SearchEntry.case_id)
-        .where(*where, SearchEntry.case_id.in_(ids))).all()
-    order = {kind: position for position, kind in enumerate(KINDS)}
+    engine = _engine(session, terms)
+    if _sees_every_case(user) and not filters.case_id:
+        order, complete = _cases_streamed(session, engine, filters, page * PAGE + 1)
+    else:
+        order, complete = _cases_of_team(session, engine, user, filters, terms), True
+    ids = order[(page - 1) * PAGE:page * PAGE]
+    if not ids:
+        return Results(total=len(order), complete=complete, page=page)
+    matching = _holding(session, engine, select(
+        SearchEntry.id, SearchEntry.case_id, SearchEntry.record_type, SearchEntry.record_id)
+        .where(SearchEntry.case_id.in_(ids), *filters.of_entries()), terms)
+    position = {kind: number for number, kind in enumerate(KINDS)}
     by_case: dict[int, list] = {case_id: [] for case_id in ids}
-    shown = SHOWN_IN_ONE_CASE if filters.case_id else SHOWN
-    for row in sorted(found, key=lambda row: (order.get(row.record_type, len(order)), row.record_id)):
+    for row in sorted(matching, key=lambda row: (position.get(row.record_type, len(position)),
+                                                 row.record_id)):
         by_case[row.case_id].append(row)
+    shown_count = SHOWN_IN_ONE_CASE if filters.case_id else SHOWN
+    shown = [row.id for rows in by_case.values() for row in rows[:shown_count]]
+    texts = {row.id: row for row in session.execute(
+        select(SearchEntry.id, SearchEntry.label, SearchEntry.body).where(SearchEntry.id.in_(shown)))}
     cases = {case.id: case for case in session.scalars(
         select(Case).options(lazyload(Case.members)).where(Case.id.in_(ids)))}
-    groups = [CaseHits(cases[row.case_id], row.hits,
-                       [Hit(hit.record_type, hit.record_id, hit.label, snippet(hit.body, terms))
-                        for hit in by_case[row.case_id][:shown]])
-              for row in ranked]
-    return Results(groups=groups, total=ranked[0].total, page=page)
-
-
-def _count(session: Session, source, where: list) -> int:
-    return session.scalar(select(func.count(SearchEntry.case_id.distinct()))
-                          .select_from(source).join(Case, Case.id == SearchEntry.case_id)
-                          .where(*where))
+    groups = [CaseHits(cases[case_id], len(by_case[case_id]),
+                       [Hit(row.record_type, row.record_id, texts[row.id].label,
+                            snippet(texts[row.id].body, terms))
+                        for row in by_case[case_id][:shown_count]])
+              for case_id in ids]
+    return Results(groups=groups, total=len(order), complete=complete, page=page)
 
 
 # --- snippets ---------------------------------------------------------------------------------
@@ -395,9 +473,14 @@ def _surface() -> re.Pattern:
     return re.compile(rf"(?:[^\W_]|[{marks}])+")
 
 
+@lru_cache(maxsize=65_536)
+def _forms_of(written: str) -> tuple[str, ...]:
+    """Every form of the words of one word as written (words repeat: normalise each once)."""
+    return tuple(form for word in words(written) for form in forms(word))
+
+
 def _found(written: str, terms: list[Term]) -> bool:
-    return any(term.matches(form) for word in words(written) for form in forms(word)
-               for term in terms)
+    return any(term.matches(form) for form in _forms_of(written) for term in terms)
 
 
 def snippet(body: str, terms: list[Term], length: int = SNIPPET_LENGTH) -> list[tuple[str, bool]]:

@@ -1,4 +1,4 @@
-"""search index: one entry per searchable record, SQLite FTS5 or a PostgreSQL GIN index
+"""search index: one entry per searchable record, SQLite FTS5 or a PostgreSQL tsvector + GIN
 
 Indexes the records already in the database, so an upgraded database finds them too.
 
@@ -9,8 +9,8 @@ Create Date: 2026-11-28 09:00:00
 import sqlalchemy as sa
 from alembic import op
 
-from models.search import (POSTGRESQL_INDEX, POSTGRESQL_STATEMENT, drop_sqlite_statements,
-                           sqlite_statements)
+from models.search import (DOCUMENT, POSTGRESQL_INDEX, POSTGRESQL_STATEMENTS,
+                           drop_sqlite_statements, sqlite_statements)
 from workflow import search
 
 revision = '5e4c1d2a9f70'
@@ -34,7 +34,8 @@ def upgrade() -> None:
     )
     op.create_index('ix_search_entries_case_id', 'search_entries', ['case_id'], unique=False)
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(POSTGRESQL_STATEMENT)
+        for statement in POSTGRESQL_STATEMENTS:
+            op.execute(statement)
     else:
         for statement in sqlite_statements():
             op.execute(statement)
@@ -44,6 +45,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index(POSTGRESQL_INDEX, table_name='search_entries')
+        op.drop_column('search_entries', DOCUMENT)
     else:
         for statement in drop_sqlite_statements():
             op.execute(statement)
