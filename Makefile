@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
+# `make run PORT=5001` serves on another port.
+PORT ?= 5000
 
 .PHONY: install run serve worker test bench clean
 
@@ -22,7 +24,7 @@ run: install
 	$(FLASK) users demo
 	$(FLASK) demo story
 	$(FLASK) incidents import data/public_incidents.csv --as investigator
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 serve: install
 	@RESTRAINT_ENV=production $(BIN)/python -m config production

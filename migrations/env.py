@@ -4,6 +4,7 @@ from alembic import context
 from config import load_settings
 from models import Base
 from models.database import WRITE, make_engine
+from models.search import modelled
 
 config = context.config
 
@@ -11,7 +12,7 @@ config = context.config
 def run_migrations(connection) -> None:
     context.configure(connection=connection, target_metadata=Base.metadata,
                       render_as_batch=connection.dialect.name == "sqlite",
-                      compare_type=True)
+                      compare_type=True, include_name=modelled)
     with context.begin_transaction():
         context.run_migrations()
 

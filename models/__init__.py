@@ -12,6 +12,7 @@ from models.login_failure import LoginFailure
 from models.message import DeterrenceMessage
 from models.notification import Notification, NotificationPreference
 from models.response import Milestone, Response
+from models.search import SearchEntry
 from models.stay import CaseStay, FigureCount, StayTally
 from models.task import Task
 from models.token import ApiToken, ApiTokenAddress
@@ -22,4 +23,4 @@ __all__ = ["ApiToken", "ApiTokenAddress", "AuditCheckpoint", "AuditCosignature",
            "CaseStay", "Comment", "CustodyEvent", "DeterrenceMessage", "Evaluation",
            "EvidenceItem", "FigureCount", "Finding", "GateRequest", "LabAnalysis", "LoginFailure",
            "Milestone", "Notification", "NotificationPreference", "Response", "RecoveryCode",
-           "RoleGrant", "StayTally", "StoredObject", "Task", "User", "UserRole"]
+           "RoleGrant", "SearchEntry", "StayTally", "StoredObject", "Task", "User", "UserRole"]

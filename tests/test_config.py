@@ -80,3 +80,14 @@ def test_session_throttle_and_second_factor_settings_are_read(tmp_path):
                         ("REQUIRE_2FA_ROLES", "wizard")):
         with pytest.raises(ConfigError, match=name):
             load_settings("development", {name: value}, tmp_path)
+
+
+def test_make_run_serves_on_the_port_asked_for():
+    import shutil
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    from config import PROJECT_ROOT
+    for arguments, port in ((["PORT=5001"], "5001"), ([], "5000")):
+        dry = subprocess.run(["make", "-s", "-n", "-C", str(PROJECT_ROOT), "run", *arguments],
+                             capture_output=True, text=True, check=True).stdout
+        assert dry.splitlines()[-1].endswith(f"run --host 127.0.0.1 --port {port}"), dry

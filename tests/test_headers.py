@@ -89,3 +89,14 @@ def test_production_server_sends_no_version():
     """`make serve` runs gunicorn, whose Server header is its bare name; the app adds none."""
     import gunicorn
     assert gunicorn.SERVER == "gunicorn"
+
+
+def test_the_favicon_is_served_from_our_own_files(client, auth, cast):
+    with client.get("/favicon.ico") as response:  # signed out: browsers ask before anything
+        assert response.status_code == 200 and response.mimetype == "image/vnd.microsoft.icon"
+        assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    auth.login("ivy")
+    page = client.get("/account").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    with client.get("/static/favicon.svg") as response:
+        assert response.status_code == 200 and b"<svg" in response.data

@@ -17,6 +17,7 @@ from models.audit_schema import (APPEND_ONLY_TABLES, POSTGRESQL_FUNCTION, AuditL
                                  append_only)
 from models.database import Database
 from models.migrate import UpgradeRefused
+from models.search import modelled
 from test_database_rules import BROKEN
 from workflow import audit, transparency
 
@@ -25,7 +26,8 @@ _names = itertools.count()
 
 def schema_diff(db) -> list:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                               "include_name": modelled})
         return compare_metadata(context, Base.metadata)
 
 

@@ -43,6 +43,7 @@ ROLES_FOR = {
     "manage_tasks": {"supervisor"},
     "produce_dossier": WORKING | {"supervisor", "auditor"},
     "comment": WORKING | {"supervisor"},
+    "read_audit": {"supervisor", "auditor"},
     "claim_task": WORKING | {"supervisor"},
     "unclaim_task": WORKING | {"supervisor"},
     "complete_task": WORKING | {"supervisor"},
@@ -70,7 +71,7 @@ SAID_WITH = {"reject_gate": "approve_gate"}
 #: The links that lead to a command's form on another page (a form posting on the page itself
 #: is found by its method).
 COMMAND_LINKS = ("/edit", "/evidence/new", "/findings/new", "/responses/new", "/evaluation",
-                 "/dossier")
+                 "/dossier", "/audit")
 
 
 @pytest.fixture
@@ -327,9 +328,10 @@ def test_the_review_queue_offers_decisions_to_supervisors_other_than_the_request
 #: The navigation entries each role reaches (DESIGN §1: admins see no case content, auditors
 #: and supervisors read the audit log, supervisors decide gates, the working roles have tasks).
 NAVIGATION = {
-    "investigator": {"cases", "tasks"}, "analyst": {"cases", "tasks"},
-    "legal_officer": {"cases", "tasks"}, "supervisor": {"cases", "tasks", "reviews", "audit"},
-    "auditor": {"cases", "audit"}, "admin": {"users"},
+    "investigator": {"cases", "search", "tasks"}, "analyst": {"cases", "search", "tasks"},
+    "legal_officer": {"cases", "search", "tasks"},
+    "supervisor": {"cases", "search", "tasks", "reviews", "audit"},
+    "auditor": {"cases", "search", "audit"}, "admin": {"users"},
 }
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_bootstrap import Bootstrap5
 from flask_wtf.csrf import CSRFProtect
 
@@ -25,9 +25,11 @@ from views import (
     headers,
     main,
     menu,
+    previews,
     record_history,
     records,
     reviews,
+    search,
     tasks,
     transparency,
 )
@@ -52,10 +54,17 @@ def register_views(app: Flask) -> None:
     for blueprint in (auth.blueprint, main.blueprint, admin.blueprint, cases.blueprint,
                       reviews.blueprint, diagram.blueprint, evidence.blueprint, menu.blueprint,
                       tasks.blueprint, audit.blueprint, transparency.blueprint, account.blueprint,
-                      dossier.blueprint, comments.blueprint, records.blueprint):
+                      dossier.blueprint, comments.blueprint, records.blueprint,
+                      search.blueprint, previews.blueprint):
         app.register_blueprint(blueprint)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     from views import api  # after the bounded `int` converter: its routes use it
     api.register(app)
     errors.register(app)
     headers.register(app)
     app.jinja_env.filters["fromjson"] = json.loads
+
+
+def favicon():
+    """The icon browsers ask for at /favicon.ico, from the static files (pages name the SVG)."""
+    return current_app.send_static_file("favicon.ico")

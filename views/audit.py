@@ -1,15 +1,18 @@
 """The auditor's workspace: the log with filters and keyset pages, verification, exports."""
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from views import db
 from views.access import current_actor
-from views.forms import AuditExportForm, ConfirmForm
-from workflow import audit_log, audit_verification, permissions, transparency
+from views.forms import AuditExportForm, AuditFilterForm, ConfirmForm
+from workflow import audit_log, audit_verification, cases, permissions, transparency
+from workflow.errors import WorkflowError
 from workflow.roles import AUDITOR
 
 blueprint = Blueprint("audit", __name__, url_prefix="/audit")
@@ -22,33 +25,55 @@ def only_readers():
         abort(403, description=permissions.needs(permissions.READ_AUDIT))
 
 
-def _moment(value: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if value else None
-    except ValueError:
-        abort(400, description=f"Not a date or time: {value!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM).")
+def _filters(session, form: AuditFilterForm) -> audit_log.EventFilters | None:
+    """The events the form selects; None, with the errors beside their fields, if it cannot say."""
+    form.type.choices = [SelectChoice("", "Any event"), *(SelectChoice(code, name) for code, name
+                                                          in audit_log.event_types(session))]
+    if not form.validate():
+        return None
+    case_id = None
+    if form.case.data:
+        try:
+            case_id = cases.by_reference(session, current_user, form.case.data).id
+        except WorkflowError as refused:
+            form.case.errors = [str(refused)]
+            return None
+    if form.since.data and form.until.data and form.until.data < form.since.data:
+        form.until.errors = ["before the day it starts from"]
+        return None
+    return audit_log.EventFilters(
+        case_id=case_id, actor=form.actor.data or "", event_type=form.type.data or "",
+        since=datetime.combine(form.since.data, time()) if form.since.data else None,
+        until=datetime.combine(form.until.data + timedelta(days=1), time()) if form.until.data else None)
 
 
-def _number(value: str) -> int | None:
-    """A whole-number parameter, already bounded by `views.bounds`; None when empty."""
-    return int(value) if value else None
-
-
-def _filters(args) -> audit_log.EventFilters:
-    return audit_log.EventFilters(case_id=_number(args.get("case", "")),
-                                  actor=args.get("actor", ""), event_type=args.get("type", ""),
-                                  since=_moment(args.get("from")), until=_moment(args.get("to")))
+def export_name(filters: audit_log.EventFilters, reference: str | None, fmt: str) -> str:
+    """The download's file name, saying what it holds: audit-CW-2026-0033-by-ivy-gate_approved-from-….jsonl."""
+    parts = ["audit", reference or "all"]
+    if filters.actor:
+        parts += ["by", re.sub(r"[^A-Za-z0-9_.]", "_", filters.actor.strip().lower())]
+    if filters.event_type:
+        parts.append(re.sub(r"[^A-Za-z0-9_]", "_", filters.event_type))
+    if filters.since:
+        parts += ["from", filters.since.date().isoformat()]
+    if filters.until:
+        parts += ["to", (filters.until - timedelta(days=1)).date().isoformat()]
+    return "-".join(parts) + f".{fmt}"
 
 
 @blueprint.route("")
 def index():
     """Events newest first, filtered; `before` pages back by seq."""
     session = db.session()
-    events = audit_log.search(session, current_user, _filters(request.args),
-                              _number(request.args.get("before", "")))
+    form = AuditFilterForm(request.args)
+    filters = _filters(session, form)
+    events = [] if filters is None else audit_log.search(
+        session, current_user, filters, request.args.get("before", None, type=int))
     older = dict(request.args, before=events[-1].seq) if len(events) == audit_log.PAGE else None
     checkpoint = transparency.latest_checkpoint(session)
-    return render_template("audit/index.html", events=events, older=older,
+    return render_template("audit/index.html", form=form, filters=filters, events=events, older=older,
+                           references=audit_log.references(session, (e.case_id for e in events)),
+                           event_name=audit_log.event_name,
                            last=audit_log.last_verification(session), checkpoint=checkpoint,
                            cosignatures=transparency.cosignatures(session, [checkpoint.id]).get(
                                checkpoint.id, []) if checkpoint else [],
@@ -56,7 +81,7 @@ def index():
                            size=transparency.tree_size(session),
                            full_log=AUDITOR in current_user.roles,
                            verify_form=ConfirmForm(formdata=None),
-                           export_form=AuditExportForm(formdata=None))
+                           export_form=AuditExportForm(formdata=None)), 200 if filters is not None else 400
 
 
 @blueprint.route("/verify", methods=["POST"])
@@ -76,22 +101,29 @@ def verify():
 
 @blueprint.route("/export", methods=["POST"])
 def export():
-    """Download the (filtered by case) log as JSONL or CSV, streamed; the export is audited."""
+    """Download the events the viewer's filters select, as JSONL or CSV, streamed; the export is
+    audited, with what it holds."""
     form = AuditExportForm()
     if not form.validate_on_submit():
         abort(400, description="format: jsonl or csv")
     fmt = form.format.data
-    case_id = _number(form.case.data or "")
+    filter_form = AuditFilterForm(request.form)
+    filters = _filters(db.session(), filter_form)
+    if filters is None:
+        abort(400, description=" ".join(f"{filter_form[name].label.text}: {'; '.join(errors)}"
+                                        for name, errors in filter_form.errors.items()))
+    reference = audit_log.references(db.session(), [filters.case_id]).get(filters.case_id)
     with db.transaction() as write:
-        audit_log.record_export(write, current_actor(), fmt, case_id, None, "download")
+        audit_log.record_export(write, current_actor(), fmt, filters.case_id, None, "download",
+                                filters)
     session, reader = db.database().sessions(), current_actor()  # the response outlives the request
 
     def lines():
         try:
-            yield from audit_log.export_lines(session, reader, fmt, case_id)
+            yield from audit_log.export_lines(session, reader, fmt, filters=filters)
         finally:
             session.close()
-    name = f"audit-{'case-' + str(case_id) if case_id else 'all'}.{fmt}"
     return Response(lines(), mimetype="text/csv" if fmt == "csv" else "application/x-ndjson",
-                    headers={"Content-Disposition": f"attachment; filename={name}",
+                    headers={"Content-Disposition": "attachment; filename="
+                                                    + export_name(filters, reference, fmt),
                              "X-Content-Type-Options": "nosniff"})

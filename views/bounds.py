@@ -13,8 +13,9 @@ from werkzeug.routing import IntegerConverter
 MAX_INT = 2**31 - 1
 #: The largest value of BIGINT (audit sequence numbers).
 MAX_BIGINT = 2**63 - 1
-#: Parameters (query or form) that are whole numbers, with their largest value.
-INTEGER_PARAMETERS = {"page": MAX_INT, "year": MAX_INT, "stall_days": MAX_INT, "case": MAX_INT,
+#: Parameters (query or form) that are whole numbers, with their largest value. (`case` is not:
+#: it names a case by its reference or its number, see workflow.cases.by_reference.)
+INTEGER_PARAMETERS = {"page": MAX_INT, "year": MAX_INT, "stall_days": MAX_INT,
                       "user_id": MAX_INT, "version": MAX_INT, "before": MAX_BIGINT,
                       "since": MAX_BIGINT,
                       # The pages of the task inbox's two lists, and the case list's keyset cursor.

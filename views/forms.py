@@ -3,7 +3,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
-    HiddenField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -72,10 +71,27 @@ class ConfirmForm(Form):
 
 
 class AuditExportForm(Form):
-    """Download the log (of one case, or all the reader may see) as JSONL or CSV."""
+    """Download the events the viewer's filters select as JSONL or CSV (the filters travel
+    beside it, read by `AuditFilterForm`)."""
 
     format = SelectField("Format", choices=[SelectChoice("jsonl", "JSONL"), SelectChoice("csv", "CSV")], default="jsonl")
-    case = HiddenField()
+
+
+class AuditFilterForm(Form):
+    """The audit viewer's filters; read from the query string (and beside a download), so no
+    CSRF token. The event types are the log's, set by the view."""
+
+    class Meta:
+        csrf = False
+
+    case = StringField("Case", validators=[Optional(), Length(max=40)],
+                       description="Its reference (CW-2026-0033) or its number.")
+    actor = StringField("Actor", validators=[Optional(), Length(max=64)],
+                        description="A username.")
+    type = SelectField("Event", choices=[], default="")
+    since = DateField("From", name="from", validators=[Optional()])
+    until = DateField("To", name="to", validators=[Optional()],
+                      description="That day included.")
 
 
 class CodeForm(Form):

@@ -11,7 +11,13 @@ from views.api.problems import is_api_request
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'{styles}; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
-STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static"})
+STATIC_ENDPOINTS = frozenset({"static", "bootstrap.static", "favicon"})
+#: An evidence file shown in the evidence page's frame: it loads nothing, runs no script, is
+#: sandboxed (an opaque origin, as the frame's `sandbox` attribute makes it) and may be framed
+#: only by our own pages.
+SANDBOX_CSP = ("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; script-src 'none'; "
+               "object-src 'none'; base-uri 'none'; form-action 'none'; sandbox; "
+               "frame-ancestors 'self'")
 
 
 def allow_inline_styles() -> None:
@@ -19,11 +25,17 @@ def allow_inline_styles() -> None:
     g.inline_styles = True
 
 
+def sandbox_this_response() -> None:
+    """Send this response (an evidence file) under SANDBOX_CSP, to be framed by our pages."""
+    g.sandboxed = True
+
+
 def set_headers(response):
     headers = response.headers
     styles = " 'unsafe-inline'" if g.get("inline_styles") else ""
-    headers["Content-Security-Policy"] = CSP.format(styles=styles)
-    headers["X-Frame-Options"] = "DENY"
+    sandboxed = g.get("sandboxed")
+    headers["Content-Security-Policy"] = SANDBOX_CSP if sandboxed else CSP.format(styles=styles)
+    headers["X-Frame-Options"] = "SAMEORIGIN" if sandboxed else "DENY"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"

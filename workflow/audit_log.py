@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEvent, AuditVerification
@@ -26,6 +26,60 @@ EXPORT_BATCH = 5000
 PROOF_BATCH = 500
 
 
+#: Every kind of event the application writes, by its code, in words.
+EVENT_NAMES = {
+    "case_opened": "Case opened", "case_updated": "Case details changed",
+    "case_reopened": "Case reopened", "history_imported": "Documented history imported",
+    "team_member_added": "Team member added", "team_member_changed": "Team member's case role changed",
+    "team_member_removed": "Team member removed", "gate_requested": "Gate requested",
+    "gate_approved": "Gate approved", "gate_rejected": "Gate rejected",
+    "gate_withdrawn": "Gate request withdrawn", "evidence_added": "Evidence added",
+    "evidence_withdrawn": "Evidence withdrawn", "evidence_downloaded": "Evidence file downloaded",
+    "evidence_previewed": "Evidence file previewed", "custody_recorded": "Custody event recorded",
+    "lab_analysis_recorded": "Laboratory analysis recorded",
+    "integrity_failure": "Stored file missing or changed", "finding_recorded": "Finding recorded",
+    "response_proposed": "Response proposed", "response_imported": "Response imported",
+    "response_status_changed": "Response status changed", "milestone_added": "Milestone added",
+    "milestone_updated": "Milestone updated",
+    "deterrence_message_recorded": "Deterrence message recorded",
+    "evaluation_recorded": "Evaluation recorded", "task_created": "Task created",
+    "task_claimed": "Task claimed", "task_unclaimed": "Task returned to its queue",
+    "task_assigned": "Task assigned", "task_completed": "Task completed",
+    "task_cancelled": "Task cancelled", "dossier_produced": "Dossier produced",
+    "dossier_sealed": "Dossier sealed", "audit_exported": "Audit log exported",
+    "login": "Signed in", "login_failed": "Sign-in refused", "logout": "Signed out",
+    "sessions_ended": "Every session ended", "password_changed": "Password changed",
+    "second_factor_enrolled": "Second factor set up", "second_factor_failed": "Second factor code refused",
+    "second_factor_reset": "Second factor reset", "recovery_code_used": "Recovery code used",
+    "recovery_codes_renewed": "Recovery codes renewed", "user_created": "Account created",
+    "user_roles_changed": "Roles changed", "user_activated": "Account reactivated",
+    "user_deactivated": "Account deactivated", "role_grant_proposed": "Role grant proposed",
+    "role_grant_approved": "Role grant approved", "role_grant_refused": "Role grant refused",
+    "role_grant_withdrawn": "Role grant withdrawn",
+}
+
+
+def event_name(code: str) -> str:
+    """An event type in words; one the table does not know yet, from its code."""
+    return EVENT_NAMES.get(code) or code.replace("_", " ").capitalize()
+
+
+#: The event types in the log, read from its index one type at a time (a loose index scan):
+#: as fast with a million events as with ten.
+_TYPES_IN_LOG = text(
+    "WITH RECURSIVE types (event_type) AS ("
+    " SELECT min(event_type) FROM audit_events"
+    " UNION ALL SELECT (SELECT min(event_type) FROM audit_events e WHERE e.event_type > types.event_type)"
+    " FROM types WHERE types.event_type IS NOT NULL)"
+    " SELECT event_type FROM types WHERE event_type IS NOT NULL")
+
+
+def event_types(session: Session) -> list[tuple[str, str]]:
+    """Every event type known or in the log, as (code, name), by name."""
+    codes = set(EVENT_NAMES) | set(session.scalars(_TYPES_IN_LOG))
+    return sorted(((code, event_name(code)) for code in codes), key=lambda pair: pair[1].lower())
+
+
 @dataclass
 class EventFilters:
     case_id: int | None = None
@@ -33,6 +87,25 @@ class EventFilters:
     event_type: str = ""
     since: datetime | None = None
     until: datetime | None = None
+
+    @property
+    def beyond_case(self) -> bool:
+        """Whether anything but the case narrows the events."""
+        return bool(self.actor or self.event_type or self.since or self.until)
+
+
+def _where(query, filters: EventFilters):
+    if filters.case_id:
+        query = query.where(AuditEvent.case_id == filters.case_id)
+    if filters.actor:
+        query = query.where(AuditEvent.actor_username == filters.actor.strip().lower())
+    if filters.event_type:
+        query = query.where(AuditEvent.event_type == filters.event_type)
+    if filters.since:
+        query = query.where(AuditEvent.at >= filters.since)
+    if filters.until:
+        query = query.where(AuditEvent.at < filters.until)
+    return query
 
 
 def _visible(query, user):
@@ -45,28 +118,17 @@ def _visible(query, user):
 def search(session: Session, user, filters: EventFilters, before_seq: int | None = None,
            limit: int = PAGE) -> list[AuditEvent]:
     """Newest first, `limit` events older than `before_seq`: keyset pages that stay fast at any depth."""
-    query = _visible(select(AuditEvent), user)
-    if filters.case_id:
-        query = query.where(AuditEvent.case_id == filters.case_id)
-    if filters.actor:
-        query = query.where(AuditEvent.actor_username == filters.actor.strip().lower())
-    if filters.event_type:
-        query = query.where(AuditEvent.event_type == filters.event_type)
-    if filters.since:
-        query = query.where(AuditEvent.at >= filters.since)
-    if filters.until:
-        query = query.where(AuditEvent.at < filters.until)
+    query = _where(_visible(select(AuditEvent), user), filters)
     if before_seq:
         query = query.where(AuditEvent.seq < before_seq)
     return session.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit)).all()
 
 
-def _rows(session: Session, user, case_id: int | None, since: int | None,
+def _rows(session: Session, user, filters: EventFilters, since: int | None,
           until: int | None = None) -> Iterator:
     columns = [getattr(AuditEvent, name) for name in FIELDS]
-    query = _visible(select(*columns, AuditEvent.payload, AuditEvent.prev_hash, AuditEvent.hash), user)
-    if case_id:
-        query = query.where(AuditEvent.case_id == case_id)
+    query = _where(_visible(select(*columns, AuditEvent.payload, AuditEvent.prev_hash,
+                                   AuditEvent.hash), user), filters)
     if since:
         query = query.where(AuditEvent.seq >= since)
     if until:
@@ -77,21 +139,24 @@ def _rows(session: Session, user, case_id: int | None, since: int | None,
 
 
 def export_lines(session: Session, user, fmt: str, case_id: int | None = None,
-                 since: int | None = None) -> Iterator[str]:
+                 since: int | None = None, filters: EventFilters | None = None) -> Iterator[str]:
     """The export, line by line, streamed: jsonl for the offline verifier, csv for people.
 
     A case's jsonl export proves itself: it stops at the latest signed checkpoint, gives each
     event its inclusion proof in that checkpoint's tree, and ends with the checkpoint note.
+    Narrowed by more than its case (`filters`), an export holds the events that match, each as
+    the log has it; a selection cannot show what it leaves out, so it carries no proof.
     """
-    if fmt == "jsonl" and case_id:
-        yield from _proven_case_lines(session, user, case_id)
+    filters = filters or EventFilters(case_id=case_id)
+    if fmt == "jsonl" and filters.case_id and not filters.beyond_case:
+        yield from _proven_case_lines(session, user, filters.case_id)
         return
     if fmt == "jsonl":
-        for row in _rows(session, user, case_id, since):
+        for row in _rows(session, user, filters, since):
             yield export_line(row.seq, row.prev_hash, row.hash, row.payload) + "\n"
         return
     yield _csv_line([*FIELDS, "prev_hash", "hash", "payload"])
-    for row in _rows(session, user, case_id, since):
+    for row in _rows(session, user, filters, since):
         values = list(payload_columns(row))
         values[4] = ",".join(values[4])  # the roles, as the column stores them
         yield _csv_line([*values, row.prev_hash, row.hash, row.payload])
@@ -100,11 +165,11 @@ def export_lines(session: Session, user, fmt: str, case_id: int | None = None,
 def _proven_case_lines(session: Session, user, case_id: int) -> Iterator[str]:
     checkpoint = transparency.latest_checkpoint(session)
     if checkpoint is None:  # no signing key: the events alone, which the verifier says are unproven
-        for row in _rows(session, user, case_id, None):
+        for row in _rows(session, user, EventFilters(case_id=case_id), None):
             yield export_line(row.seq, row.prev_hash, row.hash, row.payload) + "\n"
         return
     batch = []
-    for row in _rows(session, user, case_id, None, until=checkpoint.seq):
+    for row in _rows(session, user, EventFilters(case_id=case_id), None, until=checkpoint.seq):
         batch.append(row)
         if len(batch) == PROOF_BATCH:
             yield from _with_proofs(session, batch, checkpoint.seq)
@@ -139,12 +204,26 @@ def _csv_line(values: list) -> str:
 
 
 def record_export(session: Session, actor: Actor, fmt: str, case_id: int | None, since: int | None,
-                  destination: str) -> None:
-    """Every export is itself an audit event; a case's export is signed up to and including it."""
+                  destination: str, filters: EventFilters | None = None) -> None:
+    """Every export is itself an audit event, naming what it holds; a case's export is signed
+    up to and including it."""
+    details = {"format": fmt, "case_id": case_id, "since": since, "to": destination}
+    if filters is not None and filters.beyond_case:
+        details["filters"] = {"actor": filters.actor.strip().lower(), "event_type": filters.event_type,
+                              "from": format_utc(filters.since) if filters.since else None,
+                              "until": format_utc(filters.until) if filters.until else None}
     audit.append(session, "audit_exported", actor, case_id=case_id, entity_type="audit_log",
-                 details={"format": fmt, "case_id": case_id, "since": since, "to": destination})
+                 details=details)
     if case_id:
         audit.checkpoint_at_commit(session)
+
+
+def references(session: Session, case_ids) -> dict[int, str]:
+    """The references of the cases named, by id."""
+    ids = {case_id for case_id in case_ids if case_id}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Case.id, Case.reference).where(Case.id.in_(ids))).all())
 
 
 def record_verification(session: Session, actor: Actor, report: Report) -> None:

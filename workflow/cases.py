@@ -2,6 +2,7 @@
 authorize → lock → check the version → change → audit."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -36,6 +37,26 @@ def load_case(session: Session, case_id: int, actor, *, lock: bool = False) -> C
 def load_case_under_review(session: Session, case_id: int, actor) -> tuple[Case, GateRequest | None]:
     """The case (NotFound unless `actor` may see it) and its pending gate request, in one read."""
     return command.load(session, actor, case_id=case_id, lock=False)
+
+
+#: A reference as people write it (any case): CW-2026-0033.
+REFERENCE = re.compile(r"CW-[0-9]{4}-[0-9]{4,}", re.IGNORECASE)
+
+
+def by_reference(session: Session, actor, written: str) -> Case:
+    """The case a person names by its reference (CW-2026-0033) or its number, if they may see
+    it; otherwise refused, saying so, as if it did not exist."""
+    written = written.strip()
+    if REFERENCE.fullmatch(written):
+        case = session.scalar(select(Case).where(Case.reference == written.upper()))
+    elif written.isascii() and written.isdigit():
+        case = session.get(Case, int(written)) if len(written) < 10 else None
+    else:
+        raise Invalid(f"case: {written!r} is neither a reference such as CW-2026-0033 nor a case "
+                      "number", "case")
+    if case is None or not permissions.can_see(actor, case):
+        raise NotFound(f"No case {written} that you may see.")
+    return case
 
 
 def pending_request(session: Session, case_id: int) -> GateRequest | None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 from models.case import Case
 from models.gate_request import GateRequest
 from workflow import audit, permissions
+from workflow import search  # noqa: F401 (its mapper events keep the search index with every write)
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Stale
 
 

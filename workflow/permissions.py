@@ -401,10 +401,10 @@ def available(case: Case, user, pending=None) -> dict[str, Allowed]:
     Keys: the record commands of RECORD_COMMANDS (record_evaluation only in the evaluation
     stage; record_response is working on responses already chosen), propose_response (in the
     stages that choose responses), request_gate, approve_gate, reject_gate, withdraw_gate,
-    reopen, manage_tasks, produce_dossier and comment; the corrections of CORRECTION_COMMANDS,
-    add_team_member (also under review) and explain_no_sample (before attribution). `pending`
-    is the case's pending gate request, if any (the caller has it loaded). A page shows a
-    button when `ok`, else the reason.
+    reopen, manage_tasks, produce_dossier, read_audit (the case's audit trail) and comment;
+    the corrections of CORRECTION_COMMANDS, add_team_member (also under review) and
+    explain_no_sample (before attribution). `pending` is the case's pending gate request, if
+    any (the caller has it loaded). A page shows a button when `ok`, else the reason.
     """
     commands = {name: can_change(user, case, pending, action)
                 for name, action in RECORD_COMMANDS.items()}
@@ -424,6 +424,7 @@ def available(case: Case, user, pending=None) -> dict[str, Allowed]:
                      for name, action in CORRECTION_COMMANDS.items()})
     commands["add_team_member"] = can_add_to_team(user, case, pending)
     commands["explain_no_sample"] = can_explain_no_sample(user, case, pending)
+    commands["read_audit"] = allowed(user, READ_AUDIT, case)
     return commands
 
 
@@ -432,6 +433,7 @@ COMMAND_ACTIONS = {**RECORD_COMMANDS, "propose_response": RECORD_RESPONSE,
                    "request_gate": REQUEST_GATE, "approve_gate": DECIDE_GATE,
                    "reject_gate": DECIDE_GATE, "withdraw_gate": WITHDRAW_GATE, "reopen": REOPEN,
                    "manage_tasks": MANAGE_TEAM, "produce_dossier": PRODUCE_DOSSIER, "comment": COMMENT,
+                   "read_audit": READ_AUDIT,
                    "claim_task": WORK_TASK, "unclaim_task": WORK_TASK, "complete_task": WORK_TASK,
                    "assign_task": MANAGE_TEAM, "cancel_task": MANAGE_TEAM,
                    **CORRECTION_COMMANDS, "add_team_member": MANAGE_TEAM,
@@ -447,7 +449,7 @@ def for_page(user, commands: dict[str, Allowed]) -> dict[str, Allowed]:
 
 
 #: The entries of the navigation bar that need an action, each with that action.
-NAVIGATION = {"cases": VIEW_CASE, "tasks": WORK_TASK, "reviews": DECIDE_GATE,
+NAVIGATION = {"cases": VIEW_CASE, "search": VIEW_CASE, "tasks": WORK_TASK, "reviews": DECIDE_GATE,
               "audit": READ_AUDIT, "users": MANAGE_USERS}
 
 
