@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 
 from views import db
-from workflow import clock, durations
+from workflow import clock, durations, gates
 
 
 def template_helpers() -> dict:
@@ -16,5 +16,7 @@ def template_helpers() -> dict:
                                     clock.today())
 
     def stage_due(case):
-        return stage_dues([case]).get(case.id)
+        # The case page has read when the stage began already, for its checklist.
+        return durations.due(case.state, gates.entered_stage_at(db.session(), case),
+                             current_app.config["STAGE_TARGET_DAYS"], clock.today())
     return {"stage_due": stage_due, "stage_dues": stage_dues}

@@ -17,7 +17,7 @@ from views.bounds import MAX_INT
 from views.access import current_actor
 from views.commands import run
 from views.forms import ConfirmForm, EmailKindsForm
-from workflow import notifications, permissions
+from workflow import notifications, permissions, queries
 from workflow.errors import NotFound
 
 blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -29,7 +29,8 @@ def unread_notifications():
     """The unread count shown in the navigation of every page."""
     if not current_user.is_authenticated:
         return {}
-    return {"unread_notifications": notifications.unread_count(db.session(), current_user.id)}
+    counts = queries.navigation_counts(db.session(), current_user)  # read once with the others
+    return {"unread_notifications": counts["unread"]}
 
 
 def _visible_cases(session, items) -> dict[int, Case]:

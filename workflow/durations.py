@@ -50,6 +50,13 @@ def entered_at(case_id=Case.id, stage=Case.state):
             .scalar_subquery())
 
 
+def due(state: str, entered: datetime | None, targets: dict[str, int], today: date) -> StageDue | None:
+    """When a case that entered `state` at `entered` is due to leave it (none once closed)."""
+    if entered is None or state not in targets or state == CLOSED:
+        return None
+    return StageDue(state, entered.date(), entered.date() + timedelta(days=targets[state]), today)
+
+
 def stage_dues(session: Session, case_ids, targets: dict[str, int],
                today: date) -> dict[int, StageDue]:
     """The due date of the stage each of the cases stands in (closed ones have none), by case id."""
@@ -57,9 +64,8 @@ def stage_dues(session: Session, case_ids, targets: dict[str, int],
         return {}
     rows = session.execute(select(Case.id, Case.state, entered_at().label("entered"))
                            .where(Case.id.in_(sorted(set(case_ids))), Case.state != CLOSED))
-    return {case_id: StageDue(state, entered.date(),
-                              entered.date() + timedelta(days=targets[state]), today)
-            for case_id, state, entered in rows if entered is not None and state in targets}
+    return {case_id: stage_due for case_id, state, entered in rows
+            if (stage_due := due(state, entered, targets, today)) is not None}
 
 
 def overdue_stage(targets: dict[str, int], today: date):

@@ -237,8 +237,8 @@ def _attributed(session: Session, case: Case) -> tuple[bool, str]:
                   f"{finding.standard_of_proof.replace('_', ' ')}, citing {len(cited)} items{withdrawn}")
 
 
-#: The events that move a case into a stage.
-MOVES = ("case_opened", "gate_approved", "case_reopened")
+#: The events that move a case into a stage (an imported history places it there).
+MOVES = ("case_opened", "gate_approved", "case_reopened", "history_imported")
 
 
 _ENTERED = select(func.max(AuditEvent.at).label("entered")).where(
@@ -318,7 +318,9 @@ _TEAM_ROLES = (select(UserRole.role, User.username)
 def missing_roles(session: Session, case: Case, roles: tuple[str, ...]) -> tuple[list[str], dict]:
     """Of `roles`, those nobody active on the team holds; and who holds each of the others."""
     holders: dict[str, list[str]] = {}
-    for role, username in session.connection().execute(_TEAM_ROLES, {"case_id": case.id}):
+    team = queries.remembered(session, ("team roles", case.id), lambda: session.connection()
+                              .execute(_TEAM_ROLES, {"case_id": case.id}).all())
+    for role, username in team:
         if role in roles:
             holders.setdefault(role, []).append(username)
     return [role for role in roles if role not in holders], holders

@@ -14,6 +14,7 @@ from models.evidence import EvidenceItem
 from models.finding import Finding
 from models.gate_request import GateRequest
 from models.message import DeterrenceMessage
+from models.notification import Notification
 from models.response import Response
 from models.task import Task
 from models.user import User, UserRole
@@ -229,9 +230,9 @@ def window_page(session: Session, query: Select, page: int) -> tuple[list, pagin
 def team_candidates(session: Session) -> list[User]:
     """Active users holding a working role, who can join a case team."""
     working = select(UserRole.user_id).where(UserRole.role.in_((INVESTIGATOR, ANALYST, LEGAL_OFFICER)))
-    return session.scalars(select(User).options(selectinload(User.role_rows))
+    return session.scalars(select(User).options(joinedload(User.role_rows))
                            .where(User.active, User.id.in_(working))
-                           .order_by(User.username)).all()
+                           .order_by(User.username)).unique().all()
 
 
 def parse_year(value: str | None) -> int | None:
@@ -319,8 +320,8 @@ def tasks_of(session: Session, case_id: int) -> list[Task]:
 
 
 def navigation_counts(session: Session, user) -> dict[str, int]:
-    """The numbers shown in the navigation, in one statement: one's open tasks, and reviews
-    waiting for supervisors."""
+    """The numbers shown in the navigation, in one statement read once per page: one's open
+    tasks, reviews waiting for supervisors, and unread notifications."""
     tasks = (select(func.count()).select_from(Task).join(Case, Task.case_id == Case.id)
              .where(Task.assignee_id == user.id, Task.status.in_(("open", "in_progress")),
                     permissions.visible_cases(user)).scalar_subquery())
@@ -329,7 +330,11 @@ def navigation_counts(session: Session, user) -> dict[str, int]:
         reviews = (select(func.count()).select_from(GateRequest).join(Case)
                    .where(GateRequest.decision == "pending", GateRequest.requested_by_id != user.id,
                           permissions.visible_cases(user)).scalar_subquery())
-    return session.execute(select(tasks.label("tasks"), reviews.label("reviews"))).one()._asdict()
+    unread = (select(func.count()).select_from(Notification)
+              .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+              .scalar_subquery())
+    return remembered(session, ("navigation", user.id), lambda: session.execute(select(
+        tasks.label("tasks"), reviews.label("reviews"), unread.label("unread"))).one()._asdict())
 
 
 def remembered(session: Session, key: tuple, load):
@@ -349,7 +354,7 @@ def cases_after(session: Session, user, filters: CaseFilters, after_id: int | No
     """A keyset page of the cases `user` may see that match the filters: newest first, after
     `after_id`, each with the target of its pending request (for the API's cursor pages)."""
     query = (select(Case, _pending_target().label("pending_target"))
-             .where(*_conditions(user, filters)).order_by(Case.id.desc()).limit(limit))
+             .where(*_conditions(session, user, filters)).order_by(Case.id.desc()).limit(limit))
     if after_id is not None:
         query = query.where(Case.id < after_id)
     return session.execute(query).all()

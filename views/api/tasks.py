@@ -26,13 +26,13 @@ def task_list(rows) -> tuple:
 @operation("/tasks/mine", answer=schemas.TaskList, tags=TAGS)
 def my_tasks():
     """Open tasks assigned to you, overdue (then soonest due) first."""
-    return task_list(queries.my_tasks(db.session(), actor()))
+    return task_list(queries.my_tasks(db.session(), actor())[0])
 
 
 @operation("/tasks/queues", answer=schemas.TaskList, tags=TAGS)
 def task_queues():
     """Unclaimed open tasks of your roles, on the cases you work on."""
-    return task_list(queries.my_queues(db.session(), actor()))
+    return task_list(queries.my_queues(db.session(), actor())[0])
 
 
 @operation("/cases/<id:case_id>/tasks", answer=schemas.TaskList, tags=TAGS)
