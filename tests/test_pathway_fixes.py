@@ -157,7 +157,7 @@ def test_available_lists_every_command_with_its_reason(db, cast, make_case, sati
     assert all(not allowed.ok and allowed.reason for allowed in for_aud.values())
     assert set(for_ivy) == {*permissions.RECORD_COMMANDS, "request_gate", "approve_gate",
                             "reject_gate", "withdraw_gate", "reopen", "propose_response",
-                            "manage_tasks", "produce_dossier"}
+                            "manage_tasks", "produce_dossier", "comment"}
     assert request.id
 
 
