@@ -152,13 +152,15 @@ def test_available_lists_every_command_with_its_reason(db, cast, make_case, sati
     assert "under review" in for_ivy["record_evidence"].reason
     assert for_sue["approve_gate"].ok and for_sue["reject_gate"].ok
     assert for_sue["withdraw_gate"].reason == "Only the person who requested a gate can withdraw it."
-    # An auditor changes nothing: every command but producing the dossier is refused, with why.
-    assert for_aud.pop("produce_dossier").ok
+    # An auditor changes nothing: every command but producing the dossier and reading the
+    # case's audit trail is refused, with why.
+    assert for_aud.pop("produce_dossier").ok and for_aud.pop("read_audit").ok
     assert all(not allowed.ok and allowed.reason for allowed in for_aud.values())
     assert set(for_ivy) == {*permissions.RECORD_COMMANDS, "request_gate", "approve_gate",
                             "reject_gate", "withdraw_gate", "reopen", "propose_response",
-                            "manage_tasks", "produce_dossier", *permissions.CORRECTION_COMMANDS,
-                            "add_team_member", "explain_no_sample"}
+                            "manage_tasks", "produce_dossier", "comment", "read_audit",
+                            *permissions.CORRECTION_COMMANDS, "add_team_member",
+                            "explain_no_sample"}
     assert request.id
 
 
