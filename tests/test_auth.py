@@ -146,7 +146,7 @@ def test_session_is_cleared_on_sign_in(client, auth, make_user):
 def test_every_view_but_login_static_and_the_public_log_requires_sign_in(app, client):
     """Deny by default, checked over the whole URL map, so new views are covered too."""
     checked = 0
-    public = {"auth.login", "static", "bootstrap.static", "transparency.checkpoint",
+    public = {"auth.login", "static", "bootstrap.static", "favicon", "transparency.checkpoint",
               "transparency.consistency", "transparency.cosign"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint in public or rule.endpoint.startswith(("api.", "api_docs.")):

@@ -12,11 +12,26 @@ def _reason() -> TextAreaField:
     return TextAreaField("Reason for the correction", validators=[DataRequired(), Length(max=5000)])
 
 
+class RecordForm(VersionedForm):
+    """A form that shares its page with others whose fields have the same names (reason,
+    description, due date): its fields' ids start with ID_PREFIX, as ids must be unique for
+    each label to name its own field."""
+
+    ID_PREFIX = "record"
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            return unbound_field.bind(form=form, id=f"{form.ID_PREFIX}-{options['name']}",
+                                      **options)
+
+
 def _graded(grades: dict) -> list[SelectChoice]:
     return [SelectChoice(code, f"{code} — {meaning}") for code, meaning in grades.items()]
 
 
-class CorrectEvidenceForm(VersionedForm):
+class CorrectEvidenceForm(RecordForm):
+    ID_PREFIX = "correct"
+
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
     kind = SelectField("Kind", choices=choices(KINDS))
@@ -26,7 +41,9 @@ class CorrectEvidenceForm(VersionedForm):
     reason = _reason()
 
 
-class CorrectResponseForm(VersionedForm):
+class CorrectResponseForm(RecordForm):
+    ID_PREFIX = "correct"
+
     actor = StringField("Who acts (state, organisation, court)",
                         validators=[DataRequired(), Length(max=300)])
     description = TextAreaField("What is done", validators=[DataRequired(), Length(max=20_000)])
@@ -35,8 +52,10 @@ class CorrectResponseForm(VersionedForm):
     reason = _reason()
 
 
-class RescheduleForm(VersionedForm):
+class RescheduleForm(RecordForm):
     """A new due date for a milestone, with the reason."""
+
+    ID_PREFIX = "reschedule"
 
     due_on = DateField("New due date", validators=[DataRequired()])
     reason = StringField("Reason", validators=[DataRequired(), Length(max=5000)])
@@ -50,7 +69,9 @@ class RescheduleTaskForm(RescheduleForm):
 LINK_WORDS = {"related": "related to it", "duplicate": "a duplicate of it"}
 
 
-class LinkCaseForm(VersionedForm):
+class LinkCaseForm(RecordForm):
+    ID_PREFIX = "link"
+
     other_reference = StringField("Case reference", validators=[DataRequired(), Length(max=16)],
                                   render_kw={"placeholder": "CW-2017-0001"})
     kind = SelectField("This case is", choices=[SelectChoice(kind, LINK_WORDS[kind])
@@ -58,5 +79,7 @@ class LinkCaseForm(VersionedForm):
     note = StringField("Note", validators=[Optional(), Length(max=5000)])
 
 
-class NoSampleForm(VersionedForm):
+class NoSampleForm(RecordForm):
+    ID_PREFIX = "no-sample"
+
     reason = TextAreaField("Why no sample exists", validators=[DataRequired(), Length(max=5000)])
