@@ -136,7 +136,7 @@ SOURCES: tuple[Source, ...] = (
            ("speaker", "audience", "channel", "summary"),
            label=lambda message: f"{message.speaker} to {message.audience}"),
     Source("note", "Note", Comment, ("body",),
-           label=lambda note: f"Note by {note.author.username}"),
+           label=lambda note: "Note"),
 )
 BY_KIND = {source.kind: source for source in SOURCES}
 KINDS = tuple(BY_KIND)
