@@ -134,12 +134,12 @@ def test_the_approval_screen_adds_the_people_the_next_stage_needs(app, db, cast,
     sam = Person(app, "sam")
     with pytest.raises(GateUnmet, match=NO_ANALYST):
         run(db, reviews.approve_gate, cast["sam"], request_id, expected_version=ANY_VERSION)
-    review = BeautifulSoup(sam.page("/reviews"), "html.parser").select_one(
-        f'[data-testid="review-{request_id}"]')
-    need = review.select_one('[data-testid="staffing-analyst"]')
+    # The case page, where the request waits, offers the people its next stage needs.
+    need = BeautifulSoup(sam.page(f"/cases/{case_id}"), "html.parser").select_one(
+        '[data-testid="staffing-analyst"]')
     assert [o["value"] for o in need.select("option")] == [f"{alma}:analyst", f"{cast['out'].id}:analyst"]
-    where = sam.send(case_id, f"/cases/{case_id}/team", {"member": f"{alma}:analyst", "back": "reviews"})
-    assert where.endswith("/reviews")
+    where = sam.send(case_id, f"/cases/{case_id}/team", {"member": f"{alma}:analyst", "back": "case"})
+    assert where.endswith(f"/cases/{case_id}")
     # Under review only joining is open: other changes of the team wait for the decision.
     team = BeautifulSoup(sam.page(f"/cases/{case_id}/team"), "html.parser")
     assert team.select('[data-command="add_team_member"]') and not team.select('[data-command="manage_team"]')
