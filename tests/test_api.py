@@ -197,7 +197,7 @@ def by_forms(client, auth, db, cast, case_id: int) -> None:
     auth.logout()
     auth.login("sue")
     assert post(client, f"/cases/{case_id}/team", {
-        "user_id": cast["ivy"].id, "case_role": "lead_investigator",
+        "member": f"{cast['ivy'].id}:lead_investigator",
         "version": _version(db, case_id)}).status_code == 302
     auth.logout()
     auth.login("ivy")

@@ -277,12 +277,16 @@ def test_cli_checkpoint_needs_a_key(runner, db):
     assert result.exit_code == 1 and "set AUDIT_SIGNING_KEY" in result.output
 
 
-def test_the_case_download_proves_itself_too(exported, client, auth, cast, public_key, tmp_path, capsys):
+def test_the_case_download_proves_itself_too(exported, client, auth, cast, public_key, tmp_path,
+                                            capsys, make_case):
+    for _ in range(3):  # the viewer downloads only a case that exists: case 3 of the notes
+        make_case(staffed=False)
     auth.login("aud")
     response = post(client, "/audit/export", {"format": "jsonl", "case": "3"})
     assert response.status_code == 200
     path = tmp_path / "download.jsonl"
     path.write_bytes(response.get_data())
     code, output = verify(capsys, path, public_key, partial=True)
-    assert code == 0 and output.startswith("OK (partial) 18 events"), output  # 17 notes + the download itself
+    # 17 notes, the case opened and the download itself
+    assert code == 0 and output.startswith("OK (partial) 19 events"), output
     assert "each included in the signed tree" in output
