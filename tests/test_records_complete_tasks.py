@@ -6,12 +6,12 @@ import json
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from models.audit import AuditEvent
 from models.task import Task
 from vocabulary import FACTORS
-from workflow import evaluations, evidence, pathway, responses, tasks
+from workflow import audit, evaluations, evidence, pathway, responses, tasks
 from workflow.command import ANY_VERSION
 from workflow.errors import Conflict
 
@@ -145,3 +145,27 @@ def test_two_people_recording_at_once_complete_the_task_once(db, cast, make_case
     assert outcomes["ana"] == outcomes["ivy"] == "ok"
     assert task_of(db, case_id, "draft_attribution").status == "done"
     assert len(completions(db, task.id)) == 1
+
+
+@pytest.mark.postgres
+def test_a_recorder_waiting_for_a_task_someone_holds_does_not_hold_the_audit_log(
+        db, cast, make_case, move, backend):
+    """Row locks come before the log's append lock: someone who has locked the task (claiming
+    it) can still append, so the two never wait on each other."""
+    case_id = make_case()
+    move(case_id, "attribution")
+    task = task_of(db, case_id, "draft_attribution")
+    recorded = threading.Event()
+    with db.engine.connect() as claimer:
+        claimer.execute(select(Task.id).where(Task.id == task.id).with_for_update())
+        recorder = threading.Thread(target=lambda: (run(db, attribute, cast["ivy"], case_id),
+                                                    recorded.set()))
+        recorder.start()
+        recorder.join(timeout=1)  # the recorder is now waiting on the task
+        assert not recorded.is_set()
+        appendable = claimer.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"),
+                                    {"key": audit.APPEND_LOCK_KEY})
+        claimer.rollback()
+    recorder.join()
+    assert appendable and recorded.is_set()
+    assert task_of(db, case_id, "draft_attribution").status == "done"

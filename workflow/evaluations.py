@@ -32,8 +32,9 @@ def record_evaluation(session: Session, actor: Actor, case_id: int, *, expected_
         outcome=text(outcome, "outcome", 64, required=recommendation == "close"), author_id=actor.id)
     session.add(evaluation)
     session.flush()
+    done = tasks.lock_completed_by(cmd, "evaluation")
     cmd.record("evaluation_recorded", "evaluation", evaluation.id, {
         **fields, "repeat_use": evaluation.repeat_use, "recommendation": evaluation.recommendation,
         "lessons": evaluation.lessons, "outcome": evaluation.outcome})
-    tasks.complete_by_record(cmd, "evaluation", "evaluation", evaluation.id)
+    tasks.complete_by_record(cmd, done, "evaluation", "evaluation", evaluation.id)
     return evaluation

@@ -170,12 +170,13 @@ def record_finding(session: Session, actor: Actor, case_id: int, *, expected_ver
     finding.cited = list(cited)
     session.add(finding)
     session.flush()
+    done = tasks.lock_completed_by(cmd, kind)
     cmd.record("finding_recorded", "finding", finding.id, {
         "kind": kind, "conclusion": finding.conclusion, "agent": finding.agent,
         "responsible_party": finding.responsible_party, "party_type": finding.party_type,
         "standard_of_proof": finding.standard_of_proof, "rationale": finding.rationale,
         "cited": cited_ids})
-    tasks.complete_by_record(cmd, kind, "finding", finding.id)
+    tasks.complete_by_record(cmd, done, kind, "finding", finding.id)
     return finding
 
 

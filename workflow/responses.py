@@ -56,8 +56,9 @@ def propose_response(session: Session, actor: Actor, case_id: int, *, expected_v
         target=text(target, "target", 300), catalog_key=catalog_key, created_by_id=actor.id)
     session.add(response)
     session.flush()
+    done = tasks.lock_completed_by(cmd, "response")
     cmd.record("response_proposed", "response", response.id, _details(response))
-    tasks.complete_by_record(cmd, "response", "response", response.id)
+    tasks.complete_by_record(cmd, done, "response", "response", response.id)
     return response
 
 

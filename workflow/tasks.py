@@ -206,15 +206,23 @@ def completed_by_recording(session: Session, case: Case, record: str) -> list[Ta
         Task.status.in_(OPEN)).order_by(Task.id)).all()
 
 
-def complete_by_record(cmd, record: str, entity_type: str, entity_id) -> list[Task]:
-    """The command recorded `record`: the open task of the stage that names it is done, claimed
-    by the actor if unclaimed and theirs to claim, each with its own audit event."""
+def lock_completed_by(cmd, record: str) -> list[Task]:
+    """Lock the open tasks of the stage that recording `record` completes.
+
+    Called before the record's audit event: every row lock is taken before the audit log's
+    append lock, or a recorder and someone claiming the task at once wait on each other.
+    """
     template = pathway.COMPLETED_BY.get((cmd.case.state, record))
     if template is None:
         return []
+    return cmd.session.scalars(_OPEN_FROM_TEMPLATE, {
+        "case_id": cmd.case.id, "stage": cmd.case.state, "template": template.key}).all()
+
+
+def complete_by_record(cmd, done: list[Task], record: str, entity_type: str, entity_id) -> None:
+    """The command recorded `record`: the tasks locked for it are done, claimed by the actor if
+    unclaimed and theirs to claim, each with its own audit event."""
     session, actor = cmd.session, cmd.actor
-    done = session.scalars(_OPEN_FROM_TEMPLATE, {"case_id": cmd.case.id, "stage": cmd.case.state,
-                                                 "template": template.key}).all()
     for task in done:
         claimed = task.assignee_id is None and permissions.may_work_on(actor, task)
         if claimed:
@@ -225,4 +233,3 @@ def complete_by_record(cmd, record: str, entity_type: str, entity_id) -> list[Ta
         _audit(session, "task_completed", actor, task, {
             "note": task.note, "claimed": claimed,
             "record": {"entity_type": entity_type, "entity_id": entity_id}})
-    return done
