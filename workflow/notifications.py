@@ -2,11 +2,11 @@
 
 Every change that someone should hear of already writes its audit event in the change's
 transaction. `derive`, called by `audit.append_many` as it appends, reads those events and
-writes one notification per person to tell, for all the events of the append in ONE
-INSERT … SELECT that picks the people in the database (the supervisors, the requester and
-the lead, the holders of a task's role on the team …). So a notification exists exactly when
-its change commits, no service needs a call of its own (nor can forget one), and a gate
-command pays one statement. Deriving from the events rather than calling from each service
+writes one notification per person to tell, by an INSERT … SELECT per kind of event that
+picks the people in the database (the supervisors, the requester and the lead, the holders of
+a task's role on the team …), built once and run with the values of each event of that kind.
+So a notification exists exactly when its change commits, no service needs a call of its own
+(nor can forget one), and a gate command pays one or two statements. Deriving from the events rather than calling from each service
 also keeps the rules in one table (RULES below), read in the audit payload's own terms.
 
 Only people who may see the case are told (supervisors, or its team: `permissions.sees_case`),
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -38,7 +40,6 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -51,7 +52,7 @@ from models.response import Milestone, Response
 from models.task import Task
 from models.user import User, UserRole
 from vocabulary import NOTIFICATION_KINDS, OPEN_TASK_STATUSES
-from workflow import audit, durations, permissions
+from workflow import audit, durations, permissions, queries
 from workflow.audit_chain import canonical_json
 from workflow.clock import utcnow
 from workflow.errors import Invalid, NotFound
@@ -93,7 +94,7 @@ _COLUMNS = ["user_id", "kind", "case_id", "entity_type", "entity_id", "actor_use
 # --- whom each event tells --------------------------------------------------------------------
 
 def _holds(*roles: str):
-    return exists().where(UserRole.user_id == User.id, UserRole.role.in_(roles))
+    return exists().where(UserRole.user_id == User.id, queries.among(UserRole.role, roles))
 
 
 def _on_team(case_id):
@@ -109,25 +110,28 @@ def _queue_of(task_id):
                 exists().where(UserRole.user_id == User.id, UserRole.role == role))
 
 
+#: The values of one event a rule's WHERE clause may name, as bound parameters: every rule's
+#: statement is built once and run with each event's values.
+_CASE, _ENTITY = bindparam("case_id", type_=Integer), bindparam("entity", type_=Integer)
+_ASSIGNEE, _MEMBER = bindparam("assignee", type_=String), bindparam("member", type_=Integer)
+_MENTIONS = bindparam("mentions", type_=Integer, expanding=True)
+
+
 @dataclass(frozen=True)
 class Rule:
     """An audit event that tells someone: the kind it tells, whom, and what it keeps of the event."""
 
     kind: str
-    #: The WHERE clause on `users` choosing whom to tell, from the event's fields and details.
-    whom: Callable[[dict, dict], object]
+    #: The WHERE clause on `users` choosing whom to tell, in the bound parameters above.
+    whom: object
     #: The few words of the event the notification keeps (its page reads them).
     keeps: Callable[[dict, dict], dict] = lambda fields, details: {}
 
 
-def _entity(fields: dict) -> int:
-    return int(fields["entity_id"])
-
-
-def _decided(fields: dict, details: dict) -> object:
+def _decided() -> object:
     """The requester, and the case's lead."""
-    requester = select(GateRequest.requested_by_id).where(GateRequest.id == _entity(fields))
-    lead = select(CaseMember.user_id).where(CaseMember.case_id == fields["case_id"],
+    requester = select(GateRequest.requested_by_id).where(GateRequest.id == _ENTITY)
+    lead = select(CaseMember.user_id).where(CaseMember.case_id == _CASE,
                                             CaseMember.case_role == "lead_investigator")
     return or_(User.id.in_(requester), User.id.in_(lead))
 
@@ -140,71 +144,94 @@ def _decision(decision: str):
 
 RULES: dict[str, Rule] = {
     # The supervisors who may decide it (the requester, who may not, is the actor).
-    "gate_requested": Rule("gate_requested",
-                           lambda f, d: _holds(*permissions.roles_for(permissions.DECIDE_GATE)),
+    "gate_requested": Rule("gate_requested", _holds(*permissions.roles_for(permissions.DECIDE_GATE)),
                            lambda f, d: {"target": d["target"]}),
-    "gate_approved": Rule("gate_decided", _decided, _decision("approved")),
-    "gate_rejected": Rule("gate_decided", _decided, _decision("rejected")),
-    "task_assigned": Rule("task_assigned", lambda f, d: User.username == d["assignee"]),
-    "task_created": Rule("task_queued", lambda f, d: _queue_of(_entity(f))),
-    "task_unclaimed": Rule("task_queued", lambda f, d: _queue_of(_entity(f))),
-    "team_member_added": Rule("team_added", lambda f, d: User.id == d["user_id"],
+    "gate_approved": Rule("gate_decided", _decided(), _decision("approved")),
+    "gate_rejected": Rule("gate_decided", _decided(), _decision("rejected")),
+    "task_assigned": Rule("task_assigned", User.username == _ASSIGNEE),
+    "task_created": Rule("task_queued", _queue_of(_ENTITY)),
+    "task_unclaimed": Rule("task_queued", _queue_of(_ENTITY)),
+    "team_member_added": Rule("team_added", User.id == _MEMBER,
                               lambda f, d: {"case_role": d["case_role"]}),
-    "comment_added": Rule("mentioned", lambda f, d: User.id.in_(d["mentions"]) if d["mentions"]
-                          else false(),
+    "comment_added": Rule("mentioned", User.id.in_(_MENTIONS),
                           lambda f, d: {"subject": d["subject"], "subject_id": d["subject_id"]}),
 }
 
 
-def _email_state(kind, mail: bool):
-    """'pending' for someone who wants this kind by email and has an address (mail on), else None."""
+def _email_state(kind, now, mail: bool):
+    """'pending' for someone who wants this kind by email and has an address (mail on), else
+    None; and when it is due (now, if pending)."""
     if not mail:
-        return literal(None, String)
+        return literal(None, String), literal(None, DateTime)
     opted_out = exists().where(NotificationPreference.user_id == User.id,
                                NotificationPreference.kind == kind,
                                NotificationPreference.email == false())
-    return case((and_(User.email != "", ~opted_out), literal("pending", String)),
-                else_=literal(None, String))
+    state = case((and_(User.email != "", ~opted_out), literal("pending", String)),
+                 else_=literal(None, String))
+    return state, case((state == "pending", now), else_=literal(None, DateTime))
 
 
-def _told(kind, case_id, whom, *, entity_type, entity_id, actor, details, seq, dedupe_key,
-          now: datetime, mail: bool, source=None):
+def _told(kind, case_id, whom, *, entity_type, entity_id, actor_username, actor_id, details, seq,
+          dedupe_key, now, mail: bool, source=None):
     """SELECT the rows of `kind` for the active users chosen by `whom` who may see the case,
-    but the actor; `source` is the table (a join) the other columns come from, if any."""
-    state = _email_state(kind, mail)
-    due = case((state == "pending", literal(now, DateTime)), else_=literal(None, DateTime))
+    but the actor (`actor_id`, when one acted); `source` is the table (a join) the other columns
+    come from, if any. Every argument but `whom`, `mail` and `source` is an SQL expression."""
+    state, due = _email_state(kind, now, mail)
     query = select(
-        User.id, kind, case_id, entity_type, entity_id,
-        literal(actor.username if actor else None, String), details, seq, dedupe_key,
-        literal(now, DateTime), state, literal(0, Integer),
-        due if mail else literal(None, DateTime), literal("", String),
+        User.id, kind, case_id, entity_type, entity_id, actor_username, details, seq, dedupe_key,
+        now, state, literal(0, Integer), due, literal("", String),
     ).where(User.active, whom, permissions.sees_case(User.id, case_id))
     if source is not None:  # every user against every row of it, as the WHERE clause narrows
         query = query.select_from(User.__table__.join(source, true()))
-    if actor is not None and actor.id is not None:
-        query = query.where(User.id != actor.id)
+    if actor_id is not None:
+        query = query.where(User.id != actor_id)
     return query
 
 
+@cache
+def _insert_for(event_type: str, mail: bool):
+    """The INSERT … SELECT that tells whom an event of `event_type` concerns, built once."""
+    rule = RULES[event_type]
+    return _N.insert().from_select(_COLUMNS, _told(
+        literal(rule.kind, String), _CASE, rule.whom,
+        entity_type=bindparam("entity_type", type_=String),
+        entity_id=bindparam("entity_id", type_=String),
+        actor_username=bindparam("actor_username", type_=String),
+        # -1 when no one acted (a system event): no user has it, so nobody is left out.
+        actor_id=bindparam("actor_id", type_=Integer),
+        details=bindparam("details", type_=String), seq=bindparam("seq", type_=BigInteger),
+        dedupe_key=literal(None, String), now=bindparam("now", type_=DateTime), mail=mail))
+
+
 def derive(session: Session, events: list[tuple], rows: list[dict]) -> None:
-    """Tell whom the appended events concern (see the module's docstring): one statement or none."""
-    selects = []
-    now, mail = utcnow(), bool(session.info.get("mail_enabled"))
+    """Tell whom the appended events concern (see the module's docstring): one statement per
+    kind of event that tells someone, run with the values of each such event."""
+    batches: dict[str, list[dict]] = {}
+    now = utcnow()
     for (event_type, actor, fields), row in zip(events, rows):
         rule = RULES.get(event_type)
         if rule is None or fields.get("case_id") is None:
             continue
         details = fields.get("details") or {}
-        selects.append(_told(
-            literal(rule.kind, String), literal(fields["case_id"], Integer), rule.whom(fields, details),
-            entity_type=literal(fields.get("entity_type"), String),
-            entity_id=literal(row["entity_id"], String), actor=actor,
-            details=literal(canonical_json(rule.keeps(fields, details)), String),
-            seq=literal(row["seq"], BigInteger), dedupe_key=literal(None, String), now=now,
-            mail=mail))
-    if selects:
-        query = selects[0] if len(selects) == 1 else union_all(*selects)
-        session.connection().execute(_N.insert().from_select(_COLUMNS, query))
+        entity = row["entity_id"]
+        batches.setdefault(event_type, []).append({
+            "case_id": fields["case_id"], "entity_type": fields.get("entity_type"),
+            "entity_id": entity, "entity": int(entity) if str(entity).isdigit() else None,
+            "actor_username": actor.username if actor else None,
+            "actor_id": actor.id if actor is not None and actor.id is not None else -1,
+            "details": canonical_json(rule.keeps(fields, details)), "seq": row["seq"],
+            "now": now, "assignee": details.get("assignee"), "member": details.get("user_id"),
+            "mentions": details.get("mentions") or []})
+    if not batches:
+        return
+    connection, mail = session.connection(), bool(session.info.get("mail_enabled"))
+    for event_type, values in batches.items():
+        statement = _insert_for(event_type, mail)
+        if event_type == "comment_added":  # its mentions expand into the statement: one by one
+            for one in values:
+                connection.execute(statement, one)
+        else:
+            connection.execute(statement, values)
 
 
 # --- the daily sweep of what is overdue ---------------------------------------------------------
@@ -235,9 +262,10 @@ def sweep(session: Session, today: date, targets: dict[str, int]) -> int:
     def tell(kind: str, source, case_id, whom, entity_type: str, entity_id, details, *key_parts,
              where):
         query = _told(literal(kind, String), case_id, whom, entity_type=literal(entity_type, String),
-                      entity_id=cast(entity_id, String), actor=None, details=details,
-                      seq=literal(None, BigInteger), dedupe_key=_key(kind, *key_parts, today=today),
-                      now=now, mail=mail, source=source)
+                      entity_id=cast(entity_id, String), actor_username=literal(None, String),
+                      actor_id=None, details=details, seq=literal(None, BigInteger),
+                      dedupe_key=_key(kind, *key_parts, today=today),
+                      now=literal(now, DateTime), mail=mail, source=source)
         return _insert_once(session, query.where(*where))
 
     # A task: the one it is assigned to; unassigned, its queue on the team.

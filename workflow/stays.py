@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Select, extract, func, insert, literal, select, text, update
+from sqlalchemy import DateTime, Select, bindparam, extract, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,21 +30,34 @@ def moved(session: Session, case_id: int, stage: str, at: datetime, event_type: 
     """A case moved into `stage` at `at`: its stay ends (tallied by its whole days unless an
     imported history ended it) and the next begins; the stage it left, if any."""
     connection = session.connection()
-    days = None if event_type == IMPORTED else _days(connection.dialect.name, at)
-    ended = connection.execute(
-        update(CaseStay).where(CaseStay.case_id == case_id, CaseStay.left_at.is_(None))
-        .values(left_at=at, days=days).returning(CaseStay.stage, CaseStay.days)).first()
+    ended = connection.execute(_end_stay(connection.dialect.name, event_type != IMPORTED),
+                               {"of_case": case_id, "moved_at": at}).first()
     if ended is not None and ended.days is not None:
-        _count(connection, ended.stage, day_of(ended.days))
-    connection.execute(insert(CaseStay).values(case_id=case_id, stage=stage, entered_at=at))
+        add_counts(connection, StayTally, [dict(stage=ended.stage, day=day_of(ended.days), stays=1)],
+                   "stays")
+    connection.execute(_BEGIN_STAY, {"case_id": case_id, "stage": stage, "entered_at": at})
     return ended.stage if ended is not None else None
 
 
-def _days(dialect: str, at: datetime):
+# The statements below run inside every move: built once, run with each move's values.
+_BEGIN_STAY = insert(CaseStay)
+
+
+@cache
+def _end_stay(dialect: str, tallied: bool):
+    """UPDATE … RETURNING that ends a case's open stay at :moved_at (its days counted if `tallied`)."""
+    at = bindparam("moved_at", type_=DateTime)
+    return (update(CaseStay).where(CaseStay.case_id == bindparam("of_case"),
+                                   CaseStay.left_at.is_(None))
+            .values(left_at=at, days=_days(dialect, at) if tallied else None)
+            .returning(CaseStay.stage, CaseStay.days))
+
+
+def _days(dialect: str, at):
     """The stay's length in days up to `at`, as the database computes it."""
     if dialect == "postgresql":
-        return extract("epoch", literal(at) - CaseStay.entered_at) / 86400
-    return func.julianday(literal(at)) - func.julianday(CaseStay.entered_at)
+        return extract("epoch", at - CaseStay.entered_at) / 86400
+    return func.julianday(at) - func.julianday(CaseStay.entered_at)
 
 
 def day_of(days: float) -> int:
@@ -51,18 +65,19 @@ def day_of(days: float) -> int:
     return max(0, math.floor(days))
 
 
-def _count(connection, stage: str, day: int) -> None:
-    add_counts(connection, StayTally, [dict(stage=stage, day=day, stays=1)], "stays")
-
-
 def add_counts(connection, model, rows: list[dict], column: str) -> None:
     """Add each row's `column` to the counter its primary key names (created at that count if
     new): one statement for all the rows."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model).values(rows)
-    connection.execute(statement.on_conflict_do_update(
+    connection.execute(_upsert(connection.dialect.name, model, column), rows)
+
+
+@cache
+def _upsert(dialect: str, model, column: str):
+    """INSERT … ON CONFLICT that adds to a counter, built once per counter table."""
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(model)
+    return statement.on_conflict_do_update(
         index_elements=list(model.__table__.primary_key.columns),
-        set_={column: getattr(model, column) + getattr(statement.excluded, column)}))
+        set_={column: getattr(model, column) + getattr(statement.excluded, column)})
 
 
 # --- Reading ---------------------------------------------------------------------------------
