@@ -178,7 +178,7 @@ def gate_overhead(cases: int, rounds: int) -> None:
                 database = Database(f"sqlite:///{Path(tmp) / 'gates.db'}")
                 migrate.upgrade(database)
                 case_ids, investigator, supervisor = gate_commands.prepare(database, cases)
-                rate, _requests, _approvals = gate_commands.service_rate(database, case_ids,
+                rate, _cpu, _requests, _approvals = gate_commands.service_rate(database, case_ids,
                                                                          investigator, supervisor)
                 database.dispose()
             rates[installed].append(rate)
