@@ -141,17 +141,17 @@ def test_request_approve_through_the_review_queue(client, auth, cast, make_case,
     request_id = re.search(r'/reviews/(\d+)/approve', queue).group(1)
     version = page_version(client, "/reviews")
     response = post(client, f"/reviews/{request_id}/reject", {"version": version, "reason": "", "back": "reviews"})
-    assert response.status_code == 422 and "reason: say why" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "A reason is needed: say why" in response.get_data(as_text=True)
     response = post(client, f"/reviews/{request_id}/approve", {"version": version, "back": "reviews"})
     assert response.status_code == 302 and response.headers["Location"] == "/reviews"
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert 'aria-current="step">Investigation' in page
-    assert "gate approved" in page
+    assert "Gate approved" in page
 
 
 def listed(page: str) -> list[str]:
     """The titles of a case list page, in order."""
-    return re.findall(r'<td><a href="/cases/\d+">[^<]+</a></td>\s*<td>([^<]+)</td>', page)
+    return re.findall(r'<td><a href="/cases/\d+">[^<]+</a></td>\s*<td[^>]*>([^<]+)</td>', page)
 
 
 def link(page: str, rel: str) -> str | None:

@@ -161,8 +161,8 @@ def test_attribution_gates(db, cast, make_case, move):
 
 
 @pytest.mark.parametrize("fields, message", [
-    (dict(kind="use_determination", conclusion="attributed", rationale="r"), "conclusion: one of"),
-    (dict(kind="use_determination", conclusion="confirmed", rationale="r", agent="tear gas"), "agent: one of"),
+    (dict(kind="use_determination", conclusion="attributed", rationale="r"), "conclusion: choose"),
+    (dict(kind="use_determination", conclusion="confirmed", rationale="r", agent="tear gas"), "agent: choose Chlorine, Sarin, Sulfur mustard"),
     (dict(kind="attribution", conclusion="attributed", rationale="r", party_type="state",
           standard_of_proof="reasonable_grounds"), "responsible party: required"),
     (dict(kind="attribution", conclusion="inconclusive", rationale=""), "rationale: required"),

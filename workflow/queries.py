@@ -192,10 +192,30 @@ def _seeks(session: Session, name: str) -> Select:
     return select(seen.c.value).where(seen.c.value.is_not(None))
 
 
+#: Rows on a page of a section of the case page (its History, its evidence register).
+SECTION_PAGE = 20
+
+
 def case_history(session: Session, case_id: int) -> list[AuditEvent]:
     """Every audit event of a case, oldest first."""
     return session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)
                            .order_by(AuditEvent.seq)).all()
+
+
+def case_history_page(session: Session, case_id: int, page: int = 1,
+                      size: int = SECTION_PAGE) -> tuple[list[AuditEvent], paging.Window]:
+    """One page of a case's audit events, newest first, and its window of pages: the count
+    comes with the rows (a window function), so the case page reads its History once."""
+    query = (select(AuditEvent, func.count().over().label("total"))
+             .where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq.desc()))
+    page = max(1, page)
+    rows = session.execute(query.limit(size).offset((page - 1) * size)).all()
+    if not rows and page > 1:  # past the end: the last page
+        total = session.scalar(select(func.count()).where(AuditEvent.case_id == case_id))
+        page = paging.numbered(page, total, size).page
+        rows = session.execute(query.limit(size).offset((page - 1) * size)).all()
+    window = paging.numbered(page, rows[0].total if rows else 0, size)
+    return [row[0] for row in rows], window
 
 
 def requests_of(session: Session, case_id: int) -> list[GateRequest]:
@@ -216,14 +236,15 @@ def pending_reviews(session: Session, user, page: int = 1) -> tuple[list[GateReq
     return window_page(session, pending_reviews_query(user), page)
 
 
-def window_page(session: Session, query: Select, page: int) -> tuple[list, paging.Window]:
+def window_page(session: Session, query: Select, page: int,
+                size: int = PAGE_SIZE) -> tuple[list, paging.Window]:
     """Page `page` of an ORM query, with a bounded window of page links over its capped count."""
     total = capped_count(session, query)
-    pages = max(1, -(-min(total.count, COUNT_CAP) // PAGE_SIZE))
+    pages = max(1, -(-min(total.count, COUNT_CAP) // size))
     # Past the counted pages only when the count stopped at the cap.
     page = max(1, page) if not total.exact else min(max(1, page), pages)
     window = paging.Window(page=page, pages=max(pages, page), more=not total.exact)
-    rows = session.scalars(query.limit(PAGE_SIZE).offset((window.page - 1) * PAGE_SIZE)).all()
+    rows = session.scalars(query.limit(size).offset((window.page - 1) * size)).all()
     return rows, window
 
 
@@ -367,9 +388,10 @@ def record_events(session: Session, case_id: int, entity_type: str, entity_id) -
         AuditEvent.entity_id == str(entity_id)).order_by(AuditEvent.seq)).all()
 
 
-def decided_reviews(session: Session, user, limit: int = 100) -> list[GateRequest]:
-    """Decided (and withdrawn) gate requests on the cases `user` may see, latest decision first."""
-    return session.scalars(select(GateRequest).join(Case)
-                           .where(GateRequest.decision != "pending", permissions.visible_cases(user))
-                           .order_by(GateRequest.decided_at.desc(), GateRequest.id.desc())
-                           .limit(limit)).all()
+def decided_reviews(session: Session, user, page: int = 1) -> tuple[list[GateRequest], paging.Window]:
+    """One page of the decided (and withdrawn) gate requests on the cases `user` may see,
+    latest decision first, and its window of pages."""
+    return window_page(session, select(GateRequest).join(Case)
+                       .options(contains_eager(GateRequest.case).lazyload(Case.members))
+                       .where(GateRequest.decision != "pending", permissions.visible_cases(user))
+                       .order_by(GateRequest.decided_at.desc(), GateRequest.id.desc()), page)
