@@ -314,25 +314,57 @@ def latest_evaluation(session: Session, case_id: int) -> Evaluation | None:
         .order_by(Evaluation.id.desc()).limit(1)))
 
 
+#: The task lists' order: overdue, then soonest due, then those with no date; ids break ties.
+TASK_ORDER = (Task.due_on.is_(None), Task.due_on, Task.id)
+
+
+def _my_tasks_query(user) -> Select:
+    return (select(Task).join(Case, Task.case_id == Case.id).options(contains_eager(Task.case))
+            .where(Task.assignee_id == user.id, Task.status.in_(("open", "in_progress")),
+                   permissions.visible_cases(user)))
+
+
+def _my_queues_query(user) -> Select | None:
+    work_roles = [role for role in user.roles if role != "auditor" and role != "admin"]
+    if not work_roles:
+        return None
+    return (select(Task).join(Case, Task.case_id == Case.id).options(contains_eager(Task.case))
+            .where(Task.status == "open", Task.assignee_id.is_(None), Task.role.in_(work_roles),
+                   Case.state != "closed", permissions.visible_cases(user)))
+
+
 def my_tasks(session: Session, user, page: int = 1) -> tuple[list[Task], paging.Window]:
     """Open tasks assigned to `user` on cases they may see, overdue (then soonest due) first:
     one page, and its window of pages."""
-    return window_page(session, (
-        select(Task).join(Case, Task.case_id == Case.id).options(contains_eager(Task.case))
-        .where(Task.assignee_id == user.id, Task.status.in_(("open", "in_progress")),
-               permissions.visible_cases(user))
-        .order_by(Task.due_on.is_(None), Task.due_on, Task.id)), page)
+    return window_page(session, _my_tasks_query(user).order_by(*TASK_ORDER), page)
 
 
 def my_queues(session: Session, user, page: int = 1) -> tuple[list[Task], paging.Window]:
     """Unclaimed open tasks of the user's roles, on cases they may see and work on: one page."""
-    work_roles = [role for role in user.roles if role != "auditor" and role != "admin"]
-    if not work_roles:
+    query = _my_queues_query(user)
+    if query is None:
         return [], paging.Window(page=1, pages=1)
-    query = (select(Task).join(Case, Task.case_id == Case.id).options(contains_eager(Task.case))
-             .where(Task.status == "open", Task.assignee_id.is_(None), Task.role.in_(work_roles),
-                    Case.state != "closed", permissions.visible_cases(user)))
-    return window_page(session, query.order_by(Task.due_on.is_(None), Task.due_on, Task.id), page)
+    return window_page(session, query.order_by(*TASK_ORDER), page)
+
+
+def tasks_after(session: Session, user, which: str, after_id: int | None, limit: int) -> list[Task]:
+    """A keyset page of `user`'s tasks ("mine") or queues ("queues") in the lists' order, after
+    the task `after_id` (for the API's cursor pages): the page continues from that task's place
+    even if it has since been done or claimed."""
+    query = _my_tasks_query(user) if which == "mine" else _my_queues_query(user)
+    if query is None:
+        return []
+    if after_id is not None:
+        # Tasks are never deleted: a cursor this API gave names one that exists.
+        cursor = session.execute(select(Task.due_on).where(Task.id == after_id)).first()
+        if cursor is None:
+            return []
+        if cursor.due_on is None:
+            query = query.where(Task.due_on.is_(None), Task.id > after_id)
+        else:
+            query = query.where(or_(Task.due_on.is_(None), Task.due_on > cursor.due_on,
+                                    (Task.due_on == cursor.due_on) & (Task.id > after_id)))
+    return session.scalars(query.order_by(*TASK_ORDER).limit(limit)).all()
 
 
 def tasks_of(session: Session, case_id: int) -> list[Task]:
