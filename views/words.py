@@ -2,10 +2,10 @@
 between the pages of a list."""
 from __future__ import annotations
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 
 from workflow.audit_log import event_name
-from workflow.words import human, plural
+from workflow.words import human, inline, plural
 
 
 def page_url(endpoint: str, anchor: str | None = None, **changes) -> str:
@@ -17,13 +17,17 @@ def page_url(endpoint: str, anchor: str | None = None, **changes) -> str:
             args.pop(name, None)
         else:
             args[name] = value
-    path = request.view_args if request.endpoint == endpoint else {}
-    return url_for(endpoint, _anchor=anchor, **{**(path or {}), **args})
+    # The page may be shown by another view (a refused form re-renders the case page): the
+    # parts of its path are those of this request that `endpoint`'s rule takes.
+    wanted = {name for rule in current_app.url_map.iter_rules(endpoint) for name in rule.arguments}
+    path = {name: value for name, value in (request.view_args or {}).items() if name in wanted}
+    return url_for(endpoint, _anchor=anchor, **{**path, **args})
 
 
 def register(app: Flask) -> None:
     """`{{ code | human }}` → "Sulfur mustard"; `{{ n | plural('milestone') }}` → "1 milestone"."""
     app.jinja_env.filters["human"] = human
     app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["inline"] = inline
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["event_name"] = event_name

@@ -21,6 +21,12 @@ def human(code) -> str:
     return words[:1].upper() + words[1:]
 
 
+def inline(code) -> str:
+    """The name of a code inside a sentence: "sulfur mustard", but "VX"."""
+    name = human(code)
+    return name if name.isupper() else name[:1].lower() + name[1:]
+
+
 def humans(codes) -> str:
     """Codes as a list in words: "Chlorine, Sarin or Sulfur mustard"."""
     names = [human(code) for code in codes]
