@@ -80,8 +80,8 @@ def test_refused_gate_request_lists_the_unmet_requirements(client, auth, cast, m
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     refusal = page[page.index('data-testid="refusal"'):]
-    assert "Title, date, country and place are set.</strong> — missing: place" in refusal
-    assert "A lead investigator is on the team.</strong> — no lead investigator" in refusal
+    assert "Title, date, country and place are set.</strong> — <span dir=\"auto\">missing: place" in refusal
+    assert "A lead investigator is on the team.</strong> — <span dir=\"auto\">no lead investigator" in refusal
     assert state_of_db(db) == before
 
 
