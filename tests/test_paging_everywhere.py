@@ -62,6 +62,7 @@ def test_decided_reviews_are_paged_and_the_tab_survives_paging(db, client, auth,
     assert len(seen) == 53
 
 
+@pytest.mark.both_databases
 def test_a_case_history_is_paged_newest_first(db, client, auth, cast, ready_case):
     cycle_requests(db, cast, ready_case, 15)  # 30 events more than the case had
     auth.login("ivy")
@@ -175,6 +176,7 @@ def test_my_tasks_are_paged_in_the_inbox(db, client, auth, cast, make_case):
     assert len(second.select("tr[data-task]")) == 7
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("path, assign", [("/tasks/queues", False), ("/tasks/mine", True)])
 def test_the_api_task_lists_give_every_task_once_by_cursor(db, api, cast, make_case, path, assign):
     case_id = make_case()
