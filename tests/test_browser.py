@@ -153,7 +153,7 @@ def test_legal_officer_adds_a_response_from_the_catalog_and_adopts_it(sign_in, c
     assert page.get_by_test_id("response-status").inner_text() == "adopted"
     page.goto(f"/cases/{case_id}")
     cell = page.locator('[data-cell="international-legal"]')
-    assert "adopted" in cell.inner_text() and cell.get_by_title("legally binding").is_visible()
+    assert "Adopted" in cell.inner_text() and cell.get_by_title("legally binding").is_visible()
     gate = page.get_by_test_id("gate-implementation")
     assert "1 adopted and legally binding: OPCW Conference of States Parties" in gate.inner_text()
 
