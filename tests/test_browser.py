@@ -126,7 +126,7 @@ def test_evidence_with_a_file_a_transfer_and_the_timeline(sign_in, cast, make_ca
         page.wait_for_load_state()
     timeline = page.get_by_test_id("timeline")
     assert timeline.locator("li").count() == 2
-    assert "transferred 2017-04-06 10:30 UTC from ivy to Lab courier" in " ".join(timeline.inner_text().split())
+    assert "Transferred 2017-04-06 10:30 UTC from ivy to Lab courier" in " ".join(timeline.inner_text().split())
     assert page.get_by_test_id("chain-status").inner_text() == "unbroken"
     assert page.get_by_text("Held now by").inner_text() == "Held now by Lab courier."
 
@@ -142,7 +142,7 @@ def test_legal_officer_adds_a_response_from_the_catalog_and_adopts_it(sign_in, c
     page.get_by_label("Who acts (state, organisation, court)").fill("OPCW Conference of States Parties")
     page.get_by_role("button", name="Propose response").click()
     cell = page.locator('[data-cell="international-legal"]')
-    assert "OPCW Conference of States Parties" in cell.inner_text() and "proposed" in cell.inner_text()
+    assert "OPCW Conference of States Parties" in cell.inner_text() and "Proposed" in cell.inner_text()
 
     cell.get_by_role("link", name="OPCW Conference of States Parties").click()
     page.get_by_label("New status").select_option("adopted")
@@ -153,7 +153,7 @@ def test_legal_officer_adds_a_response_from_the_catalog_and_adopts_it(sign_in, c
     assert page.get_by_test_id("response-status").inner_text() == "adopted"
     page.goto(f"/cases/{case_id}")
     cell = page.locator('[data-cell="international-legal"]')
-    assert "adopted" in cell.inner_text() and cell.get_by_title("legally binding").is_visible()
+    assert "Adopted" in cell.inner_text() and cell.get_by_title("legally binding").is_visible()
     gate = page.get_by_test_id("gate-implementation")
     assert "1 adopted and legally binding: OPCW Conference of States Parties" in gate.inner_text()
 

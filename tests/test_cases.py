@@ -71,8 +71,8 @@ def test_concurrent_openings_never_share_a_reference(db, cast):
     ("latitude", "north", "latitude: not a number"),
     ("deaths", -1, "deaths: a whole number from 0 to 10,000,000"),
     ("occurred_on", date.today() + timedelta(days=1), "date: cannot be in the future"),
-    ("suspected_agent", "tear gas", "suspected agent: one of chlorine"),
-    ("occurred_precision", "week", "occurred precision: one of day, month, year"),
+    ("suspected_agent", "tear gas", "suspected agent: choose Chlorine, Sarin, Sulfur mustard, VX"),
+    ("occurred_precision", "week", "occurred precision: choose Day, Month or Year"),
 ])
 def test_bad_field_is_named_and_nothing_changes(db, cast, make_case, field, value, message):
     case_id = make_case(staffed=False)

@@ -83,7 +83,7 @@ def test_investigation_to_attribution_unmet_then_met(db, cast, investigating):
         to_holder="Lab One")
     assert checklist(db, case_id, "attribution") == {
         "use_confirmed": (False, "the use determination names no agent"),
-        "two_kinds": (True, "2 active items of kinds: biomedical_sample, document"),
+        "two_kinds": (True, "2 active items of kinds: biomedical sample, document"),
         "samples_analysed": (False, f"#{sample} Blood sample: 1 designated laboratory with results"),
         "cited_custody": (False, f"#{sample} Blood sample: the chain starts with 'transferred', not 'collected'"),
     }
@@ -103,7 +103,7 @@ def test_investigation_to_attribution_unmet_then_met(db, cast, investigating):
         cited_ids=[other])
     assert checklist(db, case_id, "attribution") == {
         "use_confirmed": (True, "use confirmed, agent sarin"),
-        "two_kinds": (True, "3 active items of kinds: biomedical_sample, document, imagery"),
+        "two_kinds": (True, "3 active items of kinds: biomedical sample, document, imagery"),
         "samples_analysed": (True, "1 sample, each by two or more designated laboratories"),
         "cited_custody": (True, "1 cited item, chains unbroken"),
     }
@@ -161,8 +161,8 @@ def test_attribution_gates(db, cast, make_case, move):
 
 
 @pytest.mark.parametrize("fields, message", [
-    (dict(kind="use_determination", conclusion="attributed", rationale="r"), "conclusion: one of"),
-    (dict(kind="use_determination", conclusion="confirmed", rationale="r", agent="tear gas"), "agent: one of"),
+    (dict(kind="use_determination", conclusion="attributed", rationale="r"), "conclusion: choose"),
+    (dict(kind="use_determination", conclusion="confirmed", rationale="r", agent="tear gas"), "agent: choose Chlorine, Sarin, Sulfur mustard"),
     (dict(kind="attribution", conclusion="attributed", rationale="r", party_type="state",
           standard_of_proof="reasonable_grounds"), "responsible party: required"),
     (dict(kind="attribution", conclusion="inconclusive", rationale=""), "rationale: required"),

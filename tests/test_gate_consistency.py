@@ -157,8 +157,8 @@ def test_closing_against_repeat_use_and_a_weakened_factor_is_confirmed_with_a_re
                                       "case closes all the same"):
         run(db, reviews.approve_gate, cast["sue"], request_id, expected_version=ANY_VERSION,
             reason="Enough was done.")
-    with pytest.raises(Invalid, match=f"reason: say why the case closes although the evaluation "
-                                      f"records {said}"):
+    with pytest.raises(Invalid, match=f"A reason is needed: say why the case closes although the "
+                                      f"evaluation records {said}"):
         run(db, reviews.approve_gate, cast["sue"], request_id, expected_version=ANY_VERSION,
             confirm=True)
     with db.sessions() as session:

@@ -148,9 +148,9 @@ def test_public_incidents_import_with_their_history(importing, db, client, auth)
 def test_history_columns_are_checked(importing, db, tmp_path):
     header = "source_id,title,stage,outcome,responses\n"
     for row, message in (("h-1,Closed without outcome,closed,,", "outcome: a closed history needs its outcome"),
-                         ("h-2,Bad stage,archived,,", "stage: one of"),
+                         ("h-2,Bad stage,archived,,", "stage: choose"),
                          ("h-3,Bad response,legal_consequence,,national|legal|x|y|2020", "is not level|tool"),
-                         ("h-4,Bad tool,legal_consequence,,national|magic|x|y|2020|adopted", "responses: one of")):
+                         ("h-4,Bad tool,legal_consequence,,national|magic|x|y|2020|adopted", "responses: choose")):
         result = importing(write(tmp_path, header + row + "\n"))
         assert result.exit_code == 1 and message in result.output, row
     assert count(db, Case) == 0

@@ -32,6 +32,7 @@ from views import (
     search,
     tasks,
     transparency,
+    words,
 )
 
 csrf = CSRFProtect()
@@ -63,6 +64,7 @@ def register_views(app: Flask) -> None:
     errors.register(app)
     headers.register(app)
     app.jinja_env.filters["fromjson"] = json.loads
+    words.register(app)
 
 
 def favicon():

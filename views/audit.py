@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from views import db
 from views.access import current_actor
 from views.forms import AuditExportForm, AuditFilterForm, ConfirmForm
-from workflow import audit_log, audit_verification, cases, permissions, transparency
+from workflow import audit_log, audit_verification, cases, paging, permissions, transparency
 from workflow.errors import WorkflowError
 from workflow.roles import AUDITOR
 
@@ -67,11 +67,15 @@ def index():
     session = db.session()
     form = AuditFilterForm(request.args)
     filters = _filters(session, form)
-    events = [] if filters is None else audit_log.search(
-        session, current_user, filters, request.args.get("before", None, type=int))
-    older = dict(request.args, before=events[-1].seq) if len(events) == audit_log.PAGE else None
+    before = request.args.get("before", None, type=int)
+    after = request.args.get("after", None, type=int) if before is None else None
+    events, steps = [], paging.Steps()
+    if filters is not None:
+        events, steps = paging.newest_first(
+            audit_log.search(session, current_user, filters, before, audit_log.PAGE + 1, after),
+            lambda event: event.seq, audit_log.PAGE, before, after)
     checkpoint = transparency.latest_checkpoint(session)
-    return render_template("audit/index.html", form=form, filters=filters, events=events, older=older,
+    return render_template("audit/index.html", form=form, filters=filters, events=events, steps=steps,
                            references=audit_log.references(session, (e.case_id for e in events)),
                            event_name=audit_log.event_name,
                            last=audit_log.last_verification(session), checkpoint=checkpoint,

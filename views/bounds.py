@@ -15,11 +15,15 @@ MAX_INT = 2**31 - 1
 MAX_BIGINT = 2**63 - 1
 #: Parameters (query or form) that are whole numbers, with their largest value. (`case` is not:
 #: it names a case by its reference or its number, see workflow.cases.by_reference.)
-INTEGER_PARAMETERS = {"page": MAX_INT, "year": MAX_INT, "stall_days": MAX_INT,
+#: (`year` and `stall_days` are filters of list pages: views.list_filters says what is wrong
+#: with them beside their field.)
+INTEGER_PARAMETERS = {"page": MAX_INT,
                       "user_id": MAX_INT, "version": MAX_INT, "before": MAX_BIGINT,
                       "since": MAX_BIGINT,
                       # The pages of the task inbox's two lists, and the case list's keyset cursor.
-                      "mine": MAX_INT, "queue": MAX_INT, "after": MAX_INT}
+                      "mine": MAX_INT, "queue": MAX_INT, "after": MAX_INT,
+                      # The pages of a case's History and evidence register on its page.
+                      "history": MAX_INT, "evidence": MAX_INT}
 _DIGITS = re.compile(r"[0-9]{1,19}")
 #: No query value is longer (filters, search words, a catalog key).
 MAX_QUERY_VALUE = 1000

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from models.case import AGENTS
-from views import db
+from views import db, list_filters
 from views.exports import csv_response
 from views.access import current_actor
 from views.commands import Page, run
@@ -22,7 +22,7 @@ from views.case_forms import (
 from views.menu_forms import MessageForm
 from views.record_pages import case_context, member_choices
 from views.task_forms import task_forms
-from workflow import cases, clock, gates, links, pathway, permissions, queries, reviews
+from workflow import cases, clock, gates, links, paging, pathway, permissions, queries, reviews
 from workflow.custody import chain_breaks
 from workflow.errors import WorkflowError
 from workflow.menu import LEVELS, TOOLS
@@ -51,11 +51,13 @@ def pathway_names():
     return {"STAGES": STAGES, "STAGE_LABELS": LABELS, "AGENTS": AGENTS}
 
 
-def _case_filters(args) -> queries.CaseFilters:
+def _case_filters(args, errors: list_filters.Errors) -> queries.CaseFilters:
+    """The list's filters; a bad stage, agent or year is put in `errors`, beside its field."""
     return queries.CaseFilters(
-        stage=args.get("stage", "") if args.get("stage") in STAGES else "",
-        country=args.get("country", ""), agent=args.get("agent", "") if args.get("agent") in AGENTS else "",
-        year=queries.parse_year(args.get("year")), text=args.get("q", ""),
+        stage=list_filters.choice(args, errors, "stage", STAGES, "Stage"),
+        country=args.get("country", ""),
+        agent=list_filters.choice(args, errors, "agent", AGENTS, "Agent"),
+        year=list_filters.year(args, errors), text=args.get("q", ""),
         sort=args.get("sort", "opened") if args.get("sort") in queries.SORTS else "opened",
         descending=args.get("dir", "desc") != "asc",
         after=_case_id(args.get("after")), before=_case_id(args.get("before")))
@@ -69,17 +71,23 @@ def _case_id(value: str | None) -> int | None:
 @blueprint.route("")
 def index():
     """The cases this user may see, filtered, sorted and paged."""
-    session, filters = db.session(), _case_filters(request.args)
-    return render_template("cases/index.html", result=queries.search_cases(session, current_user, filters),
-                           filters=filters, countries=queries.countries(session, current_user),
+    session, errors = db.session(), list_filters.Errors()
+    filters = _case_filters(request.args, errors)
+    # With a filter it cannot read, the list shows nothing rather than more than was asked for.
+    result = queries.CasePage() if errors else queries.search_cases(session, current_user, filters)
+    return render_template("cases/index.html", result=result, filters=filters, errors=errors,
+                           countries=queries.countries(session, current_user),
                            years=queries.years(session, current_user),
-                           may_open=permissions.can(current_user, permissions.OPEN_CASE))
+                           may_open=permissions.can(current_user, permissions.OPEN_CASE)), errors.status
 
 
 @blueprint.route("/export.csv")
 def export_list():
     """The case list with its filters, every page, as CSV."""
-    filters = _case_filters(request.args)
+    errors = list_filters.Errors()
+    filters = _case_filters(request.args, errors)
+    if errors:
+        abort(400, description=" ".join(errors.values()))
     rows = [["reference", "title", "country", "occurred_on", "stage", "under_review", "source_id"]]
     for case, pending_target in queries.all_cases(db.session(), current_user, filters):
         rows.append([case.reference, case.title, case.country, case.occurred_on or "", case.state,
@@ -130,8 +138,7 @@ def render_case_page(case_id: int, refused: WorkflowError | None = None):
     reopen_form.target.choices = [(t, LABELS[t]) for t in reopen_targets(case.state)]
     return render_template(
         "cases/detail.html", case=case, pending=pending, checklists=checklists, commands=commands,
-        history=queries.case_history(session, case.id), requests=queries.requests_of(session, case.id),
-        evidence_items=queries.evidence_items(session, case.id),
+        **_sections(session, case.id), requests=queries.requests_of(session, case.id),
         findings=queries.current_findings(session, case.id), chain_breaks=chain_breaks,
         cells=queries.responses_by_cell(session, case.id), messages=queries.messages_of(session, case.id),
         evaluation=queries.latest_evaluation(session, case.id), LEVELS=LEVELS, TOOLS=TOOLS,
@@ -141,6 +148,21 @@ def render_case_page(case_id: int, refused: WorkflowError | None = None):
         withdraw_form=WithdrawForm(formdata=None, version=case.version), reopen_form=reopen_form,
         **task_forms(), **case_context(session, case),
         refusal=str(refused) if refused else None, unmet=getattr(refused, "checklist", None))
+
+
+def _sections(session, case_id: int) -> dict:
+    """The pages of the case page's long sections asked for: its History and its evidence."""
+    history, history_pages = queries.case_history_page(session, case_id, _number("history"))
+    # The whole register is read for the gate checklists already: the page shows a slice of it.
+    evidence_items, evidence_pages = paging.slice_of(queries.evidence_items(session, case_id),
+                                                     _number("evidence"), queries.SECTION_PAGE)
+    return {"history": history, "history_pages": history_pages, "evidence_items": evidence_items,
+            "evidence_pages": evidence_pages}
+
+
+def _number(name: str) -> int:
+    """A page number parameter (bounded by `views.bounds`); 1 when absent."""
+    return int(request.args.get(name) or 1)
 
 
 def case_page(case_id: int) -> Page:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from views import db
+from views import db, list_filters
 from views.exports import csv_response
 from workflow import dashboard, permissions, queries
 from workflow.menu import LEVELS, TOOLS
@@ -14,11 +14,11 @@ blueprint = Blueprint("main", __name__)
 TABLES = ("funnel", "durations", "stalled", "rejections", "coverage", "repeat_use")
 
 
-def _filters() -> dashboard.Filters:
+def _filters(errors: list_filters.Errors) -> dashboard.Filters:
+    """The dashboard's filters; a bad year or number of days is put in `errors`."""
     args = request.args
-    days = args.get("stall_days", "")
-    return dashboard.Filters(year=queries.parse_year(args.get("year")), country=args.get("country", ""),
-                             stall_days=int(days) if days.isdigit() and int(days) > 0 else 90)
+    return dashboard.Filters(year=list_filters.year(args, errors), country=args.get("country", ""),
+                             stall_days=list_filters.days(args, errors, "stall_days", 90))
 
 
 @blueprint.route("/")
@@ -26,13 +26,14 @@ def index():
     """The signed-in user's starting page: the pathway across cases, and reviews waiting."""
     if not permissions.can(current_user, permissions.VIEW_CASE):
         return render_template("main/index.html", sees_cases=False)
-    session, filters = db.session(), _filters()
+    session, errors = db.session(), list_filters.Errors()
+    filters = _filters(errors)
     return render_template(
-        "main/index.html", sees_cases=True, filters=filters, LEVELS=LEVELS, TOOLS=TOOLS,
+        "main/index.html", sees_cases=True, filters=filters, errors=errors, LEVELS=LEVELS, TOOLS=TOOLS,
         figures=dashboard.figures(session, current_user, filters),
         countries=queries.countries(session, current_user), years=queries.years(session, current_user),
         reviews=(queries.capped_count(session, queries.pending_reviews_query(current_user))
-                 if permissions.can(current_user, permissions.DECIDE_GATE) else None))
+                 if permissions.can(current_user, permissions.DECIDE_GATE) else None)), errors.status
 
 
 def rows_of(figures: dashboard.Figures, table: str) -> list[list]:
@@ -63,5 +64,9 @@ def export_table(table: str):
         abort(404, description=f"No such table; tables are {', '.join(TABLES)}.")
     if not permissions.can(current_user, permissions.VIEW_CASE):
         abort(403, description=permissions.needs(permissions.VIEW_CASE))
-    figures = dashboard.figures(db.session(), current_user, _filters(), stalled_shown=None)
+    errors = list_filters.Errors()
+    filters = _filters(errors)
+    if errors:
+        abort(400, description=" ".join(errors.values()))
+    figures = dashboard.figures(db.session(), current_user, filters, stalled_shown=None)
     return csv_response(rows_of(figures, table), table)

@@ -17,7 +17,7 @@ from views.bounds import MAX_INT
 from views.access import current_actor
 from views.commands import run
 from views.forms import ConfirmForm, EmailKindsForm
-from workflow import notifications, permissions, queries
+from workflow import notifications, paging, permissions, queries
 from workflow.errors import NotFound
 
 blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -55,10 +55,11 @@ def index():
     before = request.args.get("before", type=int)
     if before is not None and before > MAX_INT:  # older than any id there can be: from the newest
         before = None
-    items = notifications.inbox(session, current_user.id, limit=PAGE + 1, before=before)
-    more = len(items) > PAGE
-    items = items[:PAGE]
-    return render_template("notifications/index.html", items=items, more=more,
+    after = request.args.get("after", type=int) if before is None else None
+    items, steps = paging.newest_first(
+        notifications.inbox(session, current_user.id, limit=PAGE + 1, before=before, after=after),
+        lambda item: item.id, PAGE, before, after)
+    return render_template("notifications/index.html", items=items, steps=steps,
                            cases=_visible_cases(session, items), tasks=_tasks(session, items),
                            form=ConfirmForm(formdata=None))
 

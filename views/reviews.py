@@ -29,14 +29,18 @@ def index():
     """Pending gate requests on the cases this user may see, with their checklist snapshots;
     the "decided" tab lists the latest decisions on them, with their reasons."""
     if request.args.get("tab") == "decided":
-        return render_template("reviews/decided.html",
-                               decided=queries.decided_reviews(db.session(), current_user))
-    pending, pages = queries.pending_reviews(db.session(), current_user,
-                                             int(request.args.get("page") or 1))
+        decided, pages = queries.decided_reviews(db.session(), current_user, _page())
+        return render_template("reviews/decided.html", decided=decided, pages=pages)
+    pending, pages = queries.pending_reviews(db.session(), current_user, _page())
     commands = {req.id: permissions.for_page(current_user, permissions.request_commands(current_user, req))
                 for req in pending}
     return render_template("reviews/index.html", pending=pending, pages=pages, commands=commands,
                            decision_form=DecisionForm(formdata=None))
+
+
+def _page() -> int:
+    """The page asked for (a whole number, bounded by `views.bounds`); 1 when absent."""
+    return int(request.args.get("page") or 1)
 
 
 def _case_of(request_id: int, action: str) -> int:

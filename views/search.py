@@ -8,7 +8,7 @@ from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from views import db
 from views.forms import CheckboxesField, Form
-from workflow import cases, clock, permissions, queries, search
+from workflow import cases, clock, paging, permissions, queries, search
 from workflow.errors import WorkflowError
 from workflow.pathway import LABELS, STAGES
 
@@ -69,8 +69,10 @@ def index():
                 case_id=within.id if within else None, page=request.args.get("page", 1, type=int)))
     if form.errors:
         status = 400
+    pages = None if results is None else paging.Window(
+        page=results.page, pages=max(results.pages, results.page), more=not results.complete)
     return render_template("search/index.html", form=form, results=results, within=within,
-                           link=link), status
+                           pages=pages, link=link), status
 
 
 def link(case_id: int, hit: search.Hit) -> str:

@@ -116,9 +116,13 @@ def _visible(query, user):
 
 
 def search(session: Session, user, filters: EventFilters, before_seq: int | None = None,
-           limit: int = PAGE) -> list[AuditEvent]:
-    """Newest first, `limit` events older than `before_seq`: keyset pages that stay fast at any depth."""
+           limit: int = PAGE, after_seq: int | None = None) -> list[AuditEvent]:
+    """Newest first, `limit` events older than `before_seq`: keyset pages that stay fast at any
+    depth. With `after_seq`, the `limit` events just newer than it, oldest first (the page before)."""
     query = _where(_visible(select(AuditEvent), user), filters)
+    if after_seq is not None:
+        return session.scalars(query.where(AuditEvent.seq > after_seq)
+                               .order_by(AuditEvent.seq).limit(limit)).all()
     if before_seq:
         query = query.where(AuditEvent.seq < before_seq)
     return session.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit)).all()

@@ -19,6 +19,7 @@ from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.pathway import REPORTED
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER
+from workflow.words import humans
 from workflow import clock
 
 #: The roles that work on cases (and so join the team of a case they open).
@@ -113,7 +114,7 @@ def clean_field(name: str, value):
         return value
     choices = {"occurred_precision": PRECISIONS, "suspected_agent": AGENTS}[name]
     if value not in choices:
-        raise Invalid(f"{label}: one of {', '.join(choices)}", name)
+        raise Invalid(f"{label}: choose {humans(choices)}", name)
     return value
 
 
@@ -207,7 +208,7 @@ def set_member(session: Session, actor: Actor, case_id: int, *, expected_version
                         expected_version=expected_version, open_only=False)
     case = cmd.case
     if case_role not in CASE_ROLES:
-        raise Invalid(f"case role: one of {', '.join(CASE_ROLES)}", "case_role")
+        raise Invalid(f"case role: choose {humans(CASE_ROLES)}", "case_role")
     user = _team_user(session, user_id)
     permissions.require(permissions.can_add_to_team(actor, case, cmd.pending)
                         if case.member(user.id) is None

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from workflow.clock import utcnow
 from workflow.errors import Invalid
 from workflow import clock
+from workflow.words import humans
 
 
 def label(name: str) -> str:
@@ -23,7 +24,7 @@ def text(value, name: str, limit: int, required: bool = False) -> str:
 
 def one_of(value, name: str, choices) -> str:
     if value not in choices:
-        raise Invalid(f"{label(name)}: one of {', '.join(choices)}", name)
+        raise Invalid(f"{label(name)}: choose {humans(choices)}", name)
     return value
 
 

@@ -25,6 +25,7 @@ from vocabulary import OPEN_TASK_STATUSES, SAMPLE_KINDS, SUPERVISOR, USE_DETERMI
 from workflow import queries
 from workflow.clock import today
 from workflow.custody import chain_breaks
+from workflow.words import inline, plural
 
 
 @dataclass(frozen=True)
@@ -114,16 +115,16 @@ def _use_confirmed(session: Session, case: Case) -> tuple[bool, str]:
     if finding is None:
         return False, "no use determination recorded"
     if finding.conclusion not in ("confirmed", "likely"):
-        return False, f"the use determination is {finding.conclusion}"
+        return False, f"the use determination is {inline(finding.conclusion)}"
     if finding.agent in ("", "unknown"):
         return False, "the use determination names no agent"
-    return True, f"use {finding.conclusion}, agent {finding.agent}"
+    return True, f"use {inline(finding.conclusion)}, agent {inline(finding.agent)}"
 
 
 def _two_kinds(session: Session, case: Case) -> tuple[bool, str]:
     items = _active_evidence(session, case)
     kinds = sorted({item.kind for item in items})
-    detail = f"{len(items)} active item{'s' if len(items) != 1 else ''} of kind{'s' if len(kinds) != 1 else ''}: {', '.join(kinds) or 'none'}"
+    detail = f"{len(items)} active item{'s' if len(items) != 1 else ''} of kind{'s' if len(kinds) != 1 else ''}: {', '.join(inline(kind) for kind in kinds) or 'none'}"
     return len(items) >= 2 and len(kinds) >= 2, detail
 
 
@@ -169,7 +170,7 @@ def _samples_analysed(session: Session, case: Case) -> tuple[bool, str]:
         if case.no_sample_reason:
             return True, f"no samples recorded; a supervisor recorded why: {case.no_sample_reason[:200]}"
         return False, (f"no samples recorded, though the case names an agent "
-                       f"({agent.replace('_', ' ')}); record a sample, or a supervisor records "
+                       f"({inline(agent)}); record a sample, or a supervisor records "
                        "why none exists")
     short = [f"#{item} {titles[item]}: {len(found)} designated "
              f"laborator{'y' if len(found) == 1 else 'ies'} with results"
@@ -223,7 +224,7 @@ def _attributed(session: Session, case: Case) -> tuple[bool, str]:
     if finding is None:
         return False, "no attribution finding recorded"
     if finding.conclusion != "attributed":
-        return False, f"the attribution is {finding.conclusion}"
+        return False, f"the attribution is {inline(finding.conclusion)}"
     missing = [label for label, value in (("responsible party", finding.responsible_party),
                                           ("party type", finding.party_type),
                                           ("standard of proof", finding.standard_of_proof)) if not value]
@@ -234,7 +235,7 @@ def _attributed(session: Session, case: Case) -> tuple[bool, str]:
         return False, (f"cites {len(cited)} evidence item{'s' if len(cited) != 1 else ''}; "
                        f"two or more needed{withdrawn}")
     return True, (f"{finding.responsible_party} ({finding.party_type.replace('_', ' ')}), "
-                  f"{finding.standard_of_proof.replace('_', ' ')}, citing {len(cited)} items{withdrawn}")
+                  f"{inline(finding.standard_of_proof)}, citing {plural(len(cited), 'item')}{withdrawn}")
 
 
 #: The events that move a case into a stage (an imported history places it there).

@@ -303,9 +303,13 @@ def unread_count(session: Session, user_id: int) -> int:
 
 
 def inbox(session: Session, user_id: int, *, limit: int = 50,
-          before: int | None = None) -> list[Notification]:
-    """The user's notifications, newest first, `limit` of them (older than id `before`)."""
+          before: int | None = None, after: int | None = None) -> list[Notification]:
+    """The user's notifications, newest first, `limit` of them (older than id `before`); with
+    `after`, the `limit` just newer than that id, oldest first (the page before a page)."""
     query = select(Notification).where(Notification.user_id == user_id)
+    if after is not None:
+        return session.scalars(query.where(Notification.id > after)
+                               .order_by(Notification.id).limit(limit)).all()
     if before is not None:
         query = query.where(Notification.id < before)
     return session.scalars(query.order_by(Notification.id.desc()).limit(limit)).all()

@@ -53,3 +53,36 @@ class Window:
     @property
     def has_next(self) -> bool:
         return self.page < self.pages or self.more
+
+
+def numbered(page: int, total: int, size: int) -> Window:
+    """The window of a list of `total` rows, `size` a page, at `page` (kept within the pages)."""
+    pages = max(1, -(-total // size))
+    return Window(page=min(max(1, page), pages), pages=pages)
+
+
+def slice_of(rows: list, page: int, size: int) -> tuple[list, Window]:
+    """One page of a list already read whole (for other uses of the same page), and its window."""
+    window = numbered(page, len(rows), size)
+    return rows[(window.page - 1) * size:window.page * size], window
+
+
+@dataclass(frozen=True)
+class Steps:
+    """Where the keyset pages either side of a newest-first page start: pass `newer` as
+    `after`, `older` as `before` (None where there is no such page)."""
+
+    newer: int | None = None
+    older: int | None = None
+
+
+def newest_first(rows: list, key, limit: int, before: int | None, after: int | None) -> tuple[list, Steps]:
+    """A page of a newest-first list from `limit` + 1 rows read past its cursor: descending
+    below `before` (or from the top), or ascending above `after` (the page before)."""
+    more, rows = len(rows) > limit, list(rows[:limit])
+    if after is not None:  # read upwards from the cursor: put newest first again
+        rows.reverse()
+        return rows, Steps(newer=key(rows[0]) if more and rows else None,
+                           older=key(rows[-1]) if rows else None)
+    return rows, Steps(newer=key(rows[0]) if before is not None and rows else None,
+                       older=key(rows[-1]) if more else None)

@@ -336,7 +336,7 @@ def _requester(move) -> Reason | None:
 def _reason_given(move) -> Reason | None:
     if move.reason:
         return None
-    return Reason("reason", f"reason: say why the {move.reason_for}", Invalid)
+    return Reason("reason", f"A reason is needed: say why the {move.reason_for}.", Invalid)
 
 
 def _risks_confirmed(move) -> Reason | None:
@@ -349,8 +349,8 @@ def _risks_confirmed(move) -> Reason | None:
         return Reason("confirm_risks", f"confirm: the evaluation records {said}; confirm that "
                       "the case closes all the same", Invalid)
     if not move.reason:
-        return Reason("reason", f"reason: say why the case closes although the evaluation "
-                      f"records {said}", Invalid)
+        return Reason("reason", f"A reason is needed: say why the case closes although the "
+                      f"evaluation records {said}.", Invalid)
     move.confirmed_risks = risks
     return None
 

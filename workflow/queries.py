@@ -192,10 +192,30 @@ def _seeks(session: Session, name: str) -> Select:
     return select(seen.c.value).where(seen.c.value.is_not(None))
 
 
+#: Rows on a page of a section of the case page (its History, its evidence register).
+SECTION_PAGE = 20
+
+
 def case_history(session: Session, case_id: int) -> list[AuditEvent]:
     """Every audit event of a case, oldest first."""
     return session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)
                            .order_by(AuditEvent.seq)).all()
+
+
+def case_history_page(session: Session, case_id: int, page: int = 1,
+                      size: int = SECTION_PAGE) -> tuple[list[AuditEvent], paging.Window]:
+    """One page of a case's audit events, newest first, and its window of pages: the count
+    comes with the rows (a window function), so the case page reads its History once."""
+    query = (select(AuditEvent, func.count().over().label("total"))
+             .where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq.desc()))
+    page = max(1, page)
+    rows = session.execute(query.limit(size).offset((page - 1) * size)).all()
+    if not rows and page > 1:  # past the end: the last page
+        total = session.scalar(select(func.count()).where(AuditEvent.case_id == case_id))
+        page = paging.numbered(page, total, size).page
+        rows = session.execute(query.limit(size).offset((page - 1) * size)).all()
+    window = paging.numbered(page, rows[0].total if rows else 0, size)
+    return [row[0] for row in rows], window
 
 
 def requests_of(session: Session, case_id: int) -> list[GateRequest]:
@@ -216,14 +236,15 @@ def pending_reviews(session: Session, user, page: int = 1) -> tuple[list[GateReq
     return window_page(session, pending_reviews_query(user), page)
 
 
-def window_page(session: Session, query: Select, page: int) -> tuple[list, paging.Window]:
+def window_page(session: Session, query: Select, page: int,
+                size: int = PAGE_SIZE) -> tuple[list, paging.Window]:
     """Page `page` of an ORM query, with a bounded window of page links over its capped count."""
     total = capped_count(session, query)
-    pages = max(1, -(-min(total.count, COUNT_CAP) // PAGE_SIZE))
+    pages = max(1, -(-min(total.count, COUNT_CAP) // size))
     # Past the counted pages only when the count stopped at the cap.
     page = max(1, page) if not total.exact else min(max(1, page), pages)
     window = paging.Window(page=page, pages=max(pages, page), more=not total.exact)
-    rows = session.scalars(query.limit(PAGE_SIZE).offset((window.page - 1) * PAGE_SIZE)).all()
+    rows = session.scalars(query.limit(size).offset((window.page - 1) * size)).all()
     return rows, window
 
 
@@ -293,25 +314,57 @@ def latest_evaluation(session: Session, case_id: int) -> Evaluation | None:
         .order_by(Evaluation.id.desc()).limit(1)))
 
 
+#: The task lists' order: overdue, then soonest due, then those with no date; ids break ties.
+TASK_ORDER = (Task.due_on.is_(None), Task.due_on, Task.id)
+
+
+def _my_tasks_query(user) -> Select:
+    return (select(Task).join(Case, Task.case_id == Case.id).options(contains_eager(Task.case))
+            .where(Task.assignee_id == user.id, Task.status.in_(("open", "in_progress")),
+                   permissions.visible_cases(user)))
+
+
+def _my_queues_query(user) -> Select | None:
+    work_roles = [role for role in user.roles if role != "auditor" and role != "admin"]
+    if not work_roles:
+        return None
+    return (select(Task).join(Case, Task.case_id == Case.id).options(contains_eager(Task.case))
+            .where(Task.status == "open", Task.assignee_id.is_(None), Task.role.in_(work_roles),
+                   Case.state != "closed", permissions.visible_cases(user)))
+
+
 def my_tasks(session: Session, user, page: int = 1) -> tuple[list[Task], paging.Window]:
     """Open tasks assigned to `user` on cases they may see, overdue (then soonest due) first:
     one page, and its window of pages."""
-    return window_page(session, (
-        select(Task).join(Case, Task.case_id == Case.id).options(contains_eager(Task.case))
-        .where(Task.assignee_id == user.id, Task.status.in_(("open", "in_progress")),
-               permissions.visible_cases(user))
-        .order_by(Task.due_on.is_(None), Task.due_on, Task.id)), page)
+    return window_page(session, _my_tasks_query(user).order_by(*TASK_ORDER), page)
 
 
 def my_queues(session: Session, user, page: int = 1) -> tuple[list[Task], paging.Window]:
     """Unclaimed open tasks of the user's roles, on cases they may see and work on: one page."""
-    work_roles = [role for role in user.roles if role != "auditor" and role != "admin"]
-    if not work_roles:
+    query = _my_queues_query(user)
+    if query is None:
         return [], paging.Window(page=1, pages=1)
-    query = (select(Task).join(Case, Task.case_id == Case.id).options(contains_eager(Task.case))
-             .where(Task.status == "open", Task.assignee_id.is_(None), Task.role.in_(work_roles),
-                    Case.state != "closed", permissions.visible_cases(user)))
-    return window_page(session, query.order_by(Task.due_on.is_(None), Task.due_on, Task.id), page)
+    return window_page(session, query.order_by(*TASK_ORDER), page)
+
+
+def tasks_after(session: Session, user, which: str, after_id: int | None, limit: int) -> list[Task]:
+    """A keyset page of `user`'s tasks ("mine") or queues ("queues") in the lists' order, after
+    the task `after_id` (for the API's cursor pages): the page continues from that task's place
+    even if it has since been done or claimed."""
+    query = _my_tasks_query(user) if which == "mine" else _my_queues_query(user)
+    if query is None:
+        return []
+    if after_id is not None:
+        # Tasks are never deleted: a cursor this API gave names one that exists.
+        cursor = session.execute(select(Task.due_on).where(Task.id == after_id)).first()
+        if cursor is None:
+            return []
+        if cursor.due_on is None:
+            query = query.where(Task.due_on.is_(None), Task.id > after_id)
+        else:
+            query = query.where(or_(Task.due_on.is_(None), Task.due_on > cursor.due_on,
+                                    (Task.due_on == cursor.due_on) & (Task.id > after_id)))
+    return session.scalars(query.order_by(*TASK_ORDER).limit(limit)).all()
 
 
 def tasks_of(session: Session, case_id: int) -> list[Task]:
@@ -367,9 +420,10 @@ def record_events(session: Session, case_id: int, entity_type: str, entity_id) -
         AuditEvent.entity_id == str(entity_id)).order_by(AuditEvent.seq)).all()
 
 
-def decided_reviews(session: Session, user, limit: int = 100) -> list[GateRequest]:
-    """Decided (and withdrawn) gate requests on the cases `user` may see, latest decision first."""
-    return session.scalars(select(GateRequest).join(Case)
-                           .where(GateRequest.decision != "pending", permissions.visible_cases(user))
-                           .order_by(GateRequest.decided_at.desc(), GateRequest.id.desc())
-                           .limit(limit)).all()
+def decided_reviews(session: Session, user, page: int = 1) -> tuple[list[GateRequest], paging.Window]:
+    """One page of the decided (and withdrawn) gate requests on the cases `user` may see,
+    latest decision first, and its window of pages."""
+    return window_page(session, select(GateRequest).join(Case)
+                       .options(contains_eager(GateRequest.case).lazyload(Case.members))
+                       .where(GateRequest.decision != "pending", permissions.visible_cases(user))
+                       .order_by(GateRequest.decided_at.desc(), GateRequest.id.desc()), page)

@@ -2,13 +2,10 @@
 opening and editing, the team, gate requests and their decisions, reopening."""
 from __future__ import annotations
 
-import base64
-import binascii
-
 from flask import request
 
 from views import db
-from views.api import schemas
+from views.api import cursors, schemas
 from views.api.operation import actor, answer, body, change, operation, query, url, write
 from views.api.problems import Problem
 from workflow import cases, pathway, permissions, queries, reviews
@@ -64,38 +61,20 @@ def case_answer(case_id: int, status: int = 200):
                   location=url("get_case", case_id=case_id) if status == 201 else None)
 
 
-def _cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"after:{last_id}".encode()).decode()
-
-
-def _after(cursor: str | None) -> int | None:
-    """The id a cursor continues after; 400 for a cursor this API did not give."""
-    if not cursor:
-        return None
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        kind, value = "", ""
-    if kind != "after" or not value.isdigit() or len(value) > 10:
-        raise Problem(400, "cursor: not a cursor this API gave; start again without one.",
-                      "validation", errors=[{"field": "cursor", "message": "unknown cursor"}])
-    return int(value)
-
-
 @operation("/cases", query=schemas.CaseQuery, answer=schemas.CasePage, tags=TAGS)
 def list_cases():
     """The cases you may see, newest first, filtered; one page, and the cursor of the next."""
     params = query()
     filters = queries.CaseFilters(stage=params.stage or "", country=params.country or "",
                                   agent=params.agent or "", year=params.year, text=params.q or "")
-    rows = queries.cases_after(db.session(), actor(), filters, _after(params.cursor), params.limit + 1)
+    rows = queries.cases_after(db.session(), actor(), filters, cursors.after(params.cursor), params.limit + 1)
     more = len(rows) > params.limit
     rows = rows[:params.limit]
     page = schemas.CasePage(items=[schemas.CaseSummary(
         id=case.id, reference=case.reference, title=case.title, stage=case.state,
         country=case.country, occurred_on=case.occurred_on, suspected_agent=case.suspected_agent,
         version=case.version, under_review=target) for case, target in rows],
-        next_cursor=_cursor(rows[-1][0].id) if more else None)
+        next_cursor=cursors.cursor(rows[-1][0].id) if more else None)
     links = []
     if page.next_cursor:
         arguments = {**request.args.to_dict(), "cursor": page.next_cursor, "limit": params.limit}

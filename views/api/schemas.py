@@ -493,6 +493,11 @@ class TaskList(Output):
     items: list[Task]
 
 
+class TaskPage(Output):
+    items: list[Task]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page (also in the Link header).")
+
+
 class GateRequestList(Output):
     items: list[GateRequestOut]
 
@@ -587,6 +592,12 @@ class CaseQuery(BaseModel):
     agent: Literal[AGENTS] | None = None
     year: Annotated[int, Field(ge=1900, le=9999)] | None = None
     q: one_line(200) | None = Field(None, description="Words in the title, reference, place or summary.")
+    cursor: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9_-]+={0,2}$")] | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 50
+
+
+class TaskQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     cursor: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9_-]+={0,2}$")] | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 50
 

@@ -2,9 +2,12 @@
 task (they lock the task, not the case, so they need no If-Match)."""
 from __future__ import annotations
 
+from flask import request
+
 from views import db
 from views.api import schemas
-from views.api.operation import actor, answer, body, operation, write
+from views.api.cursors import after, cursor
+from views.api.operation import actor, answer, body, operation, query, url, write
 from workflow import cases, permissions, queries, tasks
 
 TAGS = ("tasks",)
@@ -23,16 +26,32 @@ def task_list(rows) -> tuple:
     return answer(schemas.TaskList(items=[task_body(task) for task in rows]))
 
 
-@operation("/tasks/mine", answer=schemas.TaskList, tags=TAGS)
+def task_page(endpoint: str, which: str) -> tuple:
+    """One page of my tasks or my queues, in the inbox's order, and the cursor of the next."""
+    params = query()
+    rows = queries.tasks_after(db.session(), actor(), which, after(params.cursor), params.limit + 1)
+    more, rows = len(rows) > params.limit, rows[:params.limit]
+    page = schemas.TaskPage(items=[task_body(task) for task in rows],
+                            next_cursor=cursor(rows[-1].id) if more else None)
+    links = []
+    if page.next_cursor:
+        arguments = {**request.args.to_dict(), "cursor": page.next_cursor, "limit": params.limit}
+        links.append((url(endpoint, **arguments), "next"))
+    return answer(page, links=links)
+
+
+@operation("/tasks/mine", query=schemas.TaskQuery, answer=schemas.TaskPage, tags=TAGS)
 def my_tasks():
-    """Open tasks assigned to you, overdue (then soonest due) first."""
-    return task_list(queries.my_tasks(db.session(), actor())[0])
+    """Open tasks assigned to you, overdue (then soonest due) first; one page, and the cursor
+    of the next."""
+    return task_page("my_tasks", "mine")
 
 
-@operation("/tasks/queues", answer=schemas.TaskList, tags=TAGS)
+@operation("/tasks/queues", query=schemas.TaskQuery, answer=schemas.TaskPage, tags=TAGS)
 def task_queues():
-    """Unclaimed open tasks of your roles, on the cases you work on."""
-    return task_list(queries.my_queues(db.session(), actor())[0])
+    """Unclaimed open tasks of your roles, on the cases you work on; one page, and the cursor
+    of the next."""
+    return task_page("task_queues", "queues")
 
 
 @operation("/cases/<id:case_id>/tasks", answer=schemas.TaskList, tags=TAGS)

@@ -1,0 +1,55 @@
+"""The filters of the list pages read from the query: a bad value is said beside its field
+(the page answers 400), never dropped without a word."""
+from __future__ import annotations
+
+from workflow import clock
+from workflow.words import human
+
+#: The longest stall the dashboard looks back over, in days (a century).
+MAX_STALL_DAYS = 36_500
+
+
+class Errors(dict):
+    """Messages by field name, in words a user reads."""
+
+    @property
+    def status(self) -> int:
+        return 400 if self else 200
+
+
+def year(args, errors: Errors, name: str = "year") -> int | None:
+    """The year of the incidents, from 1900 to this year; None when not given."""
+    value = (args.get(name) or "").strip()
+    if not value:
+        return None
+    this_year = clock.today().year
+    if not (value.isascii() and value.isdigit() and len(value) <= 4 and 1900 <= int(value) <= this_year):
+        errors[name] = f"Year: “{value[:20]}” is not a year; give one from 1900 to {this_year}, in figures."
+        return None
+    return int(value)
+
+
+def choice(args, errors: Errors, name: str, choices, label: str) -> str:
+    """One of `choices`, or "" for any; another value is named as unknown."""
+    value = args.get(name) or ""
+    if value and value not in choices:
+        errors[name] = f"{label}: there is no {label.lower()} “{value[:40]}”; choose one from the list."
+        return ""
+    return value
+
+
+def days(args, errors: Errors, name: str, default: int) -> int:
+    """A whole number of days, at least one; `default` when not given."""
+    value = (args.get(name) or "").strip()
+    if not value:
+        return default
+    if not (value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_STALL_DAYS):
+        errors[name] = (f"Stalled after: “{value[:20]}” is not a number of days; give a whole "
+                        f"number from 1 to {MAX_STALL_DAYS:,}.")
+        return default
+    return int(value)
+
+
+def named(codes) -> list[tuple[str, str]]:
+    """Codes with their names, for a list to choose from."""
+    return [(code, human(code)) for code in codes]
