@@ -207,6 +207,15 @@ def _walk(desk: Desk, review: Desk, tally: Tally, evidence: dict[str, Path]) -> 
     """Report to closed; returns the case's reference."""
     reference = _reported(desk, review, evidence)
     tally.stage = "investigation"
+    _investigation(desk, review, reference, evidence)
+    tally.stage = "attribution"
+    _attribution(desk, review, reference)
+    tally.stage = "legal_consequence"
+    _legal_consequence(desk, review, reference)
+    tally.stage = "implementation"
+    _implementation(desk, review, reference)
+    tally.stage = "evaluation"
+    _evaluation(desk, review, reference)
     return reference
 
 
@@ -286,6 +295,233 @@ def _reported(desk: Desk, review: Desk, evidence: dict[str, Path]) -> str:
     review.click(review.button("Approve"))
     review.expect("Approved")
     return reference
+
+
+def _investigation(desk: Desk, review: Desk, reference: str, evidence: dict[str, Path]) -> None:
+    """The investigator adds a sample (custody, two laboratories) and a witness statement,
+    records the use determination and a deterrence message; the supervisor adds an analyst
+    (the next stage's queue) and approves."""
+    said = desk.open_notification("gate_decided", reference)
+    assert "approved" in said, said
+    sample = _add_evidence(desk, "environmental_sample", "Soil from the crater, northern Khan Shaykhun",
+                           evidence["sample"], "A", "2", collected_at="2017-04-04T14:00",
+                           collected_by="Civil defence team")
+    custody = desk.page.locator("form", has=desk.button("Record custody event"))
+    for action, when, giver, taker in (("collected", "2017-04-04T14:00", "", "Civil defence team"),
+                                       ("transferred", "2017-04-06T09:00", "Civil defence team",
+                                        "OPCW Fact-Finding Mission")):
+        desk.select(desk.label("Action", within=custody), action)
+        desk.fill(desk.label("When (UTC)", within=custody), when)
+        if giver:
+            desk.fill(desk.label("From", exact=True, within=custody), giver)
+        desk.fill(desk.label("To", exact=True, within=custody), taker)
+        desk.click(desk.button("Record custody event"))
+        custody = desk.page.locator("form", has=desk.button("Record custody event"))
+    desk.expect("unbroken")
+    for lab in ("Laboratory A (OPCW-designated)", "Laboratory B (OPCW-designated)"):
+        analysis = desk.page.locator("form", has=desk.button("Record analysis"))
+        desk.fill(desk.label("Laboratory", exact=True, within=analysis), lab)
+        desk.tick(desk.label("OPCW-designated laboratory", within=analysis))
+        desk.fill(desk.label("Result", within=analysis), "Sarin, its degradation products and hexamine found.")
+        desk.click(desk.button("Record analysis"))
+        desk.expect(lab)
+    desk.click(desk.link(reference))
+    _add_evidence(desk, "witness_interview", "Statement of witness W-017, a nurse", evidence["testimony"],
+                  "C", "2", collected_at="2017-04-12T10:00", collected_by="Investigator")
+    custody = desk.page.locator("form", has=desk.button("Record custody event"))
+    desk.select(desk.label("Action", within=custody), "collected")
+    desk.fill(desk.label("When (UTC)", within=custody), "2017-04-12T10:00")
+    desk.fill(desk.label("To", exact=True, within=custody), "OPCW Fact-Finding Mission")
+    desk.click(desk.button("Record custody event"))
+    desk.expect("unbroken")
+    desk.click(desk.link(reference))
+
+    desk.click(desk.link("Record use determination"))
+    desk.select(desk.label("Conclusion"), "confirmed")
+    desk.select(desk.label("Agent (use determination)"), "sarin")
+    desk.fill(desk.label("Rationale"), "Two designated laboratories found sarin in the crater's soil; the "
+              "nurse's account of miosis and convulsions matches exposure to a nerve agent.")
+    desk.tick(desk.label(re.compile("Soil from the crater")))
+    desk.tick(desk.label(re.compile("Statement of witness W-017")))
+    desk.click(desk.button("Record finding"))
+    _record_message(desk, "2017-04-07", "OPCW Director-General", "States Parties",
+                    "The use of chemical weapons anywhere, by anyone, is a grave breach of international law.")
+    desk.expect("no analyst on the team")
+    desk.fill(desk.label("Note", exact=True), "@supervisor the attribution needs an analyst on the team.")
+    desk.click(desk.button("Add the note"))
+
+    review.open_notification("mentioned", reference)
+    staffing = review.page.get_by_test_id("staffing-analyst")
+    review.click(review.button("Add as analyst", within=staffing))
+
+    desk.reload()  # nothing tells the investigator the analyst joined
+    gate = desk.page.get_by_test_id("gate-attribution")
+    desk.click(desk.button("Request gate to Attribution", within=gate))
+    desk.expect("under review")
+    review.open_notification("gate_requested", reference)
+    review.click(review.button("Approve"))
+    review.expect("Approved")
+
+
+def _attribution(desk: Desk, review: Desk, reference: str) -> None:
+    """The analyst records the attribution and a message; the supervisor adds a legal officer
+    and approves."""
+    desk.sign_in("analyst")
+    desk.open_notification("team_added", reference)
+    desk.click(desk.link("Record attribution"))
+    desk.select(desk.label("Conclusion"), "attributed")
+    desk.fill(desk.label("Responsible party (attribution)"), "Syrian Arab Republic")
+    desk.select(desk.label("Type of party"), "state")
+    desk.select(desk.label("Standard of proof"), "reasonable_grounds")
+    desk.fill(desk.label("Rationale"), "The sarin bears the markers of the Syrian stockpile (hexamine, "
+              "PF5); radar tracks an Su-22 from Shayrat over the town at the time of the impact.")
+    desk.tick(desk.label(re.compile("Soil from the crater")))
+    desk.tick(desk.label(re.compile("Statement of witness W-017")))
+    desk.click(desk.button("Record finding"))
+    _record_message(desk, "2017-10-26", "OPCW-UN Joint Investigative Mechanism", "UN Security Council",
+                    "Those responsible for the use of sarin at Khan Shaykhun are named and will be held to account.")
+    desk.expect("no legal officer on the team")
+    desk.fill(desk.label("Note", exact=True), "@supervisor the legal consequence needs a legal officer.")
+    desk.click(desk.button("Add the note"))
+
+    review.open_notification("mentioned", reference)
+    staffing = review.page.get_by_test_id("staffing-legal_officer")
+    review.click(review.button("Add as legal officer", within=staffing))
+
+    desk.reload()
+    gate = desk.page.get_by_test_id("gate-legal_consequence")
+    desk.click(desk.button("Request gate to Legal consequence", within=gate))
+    desk.expect("under review")
+    review.open_notification("gate_requested", reference)
+    review.click(review.button("Approve"))
+    review.expect("Approved")
+
+
+def _legal_consequence(desk: Desk, review: Desk, reference: str) -> None:
+    """The legal officer picks two responses from the menu and adopts them (one binding), with
+    a message; the supervisor approves."""
+    desk.sign_in("legal_officer")
+    desk.open_notification("team_added", reference)
+    for cell, pick, actor, reason, binding in (
+            ("Add a international legal response", "OPCW decision suspending",
+             "OPCW Conference of the States Parties",
+             "Decision C-25/DEC.9 adopted by vote on 21 April 2021.", True),
+            ("Add a national economic response", None, "US Treasury (OFAC)",
+             "271 employees of the Scientific Studies and Research Centre designated on 24 April 2017.",
+             False)):
+        desk.click(desk.link(cell))
+        if pick:
+            desk.click(desk.page.get_by_test_id("catalog").get_by_role("link", name=re.compile(pick)))
+        else:
+            desk.fill(desk.label("What is done"), "Designation of the staff of the chemical research centre.")
+        desk.fill(desk.label("Who acts (state, organisation, court)"), actor)
+        desk.click(desk.button("Propose response"))
+        desk.click(desk.link(actor))
+        status = desk.page.locator("form", has=desk.button("Save status"))
+        desk.select(desk.label("New status", within=status), "adopted")
+        desk.fill(desk.label("Reason", within=status), reason)
+        if binding:
+            desk.tick(desk.label("Legally binding", within=status))
+        desk.click(desk.button("Save status"))
+        assert desk.page.get_by_test_id("response-status").inner_text() == "adopted"
+        desk.click(desk.link(reference))
+    _record_message(desk, "2021-04-21", "OPCW Conference of the States Parties", "Syrian Arab Republic",
+                    "Rights and privileges are suspended until the declaration is complete.")
+    gate = desk.page.get_by_test_id("gate-implementation")
+    desk.click(desk.button("Request gate to Implementation", within=gate))
+    desk.expect("under review")
+    review.open_notification("gate_requested", reference)
+    review.click(review.button("Approve"))
+    review.expect("Approved")
+
+
+def _implementation(desk: Desk, review: Desk, reference: str) -> None:
+    """The legal officer sets a milestone on the adopted responses, completes the tracking task,
+    records a message; the supervisor approves."""
+    desk.open_notification("gate_decided", reference)
+    for actor, milestone in (("OPCW Conference of the States Parties", "Syria's declaration judged complete"),
+                             ("US Treasury (OFAC)", "Designations reviewed")):
+        desk.click(desk.link(actor))
+        form = desk.page.locator("form", has=desk.button("Add milestone"))
+        desk.fill(desk.label("Milestone", exact=True, within=form), milestone)
+        desk.fill(desk.label("Due on", within=form), "2030-04-21")
+        desk.click(desk.button("Add milestone"))
+        desk.expect(milestone)
+        desk.click(desk.link(reference))
+    task = desk.page.locator("[data-task]", has_text="Track each adopted response")
+    desk.click(desk.button("Claim", within=task))
+    task = desk.page.locator("[data-task]", has_text="Track each adopted response")
+    desk.fill(task.get_by_label(re.compile("Note on completing")), "Milestones set on both responses.")
+    desk.click(desk.button("Complete", within=task))
+    _record_message(desk, "2023-04-04", "EU High Representative", "Syrian Arab Republic",
+                    "The sanctions stay until those responsible for Khan Shaykhun are brought to justice.")
+    gate = desk.page.get_by_test_id("gate-evaluation")
+    desk.click(desk.button("Request gate to Evaluation", within=gate))
+    desk.expect("under review")
+    review.open_notification("gate_requested", reference)
+    review.click(review.button("Approve"))
+    review.expect("Approved")
+
+
+def _evaluation(desk: Desk, review: Desk, reference: str) -> None:
+    """The analyst evaluates (repeat use: yes) and asks to close; the supervisor confirms the
+    closing against the evaluation, with a reason."""
+    desk.sign_in("analyst")
+    desk.open_notification("task_queued", reference)
+    desk.click(desk.link("Evaluate"))
+    for factor, rating, why in (("Taboo against chemical weapons", "weakened", "Why (taboo)"),
+                                ("Norms and institutions", "unchanged", "Why (norms)"),
+                                ("Lack of military benefit", "unchanged", "Why (lack of benefit)"),
+                                ("Deterrence", "weakened", "Why (deterrence)")):
+        desk.select(desk.label(factor, exact=True), rating)
+        desk.fill(desk.label(why), "Chlorine was used again at Douma in April 2018.")
+    desk.select(desk.label("Did the perpetrator use chemical weapons again?"), "yes")
+    desk.select(desk.label("Recommendation"), "close")
+    desk.fill(desk.label("Outcome, if closing"), "responses exhausted")
+    desk.click(desk.button("Record evaluation"))
+    _record_message(desk, "2024-04-04", "OPCW Director-General", "States Parties",
+                    "Seven years on, impunity for Khan Shaykhun must not stand.")
+    gate = desk.page.get_by_test_id("gate-closed")
+    desk.click(desk.button("Request gate to Closed", within=gate))
+    desk.expect("under review")
+    review.open_notification("gate_requested", reference)
+    review.fill(review.label("Reason (required to reject)"),
+                "Every response open to the menu has been taken; the repeat use is a new case.")
+    review.tick(review.label("I confirm that the case closes all the same"))
+    review.click(review.button("Approve"))
+    review.expect("Approved")
+    desk.reload()
+    assert desk.page.get_by_test_id("stage").inner_text() == "Closed"
+
+
+def _add_evidence(desk: Desk, kind: str, title: str, path: Path, source: str, information: str,
+                  collected_at: str = "", collected_by: str = "") -> None:
+    """From the case page: Add evidence, with a file; ends on the item's page."""
+    desk.click(desk.link("Add evidence"))
+    desk.select(desk.label("Kind"), kind)
+    desk.fill(desk.label("Title", exact=True), title)
+    if collected_at:
+        desk.fill(desk.label("Collected at (UTC)"), collected_at)
+    if collected_by:
+        desk.fill(desk.label("Collected by"), collected_by)
+    desk.select(desk.label("Reliability of the source"), source)
+    desk.select(desk.label("Credibility of the information"), information)
+    desk.upload(desk.label("File (optional)"), path)
+    desk.click(desk.button("Add evidence"))
+    desk.page.wait_for_url("**/evidence/*")
+    desk.expect(path.name)
+
+
+def _record_message(desk: Desk, said_on: str, speaker: str, audience: str, summary: str) -> None:
+    """On the case page: the deterrence message form, opened and filled."""
+    desk.click(desk.page.get_by_text("Record a deterrence message"))
+    form = desk.page.locator("form", has=desk.button("Record message"))
+    desk.fill(desk.label("Said on", within=form), said_on)
+    desk.fill(desk.label("Speaker", within=form), speaker)
+    desk.fill(desk.label("Audience", within=form), audience)
+    desk.fill(desk.label("What was said", within=form), summary)
+    desk.click(desk.button("Record message"))
+    desk.expect(summary[:40])
 
 
 def _option(desk: Desk, label: str, username: str, role: str) -> str:
