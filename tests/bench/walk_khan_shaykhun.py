@@ -1,7 +1,7 @@
 """Walk: the Khan Shaykhun case (4 April 2017, sarin) from report to closed, in a real browser,
 counting the page actions each stage takes.
 
-    .venv/bin/python tests/bench/walk_khan_shaykhun.py [--port 5103] [--show]
+    .venv/bin/python tests/bench/walk_khan_shaykhun.py [--port 5103] [--show] [--trace]
 
 Sets up a fresh instance as `make run` does (a scratch SQLite database and evidence folder,
 the demo accounts, the demonstration cases and the imported incidents), serves it on --port,
@@ -55,6 +55,7 @@ class Desk:
         self.page = context.new_page()
         self.tally, self.base, self.passwords = tally, base, passwords
         self.user = None
+        self.trace = False
 
     # The actions a person takes.
     def go(self, path: str) -> None:
@@ -67,8 +68,13 @@ class Desk:
 
     def click(self, locator) -> None:
         self.tally.add("clicks")
+        what = " ".join(locator.inner_text().split())[:40] if self.trace else ""
         locator.click()
         self.page.wait_for_load_state()
+        if self.trace:
+            alerts = " | ".join(" ".join(a.split()) for a in self.page.locator("[role=alert]").all_inner_texts())
+            print(f"  {self.tally.stage:<18} {self.user or '-':<14} {what!r:<44} -> "
+                  f"{self.page.url.split('/', 3)[-1]:<28} {alerts[:200]}")
 
     def fill(self, locator, value: str) -> None:
         self.tally.add("fills")
@@ -186,7 +192,8 @@ def files(folder: Path) -> dict[str, Path]:
     return made
 
 
-def walk(base: str, passwords: dict[str, str], chromium: str, show: bool, folder: Path) -> Tally:
+def walk(base: str, passwords: dict[str, str], chromium: str, show: bool, folder: Path,
+         trace: bool = False) -> Tally:
     """The walk itself; returns the tally."""
     from playwright.sync_api import sync_playwright
     evidence = files(folder)
@@ -195,6 +202,7 @@ def walk(base: str, passwords: dict[str, str], chromium: str, show: bool, folder
         browser = p.chromium.launch(executable_path=chromium, headless=not show)
         desk = Desk(browser.new_context(), tally, base, passwords)
         review = Desk(browser.new_context(), tally, base, passwords)
+        desk.trace = review.trace = trace
         try:
             reference = _walk(desk, review, tally, evidence)
         finally:
@@ -537,13 +545,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=5103)
     parser.add_argument("--show", action="store_true", help="a visible browser window")
+    parser.add_argument("--trace", action="store_true",
+                        help="print each click: who, what, the page it led to, the messages shown")
     args = parser.parse_args()
     chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     with tempfile.TemporaryDirectory(prefix="walk-") as scratch:
         folder = Path(scratch)
         server, passwords = serve(args.port, folder)
         try:
-            tally = walk(f"http://127.0.0.1:{args.port}", passwords, chromium, args.show, folder)
+            tally = walk(f"http://127.0.0.1:{args.port}", passwords, chromium, args.show, folder,
+                         args.trace)
         finally:
             server.terminate()
             server.wait(timeout=10)
