@@ -122,3 +122,29 @@ def test_a_note_says_whom_it_told(client, auth, db, cast, make_case):
     refused = post(client, f"/cases/{case_id}/comments", {"body": "@out have a look"})
     assert refused.status_code == 422
     assert not [a for a in alerts(refused) if a.startswith("Note added")]
+
+
+def test_a_request_decided_since_says_so_in_the_other_supervisors_inbox(client, auth, db, cast,
+                                                                          make_case, satisfy):
+    """A request sam decided no longer waits for sue: her inbox says so; one still waiting does not."""
+    from models import Case, GateRequest
+    from workflow import reviews
+    decided, waiting = make_case(), make_case(place="Khan Shaykhun")
+    for case_id in (decided, waiting):
+        satisfy(case_id, "investigation")
+        with db.transaction() as session:
+            reviews.request_gate(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                                 target="investigation")
+    with db.transaction() as session:
+        request_id = session.scalar(select(GateRequest.id).where(GateRequest.case_id == decided))
+        reviews.approve_gate(session, cast["sam"], request_id, expected_version=ANY_VERSION)
+    with db.sessions() as session:
+        references = {case_id: session.get(Case, case_id).reference for case_id in (decided, waiting)}
+    auth.login("sue")
+    soup = BeautifulSoup(client.get("/account/notifications").get_data(as_text=True), "html.parser")
+    marks = {}
+    for item in soup.select('[data-kind="gate_requested"]'):
+        case_id = next(c for c, ref in references.items() if ref in item.get_text())
+        mark = item.select_one('[data-testid="decided-since"]')
+        marks[case_id] = mark.get_text() if mark else None
+    assert marks == {decided: "Already approved by sam.", waiting: None}
