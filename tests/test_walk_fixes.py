@@ -148,3 +148,31 @@ def test_a_request_decided_since_says_so_in_the_other_supervisors_inbox(client, 
         mark = item.select_one('[data-testid="decided-since"]')
         marks[case_id] = mark.get_text() if mark else None
     assert marks == {decided: "Already approved by sam.", waiting: None}
+
+
+def test_the_first_custody_event_is_offered_from_the_collection_given(client, auth, db, cast, make_case):
+    """Who collected an item and when, given as it was added, start the custody form: the chain
+    starts without typing them again; once it has started, the next event starts from the holder."""
+    from datetime import datetime
+    case_id = make_case()
+    with db.transaction() as session:
+        item = evidence.add_evidence(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                                     kind="environmental_sample", title="Soil from the crater",
+                                     collected_at=datetime(2017, 4, 4, 14, 0),
+                                     collected_by="Civil defence team").id
+    url = f"/cases/{case_id}/evidence/{item}"
+    auth.login("ivy")
+
+    def custody_form():
+        form = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser").select_one(
+            f'form[action="{url}/custody"]')
+        chosen = form.select_one('select[name="action"] option[selected]')
+        return {"action": chosen["value"] if chosen else "",
+                **{name: form.select_one(f'input[name="{name}"]').get("value", "")
+                   for name in ("at", "from_holder", "to_holder")}}
+    assert custody_form() == {"action": "collected", "at": "2017-04-04T14:00", "from_holder": "",
+                              "to_holder": "Civil defence team"}
+    response = post(client, f"{url}/custody", {"version": version_of(client, url), **custody_form()},
+                    follow_redirects=True)
+    assert "Custody event recorded: collected 2017-04-04 14:00 UTC to Civil defence team." in alerts(response)
+    assert custody_form() == {"action": "", "at": "", "from_holder": "Civil defence team", "to_holder": ""}

@@ -96,12 +96,20 @@ def _detail_page(case_id: int, evidence_id: int, forms: dict | None = None, refu
         "evidence/detail.html", case=case, item=item, breaks=chain_breaks(item.custody),
         holder=holder,
         may_record=permissions.can(current_user, permissions.RECORD_EVIDENCE, case),
-        # The next step most often starts from whoever holds the item now.
-        custody_form=forms.get("custody") or CustodyForm(formdata=None, version=case.version,
-                                                         from_holder=holder),
+        custody_form=forms.get("custody") or _next_custody(item, holder, case.version),
         lab_form=forms.get("lab") or LabAnalysisForm(formdata=None, version=case.version),
         withdraw_form=forms.get("withdraw") or WithdrawEvidenceForm(formdata=None, version=case.version),
         **evidence_context(db.session(), case, item, forms), refusal=refusal)
+
+
+def _next_custody(item, holder: str, version: int) -> CustodyForm:
+    """The custody form, ready for the likeliest next event."""
+    if not item.custody and (item.collected_at or item.collected_by):
+        # The chain starts with the collection the item was added with: offered, not typed again.
+        return CustodyForm(formdata=None, version=version, action="collected",
+                           at=item.collected_at, to_holder=item.collected_by)
+    # The next step most often starts from whoever holds the item now.
+    return CustodyForm(formdata=None, version=version, from_holder=holder)
 
 
 def detail_page(case_id: int, evidence_id: int, forms: dict | None = None) -> Page:

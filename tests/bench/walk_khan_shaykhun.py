@@ -76,11 +76,16 @@ class Desk:
             print(f"  {self.tally.stage:<18} {self.user or '-':<14} {what!r:<44} -> "
                   f"{self.page.url.split('/', 3)[-1]:<28} {alerts[:200]}")
 
+    # A person does not type again what a form already holds: such a fill is no action.
     def fill(self, locator, value: str) -> None:
+        if locator.input_value() == value:
+            return
         self.tally.add("fills")
         locator.fill(value)
 
     def select(self, locator, value: str | None = None, label: str | None = None) -> None:
+        if value is not None and locator.input_value() == value:
+            return
         self.tally.add("fills")
         locator.select_option(value=value, label=label)
 
@@ -320,8 +325,7 @@ def _investigation(desk: Desk, review: Desk, reference: str, evidence: dict[str,
                                         "OPCW Fact-Finding Mission")):
         desk.select(desk.label("Action", within=custody), action)
         desk.fill(desk.label("When (UTC)", within=custody), when)
-        if giver:
-            desk.fill(desk.label("From", exact=True, within=custody), giver)
+        desk.fill(desk.label("From", exact=True, within=custody), giver)
         desk.fill(desk.label("To", exact=True, within=custody), taker)
         desk.click(desk.button("Record custody event"))
         custody = desk.page.locator("form", has=desk.button("Record custody event"))
@@ -335,7 +339,7 @@ def _investigation(desk: Desk, review: Desk, reference: str, evidence: dict[str,
         desk.expect(lab)
     desk.click(desk.link(reference))
     _add_evidence(desk, "witness_interview", "Statement of witness W-017, a nurse", evidence["testimony"],
-                  "C", "2", collected_at="2017-04-12T10:00", collected_by="Investigator")
+                  "C", "2", collected_at="2017-04-12T10:00", collected_by="OPCW Fact-Finding Mission")
     custody = desk.page.locator("form", has=desk.button("Record custody event"))
     desk.select(desk.label("Action", within=custody), "collected")
     desk.fill(desk.label("When (UTC)", within=custody), "2017-04-12T10:00")
