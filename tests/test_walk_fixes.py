@@ -176,3 +176,40 @@ def test_the_first_custody_event_is_offered_from_the_collection_given(client, au
                     follow_redirects=True)
     assert "Custody event recorded: collected 2017-04-04 14:00 UTC to Civil defence team." in alerts(response)
     assert custody_form() == {"action": "", "at": "", "from_holder": "Civil defence team", "to_holder": ""}
+
+
+def test_a_queued_task_taken_since_says_so_in_the_inbox(client, auth, db, cast, make_case, move):
+    from models import Task
+    from workflow import tasks
+    case_id = make_case()
+    with db.transaction() as session:
+        cases.set_member(session, cast["sue"], case_id, expected_version=ANY_VERSION,
+                         user_id=cast["ian"].id, case_role="investigator")
+    move(case_id, "investigation")  # four tasks wait in the queue of ivy and ian
+    with db.transaction() as session:
+        taken = session.scalar(select(Task).where(Task.case_id == case_id,
+                                                  Task.title == "Interview witnesses"))
+        tasks.claim(session, cast["ivy"], taken.id)
+    auth.login("ian")
+    soup = BeautifulSoup(client.get("/account/notifications").get_data(as_text=True), "html.parser")
+    queued = {" ".join(item.get_text().split()).split("”")[0].split("“")[1]:
+              item.select_one('[data-testid="task-since"]') for item in soup.select('[data-kind="task_queued"]')}
+    assert len(queued) == 4
+    assert {title: mark.get_text() for title, mark in queued.items() if mark} == {
+        "Interview witnesses": "Now in progress (ivy)."}
+
+
+def test_the_demonstration_story_leaves_no_unread_notifications(db, cast):
+    """Its cases are history by the time anyone signs in: the first real notification is not
+    buried under theirs."""
+    from sqlalchemy import func
+
+    from workflow import demo
+    people = {"investigator": cast["ivy"], "analyst": cast["ana"], "legal_officer": cast["leo"],
+              "supervisor": cast["sue"]}
+    assert demo.load_story(db, people) == len(demo.STORY)
+    with db.sessions() as session:
+        total = session.scalar(select(func.count()).select_from(Notification))
+        unread = session.scalar(select(func.count()).select_from(Notification)
+                                .where(Notification.read_at.is_(None)))
+    assert total > 0 and unread == 0

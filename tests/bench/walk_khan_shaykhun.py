@@ -1,7 +1,7 @@
 """Walk: the Khan Shaykhun case (4 April 2017, sarin) from report to closed, in a real browser,
 counting the page actions each stage takes.
 
-    .venv/bin/python tests/bench/walk_khan_shaykhun.py [--port 5103] [--show] [--trace]
+    .venv/bin/python tests/bench/walk_khan_shaykhun.py [--port 5103] [--show] [--trace] [--screenshots DIR]
 
 Sets up a fresh instance as `make run` does (a scratch SQLite database and evidence folder,
 the demo accounts, the demonstration cases and the imported incidents), serves it on --port,
@@ -56,6 +56,7 @@ class Desk:
         self.tally, self.base, self.passwords = tally, base, passwords
         self.user = None
         self.trace = False
+        self.shots: Path | None = None
 
     # The actions a person takes.
     def go(self, path: str) -> None:
@@ -71,6 +72,11 @@ class Desk:
         what = " ".join(locator.inner_text().split())[:40] if self.trace else ""
         locator.click()
         self.page.wait_for_load_state()
+        if self.shots:
+            self.shots.mkdir(parents=True, exist_ok=True)
+            count = sum(sum(c[k] for k in ("navigations", "clicks", "fills")) for c in self.tally.counts.values())
+            self.page.screenshot(path=str(self.shots / f"{count:03d}-{self.tally.stage}-{self.user}.png"),
+                                 full_page=True)
         if self.trace:
             alerts = " | ".join(" ".join(a.split()) for a in self.page.locator("[role=alert]").all_inner_texts())
             print(f"  {self.tally.stage:<18} {self.user or '-':<14} {what!r:<44} -> "
@@ -198,7 +204,7 @@ def files(folder: Path) -> dict[str, Path]:
 
 
 def walk(base: str, passwords: dict[str, str], chromium: str, show: bool, folder: Path,
-         trace: bool = False) -> Tally:
+         trace: bool = False, shots: Path | None = None) -> Tally:
     """The walk itself; returns the tally."""
     from playwright.sync_api import sync_playwright
     evidence = files(folder)
@@ -208,6 +214,7 @@ def walk(base: str, passwords: dict[str, str], chromium: str, show: bool, folder
         desk = Desk(browser.new_context(), tally, base, passwords)
         review = Desk(browser.new_context(), tally, base, passwords)
         desk.trace = review.trace = trace
+        desk.shots = review.shots = shots
         try:
             reference = _walk(desk, review, tally, evidence)
         finally:
@@ -551,6 +558,8 @@ def main() -> None:
     parser.add_argument("--show", action="store_true", help="a visible browser window")
     parser.add_argument("--trace", action="store_true",
                         help="print each click: who, what, the page it led to, the messages shown")
+    parser.add_argument("--screenshots", type=Path, metavar="DIR",
+                        help="save the page after each click to DIR")
     args = parser.parse_args()
     chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     with tempfile.TemporaryDirectory(prefix="walk-") as scratch:
@@ -558,7 +567,7 @@ def main() -> None:
         server, passwords = serve(args.port, folder)
         try:
             tally = walk(f"http://127.0.0.1:{args.port}", passwords, chromium, args.show, folder,
-                         args.trace)
+                         args.trace, args.screenshots)
         finally:
             server.terminate()
             server.wait(timeout=10)
