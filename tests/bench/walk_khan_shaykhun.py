@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import hashlib
-import json
 import os
 import re
 import subprocess
