@@ -244,7 +244,7 @@ def test_the_inbox_counts_opens_and_marks_read(client, auth, db, cast, team_case
                             reason="Attach the signed report.")
     assert auth.login("ivy").status_code == 302
     soup = _soup(client, "/account/notifications")
-    assert _unread(soup) == 1
+    assert _unread(soup) == 2  # the decision, and being named lead of the case
     item = soup.select_one('[data-kind="gate_decided"]')
     assert "sue rejected the request for the gate to Investigation" in item.get_text(" ")
     assert item["data-read"] == "no"
@@ -252,7 +252,7 @@ def test_the_inbox_counts_opens_and_marks_read(client, auth, db, cast, team_case
     assert opened.status_code == 302
     assert opened.headers["Location"] == f"/cases/{team_case}#decisions"
     soup = _soup(client, "/account/notifications")
-    assert _unread(soup) == 0 and soup.select_one('[data-kind="gate_decided"]')["data-read"] == "yes"
+    assert _unread(soup) == 1 and soup.select_one('[data-kind="gate_decided"]')["data-read"] == "yes"
     # Someone else's notification is nobody's business: 404, and it stays unread.
     auth.logout()
     assert auth.login("ana").status_code == 302

@@ -1,7 +1,7 @@
 """Notes on a case, an evidence item or a response: the threads the pages show, and writing one."""
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, url_for
+from flask import Blueprint, flash, g, redirect, url_for
 from flask_login import current_user
 
 from views import db
@@ -65,4 +65,7 @@ def add(case_id: int):
         _subject_page(case_id, subject, subject_id))
     if outcome.refused:
         return outcome.page
+    told = [f"@{name}" for name in comments.mentioned(form.body.data) if name != current_user.username]
+    flash("Note added" + (f"; {', '.join(told)} {'is' if len(told) == 1 else 'are'} told." if told
+                          else "."), "success")
     return redirect(_subject_url(case_id, subject, subject_id, f"comment-{outcome.value}"))

@@ -96,12 +96,20 @@ def _detail_page(case_id: int, evidence_id: int, forms: dict | None = None, refu
         "evidence/detail.html", case=case, item=item, breaks=chain_breaks(item.custody),
         holder=holder,
         may_record=permissions.can(current_user, permissions.RECORD_EVIDENCE, case),
-        # The next step most often starts from whoever holds the item now.
-        custody_form=forms.get("custody") or CustodyForm(formdata=None, version=case.version,
-                                                         from_holder=holder),
+        custody_form=forms.get("custody") or _next_custody(item, holder, case.version),
         lab_form=forms.get("lab") or LabAnalysisForm(formdata=None, version=case.version),
         withdraw_form=forms.get("withdraw") or WithdrawEvidenceForm(formdata=None, version=case.version),
         **evidence_context(db.session(), case, item, forms), refusal=refusal)
+
+
+def _next_custody(item, holder: str, version: int) -> CustodyForm:
+    """The custody form, ready for the likeliest next event."""
+    if not item.custody and (item.collected_at or item.collected_by):
+        # The chain starts with the collection the item was added with: offered, not typed again.
+        return CustodyForm(formdata=None, version=version, action="collected",
+                           at=item.collected_at, to_holder=item.collected_by)
+    # The next step most often starts from whoever holds the item now.
+    return CustodyForm(formdata=None, version=version, from_holder=holder)
 
 
 def detail_page(case_id: int, evidence_id: int, forms: dict | None = None) -> Page:
@@ -109,15 +117,24 @@ def detail_page(case_id: int, evidence_id: int, forms: dict | None = None) -> Pa
     return lambda refusal=None: _detail_page(case_id, evidence_id, forms, refusal)
 
 
-def _record(case_id: int, evidence_id: int, name: str, form, command):
-    """Validate a form of the evidence page, run its command, or show the page with its errors."""
+def _record(case_id: int, evidence_id: int, name: str, form, command, done):
+    """Validate a form of the evidence page, run its command, or show the page with its errors;
+    `done(form)` confirms what was recorded."""
     load_case_for(case_id, permissions.RECORD_EVIDENCE)
     evidence.evidence_of(db.session(), case_id, evidence_id)
     outcome = run(form, lambda write: command(write, form),
                   detail_page(case_id, evidence_id, {name: form}))
     if outcome.refused:
         return outcome.page
+    flash(done(form), "success")
     return redirect(url_for("evidence.detail", case_id=case_id, evidence_id=evidence_id))
+
+
+def _custody_done(form: CustodyForm) -> str:
+    """The confirmation of a custody event, as the timeline will read it."""
+    said = f"Custody event recorded: {form.action.data} {form.at.data:%Y-%m-%d %H:%M} UTC"
+    said += f" from {form.from_holder.data}" if form.from_holder.data else ""
+    return said + (f" to {form.to_holder.data}." if form.to_holder.data else ".")
 
 
 @blueprint.route("/evidence/<int:evidence_id>/custody", methods=["POST"])
@@ -128,7 +145,8 @@ def custody(case_id: int, evidence_id: int):
             write, current_actor(), case_id, expected_version=form.expected_version(),
             evidence_id=evidence_id, action=form.action.data, at=form.at.data,
             from_holder=form.from_holder.data, to_holder=form.to_holder.data,
-            place=form.place.data, seal_id=form.seal_id.data, note=form.note.data)))
+            place=form.place.data, seal_id=form.seal_id.data, note=form.note.data)),
+        _custody_done)
 
 
 @blueprint.route("/evidence/<int:evidence_id>/analyses", methods=["POST"])
@@ -139,7 +157,8 @@ def analyses(case_id: int, evidence_id: int):
             write, current_actor(), case_id, expected_version=form.expected_version(),
             evidence_id=evidence_id, laboratory=form.laboratory.data,
             designated=form.designated.data, method=form.method.data, result=form.result.data,
-            report_ref=form.report_ref.data, analysed_on=form.analysed_on.data)))
+            report_ref=form.report_ref.data, analysed_on=form.analysed_on.data)),
+        lambda form: f"Analysis by {form.laboratory.data} recorded.")
 
 
 @blueprint.route("/evidence/<int:evidence_id>/withdraw", methods=["POST"])
@@ -148,7 +167,8 @@ def withdraw(case_id: int, evidence_id: int):
     return _record(case_id, evidence_id, "withdraw", WithdrawEvidenceForm(), lambda write, form: (
         evidence.withdraw_evidence(
             write, current_actor(), case_id, expected_version=form.expected_version(),
-            evidence_id=evidence_id, reason=form.reason.data)))
+            evidence_id=evidence_id, reason=form.reason.data)),
+        lambda form: "Evidence withdrawn: it no longer counts for any gate.")
 
 
 @blueprint.route("/evidence/<int:evidence_id>/download")

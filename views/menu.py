@@ -118,6 +118,7 @@ def add_milestone(case_id: int, response_id: int):
         response_page(case_id, response_id, {"milestone": form}))
     if outcome.refused:
         return outcome.page
+    flash(f"Milestone added, due {form.due_on.data.isoformat()}.", "success")
     return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
 
 
@@ -134,6 +135,8 @@ def update_milestone(case_id: int, response_id: int, milestone_id: int):
         response_page(case_id, response_id), shows_form=False)
     if outcome.refused:
         return outcome.page
+    flash(f"Milestone done on {form.done_on.data.isoformat()}." if form.done_on.data
+          else "Milestone note saved.", "success")
     return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from models.case import Case
+from models.gate_request import GateRequest
 from models.response import Milestone
 from models.task import Task
 from views import db
@@ -48,6 +49,17 @@ def _tasks(session, items) -> dict[int, Task]:
     return {task.id: task for task in session.scalars(select(Task).where(Task.id.in_(ids)))}
 
 
+def _decided_requests(session, items) -> dict[int, GateRequest]:
+    """The gate requests the notifications ask a decision on that are decided (or withdrawn)
+    since, by id: the inbox says so, rather than send a second supervisor to decide them."""
+    ids = {int(item.entity_id) for item in items
+           if item.kind == "gate_requested" and item.entity_type == "gate_request"}
+    if not ids:
+        return {}
+    return {r.id: r for r in session.scalars(select(GateRequest).where(
+        GateRequest.id.in_(ids), GateRequest.decision != "pending"))}
+
+
 @blueprint.route("")
 def index():
     """My notifications, newest first, unread ones marked."""
@@ -61,6 +73,7 @@ def index():
         lambda item: item.id, PAGE, before, after)
     return render_template("notifications/index.html", items=items, steps=steps,
                            cases=_visible_cases(session, items), tasks=_tasks(session, items),
+                           decided=_decided_requests(session, items),
                            form=ConfirmForm(formdata=None))
 
 

@@ -66,7 +66,7 @@ WHEN = {
     "task_assigned": "a task is assigned to me",
     "task_queued": "a task arrives in a queue of mine on a case of mine",
     "mentioned": "someone mentions me in a note",
-    "team_added": "I am added to a case's team",
+    "team_added": "I am added to a case's team, or my role on it changes",
     "task_overdue": "a task of mine, or of my queue on my case, is overdue (once a day)",
     "milestone_overdue": "a milestone of a response I track is overdue (once a day)",
     "stage_overdue": "a case has stayed in its stage past the target (once a day)",
@@ -78,7 +78,7 @@ SUBJECTS = {
     "task_assigned": "A task was assigned to you.",
     "task_queued": "A task arrived in your queue.",
     "mentioned": "You were mentioned in a note.",
-    "team_added": "You were added to the case's team.",
+    "team_added": "You were added to the case's team, or your role on it changed.",
     "task_overdue": "A task is overdue.",
     "milestone_overdue": "An implementation milestone is overdue.",
     "stage_overdue": "The case has stayed in its stage past the target.",
@@ -153,6 +153,9 @@ RULES: dict[str, Rule] = {
     "task_unclaimed": Rule("task_queued", _queue_of(_ENTITY)),
     "team_member_added": Rule("team_added", User.id == _MEMBER,
                               lambda f, d: {"case_role": d["case_role"]}),
+    # A new case role is news to its holder: named lead, they may now request the first gate.
+    "team_member_changed": Rule("team_added", User.id == _MEMBER,
+                                lambda f, d: {"case_role": d["case_role"], "before": d["before"]}),
     "comment_added": Rule("mentioned", User.id.in_(_MENTIONS),
                           lambda f, d: {"subject": d["subject"], "subject_id": d["subject_id"]}),
 }
