@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, Text
+from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, choice, sql_list
@@ -33,7 +34,7 @@ class RegisterEntry(Base):
     __tablename__ = "register_entries"
     __table_args__ = (
         # The target of the composite keys that keep parents, merges and aliases in one register.
-        Index("uq_register_entries_id_register", "id", "register", unique=True),
+        UniqueConstraint("id", "register", name="uq_register_entries_id_register"),
         Index("ix_register_entries_register_status", "register", "status"),
         ForeignKeyConstraint(["parent_id", "register"],
                              ["register_entries.id", "register_entries.register"],

@@ -46,10 +46,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_register_entries_created_by_id_users')),
     sa.ForeignKeyConstraint(['parent_id', 'register'], ['register_entries.id', 'register_entries.register'], name='fk_register_entries_parent_id_register_entries'),
     sa.ForeignKeyConstraint(['merged_into_id', 'register'], ['register_entries.id', 'register_entries.register'], name='fk_register_entries_merged_into_id_register_entries'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_register_entries'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_register_entries')),
+    sa.UniqueConstraint('id', 'register', name='uq_register_entries_id_register')
     )
     with op.batch_alter_table('register_entries', schema=None) as batch_op:
-        batch_op.create_index('uq_register_entries_id_register', ['id', 'register'], unique=True)
         batch_op.create_index('ix_register_entries_register_status', ['register', 'status'], unique=False)
     op.create_table('register_aliases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -103,5 +103,4 @@ def downgrade() -> None:
     op.drop_table('register_aliases')
     with op.batch_alter_table('register_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_register_entries_register_status')
-        batch_op.drop_index('uq_register_entries_id_register')
     op.drop_table('register_entries')
