@@ -64,8 +64,7 @@ class RegisterEntry(Base):
 
     parent: Mapped[RegisterEntry | None] = relationship(
         remote_side="RegisterEntry.id", foreign_keys=[parent_id],
-        primaryjoin="RegisterEntry.parent_id == RegisterEntry.id", lazy="joined", join_depth=4,
-        viewonly=True)
+        primaryjoin="RegisterEntry.parent_id == RegisterEntry.id", viewonly=True)
     aliases: Mapped[list[RegisterAlias]] = relationship(
         back_populates="entry", order_by="RegisterAlias.name", lazy="selectin", viewonly=True,
         primaryjoin="RegisterAlias.entry_id == RegisterEntry.id", foreign_keys="RegisterAlias.entry_id")
