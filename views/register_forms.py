@@ -1,10 +1,10 @@
 """WTForms forms of the register pages."""
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from views.forms import Form
 
-NO_PARENT = (0, "— none —")
+NO_PARENT = SelectChoice(0, "— none —")
 
 
 def words(value: str) -> str:
@@ -45,10 +45,10 @@ class MergeForm(Form):
 def with_choices(form, kinds, parents=(), into=()):
     """Fill a form's choices: the register's kinds, the possible parents, the merge targets."""
     if hasattr(form, "kind"):
-        form.kind.choices = [(kind, words(kind)) for kind in kinds]
+        form.kind.choices = [SelectChoice(kind, words(kind)) for kind in kinds]
     if hasattr(form, "parent_id"):
-        form.parent_id.choices = [NO_PARENT, *((entry.id, entry.name) for entry in parents)]
+        form.parent_id.choices = [NO_PARENT, *(SelectChoice(entry.id, entry.name) for entry in parents)]
     if hasattr(form, "into"):
-        form.into.choices = [(entry.id, entry.name + (" (proposed)" if entry.status == "proposed" else ""))
-                             for entry in into]
+        form.into.choices = [SelectChoice(entry.id, entry.name + (" (proposed)" if entry.status == "proposed"
+                                                                  else "")) for entry in into]
     return form

@@ -114,7 +114,7 @@ def records_naming(session: Session, entry: RegisterEntry, user) -> list[tuple[F
     return list(session.execute(
         select(Finding, Case).join(Case, Case.id == Finding.case_id)
         .where(Finding.party_id == entry.id, permissions.visible_cases(user))
-        .order_by(Case.reference, Finding.id)).tuples())
+        .order_by(Case.reference, Finding.id)))
 
 
 def search(session: Session, register: str, query: str = "", *,
