@@ -8,6 +8,7 @@ NO_PARENT = SelectChoice(0, "— none —")
 
 
 def words(value: str) -> str:
+    """A code as words: state_organ → state organ."""
     return value.replace("_", " ")
 
 
