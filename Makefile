@@ -21,6 +21,7 @@ install: $(STAMP)
 
 run: install
 	$(FLASK) db upgrade
+	$(FLASK) registers seed
 	$(FLASK) users demo
 	$(FLASK) demo story
 	$(FLASK) incidents import data/public_incidents.csv --as investigator

@@ -20,7 +20,8 @@ from models.audit_schema import AuditLossRefused
 from models.database import Database
 from models.user import User
 from workflow import (accounts, audit, audit_log, audit_verification, clock, demo, evidence,
-                      importer, log_keys, notes, notifications, outbox, second_factor, transparency)
+                      importer, log_keys, notes, notifications, outbox, registers, second_factor,
+                      transparency)
 from workflow.audit import Actor
 from workflow.errors import WorkflowError
 from workflow.evidence_store import EvidenceStore
@@ -36,6 +37,7 @@ evidence_cli = AppGroup("evidence", help="Evidence files.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 incidents_cli = AppGroup("incidents", help="Incident records from outside.")
 cases_cli = AppGroup("cases", help="Cases.")
+registers_cli = AppGroup("registers", help="Registers of parties, bodies, instruments, fora and actors.")
 notifications_cli = AppGroup("notifications", help="Notifications: the overdue sweep and the mail worker.")
 
 
@@ -303,6 +305,14 @@ def demo_story():
                else "cases exist already: no demonstration cases loaded")
 
 
+@registers_cli.command("seed")
+def registers_seed():
+    """Add the register entries and aliases shipped in data/registers.toml that are missing."""
+    changes = _run(registers.seed, audit.SYSTEM)
+    click.echo(f"registers: {changes} entries or aliases added" if changes
+               else "registers: already up to date")
+
+
 @incidents_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["csv", "syrian-archive"]), default="csv",
@@ -423,5 +433,5 @@ def notifications_send(loop: bool, interval: float):
 
 def register_commands(app: Flask) -> None:
     for group in (db_cli, users_cli, audit_cli, evidence_cli, demo_cli, incidents_cli, cases_cli,
-                  notifications_cli):
+                  registers_cli, notifications_cli):
         app.cli.add_command(group)

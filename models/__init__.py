@@ -11,6 +11,7 @@ from models.gate_request import GateRequest
 from models.login_failure import LoginFailure
 from models.message import DeterrenceMessage
 from models.notification import Notification, NotificationPreference
+from models.register import RegisterAlias, RegisterEntry
 from models.response import Milestone, Response
 from models.search import SearchEntry
 from models.stay import CaseStay, FigureCount, StayTally
@@ -23,4 +24,4 @@ __all__ = ["ApiToken", "ApiTokenAddress", "AuditCheckpoint", "AuditCosignature",
            "CaseStay", "Comment", "CustodyEvent", "DeterrenceMessage", "Evaluation",
            "EvidenceItem", "FigureCount", "Finding", "GateRequest", "LabAnalysis", "LoginFailure",
            "Milestone", "Notification", "NotificationPreference", "Response", "RecoveryCode",
-           "RoleGrant", "SearchEntry", "StayTally", "StoredObject", "Task", "User", "UserRole"]
+           "RegisterAlias", "RegisterEntry", "RoleGrant", "SearchEntry", "StayTally", "StoredObject", "Task", "User", "UserRole"]

@@ -25,6 +25,8 @@ RESPONSIBLE_PARTY_RULE = (f"CASE WHEN conclusion = '{ATTRIBUTED}' THEN trim(resp
                           f"ELSE responsible_party = '' END")
 PARTY_TYPE_RULE = (f"CASE WHEN conclusion = '{ATTRIBUTED}' THEN party_type IN ({sql_list(PARTY_TYPES)}) "
                    f"ELSE party_type = '' END")
+#: Only an attribution that attributes links a party of the register.
+PARTY_LINK_RULE = f"conclusion = '{ATTRIBUTED}' OR party_id IS NULL"
 STANDARD_OF_PROOF_RULE = (f"CASE WHEN conclusion = '{ATTRIBUTED}' "
                           f"THEN standard_of_proof IN ({sql_list(STANDARDS_OF_PROOF)}) "
                           f"ELSE standard_of_proof = '' END")
@@ -56,6 +58,8 @@ class Finding(Base):
         CheckConstraint(RESPONSIBLE_PARTY_RULE, name="attributed_has_party"),
         CheckConstraint(PARTY_TYPE_RULE, name="party_type"),
         CheckConstraint(STANDARD_OF_PROOF_RULE, name="standard_of_proof"),
+        CheckConstraint(PARTY_LINK_RULE, name="party_link"),
+        Index("ix_findings_party_id", "party_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +72,8 @@ class Finding(Base):
     #: For an attribution: who is responsible, and what kind of party they are.
     responsible_party: Mapped[str] = mapped_column(String(300), default="")
     party_type: Mapped[str] = mapped_column(String(32), default="")
+    #: The party register's entry the responsible party resolved to (proposed if it was new).
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("register_entries.id"))
     standard_of_proof: Mapped[str] = mapped_column(String(32), default="")
     rationale: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -330,8 +330,8 @@ def test_the_review_queue_offers_decisions_to_supervisors_other_than_the_request
 NAVIGATION = {
     "investigator": {"cases", "search", "tasks"}, "analyst": {"cases", "search", "tasks"},
     "legal_officer": {"cases", "search", "tasks"},
-    "supervisor": {"cases", "search", "tasks", "reviews", "audit"},
-    "auditor": {"cases", "search", "audit"}, "admin": {"users"},
+    "supervisor": {"cases", "search", "tasks", "reviews", "audit", "registers"},
+    "auditor": {"cases", "search", "audit"}, "admin": {"users", "registers"},
 }
 
 

@@ -28,6 +28,7 @@ from views import (
     previews,
     record_history,
     records,
+    registers,
     reviews,
     search,
     tasks,
@@ -56,7 +57,7 @@ def register_views(app: Flask) -> None:
                       reviews.blueprint, diagram.blueprint, evidence.blueprint, menu.blueprint,
                       tasks.blueprint, audit.blueprint, transparency.blueprint, account.blueprint,
                       dossier.blueprint, comments.blueprint, records.blueprint,
-                      search.blueprint, previews.blueprint):
+                      search.blueprint, previews.blueprint, registers.blueprint):
         app.register_blueprint(blueprint)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
     from views import api  # after the bounded `int` converter: its routes use it

@@ -56,6 +56,11 @@ EVENT_NAMES = {
     "user_deactivated": "Account deactivated", "role_grant_proposed": "Role grant proposed",
     "role_grant_approved": "Role grant approved", "role_grant_refused": "Role grant refused",
     "role_grant_withdrawn": "Role grant withdrawn",
+    "register_entry_added": "Register entry added", "register_alias_added": "Register alias added",
+    "register_entry_proposed": "Register entry proposed",
+    "register_entry_accepted": "Register entry accepted",
+    "register_entry_merged": "Register entry merged", "register_link_moved": "Register link moved",
+    "register_parent_moved": "Register entry moved under another",
 }
 
 

@@ -23,7 +23,7 @@ from models.evidence import (
     StoredObject,
 )
 from models.finding import CONCLUSIONS, PARTY_TYPES, STANDARDS_OF_PROOF, Finding
-from workflow import audit, command, permissions, tasks
+from workflow import audit, command, permissions, registers, tasks
 from workflow.audit import Actor
 from workflow.clock import format_utc, utcnow
 from workflow.errors import Invalid, NotFound
@@ -162,6 +162,8 @@ def record_finding(session: Session, actor: Actor, case_id: int, *, expected_ver
         finding.party_type = one_of(party_type, "party_type", PARTY_TYPES)
         finding.standard_of_proof = one_of(standard_of_proof, "standard_of_proof",
                                             STANDARDS_OF_PROOF)
+        finding.party_id = registers.link_party(session, actor, finding.responsible_party,
+                                                finding.party_type).id
     cited_ids = sorted(set(cited_ids))
     cited = session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(cited_ids),
                                                        EvidenceItem.case_id == case.id)).all()
@@ -174,7 +176,7 @@ def record_finding(session: Session, actor: Actor, case_id: int, *, expected_ver
     cmd.record("finding_recorded", "finding", finding.id, {
         "kind": kind, "conclusion": finding.conclusion, "agent": finding.agent,
         "responsible_party": finding.responsible_party, "party_type": finding.party_type,
-        "standard_of_proof": finding.standard_of_proof, "rationale": finding.rationale,
+        "party_id": finding.party_id, "standard_of_proof": finding.standard_of_proof, "rationale": finding.rationale,
         "cited": cited_ids})
     tasks.complete_by_record(cmd, done, kind, "finding", finding.id)
     return finding

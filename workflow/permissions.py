@@ -32,6 +32,7 @@ PRODUCE_DOSSIER = "produce_dossier"
 COMMENT = "comment"
 EXPLAIN_NO_SAMPLE = "explain_no_sample"
 MANAGE_USERS = "manage_users"
+MANAGE_REGISTERS = "manage_registers"
 
 #: The actions each role grants. Deny unless granted.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -44,10 +45,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                               RECORD_MESSAGE, WORK_TASK, PRODUCE_DOSSIER, COMMENT}),
     SUPERVISOR: frozenset({VIEW_CASE, OPEN_CASE, EDIT_CASE, DECIDE_GATE, REOPEN, MANAGE_TEAM,
                            RECORD_MESSAGE, RECORD_EVALUATION, WORK_TASK, READ_AUDIT,
-                           PRODUCE_DOSSIER, COMMENT, EXPLAIN_NO_SAMPLE}),
+                           PRODUCE_DOSSIER, COMMENT, EXPLAIN_NO_SAMPLE, MANAGE_REGISTERS}),
     # Auditors read every case and export its log; a dossier changes nothing but the log.
     AUDITOR: frozenset({VIEW_CASE, READ_AUDIT, PRODUCE_DOSSIER}),
-    ADMIN: frozenset({MANAGE_USERS}),
+    ADMIN: frozenset({MANAGE_USERS, MANAGE_REGISTERS}),
 }
 #: Roles that see every case; the working roles see only the cases whose team they are on.
 SEES_ALL_CASES = frozenset({SUPERVISOR, AUDITOR})
@@ -60,7 +61,7 @@ WORDS = {
     RECORD_MESSAGE: "Recording a deterrence message", RECORD_EVALUATION: "Recording an evaluation",
     WORK_TASK: "Working on tasks", READ_AUDIT: "Reading the audit log",
     PRODUCE_DOSSIER: "Producing a case's dossier", COMMENT: "Writing notes on a case",
-    MANAGE_USERS: "Managing user accounts",
+    MANAGE_USERS: "Managing user accounts", MANAGE_REGISTERS: "Maintaining the registers",
     EXPLAIN_NO_SAMPLE: "Recording why no sample exists",
 }
 
@@ -453,7 +454,7 @@ def for_page(user, commands: dict[str, Allowed]) -> dict[str, Allowed]:
 
 #: The entries of the navigation bar that need an action, each with that action.
 NAVIGATION = {"cases": VIEW_CASE, "search": VIEW_CASE, "tasks": WORK_TASK, "reviews": DECIDE_GATE,
-              "audit": READ_AUDIT, "users": MANAGE_USERS}
+              "audit": READ_AUDIT, "users": MANAGE_USERS, "registers": MANAGE_REGISTERS}
 
 
 def navigation(user) -> dict[str, Allowed]:
