@@ -235,8 +235,8 @@ def test_refusals_say_why(db, cast, seeded):
         (Conflict, "already names Russian Federation", lambda s: registers.add_entry(
             s, sue, "party", "Federation of Russ", "state", other_names=["Russia"])),
         (Conflict, "already names this entry", lambda s: registers.add_alias(s, sue, isil, "isis")),
-        (Invalid, "kind: one of", lambda s: registers.add_entry(s, sue, "forum", "X", "state")),
-        (Invalid, "register: one of", lambda s: registers.add_entry(s, sue, "people", "X", "state")),
+        (Invalid, "kind: choose International or National", lambda s: registers.add_entry(s, sue, "forum", "X", "state")),
+        (Invalid, "register: choose Party, Body, Instrument, Forum or Actor", lambda s: registers.add_entry(s, sue, "people", "X", "state")),
         (Invalid, "same register", lambda s: registers.add_entry(
             s, sue, "party", "X Unit", "state_organ", parent_id=un_forum)),
         (Invalid, "merged into itself", lambda s: registers.merge(s, sue, isil, isil)),

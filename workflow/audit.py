@@ -39,7 +39,7 @@ class Actor:
 SYSTEM = Actor(None, "system", ())
 
 
-def _lock_chain_head(session: Session) -> None:
+def lock_chain_head(session: Session) -> None:
     """Serialize appends; on SQLite the IMMEDIATE write transaction already does."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
@@ -108,7 +108,7 @@ def _head(session: Session, case_id: int | None = None) -> _Head:
     kept = session.info.get("audit_head")
     if kept and kept.transaction is transaction:
         return kept
-    _lock_chain_head(session)
+    lock_chain_head(session)
     # The head, and the last event of the case about to be written, in one statement.
     head = session.connection().execute(_HEAD_AND_CASE, {"case_id": case_id}).first()
     seq, hash_ = (head.seq, head.hash) if head else (0, GENESIS)

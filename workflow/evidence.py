@@ -152,6 +152,9 @@ def record_finding(session: Session, actor: Actor, case_id: int, *, expected_ver
                         expected_version=expected_version)
     case = cmd.case
     kind = one_of(kind, "kind", CONCLUSIONS)
+    # Before anything is appended to the audit log (a proposed register entry is): see
+    # tasks.lock_completed_by.
+    done = tasks.lock_completed_by(cmd, kind)
     finding = Finding(case_id=case.id, kind=kind, author_id=actor.id,
                       conclusion=one_of(conclusion, "conclusion", CONCLUSIONS[kind]),
                       rationale=text(rationale, "rationale", 20_000, True))
@@ -172,11 +175,11 @@ def record_finding(session: Session, actor: Actor, case_id: int, *, expected_ver
     finding.cited = list(cited)
     session.add(finding)
     session.flush()
-    done = tasks.lock_completed_by(cmd, kind)
     cmd.record("finding_recorded", "finding", finding.id, {
         "kind": kind, "conclusion": finding.conclusion, "agent": finding.agent,
         "responsible_party": finding.responsible_party, "party_type": finding.party_type,
-        "party_id": finding.party_id, "standard_of_proof": finding.standard_of_proof, "rationale": finding.rationale,
+        "party_id": finding.party_id, "standard_of_proof": finding.standard_of_proof,
+        "rationale": finding.rationale,
         "cited": cited_ids})
     tasks.complete_by_record(cmd, done, kind, "finding", finding.id)
     return finding

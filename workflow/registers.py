@@ -262,6 +262,9 @@ def merge(session: Session, actor: Actor, merged_id: int, kept_id: int) -> int:
     _require_manager(actor)
     if merged_id == kept_id:
         raise Invalid("into: an entry cannot be merged into itself", "into")
+    # The audit log's append lock first: a merge locks records across cases, which a writer
+    # already holding that lock (an import recording many findings) may be about to lock too.
+    audit.lock_chain_head(session)
     # Both locked in id order: two merges of the same pair wait for each other, never deadlock.
     locked = {entry.id: entry for entry in session.scalars(
         select(RegisterEntry).where(RegisterEntry.id.in_((merged_id, kept_id)))
