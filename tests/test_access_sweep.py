@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from apiclient import bearer, make_token
 from sqlalchemy import func, select, update
+from urlmap import API, url
 
 from models import (
     ApiToken,
@@ -42,8 +43,6 @@ def everything(db) -> tuple:
 #: Signing in and out, and one's own account (password, second factor, sessions): every
 #: signed-in user may use them, whatever their roles.
 OWN_ACCOUNT = ("static", "bootstrap.static", "auth.login", "auth.logout", "auth.second_factor")
-#: The JSON API and its description: swept with tokens below, never with cookies.
-API = ("api.", "api_docs.")
 
 
 def routes(app, *, case_only: bool):
@@ -54,10 +53,6 @@ def routes(app, *, case_only: bool):
         if case_only and not rule.arguments & CASE_ARGUMENTS:
             continue
         yield rule
-
-
-def url(rule, ids: dict) -> str:
-    return rule.build({name: ids.get(name, 1) for name in rule.arguments}, append_unknown=False)[1]
 
 
 def sign_in(auth, username: str) -> None:
