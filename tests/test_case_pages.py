@@ -85,6 +85,50 @@ def test_refused_gate_request_lists_the_unmet_requirements(client, auth, cast, m
     assert state_of_db(db) == before
 
 
+def test_a_note_refused_because_the_case_changed_is_offered_again_as_typed(
+        client, auth, cast, make_case, satisfy, db):
+    case_id = make_case()
+    satisfy(case_id, "investigation")
+    sign_in(auth, cast, "ivy")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    version = re.search(r'type="hidden" name="version" value="(\d+)"', page).group(1)
+    with db.transaction() as session:  # someone else saves first
+        cases.update_case(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                          place="Idlib")
+    note = "Three witnesses describe the same smell; see items 1 and 2."
+    response = post(client, f"/cases/{case_id}/gate",
+                    {"target": "investigation", "version": version, "note": note})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "changed since you loaded the page" in page and "What you wrote is kept below" in page
+    assert note in page  # in the note's box, as typed
+    now = re.search(r'type="hidden" name="version" value="(\d+)"', page).group(1)
+    assert int(now) == int(version) + 1
+    with db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(GateRequest)) == 0
+    response = post(client, f"/cases/{case_id}/gate",
+                    {"target": "investigation", "version": now, "note": note})
+    assert response.status_code == 302
+    with db.sessions() as session:
+        assert session.scalar(select(GateRequest.note)) == note
+
+
+def test_an_edit_refused_because_the_case_changed_is_not_offered_again(
+        client, auth, cast, make_case, db):
+    """Sent again as typed, an edit would undo the other change unseen: a link back instead."""
+    case_id = make_case()
+    sign_in(auth, cast, "ivy")
+    page = client.get(f"/cases/{case_id}/edit").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    with db.transaction() as session:
+        cases.update_case(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                          place="Idlib")
+    response = post(client, f"/cases/{case_id}/edit", {**NEW_CASE, "version": version})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "Reload the case and try again" in page
+    assert "What you wrote is kept" not in page and NEW_CASE["title"] not in page
+
+
 def test_stale_form_is_409_with_a_link_back_and_no_change(client, auth, cast, make_case, db):
     case_id = make_case()
     sign_in(auth, cast, "ivy")

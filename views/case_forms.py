@@ -31,6 +31,9 @@ class VersionedForm(Form):
     """A form that carries the case version it was rendered with (optimistic locking)."""
 
     version = HiddenField(validators=[InputRequired()])
+    #: Whether its fields replace what the case holds. Such a form refused because the case
+    #: changed is not offered again as typed: sent again, it would undo the other change unseen.
+    overwrites = False
 
     def expected_version(self) -> int | None:
         value = str(self.version.data)
@@ -66,7 +69,7 @@ class OpenCaseForm(CaseForm):
 
 
 class CaseEditForm(CaseForm, VersionedForm):
-    pass
+    overwrites = True
 
 
 class GateRequestForm(VersionedForm):

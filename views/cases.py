@@ -8,7 +8,7 @@ from models.case import AGENTS
 from views import db, list_filters
 from views.exports import csv_response
 from views.access import current_actor
-from views.commands import Page, run
+from views.commands import Page, kept, run
 from views.case_forms import (
     CaseEditForm,
     DecisionForm,
@@ -134,7 +134,7 @@ def render_case_page(case_id: int, refused: WorkflowError | None = None):
     case, pending = cases.load_case_under_review(session, case_id, current_user)
     checklists = [pathway.checklist(session, case, target) for target in GATES.get(case.state, ())]
     commands = permissions.for_page(current_user, permissions.available(case, current_user, pending))
-    reopen_form = ReopenForm(formdata=None, version=case.version)
+    reopen_form = kept(ReopenForm, version=case.version)
     reopen_form.target.choices = [(t, LABELS[t]) for t in reopen_targets(case.state)]
     return render_template(
         "cases/detail.html", case=case, pending=pending, checklists=checklists, commands=commands,
@@ -142,10 +142,11 @@ def render_case_page(case_id: int, refused: WorkflowError | None = None):
         findings=queries.current_findings(session, case.id), chain_breaks=chain_breaks,
         cells=queries.responses_by_cell(session, case.id), messages=queries.messages_of(session, case.id),
         evaluation=queries.latest_evaluation(session, case.id), LEVELS=LEVELS, TOOLS=TOOLS,
-        message_form=MessageForm(formdata=None, version=case.version),
+        message_form=kept(MessageForm, version=case.version),
         case_tasks=queries.tasks_of(session, case.id), today=clock.today(),
-        gate_form=GateRequestForm(formdata=None, version=case.version), decision_form=DecisionForm(formdata=None, version=case.version),
-        withdraw_form=WithdrawForm(formdata=None, version=case.version), reopen_form=reopen_form,
+        gate_form=kept(GateRequestForm, version=case.version),
+        decision_form=kept(DecisionForm, version=case.version),
+        withdraw_form=kept(WithdrawForm, version=case.version), reopen_form=reopen_form,
         **task_forms(), **case_context(session, case),
         refusal=str(refused) if refused else None, unmet=getattr(refused, "checklist", None))
 

@@ -6,7 +6,9 @@ command (the error handler of `WorkflowError`):
 
 - a 422 refusal that names a field of the form is shown beside that field, the page
   re-rendered at 422; one that names no field is shown at the top of the page;
-- 403 and 404 are error pages; 409 is an error page with a link back to the case.
+- 403 and 404 are error pages; 409 is an error page with a link back to the case, but for a
+  form refused because the case changed since its page was loaded: that form is offered again
+  on its page, as typed and at the case's version now, unless it overwrites the case's fields.
 """
 from __future__ import annotations
 
@@ -14,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, make_response
+from flask import Response, g, make_response
 
 from views import db, errors
-from workflow.errors import Conflict, Invalid, WorkflowError
+from workflow.errors import Conflict, Invalid, Stale, WorkflowError
 
 #: Re-renders the page a form was on; gets the refusal to show at its top, or None.
 Page = Callable[[WorkflowError | None], Any]
@@ -41,17 +43,38 @@ def incomplete(form) -> Invalid:
 
 
 def refused(error: WorkflowError, form=None, page: Page | None = None,
-            conflict_field: str | None = None) -> Response:
+            conflict_field: str | None = None, *, shows_form: bool = True) -> Response:
     """The page that answers a refusal: beside its field or atop `page` (422), or an error page.
 
     `conflict_field` names the field a 409 is about when the conflict is with another record
     named in that field (a username taken), not with a changed case: it is shown there.
     """
+    if isinstance(error, Stale) and page is not None and keeps(form, error):
+        if not shows_form:  # the page (the case page) shows its own copy of this form: this one
+            g.kept_form = form
+        return make_response(page(Conflict(f"{error.changed} What you wrote is kept below: read "
+                                           "the case as it is now, then send it again.")), 409)
     beside = (conflict_field if isinstance(error, Conflict) and conflict_field else None)
     if page is not None and (error.status == 422 or beside):
-        shown = form is not None and show_error(form, error, beside)
+        shown = shows_form and form is not None and show_error(form, error, beside)
         return make_response(page(None if shown else error), 422)
     return make_response(errors.render_error(error.status, str(error)))
+
+
+def keeps(form, error: Stale) -> bool:
+    """Offer `form` again after the case changed: it adds to the case (a note, a decision, a
+    record) rather than overwriting its fields; its version becomes the case's now."""
+    if form is None or not hasattr(form, "version") or getattr(form, "overwrites", True):
+        return False
+    form.version.data = str(error.current)
+    return True
+
+
+def kept(form_class, **fresh):
+    """The form of `form_class` a page shows: the one refused because the case changed, as
+    typed (see `refused`), or a fresh one made with `fresh`."""
+    form = g.get("kept_form")
+    return form if type(form) is form_class else form_class(formdata=None, **fresh)
 
 
 @dataclass(frozen=True)
@@ -89,5 +112,5 @@ def run(form, command: Callable[..., Any], page: Page | None = None, *,
         with db.transaction() as write:
             value = command(write, *extra)
     except WorkflowError as error:
-        return Outcome(page=refused(error, form if shows_form else None, page, conflict_field))
+        return Outcome(page=refused(error, form, page, conflict_field, shows_form=shows_form))
     return Outcome(value=value)

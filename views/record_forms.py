@@ -31,6 +31,7 @@ def _graded(grades: dict) -> list[SelectChoice]:
 
 class CorrectEvidenceForm(RecordForm):
     ID_PREFIX = "correct"
+    overwrites = True
 
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
@@ -43,6 +44,7 @@ class CorrectEvidenceForm(RecordForm):
 
 class CorrectResponseForm(RecordForm):
     ID_PREFIX = "correct"
+    overwrites = True
 
     actor = StringField("Who acts (state, organisation, court)",
                         validators=[DataRequired(), Length(max=300)])
@@ -56,6 +58,7 @@ class RescheduleForm(RecordForm):
     """A new due date for a milestone, with the reason."""
 
     ID_PREFIX = "reschedule"
+    overwrites = True
 
     due_on = DateField("New due date", validators=[DataRequired()])
     reason = StringField("Reason", validators=[DataRequired(), Length(max=5000)])

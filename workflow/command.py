@@ -39,9 +39,7 @@ def check_version(case: Case, expected_version) -> None:
             expected_version, int):
         raise Invalid("version: the version of the case you saw is required", "version")
     if expected_version != case.version:
-        raise Stale(f"Case {case.reference} changed since you loaded the page (you saw "
-                       f"version {expected_version}, it is now at version {case.version}). "
-                       "Reload the case and try again.")
+        raise Stale(case.reference, expected_version, case.version)
 
 
 @dataclass

@@ -22,6 +22,14 @@ class Conflict(WorkflowError):
 class Stale(Conflict):
     """The case changed since the version the actor saw (the API answers it with 412)."""
 
+    def __init__(self, reference: str, seen: int, current: int,
+                 advice: str = "Reload the case and try again."):
+        #: What changed, without the advice: a page that offers the form again says its own.
+        self.changed = (f"Case {reference} changed since you loaded the page (you saw version "
+                        f"{seen}, it is now at version {current}).")
+        super().__init__(f"{self.changed} {advice}")
+        self.reference, self.current = reference, current
+
 
 class Invalid(WorkflowError):
     """Bad input; `field` names the form field when there is one."""
