@@ -38,12 +38,24 @@ def finish_required_tasks(db: Database, case_id: int, people: dict[str, Actor]) 
             tasks.complete(session, worker, task.id, note="Done for the demonstration.")
 
 
+#: What the laboratories find of each agent, and who the analyst names: the records of a
+#: demonstration case agree with its suspected agent (chlorine and a state unit unless it has one).
+LAB_RESULTS = {"chlorine": "chlorinated organic chemicals",
+               "sarin": "sarin, its by-product hexamine and isopropyl methylphosphonic acid",
+               "novichok": "a nerve agent of the Novichok group, of high purity",
+               "sulfur_mustard": "sulfur mustard and its hydrolysis product thiodiglycol"}
+PARTIES = {"novichok": ("State intelligence service unit", "state"),
+           "sulfur_mustard": ("Non-state armed group", "non_state_group")}
+STATE_UNIT = ("State air force unit", "state")
+
+
 def satisfy_gate(db: Database, case_id: int, target: str, people: dict[str, Actor]) -> None:
     """Record what the gate from the case's stage to `target` asks for, each by its role."""
     investigator, analyst, legal = people["investigator"], people["analyst"], people["legal_officer"]
     finish_required_tasks(db, case_id, people)
     with db.transaction() as session:
-        stage = session.get(Case, case_id).state
+        case = session.get(Case, case_id)
+        stage, agent = case.state, case.suspected_agent if case.suspected_agent in LAB_RESULTS else "chlorine"
         if stage != "reported":
             deterrence.record_message(session, investigator, case_id, expected_version=ANY_VERSION,
                                       said_on=date(2018, 4, 9),
@@ -70,10 +82,10 @@ def satisfy_gate(db: Database, case_id: int, target: str, people: dict[str, Acto
                 evidence.add_lab_analysis(session, investigator, case_id,
                                           expected_version=ANY_VERSION, evidence_id=sample.id,
                                           laboratory=lab, designated=True, method="GC-MS",
-                                          result="chlorinated organic chemicals")
+                                          result=LAB_RESULTS[agent])
             evidence.record_finding(session, investigator, case_id, expected_version=ANY_VERSION,
                                     kind="use_determination", conclusion="confirmed",
-                                    agent="chlorine", cited_ids=[sample.id],
+                                    agent=agent, cited_ids=[sample.id],
                                     rationale="Two designated laboratories agree.")
         elif gate == ("investigation", "closed"):
             evidence.record_finding(session, investigator, case_id, expected_version=ANY_VERSION,
@@ -83,9 +95,10 @@ def satisfy_gate(db: Database, case_id: int, target: str, people: dict[str, Acto
             cited = session.scalars(select(EvidenceItem.id).where(
                 EvidenceItem.case_id == case_id, EvidenceItem.status == "active")
                 .order_by(EvidenceItem.id).limit(2)).all()
+            party, party_type = PARTIES.get(agent, STATE_UNIT)
             evidence.record_finding(session, analyst, case_id, expected_version=ANY_VERSION,
                                     kind="attribution", conclusion="attributed",
-                                    responsible_party="State air force unit", party_type="state",
+                                    responsible_party=party, party_type=party_type,
                                     standard_of_proof="reasonable_grounds",
                                     rationale="Munition remnants and flight data.", cited_ids=cited)
         elif gate == ("attribution", "closed"):
@@ -137,12 +150,13 @@ def advance(db: Database, case_id: int, target: str, people: dict[str, Actor]) -
 
 
 STORY = (
-    ("Chlorine cylinder on a residential building", "Syria", "Douma", date(2018, 4, 7), []),
-    ("Sarin dropped on a town centre", "Syria", "Khan Shaykhun", date(2017, 4, 4),
+    ("Chlorine cylinder on a residential building", "Syria", "Douma", date(2018, 4, 7), "chlorine",
+     []),
+    ("Sarin dropped on a town centre", "Syria", "Khan Shaykhun", date(2017, 4, 4), "sarin",
      ["investigation", "attribution"]),
     ("Nerve agent used against a former officer", "United Kingdom", "Salisbury", date(2018, 3, 4),
-     ["investigation", "attribution", "legal_consequence", "implementation"]),
-    ("Mustard agent shells on a village", "Iraq", "Taza", date(2016, 3, 8),
+     "novichok", ["investigation", "attribution", "legal_consequence", "implementation"]),
+    ("Mustard agent shells on a village", "Iraq", "Taza", date(2016, 3, 8), "sulfur_mustard",
      ["investigation", "attribution", "legal_consequence", "implementation", "evaluation", "closed"]),
 )
 
@@ -153,11 +167,11 @@ def load_story(db: Database, people: dict[str, Actor]) -> int:
         if session.scalar(select(func.count()).select_from(Case)):
             return 0
     story = []
-    for title, country, place, occurred_on, path in STORY:
+    for title, country, place, occurred_on, agent, path in STORY:
         with db.transaction() as session:
             case = cases.open_case(
                 session, people["investigator"], title=f"{MARK} {title}", country=country, place=place,
-                occurred_on=occurred_on,
+                occurred_on=occurred_on, suspected_agent=agent,
                 summary=f"{MARK} A made-up case for learning the pathway; loosely modelled on a "
                         "documented incident, its records are invented.")
             case_id = case.id
