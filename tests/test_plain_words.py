@@ -144,6 +144,8 @@ def test_a_bad_filter_value_is_said_beside_its_field(client, auth, cast, make_ca
     control = page.select_one(f'form [name="{field}"]')
     error = control.parent.select_one('[data-testid="filter-error"]')
     assert error is not None and words in error.get_text() and error["id"] == f"{field}-error"
+    if control.name == "input":  # the box keeps what was typed, for correcting it
+        assert control["value"] == url.split("=", 1)[1]
     if url.startswith("/cases"):  # nothing listed under a filter the page could not read
         assert control.get("aria-describedby") == f"{field}-error"
         assert not page.select('table a[href^="/cases/"]')
