@@ -234,3 +234,18 @@ def test_the_reference_list_imports_with_every_response_actor_in_the_register(
         assert ghouta.occurred_on == date(2013, 8, 21) and ghouta.suspected_agent == "sarin"
         undated = session.scalar(select(Case).where(Case.source_id == "reference:CW-007"))
         assert (undated.occurred_on, undated.occurred_precision) == (date(2013, 8, 1), "month")
+
+
+def test_the_shipped_incidents_show_their_years_in_evaluation(importing, seeded, client, auth, make_user):
+    result = importing((PROJECT_ROOT / "data" / "public_incidents.csv").read_text(encoding="utf-8"))
+    assert result.exit_code == 0 and "imported 28" in result.output, result.output
+    make_user("sue", "supervisor")
+    auth.login("sue")
+    stalled = {row["title"]: row for row in dashboard_table(client, "stalled")}
+    ghouta = stalled["Ghouta: sarin rockets on the Damascus suburbs"]
+    # In evaluation since the last declared chemicals left Syria (23 June 2014).
+    assert ghouta["stage"] == "evaluation"
+    assert int(ghouta["days_idle"]) == (date.today() - date(2014, 6, 23)).days
+    durations = {row["stage"]: row for row in dashboard_table(client, "durations")}
+    assert {"reported", "investigation", "attribution", "legal_consequence", "implementation"} <= set(durations)
+    assert all(float(row["median_days"]) > 0 for row in durations.values())
