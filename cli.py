@@ -313,17 +313,28 @@ def registers_seed():
                else "registers: already up to date")
 
 
+#: The exit code of an import that found changes to cases imported before and applied nothing.
+CHANGES_FOUND = 3
+
+
 @incidents_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["csv", "syrian-archive"]), default="csv",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "syrian-archive", "reference"]),
+              default="csv", show_default=True)
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows; write the others to a reject file.")
 @click.option("--as", "username", default="investigator", show_default=True,
               help="The user the cases are opened by (investigator or supervisor).")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Reject file (default: PATH.rejects.csv).")
-def incidents_import(path, fmt, skip_invalid, username, rejects):
-    """Import incidents as cases in `reported`: all or nothing unless --skip-invalid."""
-    reader = importer.read_csv if fmt == "csv" else importer.read_syrian_archive
+@click.option("--propose-new", is_flag=True,
+              help="Propose a register entry for each party or actor no entry is known by.")
+@click.option("--update", is_flag=True,
+              help="Apply what the file says differently about cases imported before, as corrections.")
+def incidents_import(path, fmt, skip_invalid, username, rejects, propose_new, update):
+    """Import incidents as cases: all or nothing unless --skip-invalid; changes to cases imported
+    before are listed, and applied only with --update (exit code 3 when listed, not applied)."""
+    from workflow import import_reference, import_update
+    reader = {"csv": importer.read_csv, "syrian-archive": importer.read_syrian_archive,
+              "reference": import_reference.read_reference}[fmt]
     try:
         plan = reader(Path(path).read_bytes())
     except importer.ImportRefused as refused:
@@ -331,13 +342,29 @@ def incidents_import(path, fmt, skip_invalid, username, rejects):
     actor = _active_actor(username)
     with _database().sessions() as session:
         importer.split_known(session, plan)
+        importer.check_names(session, plan, propose_new)
+        changes = import_update.changes(session, plan.duplicates)
     if plan.rejected and not skip_invalid:
         for rejected in plan.rejected:
             click.echo(f"{rejected.where} {rejected.source_id}: {rejected.reason}", err=True)
         raise click.ClickException(f"{len(plan.rejected)} of {plan.read} rows are invalid: nothing "
                                    "imported (fix them, or use --skip-invalid)")
+    for change in changes:
+        for line in change.lines():
+            click.echo(("correcting " if update else "changed ") + line)
+    if changes and not update:
+        click.echo(f"{len(changes)} cases imported before read differently in {path}: nothing "
+                   "imported or changed (import again with --update to apply them as corrections)",
+                   err=True)
+        sys.exit(CHANGES_FOUND)
+
+    def run(session, rows, actor):
+        imported = importer.import_rows(session, rows, actor)
+        return imported, import_update.apply(session, changes, actor, Path(path).name)
     with click.progressbar(plan.rows, label="Importing", file=sys.stderr) as rows:
-        imported = _run(importer.import_rows, rows, actor)
+        imported, corrected = _run(run, rows, actor)
+    for register, name in plan.proposed:
+        click.echo(f"proposed {register}: {name} (a supervisor accepts or merges it)")
     if plan.rejected:
         rejects = rejects or f"{path}.rejects.csv"
         with open(rejects, "w", encoding="utf-8", newline="") as out:
@@ -345,7 +372,8 @@ def incidents_import(path, fmt, skip_invalid, username, rejects):
             writer.writerow(["where", "source_id", "reason"])
             writer.writerows(neutralise_row([r.where, r.source_id, r.reason]) for r in plan.rejected)
     click.echo(f"read {plan.read}: imported {imported}, already imported {len(plan.duplicates)}, "
-               f"rejected {len(plan.rejected)}" + (f" (written to {rejects})" if plan.rejected else ""))
+               f"rejected {len(plan.rejected)}" + (f" (written to {rejects})" if plan.rejected else "")
+               + (f", corrected {corrected}" if update else ""))
 
 
 @cases_cli.command("dossier")

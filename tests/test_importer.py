@@ -123,10 +123,11 @@ def test_import_needs_an_active_user_who_may_open_cases(importing, make_user, tm
     assert count(db, Case) == 0
 
 
-def test_public_incidents_import_with_their_history(importing, db, client, auth):
+def test_public_incidents_import_with_their_history(importing, runner, db, client, auth):
     path = PROJECT_ROOT / "data" / "public_incidents.csv"
+    assert runner.invoke(args=["registers", "seed"]).exit_code == 0
     result = importing(path)
-    assert result.exit_code == 0 and "imported 28, already imported 0, rejected 0" in result.output
+    assert result.exit_code == 0 and "imported 28, already imported 0, rejected 0" in result.output, result.output
     with db.sessions() as session:
         loaded = session.scalars(select(Case)).all()
         years = {c.occurred_on.year for c in loaded}

@@ -68,8 +68,8 @@ def test_every_party_the_shipped_incidents_name_resolves(db, seeded):
         unknown = {name for name in names if registers.resolve(session, "party", name) is None}
         syrian = {state_of(session, registers.resolve(session, "party", name))
                   for name in names - unknown if name.startswith("Syrian")}
-    # A court's list of named people is left for a supervisor to accept or merge.
-    assert unknown == {"Syrian leadership (per French judiciary)"}
+    # The importer refuses a name no entry is known by: the shipped incidents name none.
+    assert unknown == set()
     assert set(FIVE_SPELLINGS) <= names and syrian == {"Syrian Arab Republic"}
 
 

@@ -61,6 +61,7 @@ EVENT_NAMES = {
     "register_entry_accepted": "Register entry accepted",
     "register_entry_merged": "Register entry merged", "register_link_moved": "Register link moved",
     "register_parent_moved": "Register entry moved under another",
+    "case_corrected": "Imported case corrected from its source",
 }
 
 

@@ -3,7 +3,8 @@ the audit event, while the case is open and not under review.
 
 What may be corrected is listed here field by field: an evidence item's title, description,
 kind and grading; a response's actor, description, legal basis and strategies; the due date
-of a task or a milestone (rescheduling it). Nothing else is: a file's hash, custody events,
+of a task or a milestone (rescheduling it); an imported case's details, when its source file
+says otherwise (also once closed: the record is the source's, not a decision). Nothing else is: a file's hash, custody events,
 findings and decisions (on gates and on responses) stand as recorded, and a later record
 supersedes them. The history of a record's corrections is read back from the audit log.
 """
@@ -13,6 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,9 +24,9 @@ from models.evidence import INFORMATION_GRADES, KINDS, SOURCE_GRADES, EvidenceIt
 from models.response import Milestone, Response
 from models.task import Task
 from vocabulary import OPEN_TASK_STATUSES, SAMPLE_KINDS, STRATEGIES
-from workflow import command, permissions
+from workflow import cases, command, permissions
 from workflow.audit import Actor
-from workflow.errors import Invalid, NotFound
+from workflow.errors import Conflict, Invalid, NotFound
 from workflow.evidence import evidence_of
 from workflow.fields import day, one_of, text
 from workflow.queries import among
@@ -64,10 +66,16 @@ RESPONSE = Correctable("response", "response_corrected", permissions.RECORD_RESP
     "description": lambda v: text(v, "description", 20_000, True),
     "legal_basis": lambda v: text(v, "legal_basis", 300),
     "strategies": _strategies})
+#: The details of a case an import brings (the project's CSV format, see workflow/importer.py).
+IMPORTED_CASE_FIELDS = ("title", "occurred_on", "occurred_precision", "country", "place",
+                        "latitude", "longitude", "suspected_agent", "delivery_means", "deaths",
+                        "injured", "summary")
+CASE = Correctable("case", "case_corrected", permissions.OPEN_CASE, {
+    name: (lambda v, name=name: cases.clean_field(name, v)) for name in IMPORTED_CASE_FIELDS})
 TASK = Correctable("task", "task_corrected", permissions.MANAGE_TEAM, {"due_on": _due})
 MILESTONE = Correctable("milestone", "milestone_corrected", permissions.RECORD_RESPONSE,
                         {"due_on": _due})
-KINDS_OF_RECORD = (EVIDENCE, RESPONSE, TASK, MILESTONE)
+KINDS_OF_RECORD = (EVIDENCE, RESPONSE, TASK, MILESTONE, CASE)
 #: The audit events of corrections.
 EVENT_TYPES = tuple(kind.event_type for kind in KINDS_OF_RECORD)
 
@@ -78,6 +86,8 @@ def _shown(name: str, value):
         return [tag for tag in value.split(",") if tag]
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
     return value
 
 
@@ -131,6 +141,32 @@ def correct_response(session: Session, actor: Actor, case_id: int, *, expected_v
     _correct(cmd, RESPONSE, response, reason, dict(
         actor=actor_name, description=description, legal_basis=legal_basis, strategies=strategies))
     return response
+
+
+def correct_imported_case(session: Session, actor: Actor, case_id: int, *, expected_version,
+                          reason: str, fields: dict) -> dict:
+    """Correct an imported case's details to what its source now says (`fields`: the new values;
+    None clears a value); refused while the case is under review. Returns {field: [before, after]}."""
+    cmd = command.begin(session, actor, case_id, action=CASE.action,
+                        expected_version=expected_version, open_only=False)
+    if cmd.case.source_id is None:
+        raise Invalid("This case was not imported: edit its details on its page.")
+    if cmd.pending is not None:
+        raise Conflict("The case is under review: its details stay as they are until the gate "
+                       "request is decided or withdrawn.")
+    unknown = sorted(set(fields) - set(CASE.fields))
+    if unknown:
+        raise Invalid(f"{', '.join(unknown)}: not correctable on case (only {', '.join(CASE.fields)})")
+    cleaned = {name: CASE.fields[name](value) for name, value in fields.items()}
+    changes = {name: [_shown(name, getattr(cmd.case, name)), _shown(name, value)]
+               for name, value in cleaned.items() if getattr(cmd.case, name) != value}
+    if not changes:
+        raise Invalid("Nothing to correct: every value is as recorded.")
+    for name in changes:
+        setattr(cmd.case, name, cleaned[name])
+    cmd.record(CASE.event_type, CASE.entity_type, cmd.case.id,
+               {"reason": text(reason, "reason", 5000, True), "changes": changes})
+    return changes
 
 
 def correct_task(session: Session, actor: Actor, case_id: int, *, expected_version,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from models.case import AGENTS, Case
 from models.finding import CONCLUSIONS, PARTY_TYPES, STANDARDS_OF_PROOF
-from workflow import cases, evidence, responses, reviews
+from workflow import cases, clock, evidence, import_names, responses, reviews
 from workflow.audit import Actor
 from workflow.errors import Invalid
 from workflow.fields import one_of
@@ -33,10 +33,13 @@ MAX_BYTES = 20 * 1024 * 1024
 CASE_COLUMNS = ("source_id", "title", "occurred_on", "occurred_precision", "country", "place",
                 "latitude", "longitude", "suspected_agent", "delivery_means", "deaths", "injured",
                 "summary")
+#: Optional, per stage after the first: the day the record places the case in it (an
+#: investigation opened, a report of the FFM, the JIM or the IIT, a decision; see the README).
+STAGE_DATES = {stage: f"{stage}_on" for stage in STAGES[1:]}
 #: Optional: the documented history that places a case at a later stage (see the README).
 HISTORY_COLUMNS = ("stage", "outcome", "investigating_body", "use_determination", "agent_found",
                    "responsible_party", "party_type", "standard_of_proof", "attributing_body",
-                   "responses")
+                   "responses", *STAGE_DATES.values())
 CSV_COLUMNS = CASE_COLUMNS + HISTORY_COLUMNS
 REQUIRED_COLUMNS = ("source_id", "title")
 AGENT_WORDS = {"chlorine": "chlorine", "sarin": "sarin", "mustard": "sulfur_mustard", "vx": "vx",
@@ -56,6 +59,8 @@ class Row:
     fields: dict
     source: dict | None = None
     history: dict | None = None
+    #: The case columns the file has (None: every one), which a later import compares.
+    columns: tuple | None = None
 
 
 @dataclass
@@ -70,6 +75,8 @@ class Plan:
     rows: list[Row] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     duplicates: list[Row] = field(default_factory=list)
+    #: (register, name) of each unknown name the import proposes as a new entry
+    proposed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def read(self) -> int:
@@ -151,7 +158,45 @@ def _history(values: dict) -> dict | None:
                STANDARDS_OF_PROOF)
     history["responses"] = [_response(part) for part in history["responses"].split(";") if part.strip()]
     history["stage"] = stage
+    history["dates"] = _stage_dates(history, stage)
     return history
+
+
+def _stage_dates(history: dict, target: str) -> dict[str, date]:
+    """The dated stages of a history, checked: none past the stage reached, none in the future,
+    each on or after the one before."""
+    dates = {}
+    for stage, column in STAGE_DATES.items():
+        on = _date(history.pop(column), column)
+        if on is None:
+            continue
+        if STAGES.index(stage) > STAGES.index(target):
+            raise Invalid(f"{column}: the history stops at {target}, so it has no date for {stage}",
+                          column)
+        if on > clock.today():
+            raise Invalid(f"{column}: {on.isoformat()} is in the future", column)
+        earlier = next((f"{STAGE_DATES[before]} ({dates[before].isoformat()})"
+                        for before in reversed(list(dates)) if dates[before] > on), None)
+        if earlier:
+            raise Invalid(f"{column}: {on.isoformat()} is before {earlier}: the stages are dated "
+                          "in the order of the pathway", column)
+        dates[stage] = on
+    return dates
+
+
+def moves(occurred_on: date | None, history: dict) -> list[list] | None:
+    """The stages an imported case passed, each with its documented day (None when the record
+    does not date it), from reported to the stage reached; None when nothing is dated. A closed
+    case closes from its last dated stage: the record does not say it passed the ones between."""
+    dates = history["dates"]
+    if not dates:
+        return None
+    path = list(STAGES[:STAGES.index(history["stage"]) + 1])
+    if history["stage"] == CLOSED:
+        last = max((STAGES.index(stage) for stage in dates if stage != CLOSED), default=0)
+        path = path[:last + 1] + [CLOSED]
+    on = {REPORTED: occurred_on, **dates}
+    return [[stage, on[stage].isoformat() if on.get(stage) else None] for stage in path]
 
 
 def _response(text: str) -> dict:
@@ -182,10 +227,10 @@ def _plan(records: Iterable[tuple[str, str, Callable[[], tuple]]]) -> Plan:
             continue
         seen[source_id] = where
         try:
-            fields, source, *history = build()
+            fields, source, *rest = build()
             for name, value in (source or {}).items():
                 _no_control(name, value)
-            plan.rows.append(Row(where, source_id, _check(fields), source, *history))
+            plan.rows.append(Row(where, source_id, _check(fields), source, *rest))
         except Invalid as error:
             plan.rejected.append(Rejected(where, source_id, str(error)))
         except _UNREADABLE as error:
@@ -217,19 +262,24 @@ def read_csv(data: bytes) -> Plan:
 _EXTRA = object()
 
 
-def _csv_row(record: dict, columns: int) -> Callable[[], tuple[dict, None, dict | None]]:
-    def fields() -> tuple[dict, None, dict | None]:
+def _csv_row(record: dict, columns: int) -> Callable[[], tuple[dict, None, dict | None, tuple]]:
+    def fields() -> tuple[dict, None, dict | None, tuple]:
         if _EXTRA in record:
             raise Invalid(f"{columns + len(record[_EXTRA])} values, but the header has {columns} columns")
         values = {k: (v or "") for k, v in record.items() if k in CSV_COLUMNS and k != "source_id"}
         history = _history(values)
         values["occurred_on"] = _date(values.get("occurred_on", ""))
+        if history and values["occurred_on"] and history["dates"]:
+            stage, first = min(history["dates"].items(), key=lambda item: item[1])
+            if first < values["occurred_on"]:
+                raise Invalid(f"{STAGE_DATES[stage]}: {first.isoformat()} is before the incident "
+                              f"({values['occurred_on'].isoformat()})", STAGE_DATES[stage])
         for name in ("deaths", "injured"):
             values[name] = _count(values.get(name, ""), name)
         values.setdefault("occurred_precision", "day")
         values["occurred_precision"] = values["occurred_precision"] or "day"
         values["suspected_agent"] = values.get("suspected_agent") or "unknown"
-        return values, None, history
+        return values, None, history, tuple(name for name in CASE_COLUMNS if name in record)
     return fields
 
 
@@ -287,6 +337,22 @@ def split_known(session: Session, plan: Plan) -> Plan:
     return plan
 
 
+def check_names(session: Session, plan: Plan, propose_new: bool = False) -> Plan:
+    """Refuse the new rows that name a party or an actor no register entry is known by (the row
+    and the name said); with `propose_new` keep them, listing the names to be proposed."""
+    known, kept = import_names.Known(session), []
+    for row in plan.rows:
+        names = import_names.unknown(row.history, known)
+        if names and not propose_new:
+            plan.rejected.append(Rejected(row.where, row.source_id, import_names.refusal(names)))
+            continue
+        plan.proposed += [(register, name) for _, register, name in names
+                          if (register, name) not in plan.proposed]
+        kept.append(row)
+    plan.rows = kept
+    return plan
+
+
 def import_rows(session: Session, rows: Iterable[Row], actor: Actor) -> int:
     """Open each row's case through the service (with its audit event) and record its source
     and its documented history."""
@@ -326,8 +392,12 @@ def _import_history(session: Session, case: Case, row: Row, actor: Actor) -> Non
                                 kind="attribution", conclusion="inconclusive",
                                 rationale=f"Imported: {history['investigating_body']} could not identify those responsible.")
     for response in history["responses"]:
-        responses.import_response(session, actor, case.id, expected_version=ANY_VERSION, **response)
+        # The actors as the register names them: one spelling per actor, a coalition counted.
+        named = import_names.actor_entries(session, actor, response["actor_name"])
+        responses.import_response(session, actor, case.id, expected_version=ANY_VERSION,
+                                  **{**response, "actor_name": named})
     if history["stage"] != REPORTED:
         reviews.import_history(session, actor, case.id, expected_version=ANY_VERSION,
                                target=history["stage"], source=row.source_id,
-                               outcome=history["outcome"] or None)
+                               outcome=history["outcome"] or None,
+                               moves=moves(case.occurred_on, history))

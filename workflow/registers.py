@@ -318,15 +318,21 @@ def merge(session: Session, actor: Actor, merged_id: int, kept_id: int) -> int:
 def link_party(session: Session, actor: Actor, name: str, party_type: str) -> RegisterEntry:
     """The party register's entry for the responsible party a finding names: an unknown name is
     proposed as a new entry (of the finding's party type) for a supervisor to accept or merge."""
-    entry = resolve(session, "party", name, lock=True)
+    return link(session, actor, "party", name, party_type)
+
+
+def link(session: Session, actor: Actor, register: str, name: str, kind: str) -> RegisterEntry:
+    """The register's entry for a written name; an unknown name is proposed as a new entry (of
+    `kind`), audited, for a supervisor to accept or merge."""
+    entry = resolve(session, register, name, lock=True)
     if entry is not None:
         return entry
     try:
         with _savepoint(session):
-            entry, names = _insert(session, actor, "party", name, party_type, status="proposed")
+            entry, names = _insert(session, actor, register, name, kind, status="proposed")
     except IntegrityError:
         # The same name was proposed at the same moment by another transaction: it is the entry.
-        entry = resolve(session, "party", name, lock=True)
+        entry = resolve(session, register, name, lock=True)
         if entry is None:
             raise
         return entry

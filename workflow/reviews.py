@@ -122,6 +122,8 @@ class Move:
             case.history_imported = True
             details = {"source": self.history["source"], "outcome": self.history["outcome"],
                        "imported_history": True}
+            if self.history.get("moves"):
+                details["moves"] = self.history["moves"]
         self.request = request
         self.cmd.step()
         if request is not None:
@@ -187,13 +189,15 @@ def reopen(session: Session, actor: Actor, case_id: int, *, expected_version, ta
 
 
 def import_history(session: Session, actor: Actor, case_id: int, *, expected_version,
-                   target: str, source: str, outcome: str | None = None) -> Case:
-    """Place a just-imported case at the stage its documented history supports, marked as such."""
+                   target: str, source: str, outcome: str | None = None,
+                   moves: list | None = None) -> Case:
+    """Place a just-imported case at the stage its documented history supports, marked as such;
+    `moves`: the dated stages of its record ([stage, ISO date or None], first stage to target)."""
     if target == CLOSED and not outcome:
         raise Invalid("outcome: a closed history needs its outcome", "outcome")
     cmd = command.begin(session, actor, case_id, action=permissions.OPEN_CASE,
                         expected_version=expected_version)
     move = Move(cmd, target=target, create_tasks=False,
-                history={"source": source, "outcome": outcome})
+                history={"source": source, "outcome": outcome, "moves": moves})
     fire(cmd.case, IMPORT_TRIGGER, move)
     return cmd.case

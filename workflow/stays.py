@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import DateTime, Select, bindparam, extract, func, insert, select, text, update
@@ -26,10 +26,15 @@ from workflow.stages import STAGES
 IMPORTED = "history_imported"
 
 
-def moved(session: Session, case_id: int, stage: str, at: datetime, event_type: str) -> str | None:
+def moved(session: Session, case_id: int, stage: str, at: datetime, event_type: str,
+          documented: list | None = None) -> str | None:
     """A case moved into `stage` at `at`: its stay ends (tallied by its whole days unless an
-    imported history ended it) and the next begins; the stage it left, if any."""
+    imported history ended it) and the next begins; the stage it left, if any. An imported
+    history with `documented` moves ([stage, ISO date or None] from the first stage to `stage`)
+    keeps a stay per dated stage instead (see `_documented`)."""
     connection = session.connection()
+    if event_type == IMPORTED and documented:
+        return _documented(connection, case_id, stage, at, documented)
     ended = connection.execute(_end_stay(connection.dialect.name, event_type != IMPORTED),
                                {"of_case": case_id, "moved_at": at}).first()
     if ended is not None and ended.days is not None:
@@ -37,6 +42,34 @@ def moved(session: Session, case_id: int, stage: str, at: datetime, event_type: 
                    "stays")
     connection.execute(_BEGIN_STAY, {"case_id": case_id, "stage": stage, "entered_at": at})
     return ended.stage if ended is not None else None
+
+
+def _documented(connection, case_id: int, stage: str, at: datetime, documented: list) -> str | None:
+    """The stays of an imported case as its record dates them: the open stay (since the case was
+    opened by the import) is moved back to the first documented date, and each dated stage
+    after it ends the stay before it. A stay is tallied only when the record dates both its
+    entry and its exit; an undated stage gets no stay (nothing says when it began), and the
+    stage reached, undated, begins at the import."""
+    moves = [(name, datetime.combine(date.fromisoformat(on), datetime.min.time()) if on else None)
+             for name, on in documented]
+    first, since = moves[0]
+    left = connection.execute(
+        update(CaseStay).where(CaseStay.case_id == case_id, CaseStay.left_at.is_(None))
+        .values(**({"entered_at": since} if since else {})).returning(CaseStay.stage)).scalar()
+    previous = since
+    for name, when in moves[1:]:
+        if when is None and name != stage:
+            previous = None
+            continue
+        tallied = previous is not None and when is not None
+        ended = connection.execute(_end_stay(connection.dialect.name, tallied),
+                                   {"of_case": case_id, "moved_at": when or at}).first()
+        if ended is not None and ended.days is not None:
+            add_counts(connection, StayTally,
+                       [dict(stage=ended.stage, day=day_of(ended.days), stays=1)], "stays")
+        connection.execute(_BEGIN_STAY, {"case_id": case_id, "stage": name, "entered_at": when or at})
+        previous = when
+    return left
 
 
 # The statements below run inside every move: built once, run with each move's values.

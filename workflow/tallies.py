@@ -25,7 +25,9 @@ def recorded(session: Session, events: list[dict]) -> None:
     for event in events:
         kind = event["event_type"]
         if event["to_state"] is not None and event["case_id"] is not None:
-            left = stays.moved(session, event["case_id"], event["to_state"], event["at"], kind)
+            documented = _details(event).get("moves") if kind == stays.IMPORTED else None
+            left = stays.moved(session, event["case_id"], event["to_state"], event["at"], kind,
+                               documented)
             counts[("stage", event["to_state"])] += 1
             if left is not None:
                 counts[("stage", left)] -= 1

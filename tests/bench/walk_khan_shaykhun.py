@@ -175,6 +175,7 @@ def serve(port: int, folder: Path) -> tuple[subprocess.Popen, dict[str, str]]:
     flask("db", "upgrade")
     passwords = dict(re.findall(r"^\s+(\w+)\s+(\S+)$", flask("users", "demo"), re.M))
     flask("demo", "story")
+    flask("registers", "seed")  # the names the incidents give map to the registers
     flask("incidents", "import", "data/public_incidents.csv", "--as", "investigator")
     server = subprocess.Popen([*FLASK, "run", "--host", "127.0.0.1", "--port", str(port)],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
