@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from models.case import Case
 from models.finding import Finding
 from models.register import REGISTERS, RegisterAlias, RegisterEntry
+from models.response import ResponseBlock, ResponseEntry
 from workflow import audit, permissions
 from workflow.audit import Actor
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
@@ -24,7 +25,11 @@ SEED = Path(__file__).resolve().parent.parent / "data" / "registers.toml"
 ENTITY = "register_entry"
 #: Every record that names a register entry: (model, its column, the register it names, the
 #: entity type of its audit events). A merge re-points each of them, one audit event per record.
-LINKS = ((Finding, Finding.party_id, "party", "finding"),)
+LINKS = ((Finding, Finding.party_id, "party", "finding"),
+         *((ResponseEntry, ResponseEntry.entry_id, register, "response_entry")
+           for register in ("actor", "instrument", "forum")),
+         (ResponseBlock, ResponseBlock.blocked_by_id, "actor", "response_block"),
+         (ResponseBlock, ResponseBlock.forum_id, "forum", "response_block"))
 
 
 def normal(name: str | None) -> str:
@@ -318,15 +323,21 @@ def merge(session: Session, actor: Actor, merged_id: int, kept_id: int) -> int:
 def link_party(session: Session, actor: Actor, name: str, party_type: str) -> RegisterEntry:
     """The party register's entry for the responsible party a finding names: an unknown name is
     proposed as a new entry (of the finding's party type) for a supervisor to accept or merge."""
-    entry = resolve(session, "party", name, lock=True)
+    return link(session, actor, "party", name, party_type)
+
+
+def link(session: Session, actor: Actor, register: str, name: str, kind: str) -> RegisterEntry:
+    """The register's entry a record names: an unknown name is proposed as a new entry (of
+    `kind`, which the supervisor who accepts it may change) to accept or merge."""
+    entry = resolve(session, register, name, lock=True)
     if entry is not None:
         return entry
     try:
         with _savepoint(session):
-            entry, names = _insert(session, actor, "party", name, party_type, status="proposed")
+            entry, names = _insert(session, actor, register, name, kind, status="proposed")
     except IntegrityError:
         # The same name was proposed at the same moment by another transaction: it is the entry.
-        entry = resolve(session, "party", name, lock=True)
+        entry = resolve(session, register, name, lock=True)
         if entry is None:
             raise
         return entry
