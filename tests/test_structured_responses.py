@@ -10,7 +10,7 @@ from sqlalchemy import select
 from webclient import post
 
 from models import AuditEvent, Case, EvaluationPressure, Response, ResponseBlock, ResponseEntry
-from workflow import corrections, registers, responses
+from workflow import corrections, registers, responses, reviews
 from workflow.command import ANY_VERSION
 from workflow.errors import Invalid
 
@@ -140,6 +140,8 @@ def test_an_unknown_instrument_or_forum_is_refused_with_a_message(db, cast, lega
 def test_a_blocked_response_shows_who_blocked_it_where_and_why(db, cast, legal_case, leo):
     propose_on_page(leo, legal_case, actors="United States\nFrance", forum="UNSC")
     response = only_response(db, legal_case)
+    form = page_of(leo, legal_case, response.id)
+    assert 'name="blocked_by"' in form and 'name="blocked_in"' in form
     url = f"/cases/{legal_case}/responses/{response.id}/status"
     # Without a reason, or without naming who blocked it, nothing changes and the page says why.
     answer = post(leo, url, {"version": version(db, legal_case), "status": "blocked", "reason": "", "blocked_by": "Russia"})
@@ -295,3 +297,64 @@ def test_the_service_refuses_an_evaluation_without_its_pressures(db, cast, make_
             pressures={p: "unchanged" for p in PRESSURES},
             pressure_rationales={p: "x" for p in PRESSURES if p != "perceived_utility"}, **fields)
     assert events(db, "evaluation_recorded") == []
+
+
+@pytest.fixture
+def extra_config(log_key_files):
+    # The dossier is signed with the audit log's key.
+    return {"AUDIT_SIGNING_KEY": str(log_key_files[0]), "AUDIT_LOG_ORIGIN": "restraint.test/audit"}
+
+
+def test_the_dossier_lists_actors_block_factors_and_pressures(db, cast, make_case, move, satisfy,
+                                                              seeded, runner, tmp_path):
+    from test_dossier import produce, text_of
+    from workflow import evaluations
+    case_id = make_case()
+    move(case_id, "legal_consequence")
+    response = run(db, responses.propose_response, cast["leo"], case_id, expected_version=ANY_VERSION,
+                   level="international", tool="diplomatic", actor_name="France and others",
+                   description="Draft resolution.", actors=["France", "UK", "US"],
+                   instruments=["UNSCR 2118"], forum="UNSC", factors=["norms"])
+    run(db, responses.change_status, cast["leo"], case_id, expected_version=ANY_VERSION,
+        response_id=response.id, status="blocked", reason="Vetoed as premature.", blocked_by="Russia")
+    for target in ("implementation", "evaluation"):
+        satisfy(case_id, target)
+        request = run(db, reviews.request_gate, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                      target=target)
+        run(db, reviews.approve_gate, cast["sue"], request.id, expected_version=ANY_VERSION,
+            reason="fine")
+    run(db, evaluations.record_evaluation, cast["ana"], case_id, expected_version=ANY_VERSION,
+        ratings={f: "weakened" for f in FACTORS}, rationales={f: "used again" for f in FACTORS},
+        pressures={p: "rising" for p in PRESSURES},
+        pressure_rationales={p: f"why {p.replace('_', ' ')}" for p in PRESSURES},
+        repeat_use="yes", recommendation="continue")
+    text = text_of(produce(runner, tmp_path, case_id, "--as", "sue"))
+    assert "actors (3): France; United Kingdom; United States" in text
+    assert "instruments: UN Security Council resolution 2118 (2013)" in text
+    assert "forum: UN Security Council" in text and "reinforces: norms" in text
+    assert "blocked by Russian Federation in UN Security Council: Vetoed as premature." in text
+    for pressure in PRESSURES:
+        words = pressure.replace("_", " ")
+        assert f"{words} rising why {words}" in text
+
+
+def test_the_api_takes_and_shows_actors_instruments_forum_factors_and_the_block(api, legal_case):
+    leo = api("leo")
+    etag = leo.get(f"/cases/{legal_case}").headers["ETag"]
+    made = leo.post(f"/cases/{legal_case}/responses", {
+        "level": "international", "tool": "diplomatic", "actor": "three states",
+        "description": "Draft resolution.", "actors": ["US", "UK", "France"],
+        "instruments": ["UNSCR 2118"], "forum": "UNSC", "factors": ["norms", "deterrence"]},
+        version=etag)
+    assert made.status_code == 201, made.json
+    assert made.json["actors"] == ["United States", "United Kingdom", "France"]
+    assert made.json["instruments"] == ["UN Security Council resolution 2118 (2013)"]
+    assert (made.json["forum"], made.json["factors"]) == ("UN Security Council", ["norms", "deterrence"])
+    url = f"/cases/{legal_case}/responses/{made.json['id']}/status"
+    refused = leo.post(url, {"status": "blocked", "reason": "veto"}, version=made.headers["ETag"])
+    assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "blocked_by"
+    blocked = leo.post(url, {"status": "blocked", "reason": "veto", "blocked_by": "Russia"},
+                       version=made.headers["ETag"])
+    assert blocked.status_code == 200, blocked.json
+    assert (blocked.json["blocked_by"], blocked.json["blocked_in"], blocked.json["blocked_why"]) == (
+        "Russian Federation", "UN Security Council", "veto")
