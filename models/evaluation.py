@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, choice
 from models.user import User
-from vocabulary import FACTORS, RATINGS, RECOMMENDATIONS, REPEAT_USE  # noqa: F401 (FACTORS re-exported)
+from vocabulary import (FACTORS, PRESSURE_RATINGS, PRESSURES, RATINGS,  # noqa: F401 (re-exported)
+                        RECOMMENDATIONS, REPEAT_USE)
 from workflow.clock import utcnow
 
 
@@ -38,3 +39,22 @@ class Evaluation(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User] = relationship(lazy="joined")
+    pressure_rows: Mapped[list[EvaluationPressure]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def pressures(self) -> list[EvaluationPressure]:
+        """The erosion pressures rated, in vocabulary order (none on evaluations before them)."""
+        return sorted(self.pressure_rows, key=lambda row: PRESSURES.index(row.pressure))
+
+
+class EvaluationPressure(Base):
+    """One pressure eroding restraint, rated with its rationale in an evaluation."""
+
+    __tablename__ = "evaluation_pressures"
+    __table_args__ = (CheckConstraint("trim(rationale) <> ''", name="has_rationale"),)
+
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), primary_key=True)
+    pressure: Mapped[str] = mapped_column(choice(*PRESSURES, name="pressure"), primary_key=True)
+    rating: Mapped[str] = mapped_column(choice(*PRESSURE_RATINGS, name="pressure_rating", length=16))
+    rationale: Mapped[str] = mapped_column(Text)

@@ -21,6 +21,13 @@ from workflow.evidence_store import EvidenceStore
 from workflow.log_keys import generate_keys
 from workflow.command import ANY_VERSION
 
+#: The four erosion pressures rated with a rationale, as every evaluation needs them.
+RATED_PRESSURES = {
+    "pressures": {p: "unchanged" for p in ("repeated_violation", "perceived_utility",
+                                           "ease_of_access", "diminished_attention")},
+    "pressure_rationales": {p: "as before" for p in ("repeated_violation", "perceived_utility",
+                                                     "ease_of_access", "diminished_attention")}}
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"

@@ -141,7 +141,8 @@ def test_hashes_custody_and_decisions_are_never_corrected(app, db, cast, full_ca
     also posts a hash, leaves its file, its SHA-256 and the chain as they were."""
     assert {kind.entity_type: set(kind.fields) for kind in corrections.KINDS_OF_RECORD} == {
         "evidence": {"title", "description", "kind", "source_grade", "information_grade"},
-        "response": {"actor", "description", "legal_basis", "strategies"},
+        "response": {"actor", "description", "legal_basis", "strategies", "actors",
+                     "instruments", "forum", "factors"},
         "task": {"due_on"}, "milestone": {"due_on"},
         # An imported case's details, from its source file (the importer's --update).
         "case": {"title", "occurred_on", "occurred_precision", "country", "place", "latitude",

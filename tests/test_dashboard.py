@@ -160,7 +160,7 @@ def hand_built(db, cast, make_case, move, satisfy):
                  level="international", tool="diplomatic", actor_name="Security Council",
                  description="draft resolution").id
     run(db, responses.change_status, cast["leo"], legal, expected_version=ANY_VERSION,
-        response_id=vetoed, status="blocked", reason="vetoed")
+        response_id=vetoed, status="blocked", reason="vetoed", blocked_by="Russian Federation")
     closed = make_case()
     move(closed, "closed")
     satisfy(reported, "investigation")

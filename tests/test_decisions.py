@@ -94,7 +94,7 @@ def test_reasons_of_reopenings_withdrawals_and_status_changes_are_shown_with_the
     with db.transaction() as session:
         responses.change_status(session, cast["leo"], case_id, expected_version=ANY_VERSION,
                                 response_id=response_id, status="blocked",
-                                reason="Vetoed in cabinet on 3 May.")
+                                reason="Vetoed in cabinet on 3 May.", blocked_by="Cabinet")
     with db.transaction() as session:
         evidence.withdraw_evidence(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
                                    evidence_id=full_case["evidence_id"],

@@ -19,6 +19,7 @@ from vocabulary import FACTORS
 from workflow import corrections, evaluations, evidence, pathway, responses, reviews
 from workflow.command import ANY_VERSION
 from workflow.errors import Conflict, Forbidden, Invalid
+from conftest import RATED_PRESSURES
 
 
 def run(db, command, *args, **kwargs):
@@ -126,7 +127,7 @@ def evaluated(db, cast, case_id: int, *, repeat_use: str, deterrence: str) -> in
     """The evaluation recommends closing, with these findings; the close is requested; its id."""
     run(db, evaluations.record_evaluation, cast["ana"], case_id, expected_version=ANY_VERSION,
         ratings={f: deterrence if f == "deterrence" else "unchanged" for f in FACTORS},
-        rationales={f: "as observed" for f in FACTORS}, repeat_use=repeat_use,
+        rationales={f: "as observed" for f in FACTORS}, **RATED_PRESSURES, repeat_use=repeat_use,
         recommendation="close", outcome="restraint partly restored")
     return run(db, reviews.request_gate, cast["ana"], case_id, expected_version=ANY_VERSION,
                target="closed").id

@@ -13,6 +13,7 @@ from workflow import corrections, deterrence, evaluations, gates, pathway, respo
 from workflow.errors import Conflict, Invalid
 from workflow.menu import NEXT_STATUSES, STATUSES
 from workflow.command import ANY_VERSION
+from conftest import RATED_PRESSURES
 
 FACTORS = ("taboo", "norms", "lack_of_benefit", "deterrence")
 
@@ -78,7 +79,7 @@ def test_legal_consequence_gate(db, cast, at_stage):
     assert checklist(db, case_id, "implementation")["binding_response"] == (
         False, "1 adopted, none legally binding")
     run(db, responses.change_status, cast["leo"], case_id, expected_version=ANY_VERSION,
-        response_id=binding, status="blocked", reason="vetoed")
+        response_id=binding, status="blocked", reason="vetoed", blocked_by="Russian Federation")
     assert checklist(db, case_id, "implementation")["responses_decided"][0] is True
     third = propose(db, cast, case_id)
     run(db, responses.change_status, cast["leo"], case_id, expected_version=ANY_VERSION,
@@ -124,12 +125,12 @@ def test_evaluation_gates(db, cast, at_stage, recommendation, target):
     assert checklist(db, case_id, target)[f"evaluation_{recommendation}"] == (False, "no evaluation recorded")
     other = {"close": "continue", "escalate": "close", "continue": "escalate"}[recommendation]
     run(db, evaluations.record_evaluation, cast["ana"], case_id, expected_version=ANY_VERSION,
-        ratings={f: "weakened" for f in FACTORS}, rationales={f: "repeat use" for f in FACTORS},
+        ratings={f: "weakened" for f in FACTORS}, rationales={f: "repeat use" for f in FACTORS}, **RATED_PRESSURES,
         repeat_use="yes", recommendation=other, outcome="done" if other == "close" else "")
     assert checklist(db, case_id, target)[f"evaluation_{recommendation}"] == (
         False, f"the evaluation recommends to {other}")
     run(db, evaluations.record_evaluation, cast["ana"], case_id, expected_version=ANY_VERSION,
-        ratings={f: "unchanged" for f in FACTORS}, rationales={f: "no change" for f in FACTORS},
+        ratings={f: "unchanged" for f in FACTORS}, rationales={f: "no change" for f in FACTORS}, **RATED_PRESSURES,
         repeat_use="unknown", recommendation=recommendation,
         outcome="restraint restored" if recommendation == "close" else "")
     assert checklist(db, case_id, target)[f"evaluation_{recommendation}"] == (
@@ -141,15 +142,15 @@ def test_evaluation_refusals_name_the_field(db, cast, at_stage):
     case_id = at_stage("evaluation")
     with pytest.raises(Invalid, match="norms rationale: required"):
         run(db, evaluations.record_evaluation, cast["ana"], case_id, expected_version=ANY_VERSION, ratings={f: "unchanged" for f in FACTORS}, rationales={"taboo": "x", "lack_of_benefit": "x",
-                                                                    "deterrence": "x"}, repeat_use="no", recommendation="continue")
+                                                                    "deterrence": "x"}, **RATED_PRESSURES, repeat_use="no", recommendation="continue")
     with pytest.raises(Invalid, match="outcome: required"):
         run(db, evaluations.record_evaluation, cast["ana"], case_id, expected_version=ANY_VERSION,
-            ratings={f: "unchanged" for f in FACTORS}, rationales={f: "x" for f in FACTORS},
+            ratings={f: "unchanged" for f in FACTORS}, rationales={f: "x" for f in FACTORS}, **RATED_PRESSURES,
             repeat_use="no", recommendation="close")
     other = at_stage("investigation")
     with pytest.raises(Conflict, match="evaluated in Evaluation"):
         run(db, evaluations.record_evaluation, cast["ana"], other, expected_version=ANY_VERSION,
-            ratings={f: "unchanged" for f in FACTORS}, rationales={f: "x" for f in FACTORS},
+            ratings={f: "unchanged" for f in FACTORS}, rationales={f: "x" for f in FACTORS}, **RATED_PRESSURES,
             repeat_use="no", recommendation="continue")
 
 
@@ -165,7 +166,8 @@ def test_status_changes_the_lifecycle_forbids_change_nothing(db, cast, at_stage,
             "implemented": ["adopted", "implemented"], "lapsed": ["adopted", "lapsed"]}[before]
     for step in path:
         run(db, responses.change_status, cast["leo"], case_id, expected_version=ANY_VERSION,
-            response_id=response_id, status=step, reason="step")
+            response_id=response_id, status=step, reason="step",
+            blocked_by="Russian Federation" if step == "blocked" else "")
     with db.sessions() as session:
         events = session.scalar(select(func.count()).select_from(AuditEvent))
         version = session.get(Case, case_id).version

@@ -14,6 +14,7 @@ from vocabulary import FACTORS
 from workflow import audit, evaluations, evidence, pathway, responses, tasks
 from workflow.command import ANY_VERSION
 from workflow.errors import Conflict
+from conftest import RATED_PRESSURES
 
 
 def run(db, command, *args, **kwargs):
@@ -51,7 +52,7 @@ RECORDS = {  # stage: (the template it completes, who records, the recording)
         actor_name="International court", description="Prosecution of the commanders.")),
     "evaluation": ("assess_factors", "ana", lambda s, a, c: evaluations.record_evaluation(
         s, a, c, expected_version=ANY_VERSION, ratings={f: "unchanged" for f in FACTORS},
-        rationales={f: "no change seen" for f in FACTORS}, repeat_use="no",
+        rationales={f: "no change seen" for f in FACTORS}, **RATED_PRESSURES, repeat_use="no",
         recommendation="continue")),
 }
 

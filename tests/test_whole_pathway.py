@@ -69,8 +69,10 @@ def state(db, case_id: int) -> Case:
 
 def evaluate(analyst: Person, case_id: int, recommendation: str, outcome: str = "") -> None:
     factors = ("taboo", "norms", "lack_of_benefit", "deterrence")
+    pressures = ("repeated_violation", "perceived_utility", "ease_of_access", "diminished_attention")
     analyst.send(case_id, f"/cases/{case_id}/evaluation", {
         **{f: "strengthened" for f in factors}, **{f"{f}_rationale": "no new use" for f in factors},
+        **{p: "receding" for p in pressures}, **{f"{p}_rationale": "suppliers listed" for p in pressures},
         "repeat_use": "no", "recommendation": recommendation, "outcome": outcome,
         "lessons": "listings worked"})
 

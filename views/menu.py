@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from models.evaluation import FACTORS
+from models.evaluation import FACTORS, PRESSURES
 from views import db
 from views.access import current_actor
 from views.case_forms import choices
@@ -53,7 +53,9 @@ def new_response(case_id: int):
             tool=form.tool.data, actor_name=form.actor.data, description=form.description.data,
             legally_binding=form.legally_binding.data, legal_basis=form.legal_basis.data,
             strategies=form.strategies.data or [], target=form.target.data,
-            catalog_key=form.catalog_key.data or ""), page)
+            catalog_key=form.catalog_key.data or "", actors=form.actors.data or "",
+            instruments=form.instruments.data or "", forum=form.forum.data or "",
+            factors=form.factors.data or []), page)
     if outcome.refused:
         return outcome.page
     flash("Response proposed.", "success")
@@ -98,7 +100,8 @@ def change_status(case_id: int, response_id: int):
     outcome = run(form, lambda write: responses.change_status(
             write, current_actor(), case_id, expected_version=form.expected_version(),
             response_id=response_id, status=form.status.data, reason=form.reason.data,
-            decided_on=form.decided_on.data, legally_binding=form.legally_binding.data),
+            decided_on=form.decided_on.data, legally_binding=form.legally_binding.data,
+            blocked_by=form.blocked_by.data or "", blocked_in=form.blocked_in.data or ""),
         response_page(case_id, response_id, {"status": form}))
     if outcome.refused:
         return outcome.page
@@ -158,12 +161,14 @@ def record_message(case_id: int):
 
 @blueprint.route("/evaluation", methods=["GET", "POST"])
 def evaluation(case_id: int):
-    """Evaluate the case against the four restraint factors and recommend what comes next."""
+    """Evaluate the case against the four restraint factors and the four erosion pressures, and
+    recommend what comes next."""
     case = load_case_for(case_id, permissions.RECORD_EVALUATION)
     form = EvaluationForm(version=case.version)
 
     def page(refusal=None):
         return render_template("menu/evaluation.html", case=case, form=form, factors=FACTORS,
+                               pressures=PRESSURES,
                                refusal=refusal, completes=completes(db.session(), case, ("evaluation",)))
     if request.method == "GET":
         return page()
@@ -171,6 +176,8 @@ def evaluation(case_id: int):
             write, current_actor(), case_id, expected_version=form.expected_version(),
             ratings={f: form[f].data for f in FACTORS},
             rationales={f: form[f"{f}_rationale"].data for f in FACTORS},
+            pressures={p: form[p].data for p in PRESSURES},
+            pressure_rationales={p: form[f"{p}_rationale"].data for p in PRESSURES},
             repeat_use=form.repeat_use.data, recommendation=form.recommendation.data,
             lessons=form.lessons.data, outcome=form.outcome.data), page)
     if outcome.refused:

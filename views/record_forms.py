@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from models.evidence import INFORMATION_GRADES, KINDS, SOURCE_GRADES
 from views.case_forms import VersionedForm, choices
 from views.forms import CheckboxesField
-from vocabulary import LINK_KINDS, STRATEGIES
+from vocabulary import FACTORS, LINK_KINDS, STRATEGIES
 
 
 def _reason() -> TextAreaField:
@@ -51,6 +51,12 @@ class CorrectResponseForm(RecordForm):
     description = TextAreaField("What is done", validators=[DataRequired(), Length(max=20_000)])
     legal_basis = StringField("Legal basis", validators=[Optional(), Length(max=300)])
     strategies = CheckboxesField("Strategies", choices=choices(STRATEGIES))
+    actors = TextAreaField("Actors from the register, one a line",
+                           validators=[Optional(), Length(max=20_000)])
+    instruments = TextAreaField("Instruments relied on, one a line",
+                                validators=[Optional(), Length(max=20_000)])
+    forum = StringField("Forum", validators=[Optional(), Length(max=300)])
+    factors = CheckboxesField("Restraint factors it is meant to reinforce", choices=choices(FACTORS))
     reason = _reason()
 
 

@@ -103,6 +103,11 @@ def response_context(session, case, response, forms: dict) -> dict:
     if form is None:
         form = CorrectResponseForm(formdata=None, obj=response, version=case.version)
         form.strategies.data = response.strategy_list  # stored as one comma-separated string
+        # Register entries are corrected by name, one a line.
+        form.actors.data = "\n".join(entry.name for entry in response.actors)
+        form.instruments.data = "\n".join(entry.name for entry in response.instruments)
+        form.forum.data = response.forum.name if response.forum else ""
+        form.factors.data = response.factors
     return {"correct_form": form, "reschedule_form": RescheduleForm(formdata=None, version=case.version),
             "commands": _commands(session, case, "correct_response", "correct_milestone"),
             "corrections": corrections.history(session, case.id)}

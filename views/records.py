@@ -77,7 +77,11 @@ def correct_response(case_id: int, response_id: int):
         write, current_actor(), case_id, expected_version=form.expected_version(),
         response_id=response_id, reason=form.reason.data, actor_name=form.actor.data,
         description=form.description.data, legal_basis=form.legal_basis.data,
-        strategies=form.strategies.data or []),
+        strategies=form.strategies.data or [],
+        # Left empty, the actors stay as recorded: a response keeps one at least.
+        actors=form.actors.data if (form.actors.data or "").strip() else None,
+        instruments=form.instruments.data or "", forum=form.forum.data or "",
+        factors=form.factors.data or []),
         response_page(case_id, response_id, {"correct": form}))
     if outcome.refused:
         return outcome.page

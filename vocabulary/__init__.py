@@ -94,6 +94,9 @@ FACTORS = ("taboo", "norms", "lack_of_benefit", "deterrence")
 RATINGS = ("weakened", "unchanged", "strengthened")
 REPEAT_USE = ("yes", "no", "unknown")
 RECOMMENDATIONS = ("close", "escalate", "continue")
+#: The pressures eroding restraint, each rated by how it moved since the use.
+PRESSURES = ("repeated_violation", "perceived_utility", "ease_of_access", "diminished_attention")
+PRESSURE_RATINGS = ("receding", "unchanged", "rising")
 
 # --- Tasks ----------------------------------------------------------------------------------
 TASK_STATUSES = ("open", "in_progress", "done", "cancelled")

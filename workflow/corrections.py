@@ -2,9 +2,11 @@
 the audit event, while the case is open and not under review.
 
 What may be corrected is listed here field by field: an evidence item's title, description,
-kind and grading; a response's actor, description, legal basis and strategies; the due date
-of a task or a milestone (rescheduling it); an imported case's details, when its source file
-says otherwise (also once closed: the record is the source's, not a decision). Nothing else is: a file's hash, custody events,
+kind and grading; a response's actor, description, legal basis and strategies, its actors,
+instruments and forum from the registers and the factors it reinforces; the due date of a task
+or a milestone (rescheduling it); an imported case's details, when its source file says
+otherwise (also once closed: the record is the source's, not a decision). Nothing else is: a
+file's hash, custody events,
 findings and decisions (on gates and on responses) stand as recorded, and a later record
 supersedes them. The history of a record's corrections is read back from the audit log.
 """
@@ -30,7 +32,7 @@ from workflow.errors import Conflict, Invalid, NotFound
 from workflow.evidence import evidence_of
 from workflow.fields import day, one_of, text
 from workflow.queries import among
-from workflow.responses import response_of
+from workflow.responses import actor_entries, factor_list, forum_entry, known_entries, response_of
 
 
 def _strategies(value) -> str:
@@ -65,7 +67,10 @@ RESPONSE = Correctable("response", "response_corrected", permissions.RECORD_RESP
     "actor": lambda v: text(v, "actor", 300, True),
     "description": lambda v: text(v, "description", 20_000, True),
     "legal_basis": lambda v: text(v, "legal_basis", 300),
-    "strategies": _strategies})
+    "strategies": _strategies,
+    # Register entries and factors arrive resolved and checked (correct_response).
+    "actors": lambda v: v, "instruments": lambda v: v, "forum": lambda v: v or None,
+    "factors": lambda v: v})
 #: The details of a case an import brings (the project's CSV format, see workflow/importer.py).
 IMPORTED_CASE_FIELDS = ("title", "occurred_on", "occurred_precision", "country", "place",
                         "latitude", "longitude", "suspected_agent", "delivery_means", "deaths",
@@ -84,10 +89,23 @@ def _shown(name: str, value):
     """A value as the audit event and the history show it."""
     if name == "strategies":
         return [tag for tag in value.split(",") if tag]
+    if name in ("actors", "instruments"):
+        return [entry.name for entry in value]
+    if name == "forum":
+        return value.name if value is not None else None
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    return value
+
+
+def _key(value):
+    """What a value is compared by: register entries by their ids, in any order."""
+    if isinstance(value, list) and value and hasattr(value[0], "register"):
+        return sorted(entry.id for entry in value)
+    if hasattr(value, "register"):
+        return value.id
     return value
 
 
@@ -102,7 +120,7 @@ def _correct(cmd: command.CaseCommand, kind: Correctable, record, reason: str,
     cleaned = {name: kind.fields[name](value) for name, value in fields.items()}
     reason = text(reason, "reason", 5000, True)
     changes = {name: [_shown(name, getattr(record, name)), _shown(name, value)]
-               for name, value in cleaned.items() if getattr(record, name) != value}
+               for name, value in cleaned.items() if _key(getattr(record, name)) != _key(value)}
     if not changes:
         raise Invalid("Nothing to correct: every value is as recorded.")
     for name in changes:
@@ -132,14 +150,27 @@ def correct_evidence(session: Session, actor: Actor, case_id: int, *, expected_v
 def correct_response(session: Session, actor: Actor, case_id: int, *, expected_version,
                      response_id: int, reason: str, actor_name: str | None = None,
                      description: str | None = None, legal_basis: str | None = None,
-                     strategies=None) -> Response:
-    """Correct a response's actor, description, legal basis or strategies; its status and
-    decisions stay as decided."""
+                     strategies=None, actors=None, instruments=None, forum=None,
+                     factors=None) -> Response:
+    """Correct a response's actor, description, legal basis or strategies, its actors,
+    instruments or forum (names resolved through the registers; "" for no forum) or the
+    factors it reinforces; its status and decisions stay as decided."""
     cmd = command.begin(session, actor, case_id, action=RESPONSE.action,
                         expected_version=expected_version)
     response = response_of(session, cmd.case.id, response_id)
+    if actors is not None:
+        actors = actor_entries(session, actor, actors)
+        if not actors:
+            raise Invalid("actors: name one at least (a coalition: one a line)", "actors")
+    if instruments is not None:
+        instruments = known_entries(session, "instrument", instruments, "instruments")
+    if forum is not None:
+        forum = forum_entry(session, forum) or ""
+    if factors is not None:
+        factors = factor_list(factors)
     _correct(cmd, RESPONSE, response, reason, dict(
-        actor=actor_name, description=description, legal_basis=legal_basis, strategies=strategies))
+        actor=actor_name, description=description, legal_basis=legal_basis, strategies=strategies,
+        actors=actors, instruments=instruments, forum=forum, factors=factors))
     return response
 
 

@@ -12,7 +12,7 @@ from models.evidence import EvidenceItem
 from models.notification import Notification
 from models.response import Response
 from models.task import Task
-from vocabulary import FACTORS
+from vocabulary import FACTORS, PRESSURES
 from workflow import cases, deterrence, evaluations, evidence, pathway, responses, reviews, tasks
 from workflow.audit import Actor
 from workflow.pathway import RECOMMENDED_TARGET
@@ -131,6 +131,8 @@ def satisfy_gate(db: Database, case_id: int, target: str, people: dict[str, Acto
             evaluations.record_evaluation(session, analyst, case_id, expected_version=ANY_VERSION,
                                           ratings={f: "strengthened" for f in FACTORS},
                                           rationales={f: "No further use reported since the responses." for f in FACTORS},
+                                          pressures={p: "receding" for p in PRESSURES},
+                                          pressure_rationales={p: "No further use, and the unit's suppliers are listed." for p in PRESSURES},
                                           repeat_use="no", recommendation=recommendation,
                                           outcome="restraint restored" if recommendation == "close" else "")
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from models.case import Case
 from models.finding import Finding
 from models.register import REGISTERS, RegisterAlias, RegisterEntry
+from models.response import ResponseBlock, ResponseEntry
 from workflow import audit, permissions
 from workflow.audit import Actor
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
@@ -24,7 +25,11 @@ SEED = Path(__file__).resolve().parent.parent / "data" / "registers.toml"
 ENTITY = "register_entry"
 #: Every record that names a register entry: (model, its column, the register it names, the
 #: entity type of its audit events). A merge re-points each of them, one audit event per record.
-LINKS = ((Finding, Finding.party_id, "party", "finding"),)
+LINKS = ((Finding, Finding.party_id, "party", "finding"),
+         *((ResponseEntry, ResponseEntry.entry_id, register, "response_entry")
+           for register in ("actor", "instrument", "forum")),
+         (ResponseBlock, ResponseBlock.blocked_by_id, "actor", "response_block"),
+         (ResponseBlock, ResponseBlock.forum_id, "forum", "response_block"))
 
 
 def normal(name: str | None) -> str:

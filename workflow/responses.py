@@ -9,12 +9,14 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from models.response import Milestone, Response
-from workflow import command, permissions, tasks
+from models.register import RegisterEntry
+from models.response import Milestone, Response, ResponseBlock
+from workflow import command, permissions, registers, tasks
 from workflow.audit import Actor
 from workflow.errors import Invalid, NotFound
 from workflow.fields import day, one_of, text
 from workflow.menu import BY_KEY, LEVELS, NEXT_STATUSES, STATUSES, STRATEGIES, TOOLS
+from vocabulary import FACTORS
 from workflow.stages import RESPONSE_STAGES  # noqa: F401 (re-exported)
 from workflow import clock
 
@@ -31,14 +33,78 @@ def _details(response: Response) -> dict:
             "description": response.description, "legally_binding": response.legally_binding,
             "legal_basis": response.legal_basis, "strategies": response.strategy_list,
             "target": response.target, "catalog_key": response.catalog_key,
-            "status": response.status}
+            "status": response.status, **linked(response)}
+
+
+def linked(response: Response) -> dict:
+    """The register entries and factors a response names, as its audit events record them."""
+    return {"actors": names(response.actors), "instruments": names(response.instruments),
+            "forum": response.forum.name if response.forum else None, "factors": response.factors}
+
+
+def names(entries) -> list[str]:
+    return [entry.name for entry in entries]
+
+
+def _written(values) -> list[str]:
+    """Names given as a list, or as text with one name a line."""
+    if isinstance(values, str):
+        values = values.splitlines()
+    return [value.strip() for value in values or () if value and value.strip()]
+
+
+def actor_entries(session: Session, actor: Actor, written, field: str = "actors") -> list[RegisterEntry]:
+    """The actor register's entries for the names given, through their aliases; an unknown name
+    is proposed as a new entry for a supervisor to accept (with its kind) or merge."""
+    found: dict[int, RegisterEntry] = {}
+    for name in _written(written):
+        entry = registers.link(session, actor, "actor", text(name, field, 300, True), "state")
+        found.setdefault(entry.id, entry)
+    return list(found.values())
+
+
+def known_entries(session: Session, register: str, written, field: str) -> list[RegisterEntry]:
+    """The register's entries for the names given, through their aliases; an unknown name is
+    refused: instruments and fora are few and a supervisor adds them to the register."""
+    found: dict[int, RegisterEntry] = {}
+    unknown = []
+    for name in _written(written):
+        entry = registers.resolve(session, register, name, lock=True)
+        if entry is None:
+            unknown.append(name)
+        else:
+            found.setdefault(entry.id, entry)
+    if unknown:
+        raise Invalid(f"{field}: not in the register of {register}s: {'; '.join(unknown)} "
+                      "(a supervisor adds it, or use a name it is known by)", field)
+    return list(found.values())
+
+
+def forum_entry(session: Session, written, field: str = "forum") -> RegisterEntry | None:
+    """The forum register's entry for the name given (None if none is given)."""
+    entries = known_entries(session, "forum", written, field)
+    if len(entries) > 1:
+        raise Invalid(f"{field}: one forum only", field)
+    return entries[0] if entries else None
+
+
+def factor_list(factors) -> list[str]:
+    """The restraint factors named, checked against the vocabulary."""
+    factors = [factors] if isinstance(factors, str) else list(factors or ())
+    unknown = sorted(set(factors) - set(FACTORS))
+    if unknown:
+        raise Invalid(f"factors: unknown {', '.join(unknown)}", "factors")
+    return [factor for factor in FACTORS if factor in factors]
 
 
 def propose_response(session: Session, actor: Actor, case_id: int, *, expected_version,
                      level: str, tool: str, actor_name: str, description: str,
                      legally_binding: bool = False, legal_basis: str = "", strategies=(),
-                     target: str = "", catalog_key: str = "") -> Response:
-    """Put a response on the case's menu as proposed."""
+                     target: str = "", catalog_key: str = "", actors=(), instruments=(),
+                     forum: str = "", factors=()) -> Response:
+    """Put a response on the case's menu as proposed: its actors (a coalition: one or more,
+    from the actor register; the free-text actor stays as written), the instruments relied on,
+    the forum, and the restraint factors it is meant to reinforce."""
     cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE,
                         expected_version=expected_version)
     case = cmd.case
@@ -54,7 +120,19 @@ def propose_response(session: Session, actor: Actor, case_id: int, *, expected_v
         legally_binding=bool(legally_binding), legal_basis=text(legal_basis, "legal_basis", 300),
         strategies=",".join(tag for tag in STRATEGIES if tag in strategies),
         target=text(target, "target", 300), catalog_key=catalog_key, created_by_id=actor.id)
+    factors = factor_list(factors)
+    entries = actor_entries(session, actor, actors)
+    if not entries:
+        # Without actors chosen, the free-text actor stands for one if the register knows it
+        # (free text such as "29 states and NATO" is not proposed as an entry).
+        known = registers.resolve(session, "actor", response.actor, lock=True)
+        entries = [known] if known is not None else []
+    chosen_instruments = known_entries(session, "instrument", instruments, "instruments")
+    chosen_forum = forum_entry(session, forum)
     session.add(response)
+    session.flush()
+    response.actors, response.instruments, response.forum = entries, chosen_instruments, chosen_forum
+    response.factors = factors
     session.flush()
     done = tasks.lock_completed_by(cmd, "response")
     cmd.record("response_proposed", "response", response.id, _details(response))
@@ -64,8 +142,11 @@ def propose_response(session: Session, actor: Actor, case_id: int, *, expected_v
 
 def change_status(session: Session, actor: Actor, case_id: int, *, expected_version,
                   response_id: int, status: str, reason: str,
-                  decided_on: date | None = None, legally_binding: bool | None = None) -> Response:
-    """Move a response along its lifecycle, with a reason; a forbidden move changes nothing."""
+                  decided_on: date | None = None, legally_binding: bool | None = None,
+                  blocked_by: str = "", blocked_in: str = "") -> Response:
+    """Move a response along its lifecycle, with a reason; a forbidden move changes nothing.
+    Blocking names who blocked it (actor register), where (forum register: the response's own
+    forum if none is given), and its reason says why."""
     cmd = command.begin(session, actor, case_id, action=permissions.RECORD_RESPONSE,
                         expected_version=expected_version)
     case = cmd.case
@@ -74,7 +155,15 @@ def change_status(session: Session, actor: Actor, case_id: int, *, expected_vers
     if status not in allowed:
         then = ", ".join(allowed) or "nothing: it is final"
         raise Invalid(f"status: a {response.status} response can become {then}", "status")
+    if status == "blocked" and not _written([reason]):
+        raise Invalid("reason: say why it was blocked (e.g. a veto, and the grounds given)", "reason")
     reason = text(reason, "reason", 5000, True)
+    block = None
+    if status == "blocked":
+        block = _block(session, actor, case.id, response, blocked_by, blocked_in, reason)
+    elif _written([blocked_by, blocked_in]):
+        raise Invalid("blocked_by: who blocked it, and where, belong to a blocked response",
+                      "blocked_by")
     before = response.status
     response.status = status
     if status in ("adopted", "blocked"):
@@ -84,8 +173,25 @@ def change_status(session: Session, actor: Actor, case_id: int, *, expected_vers
     cmd.record("response_status_changed", "response", response.id, {
         "before": before, "after": status, "reason": reason,
         "legally_binding": response.legally_binding,
-        "decided_on": response.decided_on.isoformat() if response.decided_on else None})
+        "decided_on": response.decided_on.isoformat() if response.decided_on else None,
+        **({"blocked_by": block.blocked_by.name, "blocked_in": block.forum.name if block.forum else None,
+            "blocked_why": block.reason} if block else {})})
     return response
+
+
+def _block(session: Session, actor: Actor, case_id: int, response: Response, blocked_by: str,
+           blocked_in: str, why: str) -> ResponseBlock:
+    """Who blocked the response, where and why: each required but the forum."""
+    if not _written([blocked_by]):
+        raise Invalid("blocked_by: name who blocked it (a state or organisation)", "blocked_by")
+    blocker = actor_entries(session, actor, [blocked_by], "blocked_by")[0]
+    forum = forum_entry(session, blocked_in, "blocked_in") or response.forum
+    block = ResponseBlock(case_id=case_id, response_id=response.id, blocked_by_id=blocker.id,
+                          forum_id=forum.id if forum else None, reason=why)
+    session.add(block)
+    session.flush()
+    response.block = block
+    return block
 
 
 def add_milestone(session: Session, actor: Actor, case_id: int, *, expected_version,

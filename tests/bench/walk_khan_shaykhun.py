@@ -500,6 +500,9 @@ def _evaluation(desk: Desk, review: Desk, reference: str) -> None:
                                 ("Deterrence", "weakened", "Why (deterrence)")):
         desk.select(desk.label(factor, exact=True), rating)
         desk.fill(desk.label(why), "Chlorine was used again at Douma in April 2018.")
+    for pressure in ("repeated violation", "perceived utility", "ease of access", "diminished attention"):
+        desk.select(desk.label(pressure.capitalize(), exact=True), "rising")
+        desk.fill(desk.label(f"Why ({pressure})"), "Chlorine was used again at Douma in April 2018.")
     desk.select(desk.label("Did the perpetrator use chemical weapons again?"), "yes")
     desk.select(desk.label("Recommendation"), "close")
     desk.fill(desk.label("Outcome, if closing"), "responses exhausted")

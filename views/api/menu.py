@@ -2,7 +2,7 @@
 messages and the evaluation, over the API."""
 from __future__ import annotations
 
-from vocabulary import FACTORS
+from vocabulary import FACTORS, PRESSURES
 from views import db
 from views.api import schemas
 from views.api.operation import actor, answer, body, change, operation, url
@@ -54,7 +54,12 @@ def response_body(response) -> schemas.ResponseOut:
         **{name: getattr(response, name) for name in (
             "id", "level", "tool", "actor", "description", "legally_binding", "legal_basis",
             "target", "status", "decided_on", "catalog_key")},
-        strategies=response.strategy_list,
+        strategies=response.strategy_list, actors=[entry.name for entry in response.actors],
+        instruments=[entry.name for entry in response.instruments],
+        forum=response.forum.name if response.forum else None, factors=response.factors,
+        blocked_by=response.block.blocked_by.name if response.block else None,
+        blocked_in=response.block.forum.name if response.block and response.block.forum else None,
+        blocked_why=response.block.reason if response.block else None,
         milestones=[schemas.Milestone.model_validate(m) for m in response.milestones])
 
 
@@ -154,11 +159,15 @@ def get_evaluation(case_id: int):
            answer=schemas.Evaluation, status=201, tags=EVALUATION_TAGS, versioned=True,
            action=permissions.RECORD_EVALUATION)
 def record_evaluation(case_id: int):
-    """Rate the four restraint factors, say whether use was repeated, and recommend what comes
-    next (in evaluation); it replaces earlier evaluations in the gates."""
+    """Rate the four restraint factors and the four erosion pressures, say whether use was
+    repeated, and recommend what comes next (in evaluation); it replaces earlier evaluations in
+    the gates."""
     fields = body().model_dump()
     fields["ratings"] = {factor: fields.pop(factor) for factor in FACTORS}
     fields["rationales"] = {factor: fields.pop(f"{factor}_rationale") for factor in FACTORS}
+    fields["pressures"] = {pressure: fields.pop(pressure) for pressure in PRESSURES}
+    fields["pressure_rationales"] = {pressure: fields.pop(f"{pressure}_rationale")
+                                     for pressure in PRESSURES}
     evaluation = change(evaluations.record_evaluation, case_id, fields)
     return answer(schemas.Evaluation.model_validate(evaluation), 201, version=_version(case_id),
                   location=url("get_evaluation", case_id=case_id))

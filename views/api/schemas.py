@@ -24,11 +24,13 @@ from vocabulary import (
     CASE_ROLES,
     CUSTODY_ACTIONS,
     EVIDENCE_KINDS,
+    FACTORS,
     FINDING_KINDS,
     INFORMATION_GRADES,
     LEVELS,
     PARTY_TYPES,
     PRECISIONS,
+    PRESSURE_RATINGS,
     RATINGS,
     RECOMMENDATIONS,
     REPEAT_USE,
@@ -380,6 +382,11 @@ class ResponseIn(Input):
     strategies: list[Literal[STRATEGIES]] = Field(default_factory=list, max_length=len(STRATEGIES))
     target: one_line(300) = ""
     catalog_key: one_line(64) = ""
+    #: Actors from the actor register (a coalition: several), by a name they are known by.
+    actors: list[one_line(300, 1)] = Field(default_factory=list, max_length=500)
+    instruments: list[one_line(300, 1)] = Field(default_factory=list, max_length=100)
+    forum: one_line(300) = ""
+    factors: list[Literal[FACTORS]] = Field(default_factory=list, max_length=len(FACTORS))
 
 
 class ResponseOut(Output):
@@ -395,6 +402,14 @@ class ResponseOut(Output):
     status: str
     decided_on: date | None
     catalog_key: str
+    actors: list[str]
+    instruments: list[str]
+    forum: str | None
+    factors: list[str]
+    #: For a blocked response: who blocked it, in which forum, and why.
+    blocked_by: str | None
+    blocked_in: str | None
+    blocked_why: str | None
     milestones: list[Milestone]
 
 
@@ -403,6 +418,9 @@ class StatusChange(Input):
     reason: long_text(5000, 1)
     decided_on: Day | None = None
     legally_binding: bool | None = None
+    #: Blocking names who blocked it (actor register) and, if not the response's, the forum.
+    blocked_by: one_line(300) = ""
+    blocked_in: one_line(300) = ""
 
 
 class MilestoneIn(Input):
@@ -436,10 +454,12 @@ class Message(Output):
 
 
 Rating = Literal[RATINGS]
+Pressure = Literal[PRESSURE_RATINGS]
 
 
 class EvaluationIn(Input):
-    """The four restraint factors rated with their rationale, repeat use, and what comes next."""
+    """The four restraint factors and the four erosion pressures rated with their rationale,
+    repeat use, and what comes next."""
 
     taboo: Rating
     taboo_rationale: long_text(10_000, 1)
@@ -449,10 +469,24 @@ class EvaluationIn(Input):
     lack_of_benefit_rationale: long_text(10_000, 1)
     deterrence: Rating
     deterrence_rationale: long_text(10_000, 1)
+    repeated_violation: Pressure
+    repeated_violation_rationale: long_text(10_000, 1)
+    perceived_utility: Pressure
+    perceived_utility_rationale: long_text(10_000, 1)
+    ease_of_access: Pressure
+    ease_of_access_rationale: long_text(10_000, 1)
+    diminished_attention: Pressure
+    diminished_attention_rationale: long_text(10_000, 1)
     repeat_use: Literal[REPEAT_USE]
     recommendation: Literal[RECOMMENDATIONS]
     lessons: long_text(20_000) = ""
     outcome: one_line(64) = ""
+
+
+class PressureRating(Output):
+    pressure: str
+    rating: str
+    rationale: str
 
 
 class Evaluation(Output):
@@ -465,6 +499,8 @@ class Evaluation(Output):
     lack_of_benefit_rationale: str
     deterrence: str
     deterrence_rationale: str
+    #: The erosion pressures rated (none on evaluations recorded before they were).
+    pressures: list[PressureRating]
     repeat_use: str
     recommendation: str
     lessons: str
