@@ -287,10 +287,13 @@ def current_findings(session: Session, case_id: int) -> dict[str, Finding]:
 
 
 def responses_of(session: Session, case_id: int) -> list[Response]:
-    """A case's responses with their milestones, oldest first."""
+    """A case's responses with their milestones, oldest first; their register entries, factors
+    and block are read only where a page shows them (the case page and the gates do not)."""
     return remembered(session, ("responses", case_id), lambda: session.scalars(
         select(Response).where(Response.case_id == case_id)
-        .options(joinedload(Response.milestones)).order_by(Response.id)).unique().all())
+        .options(joinedload(Response.milestones), lazyload(Response.links),
+                 lazyload(Response.factor_rows), lazyload(Response.block))
+        .order_by(Response.id)).unique().all())
 
 
 def responses_by_cell(session: Session, case_id: int) -> dict[tuple[str, str], list[Response]]:
