@@ -206,7 +206,7 @@ def gather(session: Session, actor: Actor, case_id: int, production_seq: int, wi
     dossier.findings = session.scalars(select(Finding).where(Finding.case_id == case_id)
                                        .order_by(Finding.id)).all()
     dossier.current_findings = {f.id for f in queries.current_findings(session, case_id).values()}
-    dossier.responses = [r for cell in queries.responses_by_cell(session, case_id).values() for r in cell]
+    dossier.responses = [r for cell in queries.responses_by_cell(session, case_id, full=True).values() for r in cell]
     dossier.messages = queries.messages_of(session, case_id)
     dossier.evaluations = session.scalars(select(Evaluation).where(Evaluation.case_id == case_id)
                                           .order_by(Evaluation.id)).all()

@@ -286,20 +286,24 @@ def current_findings(session: Session, case_id: int) -> dict[str, Finding]:
     return {finding.kind: finding for finding in findings_of(session, case_id)}
 
 
-def responses_of(session: Session, case_id: int) -> list[Response]:
-    """A case's responses with their milestones, oldest first; their register entries, factors
-    and block are read only where a page shows them (the case page and the gates do not)."""
-    return remembered(session, ("responses", case_id), lambda: session.scalars(
+def responses_of(session: Session, case_id: int, *, full: bool = False) -> list[Response]:
+    """A case's responses with their milestones, oldest first; `full`: with their register
+    entries, factors and block too, read for all of them at once (the case page and the gates
+    show none of these, so they are read only when asked for)."""
+    details = (selectinload(Response.links), selectinload(Response.factor_rows),
+               selectinload(Response.block)) if full else (
+        lazyload(Response.links), lazyload(Response.factor_rows), lazyload(Response.block))
+    return remembered(session, ("responses", case_id, full), lambda: session.scalars(
         select(Response).where(Response.case_id == case_id)
-        .options(joinedload(Response.milestones), lazyload(Response.links),
-                 lazyload(Response.factor_rows), lazyload(Response.block))
+        .options(joinedload(Response.milestones), *details)
         .order_by(Response.id)).unique().all())
 
 
-def responses_by_cell(session: Session, case_id: int) -> dict[tuple[str, str], list[Response]]:
-    """A case's responses, by (level, tool) cell of the menu."""
+def responses_by_cell(session: Session, case_id: int, *,
+                      full: bool = False) -> dict[tuple[str, str], list[Response]]:
+    """A case's responses, by (level, tool) cell of the menu (`full`: see `responses_of`)."""
     cells: dict[tuple[str, str], list[Response]] = {}
-    for response in responses_of(session, case_id):
+    for response in responses_of(session, case_id, full=full):
         cells.setdefault((response.level, response.tool), []).append(response)
     return cells
 

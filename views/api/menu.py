@@ -75,7 +75,7 @@ def response_answer(case_id: int, response_id: int, status: int = 200):
 def list_responses(case_id: int):
     """The case's responses from the menu, with their status and milestones."""
     version = _version(case_id)
-    cells = queries.responses_by_cell(db.session(), case_id)
+    cells = queries.responses_by_cell(db.session(), case_id, full=True)
     items = sorted((r for rows in cells.values() for r in rows), key=lambda r: r.id)
     return answer(schemas.ResponseList(items=[response_body(r) for r in items]), version=version)
 
