@@ -126,6 +126,8 @@ class Rule:
     whom: object
     #: The few words of the event the notification keeps (its page reads them).
     keeps: Callable[[dict, dict], dict] = lambda fields, details: {}
+    #: Whether `whom` names a list that expands into the statement (run once per event, then).
+    expands: bool = False
 
 
 def _decided() -> object:
@@ -157,7 +159,8 @@ RULES: dict[str, Rule] = {
     "team_member_changed": Rule("team_added", User.id == _MEMBER,
                                 lambda f, d: {"case_role": d["case_role"], "before": d["before"]}),
     "comment_added": Rule("mentioned", User.id.in_(_MENTIONS),
-                          lambda f, d: {"subject": d["subject"], "subject_id": d["subject_id"]}),
+                          lambda f, d: {"subject": d["subject"], "subject_id": d["subject_id"]},
+                          expands=True),
 }
 
 
@@ -230,7 +233,7 @@ def derive(session: Session, events: list[tuple], rows: list[dict]) -> None:
     connection, mail = session.connection(), bool(session.info.get("mail_enabled"))
     for event_type, values in batches.items():
         statement = _insert_for(event_type, mail)
-        if event_type == "comment_added":  # its mentions expand into the statement: one by one
+        if RULES[event_type].expands:
             for one in values:
                 connection.execute(statement, one)
         else:
