@@ -7,7 +7,11 @@ STAMP := $(VENV)/.installed
 # `make run PORT=5001` serves on another port.
 PORT ?= 5000
 
-.PHONY: install run serve worker test bench clean
+# The compiled catalogs are built here, never committed (`make translations` updates the sources).
+CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: install run serve worker test bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +21,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(COMPILED): %.mo: %.po $(STAMP)
+	$(BIN)/pybabel -q compile --use-fuzzy -i $< -o $@
+
+install: $(STAMP) $(COMPILED)
+
+# Extract every message of the code and templates, and bring each language's catalog up to date.
+translations: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k _n:1,2 --no-location --sort-output \
+		-o translations/messages.pot .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations \
+		--ignore-obsolete
 
 run: install
 	$(FLASK) db upgrade

@@ -36,6 +36,10 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     totp_enrolled_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+    #: The language the interface speaks to the user (None: as their browser asks).
+    locale: Mapped[str | None] = mapped_column(String(8))
+    #: The IANA time zone times are shown in (None: UTC, as they are stored).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserRole.role")

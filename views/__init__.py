@@ -23,6 +23,7 @@ from views import (
     errors,
     evidence,
     headers,
+    language,
     main,
     menu,
     previews,
@@ -66,6 +67,7 @@ def register_views(app: Flask) -> None:
     headers.register(app)
     app.jinja_env.filters["fromjson"] = json.loads
     words.register(app)
+    language.register(app)
 
 
 def favicon():

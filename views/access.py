@@ -14,11 +14,13 @@ from workflow.accounts import must_enrol
 from workflow.audit import Actor
 
 #: The only endpoints open without signing in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static", "favicon"}) | transparency.PUBLIC
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "language.choose", "static", "bootstrap.static",
+                              "favicon"}) | transparency.PUBLIC
 #: The one page between the password and the code (it checks the pending sign-in itself).
 SECOND_STEP_ENDPOINTS = frozenset({"auth.second_factor"})
 #: What a user who must enrol a second factor may reach before they have.
-ENROLMENT_ENDPOINTS = frozenset({"account.two_factor", "auth.logout", "static", "bootstrap.static"})
+ENROLMENT_ENDPOINTS = frozenset({"account.two_factor", "auth.logout", "language.choose", "static",
+                                 "bootstrap.static"})
 
 
 def require_sign_in():

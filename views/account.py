@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import segno
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -11,7 +12,14 @@ from views import db, notifications
 from views.access import current_actor
 from views.auth import _start_session
 from views.commands import run
-from views.forms import CodeForm, ConfirmForm, EmailKindsForm, PasswordChangeForm, TokenForm
+from views.forms import (
+    CodeForm,
+    ConfirmForm,
+    EmailKindsForm,
+    PasswordChangeForm,
+    PreferencesForm,
+    TokenForm,
+)
 from workflow import accounts, clock, second_factor, tokens
 from workflow import notifications as notices
 
@@ -20,7 +28,7 @@ blueprint = Blueprint("account", __name__, url_prefix="/account")
 blueprint.register_blueprint(notifications.blueprint)
 
 
-def _page(password_form=None, refusal=None, token_form=None, new_token=None):
+def _page(password_form=None, refusal=None, token_form=None, new_token=None, preferences_form=None):
     """My account page with its forms, a refusal at its top (and a new token's secret, once)."""
     required = any(role in current_app.config["REQUIRE_2FA_ROLES"] for role in current_user.roles)
     return render_template(
@@ -31,7 +39,9 @@ def _page(password_form=None, refusal=None, token_form=None, new_token=None):
         tokens=tokens.tokens_of(db.session(), current_user.id), now=clock.utcnow(),
         email_form=EmailKindsForm(formdata=None,
                                   kinds=sorted(notices.email_kinds(db.session(), current_user.id))),
-        mail_on=bool(current_app.config["MAIL_SERVER"]))
+        mail_on=bool(current_app.config["MAIL_SERVER"]),
+        preferences_form=preferences_form or PreferencesForm(
+            formdata=None, locale=current_user.locale or "", time_zone=current_user.time_zone or ""))
 
 
 @blueprint.route("")
@@ -57,6 +67,21 @@ def change_password():
     # This session goes on with the new generation; every other one has ended.
     _start_session(user)
     flash("Password changed. Your other sessions have ended.", "success")
+    return redirect(url_for("account.index"))
+
+
+@blueprint.route("/preferences", methods=["POST"])
+def preferences():
+    """Choose the language and the time zone of my pages."""
+    form = PreferencesForm()
+    outcome = run(form, lambda write: accounts.set_preferences(
+        write, current_actor(), current_user.id, locale=form.locale.data or None,
+        time_zone=form.time_zone.data.strip() or None),
+        lambda refusal=None: _page(refusal=refusal, preferences_form=form))
+    if outcome.refused:
+        return outcome.page
+    session.pop("locale", None)  # the account's choice speaks from now on
+    flash(_("Language and time zone saved."), "success")
     return redirect(url_for("account.index"))
 
 

@@ -1,7 +1,9 @@
 """WTForms forms of the sign-in and admin pages."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    HiddenField,
     EmailField,
     PasswordField,
     SelectChoice,
@@ -16,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from workflow.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from workflow.notifications import KINDS, WHEN
 from workflow.roles import DESCRIPTIONS, ROLES
+from vocabulary import LANGUAGES
 from workflow.tokens import MAX_DAYS, SCOPES
 
 
@@ -68,6 +71,23 @@ class UserCreateForm(UserRolesForm):
 
 class ConfirmForm(Form):
     """A button that changes something: only the CSRF token."""
+
+
+class LanguageForm(Form):
+    """The language switch in the navigation: the language, and the page to come back to."""
+
+    locale = SelectField(_l("Language"), choices=[SelectChoice(*item) for item in LANGUAGES.items()])
+    next = HiddenField(validators=[Length(max=2000)])
+
+
+class PreferencesForm(Form):
+    """The language and time zone of my account."""
+
+    locale = SelectField(_l("Language"), choices=[SelectChoice("", _l("As my browser asks")),
+                                                  *(SelectChoice(*item) for item in LANGUAGES.items())])
+    time_zone = StringField(_l("Time zone"), validators=[Optional(), Length(max=64)],
+                            description=_l("An IANA time zone such as Asia/Damascus or Europe/Paris; "
+                                           "empty for UTC."))
 
 
 class AuditExportForm(Form):

@@ -113,3 +113,9 @@ NOTIFICATION_KINDS = ("gate_requested", "gate_decided", "task_assigned", "task_q
 EMAIL_STATES = ("pending", "sent", "skipped")
 #: The records a note may be written on.
 COMMENT_SUBJECTS = ("case", "evidence", "response")
+
+# --- Languages ------------------------------------------------------------------------------
+#: The languages the interface speaks, each by its own name.
+LANGUAGES = {"en": "English", "ar": "العربية"}
+#: Those written from right to left.
+RIGHT_TO_LEFT = ("ar",)

@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import available_timezones
 
 from sqlalchemy import delete, exists, func, select, text
 from sqlalchemy.orm import Session
@@ -22,6 +23,8 @@ from workflow.audit import Actor
 from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.roles import ADMIN, ROLES
+from workflow.words import _
+from vocabulary import LANGUAGES
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 MIN_PASSWORD_LENGTH = 12
@@ -248,6 +251,22 @@ def end_all_sessions(session: Session, actor: Actor, user: User) -> None:
     end_sessions(user)
     audit.append(session, "sessions_ended", actor, entity_type="user", entity_id=user.id,
                  details={"username": user.username})
+
+
+def set_preferences(session: Session, actor: Actor, user_id: int, *, locale: str | None,
+                    time_zone: str | None) -> None:
+    """The user's language and time zone (None: the browser's language, UTC)."""
+    if locale is not None and locale not in LANGUAGES:
+        raise Invalid(_("language: one of %(choices)s", choices=", ".join(LANGUAGES)), "locale")
+    if time_zone is not None and time_zone not in available_timezones():
+        raise Invalid(_("time zone: not a time zone of the IANA database, such as Asia/Damascus"),
+                      "time_zone")
+    user = get_user(session, user_id)
+    if (user.locale, user.time_zone) == (locale, time_zone):
+        return
+    user.locale, user.time_zone = locale, time_zone
+    audit.append(session, "preferences_changed", actor, entity_type="user", entity_id=user.id,
+                 details={"username": user.username, "locale": locale, "time_zone": time_zone})
 
 
 # --- signing in -----------------------------------------------------------------------

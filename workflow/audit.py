@@ -136,7 +136,7 @@ def _case_prev(session: Session, head: _Head, case_id: int) -> str:
 
 def append_many(session: Session, events: list[tuple[str, Actor | None, dict]]) -> list[dict]:
     """Add events in order at the head of the chain, with their leaves of the Merkle tree."""
-    head = _head(session, next((fields.get("case_id") for _, _, fields in events), None))
+    head = _head(session, next((fields.get("case_id") for _type, _actor, fields in events), None))
     first, seq, prev_hash, rows = head.seq + 1, head.seq, head.hash, []
     for event_type, actor, fields in events:
         seq += 1

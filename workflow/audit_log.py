@@ -49,6 +49,7 @@ EVENT_NAMES = {
     "dossier_sealed": "Dossier sealed", "audit_exported": "Audit log exported",
     "login": "Signed in", "login_failed": "Sign-in refused", "logout": "Signed out",
     "sessions_ended": "Every session ended", "password_changed": "Password changed",
+    "preferences_changed": "Language or time zone changed",
     "second_factor_enrolled": "Second factor set up", "second_factor_failed": "Second factor code refused",
     "second_factor_reset": "Second factor reset", "recovery_code_used": "Recovery code used",
     "recovery_codes_renewed": "Recovery codes renewed", "user_created": "Account created",

@@ -137,7 +137,7 @@ def verify_bundle(path: str, public_key) -> tuple[bytes, str]:
             raise Broken(f"MISSING {CHECKSUMS_NAME} in the bundle")
         sums = {}
         for line in archive.read(CHECKSUMS_NAME).decode("utf-8").splitlines():
-            digest, _, name = line.partition("  ")
+            digest, _space, name = line.partition("  ")
             sums[name] = digest
         pdfs = [name for name in sums if name.endswith(".pdf")]
         if len(pdfs) != 1:

@@ -346,7 +346,7 @@ def check_names(session: Session, plan: Plan, propose_new: bool = False) -> Plan
         if names and not propose_new:
             plan.rejected.append(Rejected(row.where, row.source_id, import_names.refusal(names)))
             continue
-        plan.proposed += [(register, name) for _, register, name in names
+        plan.proposed += [(register, name) for _line, register, name in names
                           if (register, name) not in plan.proposed]
         kept.append(row)
     plan.rows = kept

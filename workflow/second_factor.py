@@ -62,8 +62,8 @@ def _new_recovery_codes(session: Session, user: User) -> list[str]:
     """Replace the user's recovery codes with ten new ones; only their hashes are stored."""
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
-    for _ in range(RECOVERY_CODES):
-        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(16))
+    for _code in range(RECOVERY_CODES):
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _char in range(16))
         codes.append("-".join(raw[i:i + 4] for i in range(0, 16, 4)))
         session.add(RecoveryCode(user_id=user.id, code_hash=_recovery_hash(codes[-1])))
     return codes

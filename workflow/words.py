@@ -1,5 +1,30 @@
-"""Words for people: the names of the domain's codes, and counts with their plural right."""
+"""Words for people: the names of the domain's codes, counts with their plural right, and
+sentences that a page says again in its reader's language."""
 from __future__ import annotations
+
+
+class Text(str):
+    """A sentence in English that keeps its message and values, so that a page can say it in its
+    reader's language (views/language.py); as a `str` it reads in English everywhere else."""
+
+    def __new__(cls, message: str, plural: str | None = None, count: int | None = None,
+                **values):
+        values = {"num": f"{count:,}", **values} if plural is not None else values
+        english = plural if plural is not None and count != 1 else message
+        self = super().__new__(cls, english % values if values else english)
+        self.message, self.plural, self.count, self.values = message, plural, count, values
+        return self
+
+
+def _(message: str, **values) -> Text:
+    """Mark `message` for translation: `_("Case %(reference)s is closed.", reference=ref)`."""
+    return Text(message, **values)
+
+
+def _n(singular: str, plural: str, count: int, **values) -> Text:
+    """Mark a counted sentence for translation: `_n("%(num)s task", "%(num)s tasks", n)`
+    (`num` is the count as the reader writes numbers)."""
+    return Text(singular, plural, count, **values)
 
 #: Codes whose name is not the code with its underscores as spaces and a capital first letter.
 NAMES = {
@@ -12,8 +37,7 @@ NAMES = {
 }
 
 
-def human(code) -> str:
-    """The name of a code as people say it: sulfur_mustard → "Sulfur mustard"."""
+def _english(code) -> str:
     code = "" if code is None else str(code)
     if code in NAMES:
         return NAMES[code]
@@ -21,10 +45,36 @@ def human(code) -> str:
     return words[:1].upper() + words[1:]
 
 
-def inline(code) -> str:
+#: Code sets shown as they are: languages by their own names.
+NOT_NAMED = ("LANGUAGES", "RIGHT_TO_LEFT")
+
+
+def human(code) -> Text:
+    """The name of a code as people say it: sulfur_mustard → "Sulfur mustard"."""
+    return Text(_english(code))
+
+
+def inline(code) -> Text:
     """The name of a code inside a sentence: "sulfur mustard", but "VX"."""
-    name = human(code)
-    return name if name.isupper() else name[:1].lower() + name[1:]
+    name = _english(code)
+    return Text(name if name.isupper() else name[:1].lower() + name[1:])
+
+
+def code_names(fileobj, keywords, comment_tags, options):
+    """Babel extractor: the name of every code the vocabulary declares, as `human` and `inline`
+    say it, so that the catalogs translate them (babel.cfg)."""
+    import vocabulary
+    seen = set()
+    for name, value in vars(vocabulary).items():
+        if name.startswith("_") or name in NOT_NAMED or not isinstance(value, tuple | dict):
+            continue
+        descriptions = [v for v in value.values() if isinstance(v, str)] if isinstance(value, dict) else []
+        for code in [*value, *descriptions]:
+            if isinstance(code, str) and len(code) > 1:
+                for said in (str(human(code)), str(inline(code))):
+                    if said not in seen:
+                        seen.add(said)
+                        yield 1, None, said, [f"the code {code} ({name})"]
 
 
 def humans(codes) -> str:

@@ -1,0 +1,84 @@
+"""Choosing the language and the time zone: the browser's language before sign-in, the switch in
+the navigation, the account's preference after; times shown in the user's zone."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from bs4 import BeautifulSoup
+from webclient import PASSWORD, post
+
+from models.user import User
+from workflow.audit_log import EVENT_NAMES
+
+
+def html_attributes(response) -> dict:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser").html.attrs
+
+
+def token_of(response) -> str:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser").select_one(
+        'meta[name="csrf-token"]')["content"]
+
+
+def test_before_sign_in_the_browser_language_speaks(client):
+    assert html_attributes(client.get("/login", headers={"Accept-Language": "ar"})) == {"lang": "ar", "dir": "rtl"}
+    assert html_attributes(client.get("/login", headers={"Accept-Language": "fr, en;q=0.8"})) == {
+        "lang": "en", "dir": "ltr"}
+    assert html_attributes(client.get("/login", headers={"Accept-Language": "de"}))["lang"] == "en"
+
+
+def test_the_switch_before_sign_in_holds_for_the_browser(client):
+    page = client.get("/login", headers={"Accept-Language": "en"})
+    switched = client.post("/language", data={"locale": "ar", "next": "/login", "csrf_token": token_of(page)})
+    assert switched.status_code == 302 and switched.headers["Location"] == "/login"
+    assert html_attributes(client.get("/login", headers={"Accept-Language": "en"}))["lang"] == "ar"
+
+
+def test_the_switch_of_a_signed_in_user_is_their_preference_everywhere(app, db, client, cast):
+    assert post(client, "/login", {"username": "ivy", "password": PASSWORD}).status_code == 302
+    page = client.get("/cases")
+    switched = client.post("/language", data={"locale": "ar", "next": "/cases", "csrf_token": token_of(page)})
+    assert switched.headers["Location"] == "/cases"
+    with db.transaction() as session:
+        assert session.get(User, cast["ivy"].id).locale == "ar"
+    other = app.test_client()  # another browser, asking for English
+    assert post(other, "/login", {"username": "ivy", "password": PASSWORD}).status_code == 302
+    assert html_attributes(other.get("/", headers={"Accept-Language": "en"}))["dir"] == "rtl"
+
+
+def test_the_switch_goes_back_only_to_a_page_of_this_site(client):
+    page = client.get("/login")
+    away = client.post("/language", data={"locale": "ar", "next": "//evil.example/", "csrf_token": token_of(page)})
+    assert away.headers["Location"] == "/"
+
+
+def test_the_account_page_sets_language_and_time_zone_audited(db, client, auth, cast):
+    auth.login("ivy")
+    page = client.get("/account")
+    saved = post(client, "/account/preferences", {"locale": "ar", "time_zone": "Asia/Damascus"})
+    assert saved.status_code == 302
+    with db.transaction() as session:
+        user = session.get(User, cast["ivy"].id)
+        assert (user.locale, user.time_zone) == ("ar", "Asia/Damascus")
+    assert "preferences_changed" in EVENT_NAMES
+    audit = client.get("/account").get_data(as_text=True)
+    assert 'lang="ar"' in audit and page.status_code == 200
+
+
+def test_an_unknown_time_zone_is_refused_beside_its_field(client, auth, cast):
+    auth.login("ivy")
+    refused = post(client, "/account/preferences", {"locale": "", "time_zone": "Mars/Olympus"})
+    assert refused.status_code == 422
+    assert "IANA" in refused.get_data(as_text=True)
+
+
+def test_times_are_shown_in_the_users_zone(app, db, client, auth, cast):
+    from views.language import when
+    with db.transaction() as session:
+        session.get(User, cast["ivy"].id).time_zone = "Asia/Damascus"
+    auth.login("ivy")
+    with app.test_request_context():
+        from flask_login import login_user
+        with db.transaction() as session:
+            login_user(session.get(User, cast["ivy"].id))
+            assert when(datetime(2026, 1, 5, 10, 0)).startswith("2026-01-05 13:00")

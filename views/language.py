@@ -1,0 +1,112 @@
+"""The reader's language and time zone: which is chosen, how a page says the workflow's sentences
+in it, and dates, times and numbers written the way its readers write them."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import flask_babel
+from babel.dates import get_timezone_name
+from babel.numbers import format_decimal
+from flask import Blueprint, Flask, redirect, request, session
+from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_login import current_user
+from jinja2 import pass_context
+
+from views import db
+from views.access import current_actor
+from views.forms import LanguageForm
+from workflow import accounts
+from vocabulary import LANGUAGES, RIGHT_TO_LEFT
+from workflow.words import Text
+
+blueprint = Blueprint("language", __name__)
+babel = Babel()
+
+
+def select_locale() -> str:
+    """The signed-in user's choice, else the one made in this browser, else the browser's own."""
+    chosen = current_user.locale if current_user and current_user.is_authenticated else None
+    return chosen or session.get("locale") or request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def select_timezone() -> str:
+    """The signed-in user's time zone; UTC (as everything is stored) for everyone else."""
+    zone = current_user.time_zone if current_user and current_user.is_authenticated else None
+    return zone or "UTC"
+
+
+def number(value) -> str:
+    """A number as the reader writes it: 1,200 in English."""
+    return format_decimal(value, locale=get_locale())
+
+
+def translated(value):
+    """A workflow sentence (`Text`) in the reader's language; any other value as it is."""
+    if not isinstance(value, Text):
+        return value
+    values = {name: translated(part) for name, part in value.values.items()}
+    if value.plural is None:
+        return flask_babel.gettext(value.message, **values)
+    values["num"] = number(value.count)
+    return flask_babel.ngettext(value.message, value.plural, value.count, **values)
+
+
+def when(value: datetime | None, empty: str = "—") -> str:
+    """A stored (naive UTC) time in the reader's zone: "2026-11-28 14:05 UTC"."""
+    if value is None:
+        return empty
+    return format_datetime(value, "yyyy-MM-dd HH:mm zzz")
+
+
+def day(value: date | None, empty: str = "—") -> str:
+    """A calendar date: "2026-11-28"."""
+    return empty if value is None else format_date(value, "yyyy-MM-dd")
+
+
+def direction() -> str:
+    """"rtl" for a language written right to left, else "ltr"."""
+    return "rtl" if str(get_locale()) in RIGHT_TO_LEFT else "ltr"
+
+
+def template_helpers() -> dict:
+    """The page's language and direction for `<html lang dir>`, and the language switch."""
+    return {"locale": str(get_locale()), "text_direction": direction(), "languages": LANGUAGES,
+            "language_form": LanguageForm(formdata=None, locale=str(get_locale()), next=request.full_path)}
+
+
+@blueprint.route("/language", methods=["POST"])
+def choose():
+    """Switch the language: for this browser, and for the account of whoever is signed in."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return redirect("/")
+    session["locale"] = form.locale.data
+    if current_user.is_authenticated:
+        with db.transaction() as write:
+            accounts.set_preferences(write, current_actor(), current_user.id, locale=form.locale.data,
+                                     time_zone=current_user.time_zone)
+    return redirect(form.next.data if form.next.data.startswith("/") and not form.next.data.startswith("//")
+                    else "/")
+
+
+def register(app: Flask) -> None:
+    """Bind Babel; teach Jinja to say `Text` in the reader's language and to count in it."""
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.register_blueprint(blueprint)
+    app.context_processor(template_helpers)
+    env = app.jinja_env
+    env.finalize = translated
+    babel_ngettext = env.globals["ngettext"]
+
+    @pass_context
+    def ngettext(context, singular, plural, num, **variables):
+        """Flask-Babel's, with the count written as the reader writes numbers (`%(num)s`)."""
+        variables.setdefault("num", number(num))
+        return babel_ngettext(context, singular, plural, num, **variables)
+    env.globals["ngettext"] = ngettext
+    env.filters.update(when=when, day=day, number=number, translated=translated)
+
+
+def zone_name(zone: str) -> str:
+    """A time zone as the reader names it."""
+    return get_timezone_name(zone, locale=get_locale())
