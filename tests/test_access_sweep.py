@@ -42,7 +42,8 @@ def everything(db) -> tuple:
 
 #: Signing in and out, and one's own account (password, second factor, sessions): every
 #: signed-in user may use them, whatever their roles.
-OWN_ACCOUNT = ("static", "bootstrap.static", "auth.login", "auth.logout", "auth.second_factor")
+OWN_ACCOUNT = ("static", "bootstrap.static", "auth.login", "auth.logout", "auth.second_factor",
+               "language.choose")
 
 
 def routes(app, *, case_only: bool):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import flask_babel
-from babel.dates import get_timezone_name
+from babel.lists import format_list
 from babel.numbers import format_decimal
 from flask import Blueprint, Flask, redirect, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
@@ -17,7 +17,7 @@ from views.access import current_actor
 from views.forms import LanguageForm
 from workflow import accounts
 from vocabulary import LANGUAGES, RIGHT_TO_LEFT
-from workflow.words import Text
+from workflow.words import Choices, Text
 
 blueprint = Blueprint("language", __name__)
 babel = Babel()
@@ -44,6 +44,10 @@ def translated(value):
     """A workflow sentence (`Text`) in the reader's language; any other value as it is."""
     if not isinstance(value, Text):
         return value
+    if isinstance(value, Choices):
+        if str(get_locale()) == "en":
+            return str(value)
+        return format_list([translated(name) for name in value.names], style="or", locale=get_locale())
     values = {name: translated(part) for name, part in value.values.items()}
     if value.plural is None:
         return flask_babel.gettext(value.message, **values)
@@ -94,6 +98,7 @@ def register(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.register_blueprint(blueprint)
     app.context_processor(template_helpers)
+    Text.say = staticmethod(translated)
     env = app.jinja_env
     env.finalize = translated
     babel_ngettext = env.globals["ngettext"]
@@ -106,7 +111,3 @@ def register(app: Flask) -> None:
     env.globals["ngettext"] = ngettext
     env.filters.update(when=when, day=day, number=number, translated=translated)
 
-
-def zone_name(zone: str) -> str:
-    """A time zone as the reader names it."""
-    return get_timezone_name(zone, locale=get_locale())

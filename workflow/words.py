@@ -2,10 +2,20 @@
 sentences that a page says again in its reader's language."""
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
+
 
 class Text(str):
     """A sentence in English that keeps its message and values, so that a page can say it in its
     reader's language (views/language.py); as a `str` it reads in English everywhere else."""
+
+    #: How a page says a Text in its reader's language: the views teach it (English until then).
+    say: Callable[[Text], str] = str.__str__
+
+    def __html__(self) -> str:
+        """In a template, a form's label or an option: said in the reader's language."""
+        return html.escape(type(self).say(self))
 
     def __new__(cls, message: str, plural: str | None = None, count: int | None = None,
                 **values):
@@ -77,10 +87,19 @@ def code_names(fileobj, keywords, comment_tags, options):
                         yield 1, None, said, [f"the code {code} ({name})"]
 
 
-def humans(codes) -> str:
+def humans(codes) -> Text:
     """Codes as a list in words: "Chlorine, Sarin or Sulfur mustard"."""
-    names = [human(code) for code in codes]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return Choices([human(code) for code in codes])
+
+
+class Choices(Text):
+    """Names of which one is meant, said as the reader lists alternatives: "A, B or C"."""
+
+    def __new__(cls, names: list[Text]):
+        english = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        self = super().__new__(cls, english)
+        self.names = names
+        return self
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
