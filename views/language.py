@@ -73,8 +73,11 @@ def direction() -> str:
 
 
 def template_helpers() -> dict:
-    """The page's language and direction for `<html lang dir>`, and the language switch."""
+    """The page's language and direction for `<html lang dir>`, the arrow that points from one
+    stage to the next in it, and the language switch."""
+    rtl = direction() == "rtl"
     return {"locale": str(get_locale()), "text_direction": direction(), "languages": LANGUAGES,
+            "arrow": "←" if rtl else "→",
             "language_form": LanguageForm(formdata=None, locale=str(get_locale()), next=request.full_path)}
 
 

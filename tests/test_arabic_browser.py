@@ -1,0 +1,85 @@
+"""Arabic in a real browser, on a wide screen and on a phone: the page reads from the right (the
+brand on the right, sign-out and the folded menu's toggler on the left, the pathway's first stage
+on the right), nothing scrolls sideways, and Arabic text people wrote keeps its order beside
+dates and numbers."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import update
+from urlmap import sign_in
+
+from models.user import User
+
+pytestmark = pytest.mark.browser
+
+WIDE, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
+OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
+ARABIC_CASE = dict(title="هجوم بالكلور على حي سكني في 10 آب 2016", place="سراقب",
+                   summary="شهود يصفون رائحة الكلور عند الساعة 22:30")
+
+
+@pytest.fixture
+def arabic(db, cast):
+    """Every user of the cast reads Arabic."""
+    with db.transaction() as session:
+        session.execute(update(User).values(locale="ar"))
+
+
+def box(locator) -> dict:
+    return locator.bounding_box()
+
+
+def pathway_reads_from_the_right(page) -> None:
+    steps = page.locator("ol.pathway > li")
+    first, last = box(steps.first), box(steps.last)
+    assert first["x"] > last["x"] or first["y"] < last["y"]
+    assert first["x"] + first["width"] > page.viewport_size["width"] / 2
+
+
+@pytest.mark.parametrize("size", [WIDE, PHONE], ids=["1280px", "390px"])
+def test_arabic_pages_read_from_the_right_and_never_scroll_sideways(new_context, arabic, make_case,
+                                                                    size):
+    case_id = make_case(**ARABIC_CASE)
+    page = new_context().new_page()
+    page.set_viewport_size(size)
+    page.emulate_media(reduced_motion="reduce")
+    sign_in(page, "ivy")
+    for address in ("/", "/cases", f"/cases/{case_id}", "/tasks", "/reviews", "/account",
+                    "/account/notifications", "/search?q=الكلور", "/workflow"):
+        page.goto(address)
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+        assert page.evaluate(OVERFLOW) <= 0, address
+    page.goto(f"/cases/{case_id}")
+    pathway_reads_from_the_right(page)
+    brand = page.get_by_test_id("brand")
+    sign_out = page.locator('form[action="/logout"] button')
+    assert box(brand)["x"] + box(brand)["width"] > size["width"] * 0.75, "the brand stands on the right"
+    if size is PHONE:
+        toggler = page.locator(".navbar-toggler")
+        expect(sign_out).to_be_hidden()
+        assert box(toggler)["x"] < size["width"] / 4, "the folded menu's toggler stands on the left"
+        toggler.click()
+        expect(sign_out).to_be_visible()
+        assert page.evaluate(OVERFLOW) <= 0
+    else:
+        expect(page.locator(".navbar-toggler")).to_be_hidden()
+        assert box(sign_out)["x"] < box(brand)["x"], "sign-out is on the left of the brand"
+    sign_out.click()
+    page.wait_for_url("**/login")
+
+
+def test_arabic_text_keeps_its_order_beside_dates_and_numbers(new_context, arabic, make_case):
+    case_id = make_case(**ARABIC_CASE)
+    page = new_context().new_page()
+    page.set_viewport_size(WIDE)
+    sign_in(page, "ivy")
+    page.goto(f"/cases/{case_id}")
+    for text in ARABIC_CASE.values():
+        shown = page.get_by_text(text, exact=True).first
+        expect(shown).to_be_visible()
+        # Its own element, or the nearest one around it, decides its direction from its first
+        # strong letter: Arabic, whatever the page's direction.
+        direction = shown.evaluate("e => e.closest('[dir]').getAttribute('dir')")
+        assert direction == "auto", text
+        assert shown.evaluate("e => getComputedStyle(e).direction") == "rtl"
