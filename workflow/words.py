@@ -78,8 +78,10 @@ def code_names(fileobj, keywords, comment_tags, options):
     for name, value in vars(vocabulary).items():
         if name.startswith("_") or name in NOT_NAMED or not isinstance(value, tuple | dict):
             continue
-        descriptions = [v for v in value.values() if isinstance(v, str)] if isinstance(value, dict) else []
-        for code in [*value, *descriptions]:
+        inside = []  # a dict's values: descriptions, or the codes it groups
+        for part in value.values() if isinstance(value, dict) else ():
+            inside += [part] if isinstance(part, str) else list(part) if isinstance(part, tuple) else []
+        for code in [*value, *inside]:
             if isinstance(code, str) and len(code) > 1:
                 for said in (str(human(code)), str(inline(code))):
                     if said not in seen:
