@@ -14,6 +14,7 @@ from views.case_forms import choices
 from views.cases import case_page, load_case_for
 from views.commands import Page, run
 from views.record_pages import completes, response_context
+from views.language import translated
 from views.menu_forms import (
     EvaluationForm,
     MessageForm,
@@ -38,8 +39,9 @@ def new_response(case_id: int):
                         tool=request.args.get("tool"))
     if option and request.method == "GET":
         form.level.data, form.tool.data, form.catalog_key.data = option.level, option.tool, option.key
-        form.description.data, form.legally_binding.data = option.description, option.legally_binding
-        form.legal_basis.data, form.strategies.data = option.legal_basis, list(option.strategies)
+        # The catalog's words, in the reader's language, for the legal officer to adapt.
+        form.description.data, form.legally_binding.data = translated(option.description), option.legally_binding
+        form.legal_basis.data, form.strategies.data = translated(option.legal_basis), list(option.strategies)
 
     def page(refusal=None):
         return render_template("menu/new_response.html", case=case, form=form, option=option,
