@@ -55,7 +55,7 @@ def test_verify_now_keeps_and_shows_the_result(client, auth, cast):
     response = post(client, "/audit/verify", follow_redirects=True)
     page = response.get_data(as_text=True)
     banner = page[page.index('data-testid="verification"'):][:600]
-    assert "Last verified" in banner and re.search(r"by aud:\s+OK \d+ events head=\w+; no signed checkpoint", banner)
+    assert "Last verified" in banner and re.search(r"by <bdi>aud</bdi>:\s+<samp>OK \d+ events head=\w+; no signed checkpoint", banner)
     # The flash says the same, and how much of the log no witness vouches for.
     assert "No witness has cosigned a checkpoint: someone with the database could remove" in page
     card = page[page.index('data-testid="transparency"'):][:1500]

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import flask_babel
 from babel.lists import format_list
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from flask import Blueprint, Flask, redirect, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_login import current_user
@@ -53,6 +53,19 @@ def translated(value):
         return flask_babel.gettext(value.message, **values)
     values["num"] = number(value.count)
     return flask_babel.ngettext(value.message, value.plural, value.count, **values)
+
+
+def percent(share) -> str:
+    """A share as the reader writes percentages: 0.25 → "25%"."""
+    return format_percent(share, locale=get_locale())
+
+
+def listed(items) -> str:
+    """Names in a row as the reader lists them: "a, b, c" (each said in the reader's language)."""
+    names = [str(translated(item)) for item in items]
+    if str(get_locale()) == "en" or len(names) < 2:
+        return ", ".join(names)
+    return format_list(names, style="unit", locale=get_locale())
 
 
 def when(value: datetime | None, empty: str = "—") -> str:
@@ -107,10 +120,11 @@ def register(app: Flask) -> None:
     babel_ngettext = env.globals["ngettext"]
 
     @pass_context
-    def ngettext(context, singular, plural, num, **variables):
+    def ngettext(context, singular, plural, count, /, **variables):
         """Flask-Babel's, with the count written as the reader writes numbers (`%(num)s`)."""
-        variables.setdefault("num", number(num))
-        return babel_ngettext(context, singular, plural, num, **variables)
+        variables.setdefault("num", number(count))
+        return babel_ngettext(context, singular, plural, count, **variables)
     env.globals["ngettext"] = ngettext
-    env.filters.update(when=when, day=day, number=number, translated=translated)
+    env.filters.update(when=when, day=day, number=number, translated=translated, listed=listed,
+                       percent=percent)
 

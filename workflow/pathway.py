@@ -25,6 +25,7 @@ from workflow import gates, permissions, queries, stages
 from workflow.errors import Conflict, Forbidden, GateUnmet, Invalid, WorkflowError
 from workflow.gates import Requirement
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
+from workflow.words import Text, human
 from workflow.stages import (
     ATTRIBUTION,
     CLOSED,
@@ -71,8 +72,8 @@ class Stage:
     tasks: tuple[Template, ...] = ()
 
     @property
-    def label(self) -> str:
-        return self.name.replace("_", " ").capitalize()
+    def label(self) -> Text:
+        return human(self.name)
 
 
 @dataclass(frozen=True)
