@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, redirect, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_login import current_user
 from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 from views import db
 from views.access import current_actor
@@ -41,18 +42,41 @@ def number(value) -> str:
 
 
 def translated(value):
-    """A workflow sentence (`Text`) in the reader's language; any other value as it is."""
-    if not isinstance(value, Text):
-        return value
+    """A workflow sentence (`Text`) in the reader's language, as plain text; any other value as
+    it is."""
+    return _say(value, html=False) if isinstance(value, Text) else value
+
+
+def translated_html(value):
+    """A workflow sentence in the reader's language, as HTML: the people's text inside it (a
+    title, a name: any value that is no `Text`) in `<bdi>`, so it keeps its own direction."""
+    return _say(value, html=True) if isinstance(value, Text) else value
+
+
+def _say(value: Text, html: bool):
     if isinstance(value, Choices):
-        if str(get_locale()) == "en":
-            return str(value)
-        return format_list([translated(name) for name in value.names], style="or", locale=get_locale())
-    values = {name: translated(part) for name, part in value.values.items()}
+        names = [_say(name, html) for name in value.names]
+        said = str(value) if str(get_locale()) == "en" else format_list(names, style="or", locale=get_locale())
+        return Markup(said) if html and str(get_locale()) != "en" else (escape(said) if html else said)
+    catalog = flask_babel.get_translations()
     if value.plural is None:
-        return flask_babel.gettext(value.message, **values)
-    values["num"] = number(value.count)
-    return flask_babel.ngettext(value.message, value.plural, value.count, **values)
+        message = catalog.ugettext(value.message)
+    else:
+        message = catalog.ungettext(value.message, value.plural, value.count)
+    values = {name: _value(part, html) for name, part in value.values.items()}
+    if value.plural is not None:
+        values["num"] = number(value.count)
+    if html:
+        return Markup(escape(message)) % values if values else escape(message)
+    return message % values if values else message
+
+
+def _value(part, html: bool):
+    if isinstance(part, Text):
+        return _say(part, html)
+    if html and isinstance(part, str) and part:
+        return Markup("<bdi>%s</bdi>") % part
+    return part
 
 
 def percent(share) -> str:
@@ -114,9 +138,9 @@ def register(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.register_blueprint(blueprint)
     app.context_processor(template_helpers)
-    Text.say = staticmethod(translated)
+    Text.say = staticmethod(translated_html)
     env = app.jinja_env
-    env.finalize = translated
+    env.finalize = translated_html
     babel_ngettext = env.globals["ngettext"]
 
     @pass_context

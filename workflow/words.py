@@ -10,12 +10,14 @@ class Text(str):
     """A sentence in English that keeps its message and values, so that a page can say it in its
     reader's language (views/language.py); as a `str` it reads in English everywhere else."""
 
-    #: How a page says a Text in its reader's language: the views teach it (English until then).
+    #: How a page says a Text in its reader's language, as HTML: the views teach it (until then,
+    #: English).
     say: Callable[[Text], str] = str.__str__
 
     def __html__(self) -> str:
-        """In a template, a form's label or an option: said in the reader's language."""
-        return html.escape(type(self).say(self))
+        """In a template, a form's label or an option: said in the reader's language (as HTML)."""
+        say = type(self).say
+        return html.escape(self) if say is str.__str__ else say(self)
 
     def __new__(cls, message: str, plural: str | None = None, count: int | None = None,
                 **values):
