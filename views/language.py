@@ -18,7 +18,7 @@ from views.access import current_actor
 from views.forms import LanguageForm
 from workflow import accounts
 from vocabulary import LANGUAGES, RIGHT_TO_LEFT
-from workflow.words import Choices, Text
+from workflow.words import Choices, Series, Text
 
 blueprint = Blueprint("language", __name__)
 babel = Babel()
@@ -54,6 +54,9 @@ def translated_html(value):
 
 
 def _say(value: Text, html: bool):
+    if isinstance(value, Series):
+        parts = [_value(part, html) for part in value.parts]
+        return _say(value.separator, html).join(parts if html else map(str, parts))
     if isinstance(value, Choices):
         names = [_say(name, html) for name in value.names]
         said = str(value) if str(get_locale()) == "en" else format_list(names, style="or", locale=get_locale())

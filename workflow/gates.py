@@ -25,7 +25,7 @@ from vocabulary import OPEN_TASK_STATUSES, SAMPLE_KINDS, SUPERVISOR, USE_DETERMI
 from workflow import queries
 from workflow.clock import today
 from workflow.custody import chain_breaks
-from workflow.words import inline, plural
+from workflow.words import Text, _, _n, inline, series
 
 
 @dataclass(frozen=True)
@@ -33,16 +33,16 @@ class Requirement:
     """One condition of a gate."""
 
     code: str
-    sentence: str
-    check: Callable[[Session, Case], tuple[bool, str]]
+    sentence: Text
+    check: Callable[[Session, Case], tuple[bool, Text]]
 
 
 @dataclass(frozen=True)
 class CheckItem:
     code: str
-    sentence: str
+    sentence: Text
     met: bool
-    detail: str
+    detail: Text
 
     def as_dict(self) -> dict:
         return {"code": self.code, "sentence": self.sentence, "met": self.met,
@@ -69,19 +69,20 @@ class Checklist:
         return [item.as_dict() for item in self.items]
 
 
-def _fields_set(_session: Session, case: Case) -> tuple[bool, str]:
-    labels = {"title": "title", "occurred_on": "date", "country": "country", "place": "place"}
+def _fields_set(_session: Session, case: Case) -> tuple[bool, Text]:
+    labels = {"title": _("title"), "occurred_on": _("date"), "country": _("country"), "place": _("place")}
     missing = [label for name, label in labels.items() if not getattr(case, name)]
     if missing:
-        return False, "missing: " + ", ".join(missing)
-    return True, f"{case.title}; {case.occurred_on.isoformat()}; {case.place}, {case.country}"
+        return False, _("missing: %(fields)s", fields=series(missing))
+    return True, _("%(title)s; %(date)s; %(place)s, %(country)s", title=case.title,
+                   date=case.occurred_on.isoformat(), place=case.place, country=case.country)
 
 
-def _lead_on_team(_session: Session, case: Case) -> tuple[bool, str]:
+def _lead_on_team(_session: Session, case: Case) -> tuple[bool, Text]:
     lead = case.lead
     if lead is None:
-        return False, "no lead investigator on the team; a supervisor names one on the team page"
-    return True, f"lead investigator: {lead.user.full_name or lead.user.username}"
+        return False, _("no lead investigator on the team; a supervisor names one on the team page")
+    return True, _("lead investigator: %(name)s", name=lead.user.full_name or lead.user.username)
 
 
 def _active_evidence(session: Session, case: Case) -> list[EvidenceItem]:
@@ -92,8 +93,8 @@ def _latest(session: Session, case: Case, kind: str) -> Finding | None:
     return queries.current_findings(session, case.id).get(kind)
 
 
-def _label(item: EvidenceItem) -> str:
-    return f"#{item.id} {item.title}"
+def _label(item: EvidenceItem) -> Text:
+    return _("#%(id)s %(title)s", id=item.id, title=item.title)
 
 
 # The checks that run inside every gate command are built once, with their parameters bound
@@ -102,29 +103,33 @@ _ACTIVE_COUNT = select(func.count()).select_from(EvidenceItem).where(
     EvidenceItem.case_id == bindparam("case_id"), EvidenceItem.status == "active")
 
 
-def _some_evidence(session: Session, case: Case) -> tuple[bool, str]:
+def _some_evidence(session: Session, case: Case) -> tuple[bool, Text]:
     count = queries.remembered(session, ("active evidence", case.id), lambda: session.connection()
                                .execute(_ACTIVE_COUNT, {"case_id": case.id}).scalar())
     if not count:
-        return False, "no active evidence item yet; add the initial report as evidence"
-    return True, f"{count} active evidence item{'s' if count > 1 else ''}"
+        return False, _("no active evidence item yet; add the initial report as evidence")
+    return True, _n("%(num)s active evidence item", "%(num)s active evidence items", count)
 
 
-def _use_confirmed(session: Session, case: Case) -> tuple[bool, str]:
+def _use_confirmed(session: Session, case: Case) -> tuple[bool, Text]:
     finding = _latest(session, case, "use_determination")
     if finding is None:
-        return False, "no use determination recorded"
+        return False, _("no use determination recorded")
     if finding.conclusion not in ("confirmed", "likely"):
-        return False, f"the use determination is {inline(finding.conclusion)}"
+        return False, _("the use determination is %(conclusion)s", conclusion=inline(finding.conclusion))
     if finding.agent in ("", "unknown"):
-        return False, "the use determination names no agent"
-    return True, f"use {inline(finding.conclusion)}, agent {inline(finding.agent)}"
+        return False, _("the use determination names no agent")
+    return True, _("use %(conclusion)s, agent %(agent)s", conclusion=inline(finding.conclusion),
+                   agent=inline(finding.agent))
 
 
-def _two_kinds(session: Session, case: Case) -> tuple[bool, str]:
+def _two_kinds(session: Session, case: Case) -> tuple[bool, Text]:
     items = _active_evidence(session, case)
     kinds = sorted({item.kind for item in items})
-    detail = f"{len(items)} active item{'s' if len(items) != 1 else ''} of kind{'s' if len(kinds) != 1 else ''}: {', '.join(inline(kind) for kind in kinds) or 'none'}"
+    detail = _("%(items)s of %(kinds)s",
+               items=_n("%(num)s active item", "%(num)s active items", len(items)),
+               kinds=_n("kind: %(names)s", "kinds: %(names)s", len(kinds),
+                        names=series([inline(kind) for kind in kinds]) if kinds else _("none")))
     return len(items) >= 2 and len(kinds) >= 2, detail
 
 
@@ -152,7 +157,7 @@ def named_agent(case: Case, determined: str | None) -> str:
     return ""
 
 
-def _samples_analysed(session: Session, case: Case) -> tuple[bool, str]:
+def _samples_analysed(session: Session, case: Case) -> tuple[bool, Text]:
     rows = session.connection().execute(_SAMPLES, {"case_id": case.id}).all()
     labs: dict[int, set[str]] = {}
     titles: dict[int, str] = {}
@@ -166,76 +171,90 @@ def _samples_analysed(session: Session, case: Case) -> tuple[bool, str]:
     if not labs:
         agent = named_agent(case, rows[0].agent if rows else None)
         if not agent:
-            return True, "no samples recorded; the case names no agent yet"
+            return True, _("no samples recorded; the case names no agent yet")
         if case.no_sample_reason:
-            return True, f"no samples recorded; a supervisor recorded why: {case.no_sample_reason[:200]}"
-        return False, (f"no samples recorded, though the case names an agent "
-                       f"({inline(agent)}); record a sample, or a supervisor records "
-                       "why none exists")
-    short = [f"#{item} {titles[item]}: {len(found)} designated "
-             f"laborator{'y' if len(found) == 1 else 'ies'} with results"
+            return True, _("no samples recorded; a supervisor recorded why: %(reason)s",
+                           reason=case.no_sample_reason[:200])
+        return False, _("no samples recorded, though the case names an agent (%(agent)s); record a "
+                        "sample, or a supervisor records why none exists", agent=inline(agent))
+    short = [_n("#%(id)s %(title)s: %(num)s designated laboratory with results",
+                "#%(id)s %(title)s: %(num)s designated laboratories with results", len(found),
+                id=item, title=titles[item])
              for item, found in labs.items() if len(found) < 2]
     if short:
-        return False, "; ".join(short)
-    return True, f"{len(labs)} sample{'s' if len(labs) > 1 else ''}, each by two or more designated laboratories"
+        return False, series(short, "; ")
+    return True, _n("%(num)s sample, each by two or more designated laboratories",
+                    "%(num)s samples, each by two or more designated laboratories", len(labs))
 
 
-def _cited_active(finding: Finding) -> tuple[list[EvidenceItem], str]:
+def _cited_active(finding: Finding) -> tuple[list[EvidenceItem], Text | str]:
     """The active items a finding cites, and a note naming the withdrawn ones (they never count)."""
     active = [item for item in finding.cited if item.status == "active"]
     withdrawn = [_label(item) for item in finding.cited if item.status != "active"]
-    return active, (f"; withdrawn, so not counted: {', '.join(withdrawn)}" if withdrawn else "")
+    return active, (_("; withdrawn, so not counted: %(items)s", items=series(withdrawn))
+                    if withdrawn else "")
 
 
-def _cited_custody(session: Session, case: Case) -> tuple[bool, str]:
+def _noting(detail: Text, note: Text | str) -> Text:
+    """`detail`, followed by `note` when there is one."""
+    return _("%(detail)s%(note)s", detail=detail, note=note) if note else detail
+
+
+def _cited_custody(session: Session, case: Case) -> tuple[bool, Text]:
     finding = _latest(session, case, "use_determination")
     cited, withdrawn = _cited_active(finding) if finding is not None else ([], "")
     if finding is None or not finding.cited:
-        return False, "the use determination cites no evidence"
+        return False, _("the use determination cites no evidence")
     if not cited:
-        return False, "the use determination cites no active evidence" + withdrawn
+        return False, _noting(_("the use determination cites no active evidence"), withdrawn)
     broken = []
     for item in cited:
         if not item.custody:
-            broken.append(f"{_label(item)}: no custody recorded")
+            broken.append(_("%(item)s: no custody recorded", item=_label(item)))
         elif breaks := chain_breaks(item.custody):
-            broken.append(f"{_label(item)}: {next(iter(breaks.values()))}")
+            broken.append(_("%(item)s: %(problem)s", item=_label(item), problem=next(iter(breaks.values()))))
     if broken:
-        return False, "; ".join(broken) + withdrawn
-    return True, f"{len(cited)} cited item{'s' if len(cited) > 1 else ''}, chains unbroken" + withdrawn
+        return False, _noting(series(broken, "; "), withdrawn)
+    return True, _noting(_n("%(num)s cited item, chains unbroken", "%(num)s cited items, chains unbroken",
+                            len(cited)), withdrawn)
 
 
 def _concluded(kind: str, conclusion: str):
     """A check that the latest finding of `kind` concludes `conclusion`, with a rationale."""
-    name = kind.replace("_", " ")  # use determination, attribution
+    none_yet = (_("no attribution finding recorded") if kind == "attribution"
+                else _("no use determination recorded"))
 
-    def check(session: Session, case: Case) -> tuple[bool, str]:
+    def check(session: Session, case: Case) -> tuple[bool, Text]:
         finding = _latest(session, case, kind)
         if finding is None:
-            return False, f"no {name}{' finding' if kind == 'attribution' else ''} recorded"
+            return False, none_yet
         if finding.conclusion != conclusion:
-            return False, f"the {name} is {finding.conclusion.replace('_', ' ')}"
-        return bool(finding.rationale), finding.rationale[:200] or "no rationale given"
+            return False, _("the %(finding)s is %(conclusion)s", finding=inline(kind),
+                            conclusion=inline(finding.conclusion))
+        return bool(finding.rationale), finding.rationale[:200] or _("no rationale given")
     return check
 
 
-def _attributed(session: Session, case: Case) -> tuple[bool, str]:
+def _attributed(session: Session, case: Case) -> tuple[bool, Text]:
     finding = _latest(session, case, "attribution")
     if finding is None:
-        return False, "no attribution finding recorded"
+        return False, _("no attribution finding recorded")
     if finding.conclusion != "attributed":
-        return False, f"the attribution is {inline(finding.conclusion)}"
-    missing = [label for label, value in (("responsible party", finding.responsible_party),
-                                          ("party type", finding.party_type),
-                                          ("standard of proof", finding.standard_of_proof)) if not value]
+        return False, _("the attribution is %(conclusion)s", conclusion=inline(finding.conclusion))
+    missing = [label for label, value in ((_("responsible party"), finding.responsible_party),
+                                          (_("party type"), finding.party_type),
+                                          (_("standard of proof"), finding.standard_of_proof)) if not value]
     if missing:
-        return False, "missing: " + ", ".join(missing)
+        return False, _("missing: %(fields)s", fields=series(missing))
     cited, withdrawn = _cited_active(finding)
     if len(cited) < 2:
-        return False, (f"cites {len(cited)} evidence item{'s' if len(cited) != 1 else ''}; "
-                       f"two or more needed{withdrawn}")
-    return True, (f"{finding.responsible_party} ({finding.party_type.replace('_', ' ')}), "
-                  f"{inline(finding.standard_of_proof)}, citing {plural(len(cited), 'item')}{withdrawn}")
+        return False, _noting(_n("cites %(num)s evidence item; two or more needed",
+                                 "cites %(num)s evidence items; two or more needed", len(cited)),
+                              withdrawn)
+    return True, _noting(_("%(party)s (%(type)s), %(standard)s, citing %(items)s",
+                           party=finding.responsible_party, type=inline(finding.party_type),
+                           standard=inline(finding.standard_of_proof),
+                           items=_n("%(num)s item", "%(num)s items", len(cited))), withdrawn)
 
 
 #: The events that move a case into a stage (an imported history places it there).
@@ -277,35 +296,38 @@ def entered_stage_at(session: Session, case: Case) -> datetime | None:
     return _stage_work(session, case)[0]
 
 
-def _message_in_stage(session: Session, case: Case) -> tuple[bool, str]:
+def _message_in_stage(session: Session, case: Case) -> tuple[bool, Text]:
     since = entered_stage_at(session, case)
     messages = [m for m in queries.messages_of(session, case.id) if m.stage == case.state
                 and (since is None or m.recorded_at >= since)]
     if not messages:
-        return False, "no deterrence message recorded since the case entered this stage"
+        return False, _("no deterrence message recorded since the case entered this stage")
     last = messages[-1]
-    return True, f"{len(messages)} in this stage; latest {last.said_on.isoformat()} by {last.speaker} to {last.audience}"
+    return True, _("%(count)s in this stage; latest %(date)s by %(speaker)s to %(audience)s",
+                   count=len(messages), date=last.said_on.isoformat(), speaker=last.speaker,
+                   audience=last.audience)
 
 
-def _required_tasks_done(session: Session, case: Case) -> tuple[bool, str]:
+def _required_tasks_done(session: Session, case: Case) -> tuple[bool, Text]:
     open_tasks = _stage_work(session, case)[1]
     if open_tasks:
-        return False, "still open: " + "; ".join(_open_task(t) for t in open_tasks)
-    return True, "every required task of this stage is done"
+        return False, _("still open: %(tasks)s", tasks=series([_open_task(t) for t in open_tasks], "; "))
+    return True, _("every required task of this stage is done")
 
 
-def _open_task(task) -> str:
+def _open_task(task) -> Text:
+    title = Text(task.title)  # a stage task's title is the template's: the catalog has it
     if task.username:
-        return f"#{task.id} {task.title} ({task.username})"
+        return _("#%(id)s %(title)s (%(username)s)", id=task.id, title=title, username=task.username)
     if not task.staffed:
-        return (f"#{task.id} {task.title} ({task.role.replace('_', ' ')} queue; "
-                f"{nobody_in(task.role)})")
-    return f"#{task.id} {task.title} ({task.role.replace('_', ' ')} queue)"
+        return _("#%(id)s %(title)s (%(role)s queue; %(nobody)s)", id=task.id, title=title,
+                 role=inline(task.role), nobody=nobody_in(task.role))
+    return _("#%(id)s %(title)s (%(role)s queue)", id=task.id, title=title, role=inline(task.role))
 
 
-def nobody_in(role: str) -> str:
+def nobody_in(role: str) -> Text:
     """What the case page says when nobody on the team can work a queue."""
-    return f"no {role.replace('_', ' ')} on the team — a supervisor adds one on Team"
+    return _("no %(role)s on the team — a supervisor adds one on Team", role=inline(role))
 
 
 #: The roles the active members of a case's team hold, with who holds them.
@@ -329,36 +351,37 @@ def missing_roles(session: Session, case: Case, roles: tuple[str, ...]) -> tuple
 
 def team_for(roles: tuple[str, ...]) -> Requirement:
     """The requirement that the team has someone in each queue of the next stage's tasks."""
-    def check(session: Session, case: Case) -> tuple[bool, str]:
+    def check(session: Session, case: Case) -> tuple[bool, Text]:
         missing, holders = missing_roles(session, case, roles)
         if missing:
-            return False, "; ".join(nobody_in(role) for role in missing)
-        return True, "; ".join(f"{role.replace('_', ' ')}: {', '.join(holders[role])}"
-                               for role in roles)
-    listed = ", ".join(role.replace("_", " ") for role in roles)
-    return Requirement("team", f"The team has people for the next stage's task queues ({listed}).",
-                       check)
+            return False, series([nobody_in(role) for role in missing], "; ")
+        return True, series([_("%(role)s: %(people)s", role=inline(role), people=series(holders[role]))
+                             for role in roles], "; ")
+    return Requirement("team", _("The team has people for the next stage's task queues (%(roles)s).",
+                                 roles=series([inline(role) for role in roles])), check)
 
 
 def _responses(session: Session, case: Case) -> list[Response]:
     return queries.responses_of(session, case.id)
 
 
-def _binding_adopted(session: Session, case: Case) -> tuple[bool, str]:
+def _binding_adopted(session: Session, case: Case) -> tuple[bool, Text]:
     adopted = [r for r in _responses(session, case) if r.status in ("adopted", "implemented")]
     binding = [r for r in adopted if r.legally_binding]
     if not binding:
-        return False, (f"{len(adopted)} adopted, none legally binding" if adopted
-                       else "no response adopted yet")
-    return True, f"{len(binding)} adopted and legally binding: " + "; ".join(
-        f"{r.actor} ({r.level} {r.tool.replace('_', ' ')})" for r in binding)
+        return False, (_("%(count)s adopted, none legally binding", count=len(adopted)) if adopted
+                       else _("no response adopted yet"))
+    return True, _("%(count)s adopted and legally binding: %(responses)s", count=len(binding),
+                   responses=series([_("%(actor)s (%(level)s %(tool)s)", actor=r.actor, level=inline(r.level),
+                                       tool=inline(r.tool)) for r in binding], "; "))
 
 
-def _none_undecided(session: Session, case: Case) -> tuple[bool, str]:
+def _none_undecided(session: Session, case: Case) -> tuple[bool, Text]:
     proposed = [r for r in _responses(session, case) if r.status == "proposed"]
     if proposed:
-        return False, "still proposed: " + "; ".join(f"#{r.id} {r.actor}" for r in proposed)
-    return True, "every response has a decision"
+        return False, _("still proposed: %(responses)s", responses=series(
+            [_("#%(id)s %(title)s", id=r.id, title=r.actor) for r in proposed], "; "))
+    return True, _("every response has a decision")
 
 
 #: The adopted responses of a case with their milestones, one row per milestone (or response).
@@ -371,98 +394,107 @@ _ADOPTED_MILESTONES = (
     .order_by(Response.id, Milestone.due_on, Milestone.id))
 
 
-def _milestones_kept(session: Session, case: Case) -> tuple[bool, str]:
+def _milestones_kept(session: Session, case: Case) -> tuple[bool, Text]:
     # A note does not excuse an overdue milestone (the page shows it red): it is done, or it
     # is rescheduled by a correction of its due date, with a reason.
     rows = session.connection().execute(_ADOPTED_MILESTONES, {"case_id": case.id}).all()
     if not rows:
-        return False, "no adopted response to implement"
+        return False, _("no adopted response to implement")
     today_ = today()
-    problems = [f"#{r.id} {r.actor}: no milestone" for r in rows if r.milestone_id is None]
-    problems += [f"#{r.id} {r.actor}: '{r.description}' was due {r.due_on.isoformat()} and is "
-                 "not done; mark it done or reschedule it (a new due date, with a reason)"
+    problems = [_("#%(id)s %(actor)s: no milestone", id=r.id, actor=r.actor)
+                for r in rows if r.milestone_id is None]
+    problems += [_("#%(id)s %(actor)s: '%(milestone)s' was due %(due)s and is not done; mark it done "
+                   "or reschedule it (a new due date, with a reason)", id=r.id, actor=r.actor,
+                   milestone=r.description, due=r.due_on.isoformat())
                  for r in rows if r.milestone_id is not None and r.done_on is None
                  and r.due_on < today_]
     if problems:
-        return False, "; ".join(problems)
+        return False, series(problems, "; ")
     adopted = len({r.id for r in rows})
-    return True, (f"{adopted} adopted response{'s' if adopted > 1 else ''}, "
-                  f"{len(rows)} milestone{'s' if len(rows) > 1 else ''} on track")
+    return True, _("%(responses)s, %(milestones)s on track",
+                   responses=_n("%(num)s adopted response", "%(num)s adopted responses", adopted),
+                   milestones=_n("%(num)s milestone", "%(num)s milestones", len(rows)))
 
 
 def _evaluation_recommends(recommendation: str):
-    def check(session: Session, case: Case) -> tuple[bool, str]:
+    def check(session: Session, case: Case) -> tuple[bool, Text]:
         evaluation = queries.latest_evaluation(session, case.id)
         if evaluation is None:
-            return False, "no evaluation recorded"
-        missing = [f.replace("_", " ") for f in FACTORS
+            return False, _("no evaluation recorded")
+        missing = [inline(f) for f in FACTORS
                    if not getattr(evaluation, f) or not getattr(evaluation, f"{f}_rationale")]
         if missing:
-            return False, "not rated with a rationale: " + ", ".join(missing)
+            return False, _("not rated with a rationale: %(factors)s", factors=series(missing))
         if evaluation.recommendation != recommendation:
-            return False, f"the evaluation recommends to {evaluation.recommendation}"
-        ratings = ", ".join(f"{f.replace('_', ' ')} {getattr(evaluation, f)}" for f in FACTORS)
-        return True, f"{ratings}; repeat use: {evaluation.repeat_use}"
+            return False, _("the evaluation recommends to %(recommendation)s",
+                            recommendation=inline(evaluation.recommendation))
+        ratings = series([_("%(factor)s %(rating)s", factor=inline(f), rating=inline(getattr(evaluation, f)))
+                          for f in FACTORS])
+        return True, _("%(ratings)s; repeat use: %(repeat)s", ratings=ratings,
+                       repeat=inline(evaluation.repeat_use))
     return check
 
 
-FIELDS_SET = Requirement("case_details", "Title, date, country and place are set.", _fields_set)
-LEAD_INVESTIGATOR = Requirement("lead_investigator", "A lead investigator is on the team.",
+FIELDS_SET = Requirement("case_details", _("Title, date, country and place are set."), _fields_set)
+LEAD_INVESTIGATOR = Requirement("lead_investigator", _("A lead investigator is on the team."),
                                 _lead_on_team)
 
-SOME_EVIDENCE = Requirement("evidence", "At least one evidence item (e.g. the initial report).",
+SOME_EVIDENCE = Requirement("evidence", _("At least one evidence item (e.g. the initial report)."),
                             _some_evidence)
-USE_CONFIRMED = Requirement("use_confirmed", "A use determination of confirmed or likely names the agent.",
+USE_CONFIRMED = Requirement("use_confirmed",
+                            _("A use determination of confirmed or likely names the agent."),
                             _use_confirmed)
-TWO_KINDS = Requirement("two_kinds", "At least two active evidence items of different kinds.",
+TWO_KINDS = Requirement("two_kinds", _("At least two active evidence items of different kinds."),
                         _two_kinds)
 SAMPLES_ANALYSED = Requirement(
-    "samples_analysed", "Every sample is analysed by at least two designated laboratories, with "
-    "results; a case that names an agent has a sample, or a supervisor's reason why none exists.",
+    "samples_analysed", _("Every sample is analysed by at least two designated laboratories, with "
+                          "results; a case that names an agent has a sample, or a supervisor's "
+                          "reason why none exists."),
     _samples_analysed)
 CITED_CUSTODY = Requirement(
-    "cited_custody", "Every item the use determination cites has an unbroken chain of custody.",
+    "cited_custody", _("Every item the use determination cites has an unbroken chain of custody."),
     _cited_custody)
 USE_NOT_CONFIRMED = Requirement("use_not_confirmed",
-                                "A use determination of not confirmed, with its rationale.",
+                                _("A use determination of not confirmed, with its rationale."),
                                 _concluded("use_determination", "not_confirmed"))
 ATTRIBUTED = Requirement(
-    "attributed", "An attribution names the responsible party, its type and the standard of proof, "
-    "citing at least two evidence items.", _attributed)
+    "attributed", _("An attribution names the responsible party, its type and the standard of "
+                    "proof, citing at least two evidence items."), _attributed)
 INCONCLUSIVE = Requirement("attribution_inconclusive",
-                           "An attribution of inconclusive, with its rationale.",
+                           _("An attribution of inconclusive, with its rationale."),
                            _concluded("attribution", "inconclusive"))
 
-TASKS_DONE = Requirement("required_tasks", "All required tasks of this stage are done.",
+TASKS_DONE = Requirement("required_tasks", _("All required tasks of this stage are done."),
                          _required_tasks_done)
 MESSAGE_IN_STAGE = Requirement(
-    "deterrence_message", "A deterrence message has been recorded during this stage.",
+    "deterrence_message", _("A deterrence message has been recorded during this stage."),
     _message_in_stage)
 BINDING_ADOPTED = Requirement(
-    "binding_response", "At least one response from the menu is adopted and legally binding.",
+    "binding_response", _("At least one response from the menu is adopted and legally binding."),
     _binding_adopted)
-NONE_UNDECIDED = Requirement("responses_decided", "No response is still proposed without a decision.",
-                             _none_undecided)
+NONE_UNDECIDED = Requirement("responses_decided",
+                             _("No response is still proposed without a decision."), _none_undecided)
 MILESTONES_KEPT = Requirement(
-    "milestones", "Every adopted response has a milestone, and none is overdue: each milestone "
-    "past its date is done or rescheduled with a reason.", _milestones_kept)
+    "milestones", _("Every adopted response has a milestone, and none is overdue: each milestone "
+                    "past its date is done or rescheduled with a reason."), _milestones_kept)
 
 
 def closing_risks(evaluation) -> list[str]:
     """What an evaluation records against closing: repeat use, and each factor it found weakened."""
     if evaluation is None:
         return []
-    risks = ["the perpetrator used chemical weapons again"] if evaluation.repeat_use == "yes" else []
-    risks += [f"{factor.replace('_', ' ')} weakened" for factor in FACTORS
+    risks = [_("the perpetrator used chemical weapons again")] if evaluation.repeat_use == "yes" else []
+    risks += [_("%(factor)s weakened", factor=inline(factor)) for factor in FACTORS
               if getattr(evaluation, factor) == "weakened"]
     return risks
 
 
-def evaluation_requirement(recommendation: str, target_words: str) -> Requirement:
+def evaluation_requirement(recommendation: str, target_words: Text) -> Requirement:
     """The requirement that an evaluation recommends this gate."""
     return Requirement(f"evaluation_{recommendation}",
-                       "An evaluation rates taboo, norms, lack of benefit and deterrence with a "
-                       f"rationale each, records repeat use, and recommends to {target_words}.",
+                       _("An evaluation rates taboo, norms, lack of benefit and deterrence with a "
+                         "rationale each, records repeat use, and recommends to %(target)s.",
+                         target=target_words),
                        _evaluation_recommends(recommendation))
 
 

@@ -25,7 +25,7 @@ from workflow import gates, permissions, queries, stages
 from workflow.errors import Conflict, Forbidden, GateUnmet, Invalid, WorkflowError
 from workflow.gates import Requirement
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
-from workflow.words import Text, human
+from workflow.words import Text, human, inline
 from workflow.stages import (
     ATTRIBUTION,
     CLOSED,
@@ -152,11 +152,11 @@ _GATES = (
     Gate(LEGAL_CONSEQUENCE, IMPLEMENTATION,
          (gates.BINDING_ADOPTED, gates.NONE_UNDECIDED, *_WORK), requested_by=LEGAL_OFFICER),
     Gate(IMPLEMENTATION, EVALUATION, (gates.MILESTONES_KEPT, *_WORK), requested_by=LEGAL_OFFICER),
-    Gate(EVALUATION, CLOSED, (gates.evaluation_requirement("close", "close"), *_WORK),
+    Gate(EVALUATION, CLOSED, (gates.evaluation_requirement("close", inline("close")), *_WORK),
          requested_by=ANALYST, closes_with="evaluated", recommendation="close", confirm_risks=True),
-    Gate(EVALUATION, LEGAL_CONSEQUENCE, (gates.evaluation_requirement("escalate", "escalate"), *_WORK),
+    Gate(EVALUATION, LEGAL_CONSEQUENCE, (gates.evaluation_requirement("escalate", inline("escalate")), *_WORK),
          requested_by=ANALYST, recommendation="escalate"),
-    Gate(EVALUATION, IMPLEMENTATION, (gates.evaluation_requirement("continue", "continue"), *_WORK),
+    Gate(EVALUATION, IMPLEMENTATION, (gates.evaluation_requirement("continue", inline("continue")), *_WORK),
          requested_by=ANALYST, recommendation="continue"),
 )
 

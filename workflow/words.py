@@ -19,7 +19,7 @@ class Text(str):
         say = type(self).say
         return html.escape(self) if say is str.__str__ else say(self)
 
-    def __new__(cls, message: str, plural: str | None = None, count: int | None = None,
+    def __new__(cls, message: str, plural: str | None = None, count: int | None = None, /,
                 **values):
         values = {"num": f"{count:,}", **values} if plural is not None else values
         english = plural if plural is not None and count != 1 else message
@@ -28,12 +28,12 @@ class Text(str):
         return self
 
 
-def _(message: str, **values) -> Text:
+def _(message: str, /, **values) -> Text:
     """Mark `message` for translation: `_("Case %(reference)s is closed.", reference=ref)`."""
     return Text(message, **values)
 
 
-def _n(singular: str, plural: str, count: int, **values) -> Text:
+def _n(singular: str, plural: str, count: int, /, **values) -> Text:
     """Mark a counted sentence for translation: `_n("%(num)s task", "%(num)s tasks", n)`
     (`num` is the count as the reader writes numbers)."""
     return Text(singular, plural, count, **values)
@@ -89,6 +89,22 @@ def code_names(fileobj, keywords, comment_tags, options):
                     if said not in seen:
                         seen.add(said)
                         yield 1, None, said, [f"the code {code} ({name})"]
+
+
+class Series(Text):
+    """Parts said one after another with a separator ("a; b; c"), each part and the separator
+    in the reader's language; a part that is no Text is people's text, shown as it is."""
+
+    def __new__(cls, parts, separator: Text | None = None):
+        separator = _(", ") if separator is None else separator
+        self = super().__new__(cls, str(separator).join(parts))
+        self.parts, self.separator = list(parts), separator
+        return self
+
+
+def series(parts, separator: str = ", ") -> Series:
+    """`parts` joined by ", " (or "; "), to be said in the reader's language."""
+    return Series(parts, _("; ") if separator == "; " else _(", "))
 
 
 def humans(codes) -> Text:
