@@ -25,7 +25,7 @@ from workflow import gates, permissions, queries, stages
 from workflow.errors import Conflict, Forbidden, GateUnmet, Invalid, WorkflowError
 from workflow.gates import Requirement
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
-from workflow.words import Text, human, inline
+from workflow.words import Text, _, human, inline, series
 from workflow.stages import (
     ATTRIBUTION,
     CLOSED,
@@ -46,9 +46,9 @@ class DeclarationError(Exception):
 
 #: The records whose recording completes the open task of the stage that names it
 #: (`Template.completed_by`), each as the forms name it.
-COMPLETING_RECORDS = {"use_determination": "a use determination",
-                      "attribution": "an attribution finding", "response": "a response",
-                      "evaluation": "an evaluation"}
+COMPLETING_RECORDS = {"use_determination": _("a use determination"),
+                      "attribution": _("an attribution finding"), "response": _("a response"),
+                      "evaluation": _("an evaluation")}
 
 
 @dataclass(frozen=True)
@@ -56,11 +56,11 @@ class Template:
     """A task a stage starts with."""
 
     key: str
-    title: str
+    title: Text
     role: str
     required: bool = False
     due_days: int = 14
-    description: str = ""
+    description: Text | str = ""
     #: The record (a key of COMPLETING_RECORDS) whose recording completes the task, if any.
     completed_by: str = ""
 
@@ -104,33 +104,33 @@ class Gate:
 _STAGES = (
     Stage(REPORTED),
     Stage(INVESTIGATION, (
-        Template("interview_witnesses", "Interview witnesses", INVESTIGATOR, due_days=21),
-        Template("collect_samples", "Collect and seal samples", INVESTIGATOR, due_days=7,
-                 description="Record each sample's custody from collection on."),
-        Template("arrange_analysis", "Arrange analysis by two designated laboratories",
+        Template("interview_witnesses", _("Interview witnesses"), INVESTIGATOR, due_days=21),
+        Template("collect_samples", _("Collect and seal samples"), INVESTIGATOR, due_days=7,
+                 description=_("Record each sample's custody from collection on.")),
+        Template("arrange_analysis", _("Arrange analysis by two designated laboratories"),
                  INVESTIGATOR, due_days=30),
-        Template("draft_use_determination", "Draft the use determination", INVESTIGATOR,
+        Template("draft_use_determination", _("Draft the use determination"), INVESTIGATOR,
                  required=True, due_days=45, completed_by="use_determination"),
     )),
     Stage(ATTRIBUTION, (
-        Template("forensic_comparison", "Chemical forensic comparison", ANALYST, due_days=30),
-        Template("munition_analysis", "Munition and delivery analysis", ANALYST, due_days=30),
-        Template("draft_attribution", "Draft the attribution finding", ANALYST, required=True,
+        Template("forensic_comparison", _("Chemical forensic comparison"), ANALYST, due_days=30),
+        Template("munition_analysis", _("Munition and delivery analysis"), ANALYST, due_days=30),
+        Template("draft_attribution", _("Draft the attribution finding"), ANALYST, required=True,
                  due_days=60, completed_by="attribution"),
     )),
     Stage(LEGAL_CONSEQUENCE, (
-        Template("select_responses", "Select responses from the menu", LEGAL_OFFICER,
+        Template("select_responses", _("Select responses from the menu"), LEGAL_OFFICER,
                  required=True, due_days=30, completed_by="response"),
-        Template("coordinate_partners", "Coordinate with partners", LEGAL_OFFICER, due_days=45),
+        Template("coordinate_partners", _("Coordinate with partners"), LEGAL_OFFICER, due_days=45),
     )),
     Stage(IMPLEMENTATION, (
-        Template("track_responses", "Track each adopted response", LEGAL_OFFICER, required=True,
+        Template("track_responses", _("Track each adopted response"), LEGAL_OFFICER, required=True,
                  due_days=90),
     )),
     Stage(EVALUATION, (
-        Template("assess_factors", "Assess the restraint factors", ANALYST, required=True,
+        Template("assess_factors", _("Assess the restraint factors"), ANALYST, required=True,
                  due_days=30, completed_by="evaluation"),
-        Template("approve_evaluation", "Approve the evaluation", SUPERVISOR, due_days=45),
+        Template("approve_evaluation", _("Approve the evaluation"), SUPERVISOR, due_days=45),
     )),
     Stage(CLOSED),
 )
@@ -271,7 +271,7 @@ class Reason:
     """Why a rule refuses: the sentence and the kind of refusal it is."""
 
     code: str
-    sentence: str
+    sentence: Text
     kind: type[WorkflowError]
 
 
@@ -295,7 +295,8 @@ class _Conditions:
         reasons = [reason for rule in self.rules if (reason := rule(move)) is not None]
         if self.gate is not None:
             move.checklist = checklist(move.session, move.case, self.gate.target)
-            reasons += [Reason(item.code, f"{item.sentence} ({item.detail})", GateUnmet)
+            reasons += [Reason(item.code, _("%(requirement)s (%(detail)s)", requirement=item.sentence,
+                                            detail=item.detail), GateUnmet)
                         for item in move.checklist.unmet]
         move.reasons = reasons
         return not reasons
@@ -311,15 +312,16 @@ def _may(action: str) -> Rule:
 def _not_under_review(move) -> Reason | None:
     if move.pending is None:
         return None
-    return Reason("under_review", f"Case {move.case.reference} is already under review "
-                  f"(gate to {move.pending.target}); decide that request first.", Conflict)
+    return Reason("under_review", _("Case %(reference)s is already under review (gate to %(target)s); "
+                                    "decide that request first.", reference=move.case.reference,
+                                    target=inline(move.pending.target)), Conflict)
 
 
 def _under_review(move) -> Reason | None:
     if move.pending is not None:
         return None
-    return Reason("not_under_review", f"Case {move.case.reference} has no pending gate request.",
-                  Conflict)
+    return Reason("not_under_review", _("Case %(reference)s has no pending gate request.",
+                                        reference=move.case.reference), Conflict)
 
 
 def _not_requester(move) -> Reason | None:
@@ -337,7 +339,12 @@ def _requester(move) -> Reason | None:
 def _reason_given(move) -> Reason | None:
     if move.reason:
         return None
-    return Reason("reason", f"A reason is needed: say why the {move.reason_for}.", Invalid)
+    return Reason("reason", _REASON_NEEDED[move.reason_for], Invalid)
+
+
+#: The sentence that asks for a reason, by what it is for (`Move.reason_for`).
+_REASON_NEEDED = {"request is rejected": _("A reason is needed: say why the request is rejected."),
+                  "case is reopened": _("A reason is needed: say why the case is reopened.")}
 
 
 def _risks_confirmed(move) -> Reason | None:
@@ -345,13 +352,13 @@ def _risks_confirmed(move) -> Reason | None:
     risks = closing_risks(move.session, move.case)
     if not risks:
         return None
-    said = "; ".join(risks)
+    said = series(risks, "; ")
     if not move.confirmed:
-        return Reason("confirm_risks", f"confirm: the evaluation records {said}; confirm that "
-                      "the case closes all the same", Invalid)
+        return Reason("confirm_risks", _("confirm: the evaluation records %(risks)s; confirm that "
+                                         "the case closes all the same", risks=said), Invalid)
     if not move.reason:
-        return Reason("reason", f"A reason is needed: say why the case closes although the "
-                      f"evaluation records {said}.", Invalid)
+        return Reason("reason", _("A reason is needed: say why the case closes although the "
+                                  "evaluation records %(risks)s.", risks=said), Invalid)
     move.confirmed_risks = risks
     return None
 
@@ -441,16 +448,19 @@ __all__ = ["ATTRIBUTION", "CLOSED", "EVALUATION", "IMPLEMENTATION", "INVESTIGATI
 def refusal(reasons: list[Reason], move) -> WorkflowError:
     """One error carrying every reason; its kind is the gravest among them."""
     kind = min((reason.kind for reason in reasons), key=_SEVERITY.index)
-    sentences = [reason.sentence for reason in reasons]
+    sentences = series([reason.sentence for reason in reasons], "; ")
     unmet = [r for r in reasons if r.kind is GateUnmet]
     if kind is GateUnmet:
-        error = GateUnmet(f"The gate to {LABELS[move.target]} is closed {move.when}: "
-                          + "; ".join(sentences), move.checklist)
+        closed = (_("The gate to %(stage)s is closed at approval time: %(reasons)s",
+                    stage=LABELS[move.target], reasons=sentences) if move.when == "at approval time"
+                  else _("The gate to %(stage)s is closed now: %(reasons)s", stage=LABELS[move.target],
+                         reasons=sentences))
+        error = GateUnmet(closed, move.checklist)
     elif kind is Invalid:
         field_name = "target" if any(r.code == "no_such_move" for r in reasons) else "reason"
-        error = Invalid("; ".join(sentences), field_name)
+        error = Invalid(sentences, field_name)
     else:
-        error = kind("; ".join(sentences))
+        error = kind(sentences)
     error.reasons = reasons
     if unmet:
         error.checklist = move.checklist
@@ -476,13 +486,22 @@ def fire(case, trigger: str, move) -> None:
     raise refusal(move.reasons, move)
 
 
-def _no_move(case, trigger: str, move) -> str:
+def _no_move(case, trigger: str, move) -> Text:
     if trigger == "request_gate":
-        allowed = ", ".join(GATES.get(case.state, ())) or "none (the case is closed)"
-        return (f"target: no gate leads from {case.state} to {move.target}; "
-                f"the gates from here lead to {allowed}")
+        gates_here = GATES.get(case.state, ())
+        return _("target: no gate leads from %(stage)s to %(target)s; the gates from here lead to "
+                 "%(allowed)s", stage=Text(case.state), target=Text(move.target or ""),
+                 allowed=series([Text(g) for g in gates_here]) if gates_here
+                 else _("none (the case is closed)"))
     if trigger == "reopen":
-        allowed = ", ".join(reopen_targets(case.state)) or "none"
-        return f"target: a case in {case.state} can be reopened to {allowed}"
-    return (f"Case {case.reference} cannot {trigger.replace('_', ' ')} "
-            f"from {LABELS[case.state]} now.")
+        targets = reopen_targets(case.state)
+        return _("target: a case in %(stage)s can be reopened to %(allowed)s", stage=Text(case.state),
+                 allowed=series([Text(t) for t in targets]) if targets else _("none"))
+    return _("Case %(reference)s cannot %(command)s from %(stage)s now.", reference=case.reference,
+             command=_COMMANDS.get(trigger, Text(trigger)), stage=LABELS[case.state])
+
+
+#: The commands as a refusal names them ("cannot approve gate").
+_COMMANDS = {"request_gate": _("request gate"), "approve_gate": _("approve gate"),
+             "reject_gate": _("reject gate"), "withdraw_gate": _("withdraw gate"),
+             "reopen": _("reopen"), "import_history": _("import history")}
