@@ -63,8 +63,8 @@ def test_new_case_form_errors_name_the_field(client, auth, cast, db):
 def test_only_openers_roles_may_open(client, auth, cast):
     for username, message in (("ana", "Opening a case needs the investigator or supervisor role."),
                               ("aud", "Opening a case needs the investigator or supervisor role."),
-                              ("adm", "Seeing cases needs the investigator or analyst or "
-                                      "legal_officer or supervisor or auditor role.")):
+                              ("adm", "Seeing cases needs the investigator, analyst, legal "
+                                      "officer, supervisor or auditor role.")):
         sign_in(auth, cast, username)
         response = client.get("/cases/new")
         assert response.status_code == 403
@@ -158,7 +158,7 @@ def test_admin_sees_no_case_and_auditor_changes_nothing(app, client, auth, cast,
     before = state_of_db(db)
     response = post(client, f"/cases/{case_id}/gate", {"target": "investigation", "version": "4"})
     assert response.status_code == 403
-    assert "Requesting a gate needs the investigator or analyst or legal_officer role." in response.get_data(as_text=True)
+    assert "Requesting a gate needs the investigator, analyst or legal officer role." in response.get_data(as_text=True)
     for url in (f"/cases/{case_id}/reopen", f"/cases/{case_id}/team", f"/cases/{case_id}/edit"):
         assert post(client, url, {"target": "investigation", "reason": "x", "version": "4"}).status_code == 403
     assert state_of_db(db) == before

@@ -91,7 +91,7 @@ def told(actor, command: str) -> bool:
 
 
 def text_of(element) -> str:
-    return " ".join(element.get_text(" ").split())
+    return " ".join(element.get_text().split())
 
 
 def page_as(client, auth, actor, url: str) -> BeautifulSoup:

@@ -12,6 +12,7 @@ from workflow.errors import Conflict, WorkflowError
 from workflow.stages import (CLOSED, EVALUATION, INVESTIGATION, REPORTED, RESPONSE_STAGES,
                              reopen_targets)
 from workflow.roles import ADMIN, ANALYST, AUDITOR, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
+from workflow.words import Choices, Text, _, inline
 
 VIEW_CASE = "view_case"
 OPEN_CASE = "open_case"
@@ -53,16 +54,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 #: Roles that see every case; the working roles see only the cases whose team they are on.
 SEES_ALL_CASES = frozenset({SUPERVISOR, AUDITOR})
 WORDS = {
-    VIEW_CASE: "Seeing cases", OPEN_CASE: "Opening a case", EDIT_CASE: "Editing a case",
-    REQUEST_GATE: "Requesting a gate", WITHDRAW_GATE: "Withdrawing a gate request",
-    DECIDE_GATE: "Deciding a gate request", REOPEN: "Reopening a case",
-    MANAGE_TEAM: "Changing a case's team", RECORD_EVIDENCE: "Recording evidence",
-    RECORD_FINDING: "Recording a finding", RECORD_RESPONSE: "Choosing and tracking responses",
-    RECORD_MESSAGE: "Recording a deterrence message", RECORD_EVALUATION: "Recording an evaluation",
-    WORK_TASK: "Working on tasks", READ_AUDIT: "Reading the audit log",
-    PRODUCE_DOSSIER: "Producing a case's dossier", COMMENT: "Writing notes on a case",
-    MANAGE_USERS: "Managing user accounts", MANAGE_REGISTERS: "Maintaining the registers",
-    EXPLAIN_NO_SAMPLE: "Recording why no sample exists",
+    VIEW_CASE: _("Seeing cases"), OPEN_CASE: _("Opening a case"), EDIT_CASE: _("Editing a case"),
+    REQUEST_GATE: _("Requesting a gate"), WITHDRAW_GATE: _("Withdrawing a gate request"),
+    DECIDE_GATE: _("Deciding a gate request"), REOPEN: _("Reopening a case"),
+    MANAGE_TEAM: _("Changing a case's team"), RECORD_EVIDENCE: _("Recording evidence"),
+    RECORD_FINDING: _("Recording a finding"), RECORD_RESPONSE: _("Choosing and tracking responses"),
+    RECORD_MESSAGE: _("Recording a deterrence message"), RECORD_EVALUATION: _("Recording an evaluation"),
+    WORK_TASK: _("Working on tasks"), READ_AUDIT: _("Reading the audit log"),
+    PRODUCE_DOSSIER: _("Producing a case's dossier"), COMMENT: _("Writing notes on a case"),
+    MANAGE_USERS: _("Managing user accounts"), MANAGE_REGISTERS: _("Maintaining the registers"),
+    EXPLAIN_NO_SAMPLE: _("Recording why no sample exists"),
 }
 
 
@@ -70,10 +71,10 @@ def roles_for(action: str) -> list[str]:
     return [role for role, actions in PERMISSIONS.items() if action in actions]
 
 
-def needs(action: str) -> str:
+def needs(action: str) -> Text:
     """The sentence that tells a refused user which role an action needs."""
-    roles = " or ".join(roles_for(action))
-    return f"{WORDS[action]} needs the {roles} role."
+    return _("%(action)s needs the %(roles)s role.", action=WORDS[action],
+             roles=Choices([inline(role) for role in roles_for(action)]))
 
 
 def _is_member(user, case: Case) -> bool:
@@ -136,7 +137,7 @@ class Allowed(NamedTuple):
     """Whether a command may run, and if not, why (an empty reason when it may)."""
 
     ok: bool
-    reason: str = ""
+    reason: Text | str = ""
 
     def __bool__(self) -> bool:
         return self.ok
@@ -144,8 +145,8 @@ class Allowed(NamedTuple):
 
 YES = Allowed(True)
 #: Separation of duties, in the words every refusal of it uses (the pathway machine's too).
-FOUR_EYES = "You requested this gate: another supervisor must decide it (four-eyes)."
-ONLY_REQUESTER = "Only the person who requested a gate can withdraw it."
+FOUR_EYES = _("You requested this gate: another supervisor must decide it (four-eyes).")
+ONLY_REQUESTER = _("Only the person who requested a gate can withdraw it.")
 
 
 def require(answer: Allowed, refusal: type[WorkflowError] = Conflict) -> None:
@@ -162,8 +163,8 @@ def _refusal(user, action: str, case: Case | None = None) -> Allowed:
     """Why `user` may not take `action`: the role it needs, or, to a holder of that role who is
     off the case's team, the team (telling them the role they hold is needed would puzzle them)."""
     if case is not None and _holds_role_for(user, action):
-        return Allowed(False, f"{WORDS[action]} on case {case.reference} is for its team; "
-                              "you are not on it.")
+        return Allowed(False, _("%(action)s on case %(reference)s is for its team; you are not on it.",
+                                action=WORDS[action], reference=case.reference))
     return Allowed(False, needs(action))
 
 
@@ -177,7 +178,7 @@ def _first_refusal(*answers: Allowed | None) -> Allowed:
     return next((answer for answer in answers if answer is not None), YES)
 
 
-def _label(stage: str) -> str:
+def _label(stage: str) -> Text:
     # The labels are declared with the pathway, which itself reads this module's sentences.
     from workflow.pathway import LABELS
     return LABELS[stage]
@@ -185,14 +186,16 @@ def _label(stage: str) -> str:
 
 def _closed(case: Case) -> Allowed | None:
     if case.state == CLOSED:
-        return Allowed(False, f"Case {case.reference} is closed; a supervisor can reopen it.")
+        return Allowed(False, _("Case %(reference)s is closed; a supervisor can reopen it.",
+                                reference=case.reference))
     return None
 
 
 def _under_review(case: Case, pending) -> Allowed | None:
     if pending is not None:
-        return Allowed(False, f"Case {case.reference} is under review (gate to {pending.target}); "
-                              "it changes only by the decision on that request or its withdrawal.")
+        return Allowed(False, _("Case %(reference)s is under review (gate to %(target)s); it changes "
+                                "only by the decision on that request or its withdrawal.",
+                                reference=case.reference, target=inline(pending.target)))
     return None
 
 
@@ -207,8 +210,8 @@ def can_record_evaluation(user, case: Case, pending=None) -> Allowed:
     """Whether `user` may evaluate the case now: as a change of its records, in the evaluation stage."""
     answer = can_change(user, case, pending, RECORD_EVALUATION)
     if answer and case.state != EVALUATION:
-        return Allowed(False, f"A case is evaluated in {_label(EVALUATION)}; "
-                              f"this one is in {_label(case.state)}.")
+        return Allowed(False, _("A case is evaluated in %(stage)s; this one is in %(here)s.",
+                                stage=_label(EVALUATION), here=_label(case.state)))
     return answer
 
 
@@ -216,8 +219,8 @@ def can_propose_response(user, case: Case, pending=None) -> Allowed:
     """Whether `user` may put a response on the case's menu now: in the stages that choose them."""
     answer = can_change(user, case, pending, RECORD_RESPONSE)
     if answer and case.state not in RESPONSE_STAGES:
-        return Allowed(False, f"Responses are chosen from {_label(RESPONSE_STAGES[0])} on; "
-                              f"this case is in {_label(case.state)}.")
+        return Allowed(False, _("Responses are chosen from %(stage)s on; this case is in %(here)s.",
+                                stage=_label(RESPONSE_STAGES[0]), here=_label(case.state)))
     return answer
 
 
@@ -230,8 +233,9 @@ def can_explain_no_sample(user, case: Case, pending=None) -> Allowed:
     """Whether `user` may record why the case has no sample: a change of its records, before attribution."""
     answer = can_change(user, case, pending, EXPLAIN_NO_SAMPLE)
     if answer and case.state not in NO_SAMPLE_STAGES:
-        return Allowed(False, f"Why no sample exists is recorded before the case leaves "
-                              f"{_label(INVESTIGATION)}; this one is in {_label(case.state)}.")
+        return Allowed(False, _("Why no sample exists is recorded before the case leaves %(stage)s; "
+                                "this one is in %(here)s.", stage=_label(INVESTIGATION),
+                                here=_label(case.state)))
     return answer
 
 
@@ -249,10 +253,12 @@ def can_request(user, case: Case, pending=None) -> Allowed:
     if not can(user, REQUEST_GATE, case):
         return _refusal(user, REQUEST_GATE, case)
     if case.state == CLOSED:
-        return Allowed(False, f"Case {case.reference} is closed: no gate leads out of it.")
+        return Allowed(False, _("Case %(reference)s is closed: no gate leads out of it.",
+                                reference=case.reference))
     if pending is not None:
-        return Allowed(False, f"Case {case.reference} is already under review "
-                              f"(gate to {pending.target}); decide that request first.")
+        return Allowed(False, _("Case %(reference)s is already under review (gate to %(target)s); "
+                                "decide that request first.", reference=case.reference,
+                                target=inline(pending.target)))
     return YES
 
 
@@ -262,7 +268,7 @@ def can_decide(user, request, case: Case | None = None) -> Allowed:
     if not can(user, DECIDE_GATE, case):
         return _refusal(user, DECIDE_GATE, case)
     if request.decision != "pending":
-        return Allowed(False, f"This request was already {request.decision}.")
+        return Allowed(False, _("This request was already %(decision)s.", decision=inline(request.decision)))
     if request.requested_by_id == user.id:
         return Allowed(False, FOUR_EYES)
     return YES
@@ -271,7 +277,7 @@ def can_decide(user, request, case: Case | None = None) -> Allowed:
 def can_withdraw(user, request) -> Allowed:
     """Whether `user` may take `request` back: only its requester, while it is pending."""
     if request.decision != "pending":
-        return Allowed(False, f"This request was already {request.decision}.")
+        return Allowed(False, _("This request was already %(decision)s.", decision=inline(request.decision)))
     if request.requested_by_id != user.id:
         return Allowed(False, ONLY_REQUESTER)
     return YES
@@ -289,7 +295,8 @@ def can_reopen(user, case: Case, pending=None) -> Allowed:
     if not can(user, REOPEN, case):
         return _refusal(user, REOPEN, case)
     if not reopen_targets(case.state):
-        return Allowed(False, f"A case in {_label(case.state)} has no earlier stage to reopen to.")
+        return Allowed(False, _("A case in %(stage)s has no earlier stage to reopen to.",
+                                stage=_label(case.state)))
     return _first_refusal(_under_review(case, pending))
 
 
@@ -301,7 +308,8 @@ def may_work_on(user, task) -> bool:
 
 def _tasks_kept(case: Case) -> Allowed | None:
     if case.state == CLOSED:
-        return Allowed(False, f"Case {case.reference} is closed; its tasks are kept as they are.")
+        return Allowed(False, _("Case %(reference)s is closed; its tasks are kept as they are.",
+                                reference=case.reference))
     return None
 
 
@@ -315,11 +323,12 @@ def can_claim(user, task) -> Allowed:
     if (kept := _tasks_kept(task.case)) is not None:
         return kept
     if not may_work_on(user, task):
-        return Allowed(False, f"This task is for the {task.role} queue of the case's team.")
+        return Allowed(False, _("This task is for the %(role)s queue of the case's team.",
+                                role=inline(task.role)))
     if task.status != "open" or task.assignee_id is not None:
-        who = task.assignee.username if task.assignee else "nobody"
-        return Allowed(False, f"This task is {task.status.replace('_', ' ')} (assigned to {who}); "
-                              "it cannot be claimed.")
+        who = task.assignee.username if task.assignee else _("nobody")
+        return Allowed(False, _("This task is %(status)s (assigned to %(who)s); it cannot be claimed.",
+                                status=inline(task.status), who=who))
     return YES
 
 
@@ -328,7 +337,7 @@ def can_unclaim(user, task) -> Allowed:
     if (kept := _tasks_kept(task.case)) is not None:
         return kept
     if task.assignee_id != user.id or task.status != "in_progress":
-        return Allowed(False, "Only a task you are working on can go back to the queue.")
+        return Allowed(False, _("Only a task you are working on can go back to the queue."))
     return YES
 
 
@@ -337,9 +346,10 @@ def can_complete(user, task) -> Allowed:
     if (kept := _tasks_kept(task.case)) is not None:
         return kept
     if task.status not in OPEN_TASK_STATUSES:
-        return Allowed(False, f"This task is {task.status} already.")
+        return Allowed(False, _("This task is %(status)s already.", status=inline(task.status)))
     if task.assignee_id != user.id:
-        return Allowed(False, "Only the person the task is assigned to can complete it; claim it first.")
+        return Allowed(False, _("Only the person the task is assigned to can complete it; claim it "
+                                "first."))
     return YES
 
 
@@ -354,7 +364,7 @@ def can_manage_task(user, task) -> Allowed:
     """Whether `user` may assign or cancel `task`: tasks of its case may be managed, it is not finished."""
     answer = can_manage_tasks(user, task.case)
     if answer and task.status not in OPEN_TASK_STATUSES:
-        return Allowed(False, f"This task is {task.status} already.")
+        return Allowed(False, _("This task is %(status)s already.", status=inline(task.status)))
     return answer
 
 
@@ -378,10 +388,11 @@ def can_be_mentioned(user, case: Case) -> Allowed:
     """Whether a note on `case` may name `user` (an active account): only someone who may see
     the case, so that a mention tells nobody else of it."""
     if not user.active:
-        return Allowed(False, f"@{user.username} is not an active account.")
+        return Allowed(False, _("@%(username)s is not an active account.", username=user.username))
     if not can_see(user, case):
-        return Allowed(False, f"@{user.username} may not see case {case.reference} (only its team "
-                              "and supervisors may); a supervisor can add them on Team first.")
+        return Allowed(False, _("@%(username)s may not see case %(reference)s (only its team and "
+                                "supervisors may); a supervisor can add them on Team first.",
+                                username=user.username, reference=case.reference))
     return YES
 
 
@@ -418,7 +429,8 @@ def available(case: Case, user, pending=None) -> dict[str, Allowed]:
     if pending is not None:
         commands.update(request_commands(user, pending, case))
     else:
-        none = Allowed(False, f"Case {case.reference} has no pending gate request.")
+        none = Allowed(False, _("Case %(reference)s has no pending gate request.",
+                                reference=case.reference))
         commands.update(approve_gate=none, reject_gate=none, withdraw_gate=none)
     commands["reopen"] = can_reopen(user, case, pending)
     commands["manage_tasks"] = can_manage_tasks(user, case)
