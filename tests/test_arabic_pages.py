@@ -56,7 +56,9 @@ def test_every_page_speaks_arabic_to_every_role(app, db, cast, full_case, make_c
         assert post(client, "/login", {"username": username, "password": PASSWORD}).status_code == 302
         for address in candidates:
             response = client.get(address)
-            if response.status_code == 200 and response.mimetype == "text/html":
+            if response.status_code >= 500:  # a template error in Arabic
+                english[f"{address} as {role}"] = [f"HTTP {response.status_code}"]
+            elif response.status_code == 200 and response.mimetype == "text/html":
                 seen += 1
                 left = leftover_english(response.get_data(as_text=True))
                 if left:
