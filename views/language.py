@@ -82,6 +82,12 @@ def _value(part, html: bool):
     return part
 
 
+def said(value):
+    """A stored English sentence (a stage task's title, a checklist kept with a request) in the
+    reader's language when the catalog has it, else as it is."""
+    return Text(value) if isinstance(value, str) and not isinstance(value, Text) else value
+
+
 def percent(share) -> str:
     """A share as the reader writes percentages: 0.25 → "25%"."""
     return format_percent(share, locale=get_locale())
@@ -153,5 +159,5 @@ def register(app: Flask) -> None:
         return babel_ngettext(context, singular, plural, count, **variables)
     env.globals["ngettext"] = ngettext
     env.filters.update(when=when, day=day, number=number, translated=translated, listed=listed,
-                       percent=percent)
+                       percent=percent, said=said)
 
