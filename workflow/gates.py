@@ -315,8 +315,19 @@ def _required_tasks_done(session: Session, case: Case) -> tuple[bool, Text]:
     return True, _("every required task of this stage is done")
 
 
+#: The stage tasks' titles and descriptions as the pathway's templates declare them, by their
+#: English words (filled by workflow.pathway).
+TASK_WORDS: dict[str, Text] = {}
+
+
+def task_words(words: str | None) -> Text | str | None:
+    """A task's stored title or description: the template's sentence when a stage template
+    wrote it (a page says it in its reader's language), else the words as people wrote them."""
+    return TASK_WORDS.get(words, words) if words else words
+
+
 def _open_task(task) -> Text:
-    title = Text(task.title)  # a stage task's title is the template's: the catalog has it
+    title = task_words(task.title)
     if task.username:
         return _("#%(id)s %(title)s (%(username)s)", id=task.id, title=title, username=task.username)
     if not task.staffed:
