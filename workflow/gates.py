@@ -303,9 +303,10 @@ def _message_in_stage(session: Session, case: Case) -> tuple[bool, Text]:
     if not messages:
         return False, _("no deterrence message recorded since the case entered this stage")
     last = messages[-1]
-    return True, _("%(count)s in this stage; latest %(date)s by %(speaker)s to %(audience)s",
-                   count=len(messages), date=last.said_on.isoformat(), speaker=last.speaker,
-                   audience=last.audience)
+    return True, _n("%(num)s in this stage; latest %(date)s by %(speaker)s to %(audience)s",
+                    "%(num)s in this stage; latest %(date)s by %(speaker)s to %(audience)s",
+                    len(messages), date=last.said_on.isoformat(), speaker=last.speaker,
+                    audience=last.audience)
 
 
 def _required_tasks_done(session: Session, case: Case) -> tuple[bool, Text]:
