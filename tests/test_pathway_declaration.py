@@ -6,7 +6,7 @@ the exact reasons of a refusal written here from DESIGN §2, not read from the m
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -223,8 +223,23 @@ def test_a_gate_without_requirements_is_refused_at_declaration():
     with pytest.raises(pathway.DeclarationError, match="names the outcome"):
         pathway.declare(stages, [Gate(g.source, g.target, g.requirements, g.requested_by)
                                  for g in gates_])
+    with pytest.raises(pathway.DeclarationError, match="the outcome dismissed has no name"):
+        pathway.declare(stages, [replace(g, closes_with="dismissed") if g.closes_with else g
+                                 for g in gates_])
     with pytest.raises(pathway.DeclarationError, match="not between declared stages"):
         pathway.declare(stages + (Stage("limbo"),), gates_ + [Gate("limbo", "nowhere", gates_[0].requirements, "analyst")])
+
+
+def test_a_stage_task_keeps_its_template_sentence_through_its_row():
+    """A task's row keeps the template's English words; they come back as the template's sentence
+    (a page says it in its reader's language); words people wrote come back as they are."""
+    from workflow.words import Text
+    template = pathway.TEMPLATES["investigation"][1]
+    title, description = pathway.task_words(str(template.title)), pathway.task_words(str(template.description))
+    assert isinstance(title, Text) and title.message == "Collect and seal samples"
+    assert isinstance(description, Text) and description == template.description
+    assert type(pathway.task_words("Call the embassy")) is str
+    assert pathway.task_words("") == "" and pathway.task_words(None) is None
 
 
 def test_the_module_refuses_at_import_a_gate_without_requirements(tmp_path):

@@ -43,3 +43,26 @@ def test_a_case_the_user_may_not_see_is_not_named(client, auth, cast, make_case)
     auth.login("adm")
     assert client.get(f"/workflow?case={case_id}").status_code == 404
     assert client.get("/workflow").status_code == 200
+
+
+def test_in_arabic_the_diagram_names_the_stages_in_arabic(client, auth, db, cast, make_case, move):
+    from flask_babel import force_locale
+    from sqlalchemy import update
+
+    from models.user import User
+    from views.language import translated
+    case_id = make_case()
+    move(case_id, "attribution")
+    with db.transaction() as session:
+        session.execute(update(User).where(User.username == "ivy").values(locale="ar"))
+    auth.login("ivy")
+    case_page = BeautifulSoup(client.get(f"/cases/{case_id}").get_data(as_text=True), "html.parser")
+    url = next(a["href"] for a in case_page.find_all("a", href=True) if a["href"].startswith("/workflow?case="))
+    soup = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser")
+    source = soup.select_one('[data-testid="diagram"]').get_text()
+    assert 'state "التحقيق" as investigation' in source and "Investigation" not in source
+    assert "evaluation --> legal_consequence: التصعيد" in source
+    assert "Class attribution s_active" in source
+    with client.application.test_request_context(), force_locale("ar"):
+        assert source == diagram.mermaid_source("attribution", translated)
+    assert 'state "Investigation" as investigation' in diagram.mermaid_source("attribution")  # English still

@@ -19,6 +19,7 @@ from models.gate_request import GateRequest
 from workflow import audit, permissions
 from workflow import search  # noqa: F401 (its mapper events keep the search index with every write)
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Stale
+from workflow.words import Text, _, inline
 
 
 class _AnyVersion:
@@ -37,7 +38,7 @@ def check_version(case: Case, expected_version) -> None:
         return
     if expected_version is None or isinstance(expected_version, bool) or not isinstance(
             expected_version, int):
-        raise Invalid("version: the version of the case you saw is required", "version")
+        raise Invalid(_("version: the version of the case you saw is required"), "version")
     if expected_version != case.version:
         raise Stale(case.reference, expected_version, case.version)
 
@@ -110,7 +111,7 @@ def load(session: Session, actor, *, case_id: int | None = None,
     row = session.execute(_QUERIES[lock][key], {"id": request_id if request_id is not None
                                                 else case_id}).unique().first()
     if row is None or not permissions.can_see(actor, row[0]):
-        raise NotFound("No such gate request." if request_id is not None else "No such case.")
+        raise NotFound(_("No such gate request.") if request_id is not None else _("No such case."))
     case, request = row[0], row[1]
     if key == "case_id_alone":
         request = session.scalar(_PENDING, {"case_id": case.id})
@@ -142,10 +143,25 @@ def begin_on_request(session: Session, actor, request_id: int, *, action: str,
     case, request = load(session, actor, request_id=request_id)
     _authorize(actor, action, case)
     if request.decision != "pending":
-        by = request.decided_by.username if request.decided_by else "someone"
-        raise Conflict(f"This request was already {request.decision} by {by}.")
+        raise Conflict(already_decided(request.decision,
+                                       request.decided_by.username if request.decided_by else None))
     check_version(case, expected_version)
     return CaseCommand(session, actor, case, request)
+
+
+def already_decided(decision: str, by: str | None) -> Text:
+    """The refusal of a decision on a request decided already, by `by` (None: by someone)."""
+    if by is None:
+        return {"approved": _("This request was already approved by someone."),
+                "rejected": _("This request was already rejected by someone."),
+                "withdrawn": _("This request was already withdrawn by someone."),
+                }.get(decision) or _("This request was already %(decision)s by someone.",
+                                     decision=inline(decision))
+    return {"approved": _("This request was already approved by %(by)s.", by=by),
+            "rejected": _("This request was already rejected by %(by)s.", by=by),
+            "withdrawn": _("This request was already withdrawn by %(by)s.", by=by),
+            }.get(decision) or _("This request was already %(decision)s by %(by)s.",
+                                 decision=inline(decision), by=by)
 
 
 def begin_on_stage(session: Session, actor, case_id: int, *, action: str,

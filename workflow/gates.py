@@ -303,9 +303,10 @@ def _message_in_stage(session: Session, case: Case) -> tuple[bool, Text]:
     if not messages:
         return False, _("no deterrence message recorded since the case entered this stage")
     last = messages[-1]
-    return True, _("%(count)s in this stage; latest %(date)s by %(speaker)s to %(audience)s",
-                   count=len(messages), date=last.said_on.isoformat(), speaker=last.speaker,
-                   audience=last.audience)
+    return True, _n("%(num)s in this stage; latest %(date)s by %(speaker)s to %(audience)s",
+                    "%(num)s in this stage; latest %(date)s by %(speaker)s to %(audience)s",
+                    len(messages), date=last.said_on.isoformat(), speaker=last.speaker,
+                    audience=last.audience)
 
 
 def _required_tasks_done(session: Session, case: Case) -> tuple[bool, Text]:
@@ -315,8 +316,19 @@ def _required_tasks_done(session: Session, case: Case) -> tuple[bool, Text]:
     return True, _("every required task of this stage is done")
 
 
+#: The stage tasks' titles and descriptions as the pathway's templates declare them, by their
+#: English words (filled by workflow.pathway).
+TASK_WORDS: dict[str, Text] = {}
+
+
+def task_words(words: str | None) -> Text | str | None:
+    """A task's stored title or description: the template's sentence when a stage template
+    wrote it (a page says it in its reader's language), else the words as people wrote them."""
+    return TASK_WORDS.get(words, words) if words else words
+
+
 def _open_task(task) -> Text:
-    title = Text(task.title)  # a stage task's title is the template's: the catalog has it
+    title = task_words(task.title)
     if task.username:
         return _("#%(id)s %(title)s (%(username)s)", id=task.id, title=title, username=task.username)
     if not task.staffed:

@@ -50,6 +50,12 @@ COMPLETING_RECORDS = {"use_determination": _("a use determination"),
                       "attribution": _("an attribution finding"), "response": _("a response"),
                       "evaluation": _("an evaluation")}
 
+#: The outcomes a case closes with (`Gate.closes_with`), as `human` and `inline` name them: the
+#: catalogs take their translations from here.
+OUTCOME_NAMES = {"unfounded": (_("Unfounded"), _("unfounded")),
+                 "unattributed": (_("Unattributed"), _("unattributed")),
+                 "evaluated": (_("Evaluated"), _("evaluated"))}
+
 
 @dataclass(frozen=True)
 class Template:
@@ -208,6 +214,8 @@ def declare(stages: Iterable[Stage], gate_list: Iterable[Gate]) -> Pathway:
             raise DeclarationError(f"{where}: declared twice")
         if (gate.target == CLOSED) != bool(gate.closes_with):
             raise DeclarationError(f"{where}: a gate closes a case if and only if it names the outcome")
+        if gate.closes_with and gate.closes_with not in OUTCOME_NAMES:
+            raise DeclarationError(f"{where}: the outcome {gate.closes_with} has no name for people")
         seen.add(gate.key)
         entered = by_name[gate.target]
         queues = _queues(entered)
@@ -249,6 +257,11 @@ QUEUES: dict[str, tuple[str, ...]] = {s.name: _queues(s) for s in PATHWAY.stages
 #: The template of the task each (stage, record) completes.
 COMPLETED_BY: dict[tuple[str, str], Template] = {
     (s.name, t.completed_by): t for s in PATHWAY.stages for t in s.tasks if t.completed_by}
+# The stage tasks' titles and descriptions as their templates declare them: a task's row keeps
+# the words, `task_words` gives them back as a sentence a page says in its reader's language.
+gates.TASK_WORDS.update({str(words): words for s in PATHWAY.stages for t in s.tasks
+                         for words in (t.title, t.description) if isinstance(words, Text) and words})
+task_words = gates.task_words
 
 
 def checklist(session, case, target: str) -> gates.Checklist:
