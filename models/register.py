@@ -8,21 +8,12 @@ from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, choice, sql_list
+from vocabulary import REGISTER_STATUSES as STATUSES
+from vocabulary import REGISTER_TITLES, REGISTERS  # noqa: F401 (the register pages read them here)
 from workflow.clock import utcnow
 
-#: Each register and the kinds of entry it holds.
-REGISTERS: dict[str, tuple[str, ...]] = {
-    "party": ("state", "state_organ", "non_state_group", "individual"),
-    "body": ("international", "national", "non_governmental"),
-    "instrument": ("treaty", "resolution", "sanctions_regime", "national_law"),
-    "forum": ("international", "national"),
-    "actor": ("state", "state_organ", "organisation", "non_governmental"),
-}
-REGISTER_TITLES = {"party": "Parties", "body": "Investigating and attributing bodies",
-                   "instrument": "Legal instruments", "forum": "Fora", "actor": "Actors of responses"}
-#: An entry a supervisor added is accepted; one a finding named first is proposed until a
-#: supervisor accepts it or merges it into another; a merged entry lives on only as aliases.
-STATUSES = ("accepted", "proposed", "merged")
+# The registers, the kinds of entry each holds, their titles and an entry's statuses are
+# declared with the rest of the domain's words (vocabulary), where their names are found.
 KIND_RULE = " OR ".join(f"(register = '{register}' AND kind IN ({sql_list(kinds)}))"
                         for register, kinds in REGISTERS.items())
 MERGED_RULE = "CASE WHEN status = 'merged' THEN merged_into_id IS NOT NULL ELSE merged_into_id IS NULL END"

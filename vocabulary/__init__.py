@@ -104,6 +104,23 @@ TASK_STATUSES = ("open", "in_progress", "done", "cancelled")
 OPEN_TASK_STATUSES = ("open", "in_progress")
 
 
+# --- Registers: the parties, bodies, instruments, fora and actors the record names -----------
+#: Each register and the kinds of entry it holds.
+REGISTERS = {
+    "party": ("state", "state_organ", "non_state_group", "individual"),
+    "body": ("international", "national", "non_governmental"),
+    "instrument": ("treaty", "resolution", "sanctions_regime", "national_law"),
+    "forum": ("international", "national"),
+    "actor": ("state", "state_organ", "organisation", "non_governmental"),
+}
+#: Each register's title, as its page and its tab say it.
+REGISTER_TITLES = {"party": "Parties", "body": "Investigating and attributing bodies",
+                   "instrument": "Legal instruments", "forum": "Fora", "actor": "Actors of responses"}
+#: An entry a supervisor added is accepted; one a finding named first is proposed until a
+#: supervisor accepts it or merges it into another; a merged entry lives on only as aliases.
+REGISTER_STATUSES = ("accepted", "proposed", "merged")
+
+
 # --- Notifications and notes ----------------------------------------------------------------
 #: What a person is told of (in the app, and by email as they choose).
 NOTIFICATION_KINDS = ("gate_requested", "gate_decided", "task_assigned", "task_queued",

@@ -44,6 +44,7 @@ NAMES = {
     "education_outreach": "Education and outreach",
     "open_source_media": "Open-source media",
     "non_state_group": "Non-state group",
+    "non_governmental": "Non-governmental",
     "lab_report": "Laboratory report",
     "lack_of_benefit": "Lack of benefit",
 }
