@@ -89,7 +89,7 @@ def test_a_dated_history_gives_the_documented_days_per_stage(importing, db, clie
         ("Every stage dated", "evaluation", (today - date(2020, 6, 9)).days)]
     # The 2013 case shows its years idle on the dashboard itself.
     page = client.get("/").get_data(as_text=True)
-    assert f"<td>{(today - date(2014, 6, 23)).days}</td>" in page
+    assert f"<td>{(today - date(2014, 6, 23)).days:,}</td>" in page
     funnel = {row["stage"]: int(row["cases"]) for row in dashboard_table(client, "funnel")}
     assert funnel["evaluation"] == 2 and funnel["closed"] == 1 and funnel["reported"] == 0
 
