@@ -123,10 +123,6 @@ class Dossier:
         return self.case.reference
 
     @property
-    def generated_label(self) -> str:
-        return f"generated {format_utc(self.generated_at)[:19].replace('T', ' ')} UTC by {self.actor.username}"
-
-    @property
     def file_items(self) -> list:
         return [entry.item for entry in self.evidence if entry.item.sha256]
 
