@@ -26,6 +26,7 @@ from workflow.audit import Actor
 from workflow.errors import WorkflowError
 from workflow.evidence_store import EvidenceStore
 from workflow.spreadsheet import neutralise_row
+from workflow.words import _, _n
 
 #: Whoever runs the command line reads the whole log, as an auditor does.
 _AUDITOR = Actor(None, "system", ("auditor",))
@@ -60,7 +61,7 @@ def _active_actor(username: str) -> Actor:
         user = session.scalar(select(User).options(selectinload(User.role_rows))
                               .where(User.username == username, User.active))
     if user is None:
-        raise click.ClickException(f"--as {username}: no such active user")
+        raise click.ClickException(_("--as %(username)s: no such active user", username=username))
     return Actor.of(user)
 
 
@@ -117,7 +118,7 @@ def users_create(username, roles, full_name, email, password_stdin):
     """Create an account."""
     password = sys.stdin.readline().rstrip("\r\n")
     user = _run(accounts.create_user, audit.SYSTEM, username, password, roles, full_name, email)
-    click.echo(f"created {user.username} ({', '.join(user.roles)})")
+    click.echo(_("created %(username)s (%(roles)s)", username=user.username, roles=", ".join(user.roles)))
 
 
 @users_cli.command("list")
@@ -144,7 +145,7 @@ def users_set_roles(username, roles):
 def users_deactivate(username):
     """Deactivate an account; its sessions end at once."""
     _on_user(username, lambda session, actor, user: accounts.set_active(session, actor, user, False))
-    click.echo(f"{username} deactivated")
+    click.echo(_("%(username)s deactivated", username=username))
 
 
 @users_cli.command("reset-password")
@@ -156,7 +157,7 @@ def users_reset_password(username, password_stdin):
     password = sys.stdin.readline().rstrip("\r\n")
     _on_user(username, lambda session, actor, user: accounts.reset_password(session, actor, user,
                                                                               password))
-    click.echo(f"{username}: password set; their sessions have ended")
+    click.echo(_("%(username)s: password set; their sessions have ended", username=username))
 
 
 @users_cli.command("totp-enroll")
@@ -164,9 +165,9 @@ def users_reset_password(username, password_stdin):
 def users_totp_enroll(username):
     """Give a user a second factor: prints the otpauth:// URI and the recovery codes, once."""
     uri, codes = _on_user(username, second_factor.enrol_for)
-    click.echo("Add this to the user's authenticator app (shown only now; it is the secret):")
+    click.echo(_("Add this to the user's authenticator app (shown only now; it is the secret):"))
     click.echo(f"  {uri}")
-    click.echo("Recovery codes (each works once; shown only now):")
+    click.echo(_("Recovery codes (each works once; shown only now):"))
     for code in codes:
         click.echo(f"  {code}")
 
@@ -176,7 +177,7 @@ def users_totp_enroll(username):
 def users_reset_2fa(username):
     """Remove a user's second factor (lost phone); they set up a new one at their next sign-in."""
     _on_user(username, second_factor.reset)
-    click.echo(f"{username}: second factor removed; their sessions have ended")
+    click.echo(_("%(username)s: second factor removed; their sessions have ended", username=username))
 
 
 @users_cli.command("demo")
@@ -184,9 +185,9 @@ def users_demo():
     """On an empty database, create one demo account per role and print the passwords once."""
     passwords = _run(accounts.create_demo_accounts)
     if passwords is None:
-        click.echo("accounts exist already: no demo accounts created")
+        click.echo(_("accounts exist already: no demo accounts created"))
         return
-    click.echo("Demo accounts (the passwords are shown only now):")
+    click.echo(_("Demo accounts (the passwords are shown only now):"))
     for username, password in passwords.items():
         click.echo(f"  {username:<14} {password}")
 
@@ -204,7 +205,8 @@ def audit_export(fmt, output, case_id, since):
         for line in audit_log.export_lines(session, _AUDITOR, fmt, case_id, since):
             out.write(line)
             count += line.startswith('{"seq"') if fmt == "jsonl" else 1
-    click.echo(f"exported {count - (fmt == 'csv')} events to {output}")
+    click.echo(_n("exported %(num)s event to %(output)s", "exported %(num)s events to %(output)s",
+                  count - (fmt == "csv"), output=output))
 
 
 def _write_private(path: Path, pem: bytes) -> None:
@@ -212,7 +214,7 @@ def _write_private(path: Path, pem: bytes) -> None:
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise click.ClickException(f"{path} exists already: not overwritten") from None
+        raise click.ClickException(_("%(path)s exists already: not overwritten", path=str(path))) from None
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(pem)
 
@@ -231,7 +233,7 @@ def audit_keygen(directory, witness):
         try:
             vkey = notes.verifier_key(witness, public_key, notes.COSIGNATURE_V1)
         except ValueError as error:
-            raise click.ClickException(f"witness name: {error}") from None
+            raise click.ClickException(_("witness name: %(error)s", error=str(error))) from None
         private_path, public_path = folder / f"{witness}.pem", folder / f"{witness}.pub.pem"
     else:
         vkey = notes.verifier_key(current_app.config["AUDIT_LOG_ORIGIN"], public_key)
@@ -298,19 +300,19 @@ def demo_story():
             select(User).options(selectinload(User.role_rows)).where(User.username.in_(roles), User.active))}
         people = {role: Actor.of(users[role]) for role in roles if role in users}
     if len(people) < len(roles):
-        click.echo("the demo accounts are missing: no demonstration cases loaded")
+        click.echo(_("the demo accounts are missing: no demonstration cases loaded"))
         return
     loaded = demo.load_story(_database(), people)
-    click.echo(f"loaded {loaded} demonstration cases" if loaded
-               else "cases exist already: no demonstration cases loaded")
+    click.echo(_n("loaded %(num)s demonstration case", "loaded %(num)s demonstration cases", loaded) if loaded
+               else _("cases exist already: no demonstration cases loaded"))
 
 
 @registers_cli.command("seed")
 def registers_seed():
     """Add the register entries and aliases shipped in data/registers.toml that are missing."""
     changes = _run(registers.seed, audit.SYSTEM)
-    click.echo(f"registers: {changes} entries or aliases added" if changes
-               else "registers: already up to date")
+    click.echo(_n("registers: %(num)s entry or alias added", "registers: %(num)s entries or aliases added", changes)
+               if changes else _("registers: already up to date"))
 
 
 #: The exit code of an import that found changes to cases imported before and applied nothing.
@@ -347,33 +349,49 @@ def incidents_import(path, fmt, skip_invalid, username, rejects, propose_new, up
     if plan.rejected and not skip_invalid:
         for rejected in plan.rejected:
             click.echo(f"{rejected.where} {rejected.source_id}: {rejected.reason}", err=True)
-        raise click.ClickException(f"{len(plan.rejected)} of {plan.read} rows are invalid: nothing "
-                                   "imported (fix them, or use --skip-invalid)")
+        raise click.ClickException(_n("%(rejected)s of %(num)s row is invalid: nothing imported (fix it, "
+                                      "or use --skip-invalid)",
+                                      "%(rejected)s of %(num)s rows are invalid: nothing imported (fix them, "
+                                      "or use --skip-invalid)", plan.read, rejected=len(plan.rejected)))
     for change in changes:
         for line in change.lines():
-            click.echo(("correcting " if update else "changed ") + line)
+            click.echo(_("correcting %(change)s", change=line) if update else _("changed %(change)s", change=line))
     if changes and not update:
-        click.echo(f"{len(changes)} cases imported before read differently in {path}: nothing "
-                   "imported or changed (import again with --update to apply them as corrections)",
-                   err=True)
+        click.echo(_n("%(num)s case imported before reads differently in %(path)s: nothing imported or "
+                      "changed (import again with --update to apply it as a correction)",
+                      "%(num)s cases imported before read differently in %(path)s: nothing imported or "
+                      "changed (import again with --update to apply them as corrections)",
+                      len(changes), path=path), err=True)
         sys.exit(CHANGES_FOUND)
 
     def run(session, rows, actor):
         imported = importer.import_rows(session, rows, actor)
         return imported, import_update.apply(session, changes, actor, Path(path).name)
-    with click.progressbar(plan.rows, label="Importing", file=sys.stderr) as rows:
+    with click.progressbar(plan.rows, label=_("Importing"), file=sys.stderr) as rows:
         imported, corrected = _run(run, rows, actor)
     for register, name in plan.proposed:
-        click.echo(f"proposed {register}: {name} (a supervisor accepts or merges it)")
+        click.echo(_("proposed %(register)s: %(name)s (a supervisor accepts or merges it)", register=register, name=name))
     if plan.rejected:
         rejects = rejects or f"{path}.rejects.csv"
         with open(rejects, "w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(["where", "source_id", "reason"])
             writer.writerows(neutralise_row([r.where, r.source_id, r.reason]) for r in plan.rejected)
-    click.echo(f"read {plan.read}: imported {imported}, already imported {len(plan.duplicates)}, "
-               f"rejected {len(plan.rejected)}" + (f" (written to {rejects})" if plan.rejected else "")
-               + (f", corrected {corrected}" if update else ""))
+    counts = {"read": plan.read, "imported": imported, "duplicates": len(plan.duplicates),
+              "rejected": len(plan.rejected), "rejects": rejects, "corrected": corrected}
+    if plan.rejected and update:
+        summary = _("read %(read)s: imported %(imported)s, already imported %(duplicates)s, rejected "
+                    "%(rejected)s (written to %(rejects)s), corrected %(corrected)s", **counts)
+    elif plan.rejected:
+        summary = _("read %(read)s: imported %(imported)s, already imported %(duplicates)s, rejected "
+                    "%(rejected)s (written to %(rejects)s)", **counts)
+    elif update:
+        summary = _("read %(read)s: imported %(imported)s, already imported %(duplicates)s, rejected "
+                    "%(rejected)s, corrected %(corrected)s", **counts)
+    else:
+        summary = _("read %(read)s: imported %(imported)s, already imported %(duplicates)s, rejected "
+                    "%(rejected)s", **counts)
+    click.echo(summary)
 
 
 @cases_cli.command("dossier")
@@ -403,7 +421,7 @@ def cases_dossier(case_id, output, with_files, username):
         Path(output).write_bytes(data)
     else:
         with bundle:
-            bundle_digest, _ = dossier.file_digest(bundle)
+            bundle_digest, _size = dossier.file_digest(bundle)
             dossier.copy_to(bundle, output)
     _run(dossier.record_seal, actor, case_id, seq, "pdf", digest, len(data), bundle_digest)
     click.echo(f"wrote {output} (PDF sha256 {digest}" + (f", ZIP sha256 {bundle_digest})" if bundle_digest else ")"))
@@ -415,7 +433,8 @@ def _notification_round(swept_on: date | None) -> tuple[date, outbox.Report | No
     today = clock.today()
     if swept_on != today:
         told = _run(notifications.sweep, today, config["STAGE_TARGET_DAYS"])
-        click.echo(f"overdue on {today}: {told} notifications")
+        click.echo(_n("overdue on %(day)s: %(num)s notification", "overdue on %(day)s: %(num)s notifications",
+                      told, day=today.isoformat()))
     if not config["MAIL_SERVER"]:
         return today, None
 
@@ -442,19 +461,19 @@ def notifications_send(loop: bool, interval: float):
     emails due (when MAIL_SERVER is set); with --loop, keep doing so. A failed email waits for
     its next try; once, this exits 1 if any failed."""
     if not current_app.config["MAIL_SERVER"]:
-        click.echo("MAIL_SERVER is not set: notifications stay in the app, no email is sent")
+        click.echo(_("MAIL_SERVER is not set: notifications stay in the app, no email is sent"))
     if not loop:
-        _, report = _notification_round(None)
+        _today, report = _notification_round(None)
         sys.exit(1 if report is not None and report.failed else 0)
     stop = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signal_number, lambda *_: stop.set())
+        signal.signal(signal_number, lambda *_args: stop.set())
     swept_on = None
     while not stop.is_set():
         try:
-            swept_on, _ = _notification_round(swept_on)
+            swept_on, _report = _notification_round(swept_on)
         except Exception as error:  # a worker outlives what a round meets (the database away …)
-            click.echo(f"round failed, trying again: {type(error).__name__}: {error}", err=True)
+            click.echo(_("round failed, trying again: %(error)s", error=f"{type(error).__name__}: {error}"), err=True)
         stop.wait(interval)
     click.echo("stopped")
 

@@ -5,12 +5,14 @@ import re
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from views import db
 from views.access import current_actor
 from views.forms import AuditExportForm, AuditFilterForm, ConfirmForm
+from views.language import translated
 from workflow import audit_log, audit_verification, cases, paging, permissions, transparency
 from workflow.errors import WorkflowError
 from workflow.roles import AUDITOR
@@ -27,7 +29,7 @@ def only_readers():
 
 def _filters(session, form: AuditFilterForm) -> audit_log.EventFilters | None:
     """The events the form selects; None, with the errors beside their fields, if it cannot say."""
-    form.type.choices = [SelectChoice("", "Any event"), *(SelectChoice(code, name) for code, name
+    form.type.choices = [SelectChoice("", _("Any event")), *(SelectChoice(code, name) for code, name
                                                           in audit_log.event_types(session))]
     if not form.validate():
         return None
@@ -36,10 +38,10 @@ def _filters(session, form: AuditFilterForm) -> audit_log.EventFilters | None:
         try:
             case_id = cases.by_reference(session, current_user, form.case.data).id
         except WorkflowError as refused:
-            form.case.errors = [str(refused)]
+            form.case.errors = [refused.args[0]]
             return None
     if form.since.data and form.until.data and form.until.data < form.since.data:
-        form.until.errors = ["before the day it starts from"]
+        form.until.errors = [_("before the day it starts from")]
         return None
     return audit_log.EventFilters(
         case_id=case_id, actor=form.actor.data or "", event_type=form.type.data or "",
@@ -92,14 +94,14 @@ def index():
 def verify():
     """Recompute the whole log now, check its checkpoints and cosignatures, and keep the result."""
     if AUDITOR not in current_user.roles:
-        abort(403, description="Verifying the whole log needs the auditor role.")
+        abort(403, description=_("Verifying the whole log needs the auditor role."))
     if not ConfirmForm().validate_on_submit():
-        abort(400, description="The verification form was not complete.")
+        abort(400, description=_("The verification form was not complete."))
     with db.database().sessions() as session:
         report = audit_verification.verify_log(session, db.database().info["log_keys"])
     with db.transaction() as write:
         audit_log.record_verification(write, current_actor(), report)
-    flash(f"{report.summary()} {report.tail_in_words()}", "success" if report.ok else "danger")
+    flash(f"{report.summary()} {translated(report.tail_in_words())}", "success" if report.ok else "danger")
     return redirect(url_for("audit.index", **request.args))
 
 
@@ -109,12 +111,13 @@ def export():
     audited, with what it holds."""
     form = AuditExportForm()
     if not form.validate_on_submit():
-        abort(400, description="format: jsonl or csv")
+        abort(400, description=_("format: jsonl or csv"))
     fmt = form.format.data
     filter_form = AuditFilterForm(request.form)
     filters = _filters(db.session(), filter_form)
     if filters is None:
-        abort(400, description=" ".join(f"{filter_form[name].label.text}: {'; '.join(errors)}"
+        abort(400, description=" ".join(_("%(field)s: %(errors)s", field=translated(filter_form[name].label.text),
+                                          errors="; ".join(translated(error) for error in errors))
                                         for name, errors in filter_form.errors.items()))
     reference = audit_log.references(db.session(), [filters.case_id]).get(filters.case_id)
     with db.transaction() as write:

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 
 from views import db, list_filters
 from views.exports import csv_response
+from views.language import translated
 from workflow import dashboard, permissions, queries
 from workflow.menu import LEVELS, TOOLS
 from workflow.pathway import STAGES
@@ -36,37 +39,58 @@ def index():
                  if permissions.can(current_user, permissions.DECIDE_GATE) else None)), errors.status
 
 
+def headers(*names: str) -> list[str]:
+    """A CSV's header row in the reader's language (the column names as they are in English)."""
+    words = {
+        "stage": pgettext("CSV column", "stage"), "cases": pgettext("CSV column", "cases"),
+        "stays": pgettext("CSV column", "stays"), "median_days": pgettext("CSV column", "median_days"),
+        "p90_days": pgettext("CSV column", "p90_days"), "days_idle": pgettext("CSV column", "days_idle"),
+        "reference": pgettext("CSV column", "reference"), "title": pgettext("CSV column", "title"),
+        "from": pgettext("CSV column", "from"), "to": pgettext("CSV column", "to"),
+        "decided": pgettext("CSV column", "decided"), "rejected": pgettext("CSV column", "rejected"),
+        "rejection_rate": pgettext("CSV column", "rejection_rate"), "level": pgettext("CSV column", "level"),
+        "tool": pgettext("CSV column", "tool"), "proposed": pgettext("CSV column", "proposed"),
+        "adopted": pgettext("CSV column", "adopted"), "implemented": pgettext("CSV column", "implemented"),
+        "blocked": pgettext("CSV column", "blocked"), "withdrawn": pgettext("CSV column", "withdrawn"),
+        "lapsed": pgettext("CSV column", "lapsed"),
+        "responsible_party": pgettext("CSV column", "responsible_party"),
+        "evaluated_cases": pgettext("CSV column", "evaluated_cases"),
+        "repeat_use": pgettext("CSV column", "repeat_use"),
+    }
+    return [words[name] for name in names]
+
+
 def rows_of(figures: dashboard.Figures, table: str) -> list[list]:
-    """A dashboard table as rows, header first."""
+    """A dashboard table as rows, header first (the header in the reader's language)."""
     if table == "funnel":
-        return [["stage", "cases"], *[[s, figures.funnel.get(s, 0)] for s in STAGES]]
+        return [headers("stage", "cases"), *[[s, figures.funnel.get(s, 0)] for s in STAGES]]
     if table == "durations":
-        return [["stage", "stays", "median_days", "p90_days"],
+        return [headers("stage", "stays", "median_days", "p90_days"),
                 *[[s, n, round(m, 1), round(p, 1)] for s, (n, m, p) in figures.durations.items()]]
     if table == "stalled":
-        return [["days_idle", "reference", "title", "stage"],
-                *[[d, ref, title, stage] for d, _, ref, title, stage in figures.stalled]]
+        return [headers("days_idle", "reference", "title", "stage"),
+                *[[d, ref, title, stage] for d, _case, ref, title, stage in figures.stalled]]
     if table == "rejections":
-        return [["from", "to", "decided", "rejected", "rejection_rate"],
+        return [headers("from", "to", "decided", "rejected", "rejection_rate"),
                 *[[a, b, n, r, round(rate, 3)] for a, b, n, r, rate in figures.rejections]]
     if table == "coverage":
-        return [["level", "tool", "proposed", "adopted", "implemented", "blocked", "withdrawn", "lapsed"],
+        return [headers("level", "tool", "proposed", "adopted", "implemented", "blocked", "withdrawn", "lapsed"),
                 *[[level, tool, *[figures.coverage.get((level, tool), {}).get(s, 0) for s in
                                   ("proposed", "adopted", "implemented", "blocked", "withdrawn", "lapsed")]]
                   for level in LEVELS for tool in TOOLS]]
-    return [["responsible_party", "evaluated_cases", "repeat_use"], *[list(r) for r in figures.repeat_use]]
+    return [headers("responsible_party", "evaluated_cases", "repeat_use"), *[list(r) for r in figures.repeat_use]]
 
 
 @blueprint.route("/dashboard/<table>.csv")
 def export_table(table: str):
     """One table of the dashboard, as CSV, with the dashboard's filters."""
     if table not in TABLES:
-        abort(404, description=f"No such table; tables are {', '.join(TABLES)}.")
+        abort(404, description=_("No such table; tables are %(tables)s.", tables=", ".join(TABLES)))
     if not permissions.can(current_user, permissions.VIEW_CASE):
         abort(403, description=permissions.needs(permissions.VIEW_CASE))
     errors = list_filters.Errors()
     filters = _filters(errors)
     if errors:
-        abort(400, description=" ".join(errors.values()))
+        abort(400, description=" ".join(translated(error) for error in errors.values()))
     figures = dashboard.figures(db.session(), current_user, filters, stalled_shown=None)
     return csv_response(rows_of(figures, table), table)

@@ -11,6 +11,7 @@ from workflow.audit import verify_chain
 from workflow.audit_chain import Verification
 from workflow.clock import utcnow
 from workflow.transparency import HEAD_PREFIX, LogKeys
+from workflow.words import Text, _, _n
 
 
 @dataclass(frozen=True)
@@ -50,18 +51,23 @@ class Report:
                      f"{self.chain.count - self.latest_size} events after it")
         return line + (f" ({self.unchecked})" if self.unchecked else "")
 
-    def tail_in_words(self) -> str:
+    def tail_in_words(self) -> Text:
         """The part of the log nobody outside vouches for, said plainly."""
         if not self.ok:
-            return "The log does not verify: nothing in it can be relied on until the break is explained."
+            return _("The log does not verify: nothing in it can be relied on until the break is explained.")
         if self.unprotected == 0:
-            return "Every event is covered by a checkpoint that a witness cosigned."
+            return _("Every event is covered by a checkpoint that a witness cosigned.")
         if self.witnessed_size == 0:
-            return (f"No witness has cosigned a checkpoint: someone with the database could remove "
-                    f"or rewrite any of the {self.chain.count} events without a witness noticing.")
-        return (f"{self.unprotected} events after seq {self.witnessed_size} (the last checkpoint a "
-                f"witness cosigned) are not yet witnessed: someone with the database could remove "
-                f"them unseen until the next cosigned checkpoint.")
+            return _n("No witness has cosigned a checkpoint: someone with the database could remove "
+                      "or rewrite the %(num)s event without a witness noticing.",
+                      "No witness has cosigned a checkpoint: someone with the database could remove "
+                      "or rewrite any of the %(num)s events without a witness noticing.", self.chain.count)
+        return _n("%(num)s event after seq %(seq)s (the last checkpoint a witness cosigned) is not yet "
+                  "witnessed: someone with the database could remove it unseen until the next cosigned "
+                  "checkpoint.",
+                  "%(num)s events after seq %(seq)s (the last checkpoint a witness cosigned) are not yet "
+                  "witnessed: someone with the database could remove them unseen until the next cosigned "
+                  "checkpoint.", self.unprotected, seq=self.witnessed_size)
 
 
 def _age(delta) -> str:

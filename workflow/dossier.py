@@ -40,6 +40,7 @@ from workflow.errors import Forbidden, Invalid
 from workflow.evidence_store import EvidenceStore
 from workflow.pathway import STAGES
 from workflow.roles import ANALYST, AUDITOR, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
+from workflow.words import _, _n
 
 FORMAT = "restraint-dossier-v1"
 #: The PDF's attachments, by name.
@@ -122,10 +123,6 @@ class Dossier:
         return self.case.reference
 
     @property
-    def generated_label(self) -> str:
-        return f"generated {format_utc(self.generated_at)[:19].replace('T', ' ')} UTC by {self.actor.username}"
-
-    @property
     def file_items(self) -> list:
         return [entry.item for entry in self.evidence if entry.item.sha256]
 
@@ -155,14 +152,19 @@ def record_production(session: Session, actor: Actor, case_id: int, *, fmt: str,
     event (signed at commit); its seq."""
     case = cases.load_case(session, case_id, actor)
     if not may_produce(actor, case):
-        raise Forbidden("Producing a case's dossier needs the supervisor or auditor role, or a "
-                        "working role on the case's team.")
+        raise Forbidden(_("Producing a case's dossier needs the supervisor or auditor role, or a "
+                          "working role on the case's team."))
     if max_rows is not None and (rows := printed_rows(session, case.id)) > max_rows:
-        raise Invalid(f"The dossier of {case.reference} prints {rows:,} rows (audit events, custody "
-                      f"records and evidence items), more than the {max_rows:,} laid out within a web "
-                      f"request. The printable page shows it all; for the signed PDF, ask an operator "
-                      f"of this installation to run `flask --app app cases dossier {case.id} --output "
-                      f"FILE --as {actor.username}`, which is audited the same way.")
+        command = f"flask --app app cases dossier {case.id} --output FILE --as {actor.username}"
+        raise Invalid(_n("The dossier of %(reference)s prints %(num)s row (audit events, custody "
+                         "records and evidence items), more than the %(limit)s laid out within a web "
+                         "request. The printable page shows it all; for the signed PDF, ask an operator "
+                         "of this installation to run `%(command)s`, which is audited the same way.",
+                         "The dossier of %(reference)s prints %(num)s rows (audit events, custody "
+                         "records and evidence items), more than the %(limit)s laid out within a web "
+                         "request. The printable page shows it all; for the signed PDF, ask an operator "
+                         "of this installation to run `%(command)s`, which is audited the same way.",
+                         rows, reference=case.reference, limit=f"{max_rows:,}", command=command))
     row = audit.append(session, "dossier_produced", actor, case_id=case.id, entity_type="case",
                        entity_id=case.id, details={"format": fmt, "with_files": with_files})
     audit.checkpoint_at_commit(session)
@@ -335,8 +337,9 @@ def write_bundle(pdf: bytes, dossier: Dossier, store: EvidenceStore, out) -> Non
                     digest.update(chunk)
                     target.write(chunk)
             if digest.hexdigest() != item.sha256:
-                raise Invalid(f"evidence {item.id}: its stored file no longer has SHA-256 "
-                              f"{item.sha256}; run `flask --app app evidence fixity`", "files")
+                raise Invalid(_("evidence %(item)s: its stored file no longer has SHA-256 "
+                                "%(sha256)s; run `flask --app app evidence fixity`",
+                                item=item.id, sha256=item.sha256), "files")
             sums.append(f"{item.sha256}  {name}")
         bundle.writestr(CHECKSUMS_NAME, "\n".join(sums) + "\n")
 

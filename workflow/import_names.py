@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 from models.register import RegisterAlias
 from workflow import registers
 from workflow.audit import Actor
+from workflow.words import Text, _, series
 
 #: What joins the actors of a coalition in a written name: "A + B", "A, B and C".
 _JOINS = re.compile(r"\s*(?:\+|,|\band\b)\s*")
 #: The kind a proposed actor is given until a supervisor accepts it with its own.
 PROPOSED_ACTOR_KIND = "organisation"
-REGISTER_WORDS = {"party": "register of parties", "actor": "register of actors of responses"}
+REGISTER_WORDS = {"party": _("register of parties"), "actor": _("register of actors of responses")}
 
 
 class Known:
@@ -59,11 +60,11 @@ def unknown(history: dict | None, known: Known) -> list[tuple[str, str, str]]:
     return list(dict.fromkeys(found))
 
 
-def refusal(names: Iterable[tuple[str, str, str]]) -> str:
+def refusal(names: Iterable[tuple[str, str, str]]) -> Text:
     """The reason a row naming unknown entries is refused."""
-    said = "; ".join(f"{field}: “{name}” is not in the {REGISTER_WORDS[register]}"
-                     for field, register, name in names)
-    return f"{said} (add it or an alias to the register, or import with --propose-new)"
+    said = series([_("%(field)s: “%(name)s” is not in the %(register)s", field=field, name=name,
+                     register=REGISTER_WORDS[register]) for field, register, name in names], "; ")
+    return _("%(refusals)s (add it or an alias to the register, or import with --propose-new)", refusals=said)
 
 
 def actor_entries(session: Session, actor: Actor, written: str) -> str:

@@ -18,6 +18,7 @@ from workflow.errors import Invalid
 from workflow.importer import (HISTORY_COLUMNS, ImportRefused, Plan, _agent, _plan, _response,
                                _text)
 from workflow.pathway import REPORTED
+from workflow.words import _
 
 COLUMNS = ("id", "date", "location", "country", "agent", "casualties_reported",
            "investigating_body", "investigation_outcome", "attribution", "attributing_body",
@@ -34,13 +35,13 @@ def _occurred(value: str) -> tuple[date | None, str]:
         return None, "day"
     found = _DAY.match(value)
     if not found:
-        raise Invalid(f"date: {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", "occurred_on")
+        raise Invalid(_("date: %(value)s is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", value=repr(value)), "occurred_on")
     year, month, day = found.groups()
     try:
         return date(int(year), int(month or 1), int(day or 1)), (
             "day" if day else "month" if month else "year")
     except ValueError:
-        raise Invalid(f"date: {value!r} is not a date", "occurred_on") from None
+        raise Invalid(_("date: %(value)s is not a date", value=repr(value)), "occurred_on") from None
 
 
 def _responses(text: str) -> list[dict]:
@@ -83,8 +84,9 @@ def read_reference(data: bytes) -> Plan:
         header = reader.fieldnames or []
         missing = [name for name in COLUMNS if name not in header]
         if missing:
-            raise ImportRefused(f"wrong header: missing {', '.join(missing)} (columns: {', '.join(COLUMNS)})")
-        return _plan((f"line {reader.line_num}", f"reference:{(record.get('id') or '').strip()}"
+            raise ImportRefused(_("wrong header: missing %(missing)s (columns: %(columns)s)",
+                                  missing=", ".join(missing), columns=", ".join(COLUMNS)))
+        return _plan((_("line %(line)s", line=reader.line_num), f"reference:{(record.get('id') or '').strip()}"
                       if (record.get("id") or "").strip() else "", _row(record)) for record in reader)
     except csv.Error as error:
-        raise ImportRefused(f"line {reader.line_num}: {error}") from None
+        raise ImportRefused(_("line %(line)s: %(error)s", line=reader.line_num, error=str(error))) from None

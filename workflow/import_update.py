@@ -16,6 +16,7 @@ from models.case import Case
 from workflow import corrections
 from workflow.audit import Actor
 from workflow.command import ANY_VERSION
+from workflow.words import _
 
 #: The reason each correction gives.
 REASON = "Imported again: the source file {source} says otherwise."
@@ -35,12 +36,13 @@ class Change:
     values: dict
 
     def lines(self) -> list[str]:
-        return [f"{self.where} {self.source_id} ({self.reference}): {name}: "
-                f"{_said(before)} → {_said(after)}" for name, (before, after) in self.fields.items()]
+        return [_("%(where)s %(source_id)s (%(reference)s): %(field)s: %(before)s → %(after)s",
+                  where=self.where, source_id=self.source_id, reference=self.reference, field=name,
+                  before=_said(before), after=_said(after)) for name, (before, after) in self.fields.items()]
 
 
 def _said(value) -> str:
-    return "(empty)" if value in (None, "") else repr(value)
+    return _("(empty)") if value in (None, "") else repr(value)
 
 
 def changes(session: Session, rows: Iterable) -> list[Change]:

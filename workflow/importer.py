@@ -27,6 +27,7 @@ from workflow.fields import one_of
 from workflow.menu import LEVELS, STATUSES, TOOLS
 from workflow.pathway import CLOSED, REPORTED, STAGES
 from workflow.command import ANY_VERSION
+from workflow.words import _
 
 MAX_BYTES = 20 * 1024 * 1024
 #: The project's own CSV format: one incident a row (see the README).
@@ -91,19 +92,21 @@ _UNREADABLE = (TypeError, ValueError, AttributeError, KeyError, ArithmeticError)
 
 def _text(data: bytes) -> str:
     if len(data) > MAX_BYTES:
-        raise ImportRefused(f"the file is {len(data) / 1e6:.0f} MB; imports take up to "
-                            f"{MAX_BYTES // (1024 * 1024)} MB: split it")
+        raise ImportRefused(_("the file is %(size)s MB; imports take up to %(limit)s MB: split it",
+                              size=f"{len(data) / 1e6:.0f}", limit=MAX_BYTES // (1024 * 1024)))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ImportRefused(f"the file is not UTF-8 text (byte {error.start} is not)") from None
+        raise ImportRefused(_("the file is not UTF-8 text (byte %(byte)s is not)", byte=error.start)) from None
     if not text.strip():
-        raise ImportRefused("the file is empty")
+        raise ImportRefused(_("the file is empty"))
     bad = _CONTROL.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
-        name = "a NUL character" if bad.group() == "\x00" else f"the control character U+{ord(bad.group()):04X}"
-        raise ImportRefused(f"line {line} contains {name}: remove it and import again")
+        if bad.group() == "\x00":
+            raise ImportRefused(_("line %(line)s contains a NUL character: remove it and import again", line=line))
+        raise ImportRefused(_("line %(line)s contains the control character %(character)s: remove it and "
+                              "import again", line=line, character=f"U+{ord(bad.group()):04X}"))
     return text
 
 
@@ -119,7 +122,7 @@ def _check(fields: dict) -> dict:
 def _no_control(name: str, value) -> None:
     """Refuse control characters that arrived escaped (JSON's \\u0000, say)."""
     if isinstance(value, str) and _CONTROL.search(value):
-        raise Invalid(f"{name}: contains a control character", name)
+        raise Invalid(_("%(field)s: contains a control character", field=name), name)
 
 
 def _date(value: str, name: str = "occurred_on") -> date | None:
@@ -128,14 +131,14 @@ def _date(value: str, name: str = "occurred_on") -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Invalid(f"date: {value!r} is not a date (YYYY-MM-DD)", name) from None
+        raise Invalid(_("date: %(value)s is not a date (YYYY-MM-DD)", value=repr(value)), name) from None
 
 
 def _count(value: str, name: str) -> int | None:
     if value in ("", None):
         return None
     if not (value.strip().isascii() and value.strip().isdigit()):
-        raise Invalid(f"{name}: {value!r} is not a whole number", name)
+        raise Invalid(_("%(field)s: %(value)s is not a whole number", field=name, value=repr(value)), name)
     return int(value)
 
 
@@ -147,7 +150,7 @@ def _history(values: dict) -> dict | None:
     stage = history["stage"] or REPORTED
     one_of(stage, "stage", STAGES)
     if stage == CLOSED and not history["outcome"]:
-        raise Invalid("outcome: a closed history needs its outcome", "outcome")
+        raise Invalid(_("outcome: a closed history needs its outcome"), "outcome")
     if history["use_determination"]:
         one_of(history["use_determination"], "use_determination", CONCLUSIONS["use_determination"])
     if history["agent_found"]:
@@ -171,15 +174,15 @@ def _stage_dates(history: dict, target: str) -> dict[str, date]:
         if on is None:
             continue
         if STAGES.index(stage) > STAGES.index(target):
-            raise Invalid(f"{column}: the history stops at {target}, so it has no date for {stage}",
-                          column)
+            raise Invalid(_("%(column)s: the history stops at %(target)s, so it has no date for %(stage)s",
+                            column=column, target=target, stage=stage), column)
         if on > clock.today():
-            raise Invalid(f"{column}: {on.isoformat()} is in the future", column)
+            raise Invalid(_("%(column)s: %(date)s is in the future", column=column, date=on.isoformat()), column)
         earlier = next((f"{STAGE_DATES[before]} ({dates[before].isoformat()})"
                         for before in reversed(list(dates)) if dates[before] > on), None)
         if earlier:
-            raise Invalid(f"{column}: {on.isoformat()} is before {earlier}: the stages are dated "
-                          "in the order of the pathway", column)
+            raise Invalid(_("%(column)s: %(date)s is before %(earlier)s: the stages are dated in the order "
+                            "of the pathway", column=column, date=on.isoformat(), earlier=earlier), column)
         dates[stage] = on
     return dates
 
@@ -203,11 +206,11 @@ def _response(text: str) -> dict:
     """level|tool|actor|description|year|status, one response of the history."""
     parts = [part.strip() for part in text.split("|")]
     if len(parts) != 6:
-        raise Invalid(f"responses: {text.strip()[:60]!r} is not level|tool|actor|description|year|status",
-                      "responses")
+        raise Invalid(_("responses: %(value)s is not level|tool|actor|description|year|status",
+                        value=repr(text.strip()[:60])), "responses")
     level, tool, actor, description, year, status = parts
     if year and not (year.isdigit() and len(year) == 4):
-        raise Invalid(f"responses: {year!r} is not a year", "responses")
+        raise Invalid(_("responses: %(value)s is not a year", value=repr(year)), "responses")
     return {"level": one_of(level, "responses", LEVELS), "tool": one_of(tool, "responses", TOOLS),
             "actor_name": actor, "description": description,
             "decided_on": date(int(year), 1, 1) if year else None,
@@ -220,10 +223,11 @@ def _plan(records: Iterable[tuple[str, str, Callable[[], tuple]]]) -> Plan:
     plan, seen = Plan(), {}
     for where, source_id, build in records:
         if not source_id:
-            plan.rejected.append(Rejected(where, "", "no source id"))
+            plan.rejected.append(Rejected(where, "", _("no source id")))
             continue
         if source_id in seen:
-            plan.rejected.append(Rejected(where, source_id, f"duplicate source id (also {seen[source_id]})"))
+            plan.rejected.append(Rejected(where, source_id, _("duplicate source id (also %(where)s)",
+                                                                where=seen[source_id])))
             continue
         seen[source_id] = where
         try:
@@ -232,9 +236,9 @@ def _plan(records: Iterable[tuple[str, str, Callable[[], tuple]]]) -> Plan:
                 _no_control(name, value)
             plan.rows.append(Row(where, source_id, _check(fields), source, *rest))
         except Invalid as error:
-            plan.rejected.append(Rejected(where, source_id, str(error)))
+            plan.rejected.append(Rejected(where, source_id, error.args[0]))
         except _UNREADABLE as error:
-            plan.rejected.append(Rejected(where, source_id, f"unreadable: {type(error).__name__}"))
+            plan.rejected.append(Rejected(where, source_id, _("unreadable: %(error)s", error=type(error).__name__)))
     return plan
 
 
@@ -246,16 +250,23 @@ def read_csv(data: bytes) -> Plan:
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         unknown = [c for c in header if c not in CSV_COLUMNS]
         if missing or unknown:
-            shown = ", ".join(name[:40] for name in unknown[:5]) + (
-                f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
-            raise ImportRefused("wrong header: " + "; ".join(
-                part for part in (f"missing {', '.join(missing)}" if missing else "",
-                                  f"unknown {shown}" if unknown else "") if part)
-                + f" (columns: {', '.join(CSV_COLUMNS)})")
-        return _plan((f"line {reader.line_num}", str(record.get("source_id") or "").strip(),
+            shown = ", ".join(name[:40] for name in unknown[:5])
+            if len(unknown) > 5:
+                shown = _("%(names)s and %(count)s more", names=shown, count=len(unknown) - 5)
+            columns = ", ".join(CSV_COLUMNS)
+            if missing and unknown:
+                raise ImportRefused(_("wrong header: missing %(missing)s; unknown %(unknown)s (columns: "
+                                      "%(columns)s)", missing=", ".join(missing), unknown=shown,
+                                      columns=columns))
+            if missing:
+                raise ImportRefused(_("wrong header: missing %(missing)s (columns: %(columns)s)",
+                                      missing=", ".join(missing), columns=columns))
+            raise ImportRefused(_("wrong header: unknown %(unknown)s (columns: %(columns)s)",
+                                  unknown=shown, columns=columns))
+        return _plan((_("line %(line)s", line=reader.line_num), str(record.get("source_id") or "").strip(),
                       _csv_row(record, len(header))) for record in reader)
     except csv.Error as error:
-        raise ImportRefused(f"line {reader.line_num}: {error}") from None
+        raise ImportRefused(_("line %(line)s: %(error)s", line=reader.line_num, error=str(error))) from None
 
 
 #: Where DictReader puts the values of a row beyond its header's columns.
@@ -265,15 +276,17 @@ _EXTRA = object()
 def _csv_row(record: dict, columns: int) -> Callable[[], tuple[dict, None, dict | None, tuple]]:
     def fields() -> tuple[dict, None, dict | None, tuple]:
         if _EXTRA in record:
-            raise Invalid(f"{columns + len(record[_EXTRA])} values, but the header has {columns} columns")
+            raise Invalid(_("%(values)s values, but the header has %(columns)s columns",
+                                values=columns + len(record[_EXTRA]), columns=columns))
         values = {k: (v or "") for k, v in record.items() if k in CSV_COLUMNS and k != "source_id"}
         history = _history(values)
         values["occurred_on"] = _date(values.get("occurred_on", ""))
         if history and values["occurred_on"] and history["dates"]:
             stage, first = min(history["dates"].items(), key=lambda item: item[1])
             if first < values["occurred_on"]:
-                raise Invalid(f"{STAGE_DATES[stage]}: {first.isoformat()} is before the incident "
-                              f"({values['occurred_on'].isoformat()})", STAGE_DATES[stage])
+                raise Invalid(_("%(column)s: %(date)s is before the incident (%(occurred)s)",
+                                column=STAGE_DATES[stage], date=first.isoformat(),
+                                occurred=values["occurred_on"].isoformat()), STAGE_DATES[stage])
         for name in ("deaths", "injured"):
             values[name] = _count(values.get(name, ""), name)
         values.setdefault("occurred_precision", "day")
@@ -293,16 +306,16 @@ def read_syrian_archive(data: bytes) -> Plan:
     try:
         records = json.loads(_text(data))
     except json.JSONDecodeError as error:
-        raise ImportRefused(f"not JSON: {error.msg} at line {error.lineno}") from None
+        raise ImportRefused(_("not JSON: %(error)s at line %(line)s", error=error.msg, line=error.lineno)) from None
     except RecursionError:
-        raise ImportRefused("not an incident list: the JSON is nested too deep") from None
+        raise ImportRefused(_("not an incident list: the JSON is nested too deep")) from None
     if not isinstance(records, list):
-        raise ImportRefused("expected a JSON list of incident records")
+        raise ImportRefused(_("expected a JSON list of incident records"))
 
     def build(record: dict) -> Callable[[], tuple[dict, dict]]:
         def fields() -> tuple[dict, dict]:
             if not isinstance(record, dict):
-                raise Invalid("not an incident record")
+                raise Invalid(_("not an incident record"))
             title = (record.get("title_en") or record.get("fr_title") or record.get("title_ar")
                      or f"Incident {record['incident_code']}")
             weapons = " ".join(str(record.get(k, "")) for k in ("weapons_used.0", "weapons_used.1"))
@@ -321,7 +334,7 @@ def read_syrian_archive(data: bytes) -> Plan:
             return values, source
         return fields
 
-    return _plan((f"record {n}", f"syrian-archive:{r.get('incident_code', '')}" if isinstance(r, dict)
+    return _plan((_("record %(number)s", number=n), f"syrian-archive:{r.get('incident_code', '')}" if isinstance(r, dict)
                   and r.get("incident_code") else "", build(r))
                  for n, r in enumerate(records, start=1))
 
