@@ -16,20 +16,21 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "translations" / "ar" / "LC_MESSAGES" / "messages.po"
 #: The keywords `make translations` passes to pybabel, beside its defaults.
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
-            "_n": (1, 2)}
+            "_n": (1, 2), "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|\{(\w+)\}")
 
 
-def source_messages() -> dict[str, str | tuple]:
-    """Every message the code and templates mark, read afresh from the source (not the .pot)."""
+def source_messages() -> dict[tuple[str, str | None], str | tuple]:
+    """Every message the code and templates mark, by (msgid, context), read afresh from the
+    source (not the .pot)."""
     with open(ROOT / "babel.cfg") as config:
         method_map, options_map = parse_mapping_cfg(config)
     found = {}
-    for _filename, _line, message, _comments, _context in extract_from_dir(
+    for _filename, _line, message, _comments, context in extract_from_dir(
             ROOT, method_map, options_map, keywords=KEYWORDS):
         key = message[0] if isinstance(message, tuple) else message
         if key:
-            found[key] = message
+            found[key, context] = message
     return found
 
 
@@ -44,7 +45,8 @@ def catalog():
 
 
 def test_every_message_of_the_source_has_an_arabic_translation(catalog):
-    missing = [key for key in source_messages() if not (catalog.get(key) and _translated(catalog.get(key)))]
+    missing = [key for key, context in source_messages()
+               if not ((found := catalog.get(key, context=context)) and _translated(found))]
     assert not missing, f"{len(missing)} messages without Arabic (run `make translations`): {missing[:20]}"
 
 
@@ -76,8 +78,8 @@ def test_no_translation_drops_or_adds_a_placeholder(catalog):
 
 def test_the_catalogs_follow_the_source(catalog):
     """No message of the catalog is one the source no longer has (`make translations` drops them)."""
-    gone = {message.id if isinstance(message.id, str) else message.id[0] for message in catalog
-            if message.id} - set(source_messages())
+    gone = {(message.id if isinstance(message.id, str) else message.id[0], message.context)
+            for message in catalog if message.id} - set(source_messages())
     assert not gone, sorted(gone)[:20]
 
 
