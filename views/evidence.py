@@ -234,4 +234,5 @@ def custody_report(case_id: int, evidence_id: int):
     item = evidence.evidence_of(db.session(), case_id, evidence_id)
     return render_template("evidence/custody_report.html", case=case, item=item,
                            history=audit_log.custody_history(db.session(), case_id, evidence_id),
+                           event_names=audit_log.EVENT_NAMES,
                            now=format_utc(utcnow())[:16].replace("T", " "))

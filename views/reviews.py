@@ -15,7 +15,7 @@ from views.commands import run
 from workflow import permissions, queries, reviews
 from views.language import direction, translated
 from views.record_history import corrected_field, corrected_value
-from workflow.pathway import LABELS
+from workflow.pathway import LABELS, REQUIREMENTS
 
 blueprint = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -35,6 +35,16 @@ blueprint.add_app_template_filter(corrected_value, "corrected_value")
 def stage_arrow() -> str:
     """The arrow from one stage (or value) to the next, pointing the way the page reads."""
     return "←" if direction() == "rtl" else "→"
+
+
+@blueprint.app_template_global("requirement_said")
+def requirement_said(req, item: dict):
+    """A requirement of a gate request's checklist snapshot, in the reader's language: the gate's
+    own sentence for its code while it reads as the snapshot does, else the snapshot's words."""
+    for requirement in REQUIREMENTS.get((req.from_state, req.target), ()):
+        if requirement.code == item.get("code") and str(requirement.sentence) == item.get("sentence"):
+            return requirement.sentence
+    return stored(item.get("sentence"))
 
 
 @blueprint.before_request
