@@ -94,8 +94,9 @@ def test_custody_report_is_rebuilt_from_the_audit_log(client, auth, cast, make_c
     page = client.get(f"/cases/{case_id}/evidence/{item_id}/custody-report").get_data(as_text=True)
     report = page[page.index('data-testid="custody-report"'):]
     assert report.count("<tr><td>") == 3  # added, collected, transferred
-    assert "collected</strong> 2018-04-21 10:00 " in report and "seal S-9" in report
-    assert "transferred</strong> 2018-04-22 09:00 from ivy to Lab One" in report
+    assert "collected</strong> 2018-04-21 10:00 " in report and "seal <bdi>S-9</bdi>" in report
+    assert ("transferred</strong> 2018-04-22 09:00 from <bdi>ivy</bdi> to <bdi>Lab One</bdi>"
+            in report)
     # In minutes, with no claim that anything is signed, and a way back to the item.
     assert not re.search(r"\d\d:\d\d:\d\d", report) and "signed" not in page[page.index("<main"):]
     assert f'href="/cases/{case_id}/evidence/{item_id}"' in page

@@ -18,6 +18,11 @@ from models.response import Milestone, Response
 from models.task import Task
 from workflow import audit, corrections, evidence, reviews
 from workflow.command import ANY_VERSION
+
+
+def plain(page: str) -> str:
+    """A page without its isolating tags (people's text is kept in `<bdi>`)."""
+    return page.replace("<bdi>", "").replace("</bdi>", "")
 from workflow.errors import Conflict, Invalid
 
 
@@ -202,7 +207,7 @@ def test_the_record_pages_say_corrected_with_the_history(app, db, cast, full_cas
         "information_grade": "2", "reason": "Named as on its letterhead."})
     page = aud.page(evidence_url)  # an auditor reads the history, and corrects nothing
     assert 'data-testid="corrected"' in page and "Named as on its letterhead." in page
-    assert "title “Report” → “Report of the directorate”" in page
+    assert "title “Report” → “Report of the directorate”" in plain(page)
     assert 'data-command="correct_evidence"' not in page
 
     response_url = f"/cases/{case_id}/responses/{ids['response_id']}"
@@ -216,8 +221,8 @@ def test_the_record_pages_say_corrected_with_the_history(app, db, cast, full_cas
     leo.send(case_id, f"{response_url}/milestones/{ids['milestone_id']}/reschedule", {
         "due_on": "2031-02-01", "reason": "The council meets later."})
     page = leo.page(response_url)
-    assert "actor “Regional council” → “Council of the region”" in page
-    assert "due on “2030-01-01” → “2031-02-01”" in page and "The council meets later." in page
+    assert "actor “Regional council” → “Council of the region”" in plain(page)
+    assert "due on “2030-01-01” → “2031-02-01”" in plain(page) and "The council meets later." in page
 
     sue.send(case_id, f"/cases/{case_id}/tasks/reschedule", {
         "task_id": ids["task_id"], "due_on": "2031-03-01", "reason": "Partners are away."})

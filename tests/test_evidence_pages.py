@@ -35,7 +35,7 @@ def test_custody_break_is_flagged_at_its_event_on_the_page(client, auth, cast, m
     page = client.get(url).get_data(as_text=True)
     events = re.findall(r'<li class="(break)?" data-action="(\w+)">(.*?)</li>', page, re.S)
     assert [(flag, action) for flag, action, _ in events] == [("", "collected"), ("break", "transferred")]
-    assert "Chain breaks here: transferred from bob, but ivy held it" in events[1][2]
+    assert "Chain breaks here: transferred from bob, but ivy held it" in re.sub(r"</?bdi>", "", events[1][2])
     assert 'data-testid="chain-status">broken' in page
 
 

@@ -12,6 +12,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from models.evidence import INFORMATION_GRADES, SOURCE_GRADES
@@ -31,6 +32,8 @@ from workflow import audit_log, evidence, permissions, queries
 from workflow.clock import format_utc, utcnow
 from workflow.custody import chain_breaks, current_holder
 from workflow.evidence_store import EvidenceStore, clean_declared_hash, clean_filename
+from views.language import translated, when
+from workflow.words import Text, inline
 
 blueprint = Blueprint("evidence", __name__, url_prefix="/cases/<int:case_id>")
 
@@ -76,7 +79,7 @@ def new(case_id: int):
     outcome = run(form, add, page, prepare=store_file)
     if outcome.refused:
         return outcome.page
-    flash("Evidence added.", "success")
+    flash(_("Evidence added."), "success")
     return redirect(url_for("evidence.detail", case_id=case_id, evidence_id=outcome.value))
 
 
@@ -132,9 +135,15 @@ def _record(case_id: int, evidence_id: int, name: str, form, command, done):
 
 def _custody_done(form: CustodyForm) -> str:
     """The confirmation of a custody event, as the timeline will read it."""
-    said = f"Custody event recorded: {form.action.data} {form.at.data:%Y-%m-%d %H:%M} UTC"
-    said += f" from {form.from_holder.data}" if form.from_holder.data else ""
-    return said + (f" to {form.to_holder.data}." if form.to_holder.data else ".")
+    values = {"action": translated(inline(form.action.data)), "at": when(form.at.data),
+              "giver": form.from_holder.data, "taker": form.to_holder.data}
+    if form.from_holder.data and form.to_holder.data:
+        return _("Custody event recorded: %(action)s %(at)s from %(giver)s to %(taker)s.", **values)
+    if form.from_holder.data:
+        return _("Custody event recorded: %(action)s %(at)s from %(giver)s.", **values)
+    if form.to_holder.data:
+        return _("Custody event recorded: %(action)s %(at)s to %(taker)s.", **values)
+    return _("Custody event recorded: %(action)s %(at)s.", **values)
 
 
 @blueprint.route("/evidence/<int:evidence_id>/custody", methods=["POST"])
@@ -158,7 +167,7 @@ def analyses(case_id: int, evidence_id: int):
             evidence_id=evidence_id, laboratory=form.laboratory.data,
             designated=form.designated.data, method=form.method.data, result=form.result.data,
             report_ref=form.report_ref.data, analysed_on=form.analysed_on.data)),
-        lambda form: f"Analysis by {form.laboratory.data} recorded.")
+        lambda form: _("Analysis by %(laboratory)s recorded.", laboratory=form.laboratory.data))
 
 
 @blueprint.route("/evidence/<int:evidence_id>/withdraw", methods=["POST"])
@@ -168,7 +177,7 @@ def withdraw(case_id: int, evidence_id: int):
         evidence.withdraw_evidence(
             write, current_actor(), case_id, expected_version=form.expected_version(),
             evidence_id=evidence_id, reason=form.reason.data)),
-        lambda form: "Evidence withdrawn: it no longer counts for any gate.")
+        lambda form: _("Evidence withdrawn: it no longer counts for any gate."))
 
 
 @blueprint.route("/evidence/<int:evidence_id>/download")
@@ -180,7 +189,7 @@ def download(case_id: int, evidence_id: int):
         sha256, name = item.sha256, item.original_filename or f"evidence-{item.id}"
     path = store().path(sha256)
     if not path.exists():
-        abort(404, description="The stored file is missing; run the fixity check.")
+        abort(404, description=_("The stored file is missing; run the fixity check."))
     response = send_file(path, as_attachment=True, download_name=name,
                          mimetype="application/octet-stream", max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -195,7 +204,8 @@ def new_finding(case_id: int):
     case = load_case_for(case_id, permissions.RECORD_FINDING)
     form = FindingForm(version=case.version, kind=request.args.get("kind", "use_determination"))
     items = queries.evidence_items(db.session(), case_id)
-    form.cited.choices = [(item.id, f"#{item.id} {item.title} ({item.kind.replace('_', ' ')})")
+    form.cited.choices = [(item.id, Text("#%(number)s %(title)s (%(kind)s)", number=item.id,
+                                         title=item.title, kind=inline(item.kind)))
                           for item in items if item.status == "active"]
 
     def page(refusal=None):
@@ -213,7 +223,7 @@ def new_finding(case_id: int):
                     standard_of_proof=form.standard_of_proof.data), page)
     if outcome.refused:
         return outcome.page
-    flash("Finding recorded.", "success")
+    flash(_("Finding recorded."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
@@ -224,4 +234,5 @@ def custody_report(case_id: int, evidence_id: int):
     item = evidence.evidence_of(db.session(), case_id, evidence_id)
     return render_template("evidence/custody_report.html", case=case, item=item,
                            history=audit_log.custody_history(db.session(), case_id, evidence_id),
+                           event_names=audit_log.EVENT_NAMES,
                            now=format_utc(utcnow())[:16].replace("T", " "))

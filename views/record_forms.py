@@ -3,13 +3,17 @@ from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from models.evidence import INFORMATION_GRADES, KINDS, SOURCE_GRADES
-from views.case_forms import VersionedForm, choices
+from flask_babel import lazy_gettext as _l
+
+from views.case_forms import VersionedForm
+from views.evidence_forms import choices, graded
 from views.forms import CheckboxesField
+from workflow.words import _
 from vocabulary import FACTORS, LINK_KINDS, STRATEGIES
 
 
 def _reason() -> TextAreaField:
-    return TextAreaField("Reason for the correction", validators=[DataRequired(), Length(max=5000)])
+    return TextAreaField(_l("Reason for the correction"), validators=[DataRequired(), Length(max=5000)])
 
 
 class RecordForm(VersionedForm):
@@ -25,20 +29,16 @@ class RecordForm(VersionedForm):
                                       **options)
 
 
-def _graded(grades: dict) -> list[SelectChoice]:
-    return [SelectChoice(code, f"{code} — {meaning}") for code, meaning in grades.items()]
-
-
 class CorrectEvidenceForm(RecordForm):
     ID_PREFIX = "correct"
     overwrites = True
 
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
-    kind = SelectField("Kind", choices=choices(KINDS))
-    source_grade = SelectField("Reliability of the source", choices=_graded(SOURCE_GRADES))
-    information_grade = SelectField("Credibility of the information",
-                                    choices=_graded(INFORMATION_GRADES))
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
+    kind = SelectField(_l("Kind"), choices=choices(KINDS))
+    source_grade = SelectField(_l("Reliability of the source"), choices=graded(SOURCE_GRADES))
+    information_grade = SelectField(_l("Credibility of the information"),
+                                    choices=graded(INFORMATION_GRADES))
     reason = _reason()
 
 
@@ -46,17 +46,17 @@ class CorrectResponseForm(RecordForm):
     ID_PREFIX = "correct"
     overwrites = True
 
-    actor = StringField("Who acts (state, organisation, court)",
+    actor = StringField(_l("Who acts (state, organisation, court)"),
                         validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField("What is done", validators=[DataRequired(), Length(max=20_000)])
-    legal_basis = StringField("Legal basis", validators=[Optional(), Length(max=300)])
-    strategies = CheckboxesField("Strategies", choices=choices(STRATEGIES))
-    actors = TextAreaField("Actors from the register, one a line",
+    description = TextAreaField(_l("What is done"), validators=[DataRequired(), Length(max=20_000)])
+    legal_basis = StringField(_l("Legal basis"), validators=[Optional(), Length(max=300)])
+    strategies = CheckboxesField(_l("Strategies"), choices=choices(STRATEGIES))
+    actors = TextAreaField(_l("Actors from the register, one a line"),
                            validators=[Optional(), Length(max=20_000)])
-    instruments = TextAreaField("Instruments relied on, one a line",
+    instruments = TextAreaField(_l("Instruments relied on, one a line"),
                                 validators=[Optional(), Length(max=20_000)])
-    forum = StringField("Forum", validators=[Optional(), Length(max=300)])
-    factors = CheckboxesField("Restraint factors it is meant to reinforce", choices=choices(FACTORS))
+    forum = StringField(_l("Forum"), validators=[Optional(), Length(max=300)])
+    factors = CheckboxesField(_l("Restraint factors it is meant to reinforce"), choices=choices(FACTORS))
     reason = _reason()
 
 
@@ -66,29 +66,29 @@ class RescheduleForm(RecordForm):
     ID_PREFIX = "reschedule"
     overwrites = True
 
-    due_on = DateField("New due date", validators=[DataRequired()])
-    reason = StringField("Reason", validators=[DataRequired(), Length(max=5000)])
+    due_on = DateField(_l("New due date"), validators=[DataRequired()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])
 
 
 class RescheduleTaskForm(RescheduleForm):
-    task_id = SelectField("Task", coerce=int, choices=[])
+    task_id = SelectField(_l("Task"), coerce=int, choices=[])
 
 
 #: How the form names each kind of link, read as "this case is …".
-LINK_WORDS = {"related": "related to it", "duplicate": "a duplicate of it"}
+LINK_WORDS = {"related": _("related to it"), "duplicate": _("a duplicate of it")}
 
 
 class LinkCaseForm(RecordForm):
     ID_PREFIX = "link"
 
-    other_reference = StringField("Case reference", validators=[DataRequired(), Length(max=16)],
+    other_reference = StringField(_l("Case reference"), validators=[DataRequired(), Length(max=16)],
                                   render_kw={"placeholder": "CW-2017-0001"})
-    kind = SelectField("This case is", choices=[SelectChoice(kind, LINK_WORDS[kind])
+    kind = SelectField(_l("This case is"), choices=[SelectChoice(kind, LINK_WORDS[kind])
                                                 for kind in LINK_KINDS])
-    note = StringField("Note", validators=[Optional(), Length(max=5000)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=5000)])
 
 
 class NoSampleForm(RecordForm):
     ID_PREFIX = "no-sample"
 
-    reason = TextAreaField("Why no sample exists", validators=[DataRequired(), Length(max=5000)])
+    reason = TextAreaField(_l("Why no sample exists"), validators=[DataRequired(), Length(max=5000)])

@@ -16,6 +16,7 @@ from views.record_forms import (
 )
 from workflow import cases, corrections, gates, links, pathway, permissions, queries, tasks
 from workflow.pathway import LABELS
+from workflow.words import _, inline, series
 
 
 def member_choices(session, case, *, only_new: bool = False) -> list[tuple[str, str]]:
@@ -30,8 +31,9 @@ def member_choices(session, case, *, only_new: bool = False) -> list[tuple[str, 
         for case_role in cases.case_roles_for(user.roles):
             if member is None or member.case_role != case_role:
                 offered.append((f"{user.id}:{case_role}",
-                                f"{name} ({user.username}) as {case_role.replace('_', ' ')}"))
-    return [("", "— choose a person and their role —"), *offered]
+                                _("%(name)s (%(username)s) as %(role)s", name=name,
+                                  username=user.username, role=inline(case_role))))
+    return [("", _("— choose a person and their role —")), *offered]
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,17 @@ def staffing_needs(session, case, targets) -> list[Need]:
         return []
     missing, _holders = gates.missing_roles(session, case, tuple(needed))
     candidates = queries.team_candidates(session)
-    return [Need(role, " and ".join(needed[role]), gates.nobody_in(role), [
+    return [Need(role, _stages(needed[role]), gates.nobody_in(role), [
         (f"{user.id}:{role}", f"{user.full_name or user.username} ({user.username})")
         for user in candidates if role in user.roles and case.member(user.id) is None])
         for role in missing]
+
+
+def _stages(labels: list) -> str:
+    """Stages in a row: "Investigation", "Investigation and Attribution"."""
+    if len(labels) == 1:
+        return labels[0]
+    return _("%(stages)s and %(last)s", stages=series(labels[:-1]), last=labels[-1])
 
 
 def completes(session, case, records) -> list[tuple[str, object]]:
@@ -73,7 +82,8 @@ def case_context(session, case) -> dict:
     """The case page's links, task due-date corrections and the forms of those and of the
     reason no sample exists."""
     reschedule = RescheduleTaskForm(formdata=None, version=case.version)
-    reschedule.task_id.choices = [(t.id, f"#{t.id} {t.title} (due {t.due_on or '—'})")
+    reschedule.task_id.choices = [(t.id, _("#%(number)s %(title)s (due %(due)s)", number=t.id,
+                                           title=t.title, due=str(t.due_on or "—")))
                                   for t in queries.tasks_of(session, case.id)
                                   if t.status in tasks.OPEN]
     return {"links": links.links_of(session, case.id),

@@ -3,6 +3,7 @@ of the forms that views/record_pages.py puts on the case, evidence and response 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from views import db
@@ -23,6 +24,7 @@ from views.record_forms import (
 from views.record_pages import staffing_needs
 from workflow import corrections, evidence, links, pathway, permissions, queries, responses
 from workflow.stages import CLOSED, EVALUATION
+from workflow.words import series
 
 blueprint = Blueprint("records", __name__, url_prefix="/cases/<int:case_id>")
 
@@ -43,7 +45,8 @@ def record_helpers():
     def closing_risks_of(request):
         if (request.from_state, request.target) != (EVALUATION, CLOSED):
             return []
-        return pathway.closing_risks(db.session(), request.case)
+        risks = pathway.closing_risks(db.session(), request.case)
+        return series(risks, "; ") if risks else []
     return {"staffing_needs": needs, "closing_risks_of": closing_risks_of,
             "team_member_form": lambda: TeamMemberForm(formdata=None),
             "can_see_case": lambda case: permissions.can_see(current_user, case)}
@@ -63,7 +66,7 @@ def correct_evidence(case_id: int, evidence_id: int):
         detail_page(case_id, evidence_id, {"correct": form}))
     if outcome.refused:
         return outcome.page
-    flash("Evidence item corrected.", "success")
+    flash(_("Evidence item corrected."), "success")
     return redirect(url_for("evidence.detail", case_id=case_id, evidence_id=evidence_id))
 
 
@@ -85,7 +88,7 @@ def correct_response(case_id: int, response_id: int):
         response_page(case_id, response_id, {"correct": form}))
     if outcome.refused:
         return outcome.page
-    flash("Response corrected.", "success")
+    flash(_("Response corrected."), "success")
     return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
 
 
@@ -103,7 +106,7 @@ def reschedule_milestone(case_id: int, response_id: int, milestone_id: int):
         response_id=response_id), response_page(case_id, response_id), shows_form=False)
     if outcome.refused:
         return outcome.page
-    flash("Milestone rescheduled.", "success")
+    flash(_("Milestone rescheduled."), "success")
     return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
 
 
@@ -119,7 +122,7 @@ def reschedule_task(case_id: int):
         case_page(case_id), shows_form=False)
     if outcome.refused:
         return outcome.page
-    flash("Task rescheduled.", "success")
+    flash(_("Task rescheduled."), "success")
     return redirect(url_for("cases.detail", case_id=case_id, _anchor="tasks"))
 
 
@@ -134,7 +137,7 @@ def link(case_id: int):
         case_page(case_id), shows_form=False)
     if outcome.refused:
         return outcome.page
-    flash("Cases linked.", "success")
+    flash(_("Cases linked."), "success")
     return redirect(url_for("cases.detail", case_id=case_id, _anchor="links"))
 
 
@@ -148,5 +151,5 @@ def no_sample(case_id: int):
         reason=form.reason.data), case_page(case_id), shows_form=False)
     if outcome.refused:
         return outcome.page
-    flash("Recorded why no sample exists.", "success")
+    flash(_("Recorded why no sample exists."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,9 +13,38 @@ from views.case_forms import DecisionForm, WithdrawForm
 from views.cases import load_case_for, render_case_page
 from views.commands import run
 from workflow import permissions, queries, reviews
-from workflow.pathway import LABELS
+from views.language import direction, translated
+from views.record_history import corrected_field, corrected_value
+from workflow.pathway import LABELS, REQUIREMENTS
 
 blueprint = Blueprint("reviews", __name__, url_prefix="/reviews")
+
+
+@blueprint.app_template_filter("stored")
+def stored(sentence):
+    """A sentence stored in English (a checklist snapshot): in the reader's language when the
+    catalog has it word for word (one with people's text in it stays as stored)."""
+    return _(sentence) if isinstance(sentence, str) and sentence else sentence
+
+
+blueprint.add_app_template_filter(corrected_field, "corrected_field")
+blueprint.add_app_template_filter(corrected_value, "corrected_value")
+
+
+@blueprint.app_template_global("stage_arrow")
+def stage_arrow() -> str:
+    """The arrow from one stage (or value) to the next, pointing the way the page reads."""
+    return "←" if direction() == "rtl" else "→"
+
+
+@blueprint.app_template_global("requirement_said")
+def requirement_said(req, item: dict):
+    """A requirement of a gate request's checklist snapshot, in the reader's language: the gate's
+    own sentence for its code while it reads as the snapshot does, else the snapshot's words."""
+    for requirement in REQUIREMENTS.get((req.from_state, req.target), ()):
+        if requirement.code == item.get("code") and str(requirement.sentence) == item.get("sentence"):
+            return requirement.sentence
+    return stored(item.get("sentence"))
 
 
 @blueprint.before_request
@@ -47,7 +77,7 @@ def _case_of(request_id: int, action: str) -> int:
     """The case of a request: 404 if this user may not see it, 403 if they may not `action`."""
     case_id = db.session().scalar(select(GateRequest.case_id).where(GateRequest.id == request_id))
     if case_id is None:
-        abort(404, description="No such gate request.")
+        abort(404, description=_("No such gate request."))
     load_case_for(case_id, action)
     g.case_id = case_id
     return case_id
@@ -82,7 +112,7 @@ def approve(request_id: int):
     if outcome.refused:
         return outcome.page
     case_id, stage = outcome.value
-    flash(f"Approved: the case is now in {LABELS[stage]}.", "success")
+    flash(_("Approved: the case is now in %(stage)s.", stage=translated(LABELS[stage])), "success")
     return _back(case_id, form)
 
 
@@ -96,7 +126,7 @@ def reject(request_id: int):
         shows_form=False, check=lambda: _case_of(request_id, permissions.DECIDE_GATE))
     if outcome.refused:
         return outcome.page
-    flash("Rejected: the case stays in its stage.", "info")
+    flash(_("Rejected: the case stays in its stage."), "info")
     return _back(outcome.value[0], form)
 
 
@@ -110,5 +140,5 @@ def withdraw(request_id: int):
         check=lambda: _case_of(request_id, permissions.WITHDRAW_GATE))
     if outcome.refused:
         return outcome.page
-    flash("Request withdrawn.", "info")
+    flash(_("Request withdrawn."), "info")
     return redirect(url_for("cases.detail", case_id=outcome.value[0]))

@@ -2,7 +2,9 @@
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from views.case_forms import choices
+from flask_babel import lazy_gettext as _l
+
+from views.evidence_forms import choices
 from views.forms import Form
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
 
@@ -17,23 +19,23 @@ class TaskForm(Form):
 
 
 class CompleteTaskForm(TaskForm):
-    note = StringField("Note", validators=[Optional(), Length(max=5000)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=5000)])
 
 
 class CancelTaskForm(Form):
-    reason = StringField("Reason", validators=[Optional(), Length(max=5000)])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=5000)])
 
 
 class AssignTaskForm(Form):
-    user_id = IntegerField("Assignee", validators=[InputRequired(message="choose someone")])
+    user_id = IntegerField(_l("Assignee"), validators=[InputRequired(message=_l("choose someone"))])
 
 
 class AddTaskForm(Form):
-    title = StringField("New task", validators=[DataRequired(), Length(max=200)])
-    role = SelectField("Queue", choices=choices(QUEUES))
-    due_on = DateField("Due on", validators=[Optional()])
-    required = BooleanField("required")
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    title = StringField(_l("New task"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Queue"), choices=choices(QUEUES))
+    due_on = DateField(_l("Due on"), validators=[Optional()])
+    required = BooleanField(_l("required"))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
 
 
 def task_forms() -> dict:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from views import db
@@ -68,14 +69,14 @@ def _run(case_id: int, form, command, done: str, action: str = permissions.WORK_
 def claim(case_id: int, task_id: int):
     """Take a task from a queue."""
     return _run(case_id, TaskForm(), lambda w: tasks.claim(w, current_actor(), task_id, case_id=case_id),
-                "Task claimed.")
+                _("Task claimed."))
 
 
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/unclaim", methods=["POST"])
 def unclaim(case_id: int, task_id: int):
     """Put a task back in its queue."""
     return _run(case_id, TaskForm(), lambda w: tasks.unclaim(w, current_actor(), task_id, case_id=case_id),
-                "Task back in its queue.")
+                _("Task back in its queue."))
 
 
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/complete", methods=["POST"])
@@ -84,7 +85,7 @@ def complete(case_id: int, task_id: int):
     form = CompleteTaskForm()
     return _run(case_id, form, lambda w: tasks.complete(w, current_actor(), task_id,
                                                         note=form.note.data or "", case_id=case_id),
-                "Task done.")
+                _("Task done."))
 
 
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/cancel", methods=["POST"])
@@ -93,7 +94,7 @@ def cancel(case_id: int, task_id: int):
     form = CancelTaskForm()
     return _run(case_id, form, lambda w: tasks.cancel(w, current_actor(), task_id,
                                                       reason=form.reason.data or "", case_id=case_id),
-                "Task cancelled.", permissions.MANAGE_TEAM)
+                _("Task cancelled."), permissions.MANAGE_TEAM)
 
 
 @blueprint.route("/cases/<int:case_id>/tasks/<int:task_id>/assign", methods=["POST"])
@@ -102,7 +103,7 @@ def assign(case_id: int, task_id: int):
     form = AssignTaskForm()
     return _run(case_id, form, lambda w: tasks.assign(w, current_actor(), task_id,
                                                       user_id=form.user_id.data, case_id=case_id),
-                "Task assigned.", permissions.MANAGE_TEAM)
+                _("Task assigned."), permissions.MANAGE_TEAM)
 
 
 @blueprint.route("/cases/<int:case_id>/tasks", methods=["POST"])
@@ -112,5 +113,5 @@ def add(case_id: int):
     return _run(case_id, form, lambda w: tasks.add_task(
         w, current_actor(), case_id, title=form.title.data, role=form.role.data,
         required=form.required.data,
-        due_on=form.due_on.data, description=form.description.data or ""), "Task added.",
+        due_on=form.due_on.data, description=form.description.data or ""), _("Task added."),
         permissions.MANAGE_TEAM)

@@ -32,6 +32,7 @@ from workflow.errors import Conflict, Invalid, NotFound
 from workflow.evidence import evidence_of
 from workflow.fields import day, one_of, text
 from workflow.queries import among
+from workflow.words import _, inline, series
 from workflow.responses import actor_entries, factor_list, forum_entry, known_entries, response_of
 
 
@@ -39,7 +40,7 @@ def _strategies(value) -> str:
     tags = [value] if isinstance(value, str) else list(value or ())
     unknown = sorted(set(tags) - set(STRATEGIES))
     if unknown:
-        raise Invalid(f"strategies: unknown {', '.join(unknown)}", "strategies")
+        raise Invalid(_("strategies: unknown %(codes)s", codes=series(unknown)), "strategies")
     return ",".join(tag for tag in STRATEGIES if tag in tags)
 
 
@@ -115,14 +116,15 @@ def _correct(cmd: command.CaseCommand, kind: Correctable, record, reason: str,
     fields = {name: value for name, value in fields.items() if value is not None}
     unknown = sorted(set(fields) - set(kind.fields))
     if unknown:
-        raise Invalid(f"{', '.join(unknown)}: not correctable on {kind.entity_type} "
-                      f"(only {', '.join(kind.fields)})")
+        raise Invalid(_("%(fields)s: not correctable on %(record)s (only %(correctable)s)",
+                        fields=series(unknown), record=kind.entity_type,
+                        correctable=series(kind.fields)))
     cleaned = {name: kind.fields[name](value) for name, value in fields.items()}
     reason = text(reason, "reason", 5000, True)
     changes = {name: [_shown(name, getattr(record, name)), _shown(name, value)]
                for name, value in cleaned.items() if _key(getattr(record, name)) != _key(value)}
     if not changes:
-        raise Invalid("Nothing to correct: every value is as recorded.")
+        raise Invalid(_("Nothing to correct: every value is as recorded."))
     for name in changes:
         setattr(record, name, cleaned[name])
     cmd.record(kind.event_type, kind.entity_type, record.id, {"reason": reason, "changes": changes})
@@ -139,8 +141,8 @@ def correct_evidence(session: Session, actor: Actor, case_id: int, *, expected_v
                         expected_version=expected_version)
     item = evidence_of(session, cmd.case.id, evidence_id)
     if kind is not None and one_of(kind, "kind", KINDS) not in SAMPLE_KINDS and item.analyses:
-        raise Invalid("kind: this item has laboratory analyses, so it stays a sample "
-                      "(environmental or biomedical)", "kind")
+        raise Invalid(_("kind: this item has laboratory analyses, so it stays a sample "
+                        "(environmental or biomedical)"), "kind")
     _correct(cmd, EVIDENCE, item, reason, dict(
         title=title, description=description, kind=kind, source_grade=source_grade,
         information_grade=information_grade))
@@ -161,7 +163,7 @@ def correct_response(session: Session, actor: Actor, case_id: int, *, expected_v
     if actors is not None:
         actors = actor_entries(session, actor, actors)
         if not actors:
-            raise Invalid("actors: name one at least (a coalition: one a line)", "actors")
+            raise Invalid(_("actors: name one at least (a coalition: one a line)"), "actors")
     if instruments is not None:
         instruments = known_entries(session, "instrument", instruments, "instruments")
     if forum is not None:
@@ -181,18 +183,19 @@ def correct_imported_case(session: Session, actor: Actor, case_id: int, *, expec
     cmd = command.begin(session, actor, case_id, action=CASE.action,
                         expected_version=expected_version, open_only=False)
     if cmd.case.source_id is None:
-        raise Invalid("This case was not imported: edit its details on its page.")
+        raise Invalid(_("This case was not imported: edit its details on its page."))
     if cmd.pending is not None:
-        raise Conflict("The case is under review: its details stay as they are until the gate "
-                       "request is decided or withdrawn.")
+        raise Conflict(_("The case is under review: its details stay as they are until the gate "
+                         "request is decided or withdrawn."))
     unknown = sorted(set(fields) - set(CASE.fields))
     if unknown:
-        raise Invalid(f"{', '.join(unknown)}: not correctable on case (only {', '.join(CASE.fields)})")
+        raise Invalid(_("%(fields)s: not correctable on %(record)s (only %(correctable)s)",
+                        fields=series(unknown), record="case", correctable=series(CASE.fields)))
     cleaned = {name: CASE.fields[name](value) for name, value in fields.items()}
     changes = {name: [_shown(name, getattr(cmd.case, name)), _shown(name, value)]
                for name, value in cleaned.items() if getattr(cmd.case, name) != value}
     if not changes:
-        raise Invalid("Nothing to correct: every value is as recorded.")
+        raise Invalid(_("Nothing to correct: every value is as recorded."))
     for name in changes:
         setattr(cmd.case, name, cleaned[name])
     cmd.record(CASE.event_type, CASE.entity_type, cmd.case.id,
@@ -208,9 +211,10 @@ def correct_task(session: Session, actor: Actor, case_id: int, *, expected_versi
     task = session.scalar(select(Task).where(Task.id == task_id, Task.case_id == cmd.case.id)
                           .with_for_update(of=Task).execution_options(populate_existing=True))
     if task is None:
-        raise NotFound("No such task in this case.")
+        raise NotFound(_("No such task in this case."))
     if task.status not in OPEN_TASK_STATUSES:
-        raise Invalid(f"This task is {task.status}: its due date stays as it was.")
+        raise Invalid(_("This task is %(status)s: its due date stays as it was.",
+                        status=inline(task.status)))
     _correct(cmd, TASK, task, reason, {"due_on": due_on})
     return task
 
@@ -225,9 +229,9 @@ def correct_milestone(session: Session, actor: Actor, case_id: int, *, expected_
     milestone = session.get(Milestone, milestone_id)
     if (milestone is None or milestone.response.case_id != cmd.case.id
             or (response_id is not None and milestone.response_id != response_id)):
-        raise NotFound("No such milestone in this response.")
+        raise NotFound(_("No such milestone in this response."))
     if milestone.done_on is not None:
-        raise Invalid("This milestone is done: its due date stays as it was.")
+        raise Invalid(_("This milestone is done: its due date stays as it was."))
     _correct(cmd, MILESTONE, milestone, reason, {"due_on": due_on})
     return milestone
 

@@ -6,6 +6,8 @@ follows a transfer to the same person.
 """
 from __future__ import annotations
 
+from workflow.words import _, inline
+
 HANDOVERS = ("transferred", "returned")
 
 
@@ -15,7 +17,8 @@ def chain_breaks(events) -> dict[int, str]:
     holder, expected_receiver = None, None
     for position, event in enumerate(events):
         if position == 0 and event.action != "collected":
-            breaks[event.id] = f"the chain starts with '{event.action}', not 'collected'"
+            breaks[event.id] = _("the chain starts with '%(action)s', not 'collected'",
+                                  action=inline(event.action))
             # Follow on from whoever appears here, so later events are judged on their own.
             holder = event.from_holder or event.to_holder
             if event.action not in HANDOVERS:
@@ -24,17 +27,20 @@ def chain_breaks(events) -> dict[int, str]:
             holder = event.to_holder or event.from_holder
         elif event.action in HANDOVERS:
             if event.from_holder != holder:
-                breaks.setdefault(event.id, f"{event.action} from {event.from_holder or 'nobody'}, "
-                                            f"but {holder or 'nobody'} held it")
+                breaks.setdefault(event.id, _("%(action)s from %(giver)s, but %(holder)s held it",
+                                              action=inline(event.action),
+                                              giver=event.from_holder or _("nobody"),
+                                              holder=holder or _("nobody")))
             holder = expected_receiver = event.to_holder
         elif event.action == "received":
             if expected_receiver is None or event.to_holder != expected_receiver:
-                breaks.setdefault(event.id, f"gap: received by {event.to_holder or 'nobody'} "
-                                            "with no recorded transfer to them")
+                breaks.setdefault(event.id, _("gap: received by %(receiver)s with no recorded transfer "
+                                              "to them", receiver=event.to_holder or _("nobody")))
             holder, expected_receiver = event.to_holder, None
         elif event.from_holder and event.from_holder != holder:
-            breaks.setdefault(event.id, f"{event.action} by {event.from_holder}, "
-                                        f"but {holder or 'nobody'} held it")
+            breaks.setdefault(event.id, _("%(action)s by %(giver)s, but %(holder)s held it",
+                                          action=inline(event.action), giver=event.from_holder,
+                                          holder=holder or _("nobody")))
     return breaks
 
 

@@ -29,12 +29,13 @@ from workflow.clock import format_utc, utcnow
 from workflow.errors import Invalid, NotFound
 from workflow.evidence_store import EvidenceStore, StoredFile
 from workflow.fields import moment, one_of, text
+from workflow.words import _, inline
 
 
 def evidence_of(session: Session, case_id: int, evidence_id: int) -> EvidenceItem:
     item = session.get(EvidenceItem, evidence_id)
     if item is None or item.case_id != case_id:
-        raise NotFound("No such evidence item in this case.")
+        raise NotFound(_("No such evidence item in this case."))
     return item
 
 
@@ -79,7 +80,7 @@ def withdraw_evidence(session: Session, actor: Actor, case_id: int, *, expected_
     case = cmd.case
     item = evidence_of(session, case.id, evidence_id)
     if item.status == "withdrawn":
-        raise Invalid("this item is withdrawn already")
+        raise Invalid(_("this item is withdrawn already"))
     item.status, item.withdrawn_at = "withdrawn", utcnow()
     item.withdrawn_reason = text(reason, "reason", 5000, True)
     cmd.record("evidence_withdrawn", "evidence", item.id,
@@ -97,18 +98,19 @@ def add_custody_event(session: Session, actor: Actor, case_id: int, *, expected_
     case = cmd.case
     item = evidence_of(session, case.id, evidence_id)
     if item.status == "withdrawn":
-        raise Invalid("this item is withdrawn: its custody is closed")
+        raise Invalid(_("this item is withdrawn: its custody is closed"))
     if at is None:
-        raise Invalid("time: required", "at")
+        raise Invalid(_("time: required"), "at")
     event = CustodyEvent(
         evidence_id=item.id, action=one_of(action, "action", CUSTODY_ACTIONS), at=moment(at, "at"),
         from_holder=text(from_holder, "from_holder", 200), to_holder=text(to_holder, "to_holder", 200),
         place=text(place, "place", 200), seal_id=text(seal_id, "seal_id", 100),
         note=text(note, "note", 5000), recorded_by_id=actor.id)
     if event.action in ("transferred", "returned", "received") and not event.to_holder:
-        raise Invalid(f"to holder: required when custody is {event.action}", "to_holder")
+        raise Invalid(_("to holder: required when custody is %(action)s", action=inline(event.action)),
+                      "to_holder")
     if event.action == "collected" and not (event.to_holder or event.from_holder):
-        raise Invalid("to holder: name who collected it", "to_holder")
+        raise Invalid(_("to holder: name who collected it"), "to_holder")
     item.custody.append(event)
     session.flush()
     cmd.record("custody_recorded", "custody_event", event.id, {
@@ -128,7 +130,7 @@ def add_lab_analysis(session: Session, actor: Actor, case_id: int, *, expected_v
     case = cmd.case
     item = evidence_of(session, case.id, evidence_id)
     if not item.is_sample:
-        raise Invalid("laboratory analyses are recorded for environmental and biomedical samples only")
+        raise Invalid(_("laboratory analyses are recorded for environmental and biomedical samples only"))
     analysis = LabAnalysis(
         evidence_id=item.id, laboratory=text(laboratory, "laboratory", 200, True),
         designated=bool(designated), method=text(method, "method", 300),
@@ -171,7 +173,7 @@ def record_finding(session: Session, actor: Actor, case_id: int, *, expected_ver
     cited = session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(cited_ids),
                                                        EvidenceItem.case_id == case.id)).all()
     if len(cited) != len(cited_ids):
-        raise Invalid("cited evidence: every cited item must belong to this case", "cited")
+        raise Invalid(_("cited evidence: every cited item must belong to this case"), "cited")
     finding.cited = list(cited)
     session.add(finding)
     session.flush()
@@ -203,7 +205,7 @@ def record_download(session: Session, actor: Actor, case_id: int, *, evidence_id
     """Note in the audit log that someone took a copy of an item's file."""
     item = evidence_of(session, case_id, evidence_id)
     if item.sha256 is None:
-        raise NotFound("This evidence item has no file.")
+        raise NotFound(_("This evidence item has no file."))
     audit.append(session, "evidence_downloaded", actor, case_id=case_id, entity_type="evidence",
                  entity_id=item.id, details={"sha256": item.sha256})
     return item

@@ -16,6 +16,7 @@ from pathlib import Path
 import filetype
 
 from workflow.errors import Invalid
+from workflow.words import _
 
 CHUNK = 1024 * 1024
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -43,7 +44,7 @@ def clean_declared_hash(value: str | None) -> str | None:
     if not value:
         return None
     if not SHA256_HEX.match(value):
-        raise Invalid("declared SHA-256: 64 hexadecimal characters", "declared_sha256")
+        raise Invalid(_("declared SHA-256: 64 hexadecimal characters"), "declared_sha256")
     return value
 
 
@@ -100,8 +101,9 @@ class EvidenceStore:
                 os.fsync(handle.fileno())
             sha256 = digest.hexdigest()
             if declared_sha256 and declared_sha256 != sha256:
-                raise Invalid(f"declared SHA-256 {declared_sha256} does not match the file's "
-                              f"{sha256}: nothing was stored", "declared_sha256")
+                raise Invalid(_("declared SHA-256 %(declared)s does not match the file's %(sha256)s: "
+                                "nothing was stored", declared=declared_sha256, sha256=sha256),
+                              "declared_sha256")
             created = self._publish(Path(handle.name), sha256)
         finally:
             Path(handle.name).unlink(missing_ok=True)

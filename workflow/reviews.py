@@ -17,6 +17,7 @@ from workflow.audit import Actor
 from workflow.audit_chain import canonical_json
 from workflow.clock import utcnow
 from workflow.errors import Invalid
+from workflow.words import _
 from workflow.pathway import CLOSED, CLOSING_OUTCOMES, EVALUATION, IMPORT_TRIGGER, fire
 
 #: The audit event each trigger writes, and the decision it gives a pending request.
@@ -194,7 +195,7 @@ def import_history(session: Session, actor: Actor, case_id: int, *, expected_ver
     """Place a just-imported case at the stage its documented history supports, marked as such;
     `moves`: the dated stages of its record ([stage, ISO date or None], first stage to target)."""
     if target == CLOSED and not outcome:
-        raise Invalid("outcome: a closed history needs its outcome", "outcome")
+        raise Invalid(_("outcome: a closed history needs its outcome"), "outcome")
     cmd = command.begin(session, actor, case_id, action=permissions.OPEN_CASE,
                         expected_version=expected_version)
     move = Move(cmd, target=target, create_tasks=False,

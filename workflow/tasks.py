@@ -20,6 +20,7 @@ from workflow.cases import authorize, load_case
 from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.fields import day, one_of, text
+from workflow.words import _, inline
 from workflow import pathway
 from workflow.pathway import Template  # noqa: F401 (Template: the record TEMPLATES holds)
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER, ROLES, SUPERVISOR
@@ -104,7 +105,7 @@ def _lock_task(session: Session, task_id: int, actor: Actor, case_id: int | None
     task = session.scalar(select(Task).where(Task.id == task_id).with_for_update(of=Task)
                           .execution_options(populate_existing=True))
     if task is None or (case_id is not None and task.case_id != case_id):
-        raise NotFound("No such task.")
+        raise NotFound(_("No such task."))
     permissions.require(permissions.can_work_on_tasks(load_case(session, task.case_id, actor)))
     return task
 
@@ -140,7 +141,8 @@ def assign(session: Session, actor: Actor, task_id: int, *, user_id: int,
     permissions.require(permissions.can_manage_task(actor, task))
     user = session.get(User, user_id)
     if user is None or not user.active or not _may_work_on(Actor.of(user), task):
-        raise Invalid(f"assignee: must be active, hold the {task.role} role and be on the team", "user_id")
+        raise Invalid(_("assignee: must be active, hold the %(role)s role and be on the team",
+                        role=inline(task.role)), "user_id")
     before = task.assignee.username if task.assignee else None
     task.assignee_id, task.status = user.id, "in_progress"
     _audit(session, "task_assigned", actor, task, {"before": before, "assignee": user.username})
