@@ -185,7 +185,7 @@ def test_responses_only_from_legal_consequence_and_only_by_legal_officers(db, ca
     with pytest.raises(Conflict, match="Responses are chosen from Legal consequence on"):
         propose(db, cast, early)
     case_id = at_stage("legal_consequence")
-    with pytest.raises(Exception, match="needs the legal_officer role"):
+    with pytest.raises(Exception, match="needs the legal officer role"):
         run(db, responses.propose_response, cast["ivy"], case_id, expected_version=ANY_VERSION,
             level="national", tool="legal", actor_name="x", description="y")
     with pytest.raises(Invalid, match="status: a proposed response can become adopted, blocked, withdrawn"):

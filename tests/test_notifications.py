@@ -246,7 +246,7 @@ def test_the_inbox_counts_opens_and_marks_read(client, auth, db, cast, team_case
     soup = _soup(client, "/account/notifications")
     assert _unread(soup) == 2  # the decision, and being named lead of the case
     item = soup.select_one('[data-kind="gate_decided"]')
-    assert "sue rejected the request for the gate to Investigation" in item.get_text(" ")
+    assert "sue rejected the request for the gate to Investigation" in " ".join(item.get_text(" ").split())
     assert item["data-read"] == "no"
     opened = client.get(f"/account/notifications/{item['data-notification']}")
     assert opened.status_code == 302
