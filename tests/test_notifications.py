@@ -253,6 +253,12 @@ def test_the_inbox_counts_opens_and_marks_read(client, auth, db, cast, team_case
     assert opened.headers["Location"] == f"/cases/{team_case}#decisions"
     soup = _soup(client, "/account/notifications")
     assert _unread(soup) == 1 and soup.select_one('[data-kind="gate_decided"]')["data-read"] == "yes"
+    # In Arabic: the same notification, in the reader's language, names and titles as written.
+    with db.transaction() as session:
+        session.execute(update(User).where(User.username == "ivy").values(locale="ar"))
+    item = _soup(client, "/account/notifications").select_one('[data-kind="gate_decided"]')
+    assert "رفض" in item.get_text(" ") and "rejected" not in item.get_text(" ")
+    assert item.select_one("bdi").get_text() == "sue"
     # Someone else's notification is nobody's business: 404, and it stays unread.
     auth.logout()
     assert auth.login("ana").status_code == 302
