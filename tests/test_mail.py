@@ -241,3 +241,18 @@ def test_an_email_to_an_account_deactivated_since_is_set_aside_not_sent(
         states = dict(session.execute(select(User.username, Notification.email_state).join(
             User, User.id == Notification.user_id)).all())
         assert states == {"ana": "sent", "ivy": "sent", "leo": "skipped"}
+
+
+@pytest.mark.smtp_port("content")
+def test_an_email_is_written_in_its_recipients_language(app):
+    from views.notifications import email_words
+    settings = {"MAIL_FROM": "restraint@example.org"}
+    arabic = outbox.Outgoing(1, "task_overdue", "CW-2026-0001", "a@example.org", 0, "ar")
+    english = outbox.Outgoing(2, "task_overdue", "CW-2026-0001", "b@example.org", 0, None)
+    with app.app_context():
+        said = outbox.compose(settings, arabic, "https://x/1", email_words)
+        plain = outbox.compose(settings, english, "https://x/2", email_words)
+    assert said["Subject"] == "[Restraint] CW-2026-0001: مهمة متأخرة."
+    assert "https://x/1" in said.get_content() and "تسجيل الدخول" in said.get_content()
+    assert plain["Subject"] == "[Restraint] CW-2026-0001: A task is overdue."
+    assert plain.get_content() == outbox.compose(settings, english, "https://x/2").get_content()

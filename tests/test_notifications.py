@@ -246,13 +246,19 @@ def test_the_inbox_counts_opens_and_marks_read(client, auth, db, cast, team_case
     soup = _soup(client, "/account/notifications")
     assert _unread(soup) == 2  # the decision, and being named lead of the case
     item = soup.select_one('[data-kind="gate_decided"]')
-    assert "sue rejected the request for the gate to Investigation" in item.get_text(" ")
+    assert "sue rejected the request for the gate to Investigation" in " ".join(item.get_text(" ").split())
     assert item["data-read"] == "no"
     opened = client.get(f"/account/notifications/{item['data-notification']}")
     assert opened.status_code == 302
     assert opened.headers["Location"] == f"/cases/{team_case}#decisions"
     soup = _soup(client, "/account/notifications")
     assert _unread(soup) == 1 and soup.select_one('[data-kind="gate_decided"]')["data-read"] == "yes"
+    # In Arabic: the same notification, in the reader's language, names and titles as written.
+    with db.transaction() as session:
+        session.execute(update(User).where(User.username == "ivy").values(locale="ar"))
+    item = _soup(client, "/account/notifications").select_one('[data-kind="gate_decided"]')
+    assert "رفض" in item.get_text(" ") and "rejected" not in item.get_text(" ")
+    assert item.select_one("bdi").get_text() == "sue"
     # Someone else's notification is nobody's business: 404, and it stays unread.
     auth.logout()
     assert auth.login("ana").status_code == 302

@@ -160,7 +160,7 @@ def test_a_supervisor_accepts_or_merges_a_proposed_entry(db, client, auth, cast,
     assert response.status_code == 302
     response = post(client, f"/registers/{unit}/merge", {"into": str(army)})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/registers/{army}")
-    assert "1 records moved" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 record moved" in client.get(response.headers["Location"]).get_data(as_text=True)
     with db.sessions() as session:
         assert session.get(RegisterEntry, brigade).status == "accepted"
         assert session.get(Finding, kept_finding).party_id == brigade

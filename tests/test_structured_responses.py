@@ -159,7 +159,7 @@ def test_a_blocked_response_shows_who_blocked_it_where_and_why(db, cast, legal_c
                              "reason": "Vetoed: the draft was said to prejudge the investigation."})
     assert answer.status_code == 302, answer.get_data(as_text=True)
     page = page_of(leo, legal_case, response.id)
-    assert ("Blocked by <strong>Russian Federation</strong> in <strong>UN Security Council</strong>: "
+    assert ("Blocked by <strong><bdi>Russian Federation</bdi></strong> in <strong><bdi>UN Security Council</bdi></strong>: "
             '<span dir="auto">Vetoed: the draft was said to prejudge the investigation.</span>') in page
     [event] = events(db, "response_status_changed")
     assert details(event)["after"] == "blocked"

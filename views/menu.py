@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from models.evaluation import FACTORS, PRESSURES
 from views import db
 from views.access import current_actor
-from views.case_forms import choices
 from views.cases import case_page, load_case_for
 from views.commands import Page, run
 from views.record_pages import completes, response_context
-from views.language import translated
+from views.language import day, translated
 from views.menu_forms import (
     EvaluationForm,
     MessageForm,
@@ -22,10 +22,12 @@ from views.menu_forms import (
     MilestoneUpdateForm,
     ResponseForm,
     StatusForm,
+    choices,
 )
 from workflow import deterrence, evaluations, permissions, responses
 from workflow.menu import BY_KEY, NEXT_STATUSES, options_for
 from workflow import clock
+from workflow.words import inline
 
 blueprint = Blueprint("menu", __name__, url_prefix="/cases/<int:case_id>")
 
@@ -60,7 +62,7 @@ def new_response(case_id: int):
             factors=form.factors.data or []), page)
     if outcome.refused:
         return outcome.page
-    flash("Response proposed.", "success")
+    flash(_("Response proposed."), "success")
     return redirect(url_for("cases.detail", case_id=case_id, _anchor="menu"))
 
 
@@ -107,7 +109,7 @@ def change_status(case_id: int, response_id: int):
         response_page(case_id, response_id, {"status": form}))
     if outcome.refused:
         return outcome.page
-    flash(f"Response {form.status.data}.", "success")
+    flash(_("Response %(status)s.", status=translated(inline(form.status.data))), "success")
     return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
 
 
@@ -123,7 +125,7 @@ def add_milestone(case_id: int, response_id: int):
         response_page(case_id, response_id, {"milestone": form}))
     if outcome.refused:
         return outcome.page
-    flash(f"Milestone added, due {form.due_on.data.isoformat()}.", "success")
+    flash(_("Milestone added, due %(day)s.", day=day(form.due_on.data)), "success")
     return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
 
 
@@ -140,8 +142,8 @@ def update_milestone(case_id: int, response_id: int, milestone_id: int):
         response_page(case_id, response_id), shows_form=False)
     if outcome.refused:
         return outcome.page
-    flash(f"Milestone done on {form.done_on.data.isoformat()}." if form.done_on.data
-          else "Milestone note saved.", "success")
+    flash(_("Milestone done on %(day)s.", day=day(form.done_on.data)) if form.done_on.data
+          else _("Milestone note saved."), "success")
     return redirect(url_for("menu.response", case_id=case_id, response_id=response_id))
 
 
@@ -157,7 +159,7 @@ def record_message(case_id: int):
             channel=form.channel.data), case_page(case_id), shows_form=False)
     if outcome.refused:
         return outcome.page
-    flash("Deterrence message recorded.", "success")
+    flash(_("Deterrence message recorded."), "success")
     return redirect(url_for("cases.detail", case_id=case_id, _anchor="messages"))
 
 
@@ -184,5 +186,5 @@ def evaluation(case_id: int):
             lessons=form.lessons.data, outcome=form.outcome.data), page)
     if outcome.refused:
         return outcome.page
-    flash("Evaluation recorded.", "success")
+    flash(_("Evaluation recorded."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))

@@ -1,61 +1,68 @@
 """WTForms forms of the accountability menu, deterrence messages and the evaluation."""
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from models.evaluation import FACTORS, PRESSURE_RATINGS, RATINGS, RECOMMENDATIONS, REPEAT_USE
-from views.case_forms import VersionedForm, choices
+from views.case_forms import VersionedForm
 from views.forms import CheckboxesField
 from workflow.menu import LEVELS, STRATEGIES, TOOLS
+from workflow.words import inline
+
+
+def choices(values) -> list[SelectChoice]:
+    """Codes as options named in the reader's language: lack_of_benefit → "lack of benefit"."""
+    return [SelectChoice(value, inline(value)) for value in values]
 
 
 class ResponseForm(VersionedForm):
-    level = SelectField("Level", choices=choices(LEVELS))
-    tool = SelectField("Tool", choices=choices(TOOLS))
+    level = SelectField(_l("Level"), choices=choices(LEVELS))
+    tool = SelectField(_l("Tool"), choices=choices(TOOLS))
     catalog_key = HiddenField()
-    actor = StringField("Who acts (state, organisation, court)", validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField("What is done", validators=[DataRequired(), Length(max=20_000)])
-    target = StringField("Aimed at", validators=[Optional(), Length(max=300)])
-    legally_binding = BooleanField("Legally binding")
-    legal_basis = StringField("Legal basis", validators=[Optional(), Length(max=300)])
-    strategies = CheckboxesField("Strategies", choices=choices(STRATEGIES))
-    actors = TextAreaField("Actors from the register, one a line (a coalition: every state "
-                           "or organisation)", validators=[Optional(), Length(max=20_000)])
-    instruments = TextAreaField("Instruments relied on, one a line (e.g. UN Security Council "
-                                "resolution 2118 (2013))", validators=[Optional(), Length(max=20_000)])
-    forum = StringField("Forum (e.g. UN Security Council)", validators=[Optional(), Length(max=300)])
-    factors = CheckboxesField("Restraint factors it is meant to reinforce", choices=choices(FACTORS))
+    actor = StringField(_l("Who acts (state, organisation, court)"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("What is done"), validators=[DataRequired(), Length(max=20_000)])
+    target = StringField(_l("Aimed at"), validators=[Optional(), Length(max=300)])
+    legally_binding = BooleanField(_l("Legally binding"))
+    legal_basis = StringField(_l("Legal basis"), validators=[Optional(), Length(max=300)])
+    strategies = CheckboxesField(_l("Strategies"), choices=choices(STRATEGIES))
+    actors = TextAreaField(_l("Actors from the register, one a line (a coalition: every state "
+                           "or organisation)"), validators=[Optional(), Length(max=20_000)])
+    instruments = TextAreaField(_l("Instruments relied on, one a line (e.g. UN Security Council "
+                                "resolution 2118 (2013))"), validators=[Optional(), Length(max=20_000)])
+    forum = StringField(_l("Forum (e.g. UN Security Council)"), validators=[Optional(), Length(max=300)])
+    factors = CheckboxesField(_l("Restraint factors it is meant to reinforce"), choices=choices(FACTORS))
 
 
 class StatusForm(VersionedForm):
-    status = SelectField("New status", choices=[])
+    status = SelectField(_l("New status"), choices=[])
     #: Checked by the service: a block gets its own message (say why it was blocked).
-    reason = TextAreaField("Reason (if blocked: why, e.g. a veto and the grounds given)",
+    reason = TextAreaField(_l("Reason (if blocked: why, e.g. a veto and the grounds given)"),
                            validators=[Optional(), Length(max=5000)])
-    decided_on = DateField("Decided on", validators=[Optional()])
-    legally_binding = BooleanField("Legally binding")
-    blocked_by = StringField("If blocked: by whom (a state or organisation)",
+    decided_on = DateField(_l("Decided on"), validators=[Optional()])
+    legally_binding = BooleanField(_l("Legally binding"))
+    blocked_by = StringField(_l("If blocked: by whom (a state or organisation)"),
                              validators=[Optional(), Length(max=300)])
-    blocked_in = StringField("If blocked: in which forum", validators=[Optional(), Length(max=300)])
+    blocked_in = StringField(_l("If blocked: in which forum"), validators=[Optional(), Length(max=300)])
 
 
 class MilestoneForm(VersionedForm):
-    description = StringField("Milestone", validators=[DataRequired(), Length(max=5000)])
-    due_on = DateField("Due on", validators=[DataRequired()])
-    note = StringField("Note", validators=[Optional(), Length(max=5000)])
+    description = StringField(_l("Milestone"), validators=[DataRequired(), Length(max=5000)])
+    due_on = DateField(_l("Due on"), validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=5000)])
 
 
 class MilestoneUpdateForm(VersionedForm):
-    done_on = DateField("Done on", validators=[Optional()])
+    done_on = DateField(_l("Done on"), validators=[Optional()])
     #: Progress; a milestone past its date is rescheduled (a correction with a reason), not excused.
-    note = StringField("Note on progress", validators=[Optional(), Length(max=5000)])
+    note = StringField(_l("Note on progress"), validators=[Optional(), Length(max=5000)])
 
 
 class MessageForm(VersionedForm):
-    said_on = DateField("Said on", validators=[DataRequired()])
-    speaker = StringField("Speaker", validators=[DataRequired(), Length(max=200)])
-    audience = StringField("Audience", validators=[DataRequired(), Length(max=300)])
-    channel = StringField("Channel", validators=[Optional(), Length(max=200)])
-    summary = TextAreaField("What was said", validators=[DataRequired(), Length(max=20_000)])
+    said_on = DateField(_l("Said on"), validators=[DataRequired()])
+    speaker = StringField(_l("Speaker"), validators=[DataRequired(), Length(max=200)])
+    audience = StringField(_l("Audience"), validators=[DataRequired(), Length(max=300)])
+    channel = StringField(_l("Channel"), validators=[Optional(), Length(max=200)])
+    summary = TextAreaField(_l("What was said"), validators=[DataRequired(), Length(max=20_000)])
 
 
 def _rating(label: str) -> SelectField:
@@ -71,25 +78,25 @@ def _why(label: str) -> TextAreaField:
 
 
 class EvaluationForm(VersionedForm):
-    taboo = _rating("Taboo against chemical weapons")
-    taboo_rationale = _why("Why (taboo)")
-    norms = _rating("Norms and institutions")
-    norms_rationale = _why("Why (norms)")
-    lack_of_benefit = _rating("Lack of military benefit")
-    lack_of_benefit_rationale = _why("Why (lack of benefit)")
-    deterrence = _rating("Deterrence")
-    deterrence_rationale = _why("Why (deterrence)")
-    repeated_violation = _pressure("Repeated violation")
-    repeated_violation_rationale = _why("Why (repeated violation)")
-    perceived_utility = _pressure("Perceived utility")
-    perceived_utility_rationale = _why("Why (perceived utility)")
-    ease_of_access = _pressure("Ease of access")
-    ease_of_access_rationale = _why("Why (ease of access)")
-    diminished_attention = _pressure("Diminished attention")
-    diminished_attention_rationale = _why("Why (diminished attention)")
-    repeat_use = SelectField("Did the perpetrator use chemical weapons again?", choices=choices(REPEAT_USE),
+    taboo = _rating(_l("Taboo against chemical weapons"))
+    taboo_rationale = _why(_l("Why (taboo)"))
+    norms = _rating(_l("Norms and institutions"))
+    norms_rationale = _why(_l("Why (norms)"))
+    lack_of_benefit = _rating(_l("Lack of military benefit"))
+    lack_of_benefit_rationale = _why(_l("Why (lack of benefit)"))
+    deterrence = _rating(_l("Deterrence"))
+    deterrence_rationale = _why(_l("Why (deterrence)"))
+    repeated_violation = _pressure(_l("Repeated violation"))
+    repeated_violation_rationale = _why(_l("Why (repeated violation)"))
+    perceived_utility = _pressure(_l("Perceived utility"))
+    perceived_utility_rationale = _why(_l("Why (perceived utility)"))
+    ease_of_access = _pressure(_l("Ease of access"))
+    ease_of_access_rationale = _why(_l("Why (ease of access)"))
+    diminished_attention = _pressure(_l("Diminished attention"))
+    diminished_attention_rationale = _why(_l("Why (diminished attention)"))
+    repeat_use = SelectField(_l("Did the perpetrator use chemical weapons again?"), choices=choices(REPEAT_USE),
                              default="unknown")
-    lessons = TextAreaField("Lessons", validators=[Optional(), Length(max=20_000)])
-    recommendation = SelectField("Recommendation", choices=choices(RECOMMENDATIONS))
-    outcome = StringField("Outcome, if closing (e.g. restraint restored)",
+    lessons = TextAreaField(_l("Lessons"), validators=[Optional(), Length(max=20_000)])
+    recommendation = SelectField(_l("Recommendation"), choices=choices(RECOMMENDATIONS))
+    outcome = StringField(_l("Outcome, if closing (e.g. restraint restored)"),
                           validators=[Optional(), Length(max=64)])

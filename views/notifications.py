@@ -6,6 +6,8 @@ user. A notification about a case its reader may no longer see says no more than
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,11 +20,20 @@ from views.bounds import MAX_INT
 from views.access import current_actor
 from views.commands import run
 from views.forms import ConfirmForm, EmailKindsForm
+from views.language import translated
 from workflow import notifications, paging, permissions, queries
 from workflow.errors import NotFound
+from workflow.words import Text
 
 blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
 PAGE = 50
+
+
+def email_words(text: Text, locale: str | None) -> str:
+    """An email's words in its recipient's language (None: English), for the mail worker,
+    which runs in the application's context but outside any request (`outbox.send_due`'s `say`)."""
+    with force_locale(locale or "en"):
+        return str(translated(text))
 
 
 @blueprint.app_context_processor
@@ -105,11 +116,11 @@ def follow(notification_id: int):
         with db.transaction() as write:
             item = notifications.mark_read(write, current_user.id, notification_id)
     except NotFound as error:
-        abort(404, description=str(error))
+        abort(404, description=translated(error.args[0]))
     session = db.session()
     case = _visible_cases(session, [item]).get(item.case_id)
     if case is None:
-        flash("That notification is about a case you can no longer see.", "info")
+        flash(_("That notification is about a case you can no longer see."), "info")
         return redirect(url_for(".index"))
     return redirect(_target(session, item, case))
 
@@ -128,7 +139,7 @@ def mark_all_read():
     outcome = run(ConfirmForm(), lambda write: notifications.mark_all_read(write, current_user.id))
     if outcome.refused:
         return outcome.page
-    flash("All notifications marked read.", "info")
+    flash(_("All notifications marked read."), "info")
     return redirect(url_for(".index"))
 
 
@@ -140,5 +151,5 @@ def email_kinds():
         write, current_actor(), form.kinds.data or []))
     if outcome.refused:
         return outcome.page
-    flash("Email choices saved.", "success")
+    flash(_("Email choices saved."), "success")
     return redirect(url_for("account.index", _anchor="notifications"))

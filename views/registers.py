@@ -3,16 +3,24 @@ the records that name it, and the forms a supervisor or admin uses to maintain t
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
-from models.register import REGISTER_TITLES, REGISTERS
+from models.register import REGISTERS
 from views import db
 from views.access import current_actor
 from views.commands import run
+from views.language import translated
 from views.register_forms import AcceptForm, AliasForm, EntryForm, MergeForm, with_choices
 from workflow import permissions, registers
 
 blueprint = Blueprint("registers", __name__, url_prefix="/registers")
+#: Each register's title, in the reader's language (models.register.REGISTER_TITLES in English).
+REGISTER_TITLES = {"party": _l("Parties"), "body": _l("Investigating and attributing bodies"),
+                   "instrument": _l("Legal instruments"), "forum": _l("Fora"),
+                   "actor": _l("Actors of responses")}
 
 
 def _manages() -> bool:
@@ -23,12 +31,12 @@ def _require_manager() -> None:
     """403, saying who may, unless the user maintains the registers."""
     answer = permissions.allowed(current_user, permissions.MANAGE_REGISTERS)
     if not answer:
-        abort(403, description=answer.reason)
+        abort(403, description=translated(answer.reason))
 
 
 def _register(value: str | None) -> str:
     if value not in REGISTERS:
-        abort(404, description="No such register.")
+        abort(404, description=_("No such register."))
     return value
 
 
@@ -36,7 +44,7 @@ def _visible_entry(entry_id: int):
     """The entry; a proposed one (a name written on a case) only for those who maintain them."""
     entry = registers.get_entry(db.session(), entry_id)
     if entry.status == "proposed" and not _manages():
-        abort(404, description="No such register entry.")
+        abort(404, description=_("No such register entry."))
     return entry
 
 
@@ -69,7 +77,7 @@ def new():
         note=form.note.data or "").id, page, conflict_field="name")
     if outcome.refused:
         return outcome.page
-    flash("Entry added.", "success")
+    flash(_("Entry added."), "success")
     return redirect(url_for("registers.entry", entry_id=outcome.value))
 
 
@@ -112,7 +120,7 @@ def add_alias(entry_id: int):
                   conflict_field="alias")
     if outcome.refused:
         return outcome.page
-    flash(f"“{form.alias.data.strip()}” is now a name of {entry.name}.", "success")
+    flash(_("“%(alias)s” is now a name of %(name)s.", alias=form.alias.data.strip(), name=entry.name), "success")
     return redirect(url_for("registers.entry", entry_id=entry_id))
 
 
@@ -129,7 +137,7 @@ def accept(entry_id: int):
                   lambda refusal: _entry_page(entry, accept_form=form, refusal=refusal))
     if outcome.refused:
         return outcome.page
-    flash(f"{entry.name} accepted.", "success")
+    flash(_("%(name)s accepted.", name=entry.name), "success")
     return redirect(url_for("registers.entry", entry_id=entry_id))
 
 
@@ -145,5 +153,5 @@ def merge(entry_id: int):
                   lambda refusal: _entry_page(entry, merge_form=form, refusal=refusal))
     if outcome.refused:
         return outcome.page
-    flash(f"{entry.name} merged: {outcome.value} records moved.", "success")
+    flash(ngettext("%(name)s merged: %(num)s record moved.", "%(name)s merged: %(num)s records moved.", outcome.value, name=entry.name), "success")
     return redirect(url_for("registers.entry", entry_id=form.into.data))

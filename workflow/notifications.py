@@ -57,31 +57,32 @@ from workflow.audit_chain import canonical_json
 from workflow.clock import utcnow
 from workflow.errors import Invalid, NotFound
 from workflow.stages import CLOSED
+from workflow.words import _
 
 KINDS = NOTIFICATION_KINDS
 #: Each kind as the preferences page names it: "Email me when …".
 WHEN = {
-    "gate_requested": "a gate request waits for a decision I may take",
-    "gate_decided": "a gate request I made, or on a case I lead, is decided",
-    "task_assigned": "a task is assigned to me",
-    "task_queued": "a task arrives in a queue of mine on a case of mine",
-    "mentioned": "someone mentions me in a note",
-    "team_added": "I am added to a case's team, or my role on it changes",
-    "task_overdue": "a task of mine, or of my queue on my case, is overdue (once a day)",
-    "milestone_overdue": "a milestone of a response I track is overdue (once a day)",
-    "stage_overdue": "a case has stayed in its stage past the target (once a day)",
+    "gate_requested": _("a gate request waits for a decision I may take"),
+    "gate_decided": _("a gate request I made, or on a case I lead, is decided"),
+    "task_assigned": _("a task is assigned to me"),
+    "task_queued": _("a task arrives in a queue of mine on a case of mine"),
+    "mentioned": _("someone mentions me in a note"),
+    "team_added": _("I am added to a case's team, or my role on it changes"),
+    "task_overdue": _("a task of mine, or of my queue on my case, is overdue (once a day)"),
+    "milestone_overdue": _("a milestone of a response I track is overdue (once a day)"),
+    "stage_overdue": _("a case has stayed in its stage past the target (once a day)"),
 }
 #: The one line an email says of each kind: the kind of event, and nothing of the case.
 SUBJECTS = {
-    "gate_requested": "A gate request waits for your decision.",
-    "gate_decided": "A gate request was decided.",
-    "task_assigned": "A task was assigned to you.",
-    "task_queued": "A task arrived in your queue.",
-    "mentioned": "You were mentioned in a note.",
-    "team_added": "You were added to the case's team, or your role on it changed.",
-    "task_overdue": "A task is overdue.",
-    "milestone_overdue": "An implementation milestone is overdue.",
-    "stage_overdue": "The case has stayed in its stage past the target.",
+    "gate_requested": _("A gate request waits for your decision."),
+    "gate_decided": _("A gate request was decided."),
+    "task_assigned": _("A task was assigned to you."),
+    "task_queued": _("A task arrived in your queue."),
+    "mentioned": _("You were mentioned in a note."),
+    "team_added": _("You were added to the case's team, or your role on it changed."),
+    "task_overdue": _("A task is overdue."),
+    "milestone_overdue": _("An implementation milestone is overdue."),
+    "stage_overdue": _("The case has stayed in its stage past the target."),
 }
 
 _N = Notification.__table__
@@ -325,7 +326,7 @@ def mark_read(session: Session, user_id: int, notification_id: int) -> Notificat
     """Mark one of the user's notifications read (NotFound if it is not theirs)."""
     notification = session.get(Notification, notification_id)
     if notification is None or notification.user_id != user_id:
-        raise NotFound("No such notification.")
+        raise NotFound(_("No such notification."))
     if notification.read_at is None:
         notification.read_at = utcnow()
     return notification
@@ -350,7 +351,7 @@ def set_email_kinds(session: Session, actor: audit.Actor, kinds) -> set[str]:
     chosen = set(kinds)
     unknown = chosen - set(KINDS)
     if unknown:
-        raise Invalid(f"kinds: unknown {', '.join(sorted(unknown))}", "kinds")
+        raise Invalid(_("kinds: unknown %(kinds)s", kinds=", ".join(sorted(unknown))), "kinds")
     before = email_kinds(session, actor.id)
     for kind in KINDS:
         row = session.get(NotificationPreference, (actor.id, kind))

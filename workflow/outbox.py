@@ -34,6 +34,7 @@ from models.notification import Notification
 from models.user import User
 from workflow.clock import utcnow
 from workflow.notifications import SUBJECTS
+from workflow.words import Text, _
 
 #: How many emails a round takes, and how long a worker holds them: longer than sending them
 #: can take, each command waiting TIMEOUT_SECONDS at most.
@@ -46,6 +47,15 @@ Transaction = Callable[[], AbstractContextManager[Session]]
 #: The settings a round reads (config.py): MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS,
 #: MAIL_USERNAME, MAIL_PASSWORD, MAIL_FROM and MAIL_RETRY_SECONDS.
 Settings = Mapping[str, object]
+#: How an email's words are said in its recipient's language: the sentence, and the recipient's
+#: locale (None: English). The caller, which knows the catalogs, gives it; plain English without.
+Say = Callable[[Text, "str | None"], str]
+
+
+def english(text: Text, locale: str | None = None) -> str:
+    """The sentence in English, whatever the recipient reads."""
+    return str.__str__(text)
+
 #: How long a connection or a command may wait on the server.
 TIMEOUT_SECONDS = 30
 #: The longest wait between two tries of an email.
@@ -67,6 +77,8 @@ class Outgoing:
     reference: str
     address: str
     attempts: int
+    #: The recipient's language (None: English).
+    locale: str | None = None
 
 
 @dataclass
@@ -79,27 +91,31 @@ class Report:
     errors: list[str] = field(default_factory=list)
 
 
-def compose(settings: Settings, email: Outgoing, link: str) -> EmailMessage:
-    """The email: the case's reference, the kind of event and the link; no case content."""
+def compose(settings: Settings, email: Outgoing, link: str, say: Say = english) -> EmailMessage:
+    """The email: the case's reference, the kind of event and the link; no case content; in
+    the recipient's language (`say`)."""
     message = EmailMessage()
     message["From"] = settings["MAIL_FROM"]
     message["To"] = email.address
-    message["Subject"] = f"[Restraint] {email.reference}: {SUBJECTS[email.kind]}"
+    event = SUBJECTS[email.kind]
+    message["Subject"] = say(_("[Restraint] %(reference)s: %(event)s", reference=email.reference,
+                               event=event), email.locale)
     message["Date"] = format_datetime(datetime.now().astimezone())
     host = urlsplit(link).hostname or "restraint.localhost"
     # The same for every try: a copy sent again after a crash is known for what it is.
     message["Message-ID"] = f"<notification-{email.id}@{host}>"
-    message.set_content(
-        f"Case {email.reference}: {SUBJECTS[email.kind]}\n\n"
-        f"Open it here (you will be asked to sign in):\n{link}\n\n"
+    message.set_content(say(_(
+        "Case %(reference)s: %(event)s\n\n"
+        "Open it here (you will be asked to sign in):\n%(link)s\n\n"
         "This email tells only that something happened on the case;\n"
         "what happened is in the application, for those who may see it.\n"
-        "Choose which events you are emailed about under My account.\n")
+        "Choose which events you are emailed about under My account.\n",
+        reference=email.reference, event=event, link=link), email.locale))
     return message
 
 
 _DUE = (select(Notification.id, Notification.kind, Case.reference, User.email, User.active,
-               Notification.email_attempts)
+               Notification.email_attempts, User.locale)
         .join(Case, Case.id == Notification.case_id).join(User, User.id == Notification.user_id))
 
 
@@ -113,14 +129,14 @@ def _take(session: Session, now: datetime) -> tuple[list[Outgoing], int]:
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Notification, skip_locked=True)
     taken, skipped = [], 0
-    for id_, kind, reference, address, active, attempts in session.execute(query):
+    for id_, kind, reference, address, active, attempts, locale in session.execute(query):
         if not active or not address:
             why = "the account is inactive" if not active else "the account has no email address"
             session.execute(update(Notification).where(Notification.id == id_).values(
                 email_state="skipped", email_error=why, email_lease_until=None))
             skipped += 1
             continue
-        taken.append(Outgoing(id_, kind, reference, address, attempts))
+        taken.append(Outgoing(id_, kind, reference, address, attempts, locale))
     if taken:
         session.execute(update(Notification).where(Notification.id.in_([e.id for e in taken]))
                         .values(email_lease_until=now + LEASE))
@@ -160,8 +176,10 @@ def _connect(settings: Settings) -> smtplib.SMTP:
     return smtp
 
 
-def send_due(transaction: Transaction, settings: Settings, link: Callable[[int], str]) -> Report:
-    """Send the emails that are due (one batch); `link` gives a notification's address."""
+def send_due(transaction: Transaction, settings: Settings, link: Callable[[int], str],
+             say: Say = english) -> Report:
+    """Send the emails that are due (one batch); `link` gives a notification's address, `say`
+    the email's words in its recipient's language."""
     with transaction() as session:
         emails, skipped = _take(session, utcnow())
     report = Report(skipped=skipped)
@@ -176,7 +194,7 @@ def send_due(transaction: Transaction, settings: Settings, link: Callable[[int],
     try:
         for position, email in enumerate(emails):
             try:
-                smtp.send_message(compose(settings, email, link(email.id)))
+                smtp.send_message(compose(settings, email, link(email.id), say))
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
                     smtplib.SMTPDataError) as error:  # this message only
                 report.failed += 1

@@ -19,6 +19,7 @@ from workflow import audit, permissions
 from workflow.audit import Actor
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.fields import one_of, text
+from workflow.words import _, inline
 
 #: The registers as shipped: the public record, in the project's words.
 SEED = Path(__file__).resolve().parent.parent / "data" / "registers.toml"
@@ -73,7 +74,7 @@ def get_entry(session: Session, entry_id: int, *, lock: bool = False) -> Registe
         query = query.with_for_update().execution_options(populate_existing=True)
     entry = session.scalar(query)
     if entry is None:
-        raise NotFound("No such register entry.")
+        raise NotFound(_("No such register entry."))
     return entry
 
 
@@ -157,12 +158,13 @@ def _new_names(session: Session, register: str, names) -> dict[str, str]:
         key = normal(written)
         if not key:
             if index == 0:
-                raise Invalid("name: needs letters or digits", "name")
+                raise Invalid(_("name: needs letters or digits"), "name")
             continue
         taken = _alias(session, register, key)
         if taken is not None:
-            raise Conflict(f"“{written}” already names {taken.entry.name} in this register: add "
-                           "there what is missing, or merge the two entries.")
+            raise Conflict(_("“%(written)s” already names %(name)s in this register: add there what "
+                             "is missing, or merge the two entries.", written=written,
+                             name=taken.entry.name))
         keyed.setdefault(key, written)
     return keyed
 
@@ -173,9 +175,10 @@ def _parent(session: Session, register: str, parent_id, child: RegisterEntry | N
         return None
     parent = session.get(RegisterEntry, parent_id)
     if parent is None or parent.register != register or parent.status == "merged":
-        raise Invalid("parent: choose an entry of the same register", "parent_id")
+        raise Invalid(_("parent: choose an entry of the same register"), "parent_id")
     if child is not None and child.id in _ancestry(parent):
-        raise Invalid(f"parent: {parent.name} is {child.name} or belongs to it", "parent_id")
+        raise Invalid(_("parent: %(parent)s is %(child)s or belongs to it", parent=parent.name,
+                        child=child.name), "parent_id")
     return parent
 
 
@@ -228,15 +231,18 @@ def add_alias(session: Session, actor: Actor, entry_id: int, name: str) -> Regis
 
 def _add_alias(session: Session, actor: Actor, entry: RegisterEntry, name: str) -> RegisterAlias:
     if entry.status == "merged":
-        raise Conflict(f"{entry.name} was merged into another entry: add the name there.")
+        raise Conflict(_("%(name)s was merged into another entry: add the name there.", name=entry.name))
     written = text(name, "alias", 300, True)
     key = normal(written)
     if not key:
-        raise Invalid("alias: needs letters or digits", "alias")
+        raise Invalid(_("alias: needs letters or digits"), "alias")
     taken = _alias(session, entry.register, key)
     if taken is not None:
-        where = "this entry" if taken.entry_id == entry.id else taken.entry.name
-        raise Conflict(f"“{written}” already names {where} (as “{taken.name}”).")
+        if taken.entry_id == entry.id:
+            raise Conflict(_("“%(written)s” already names this entry (as “%(alias)s”).",
+                             written=written, alias=taken.name))
+        raise Conflict(_("“%(written)s” already names %(name)s (as “%(alias)s”).", written=written,
+                         name=taken.entry.name, alias=taken.name))
     alias = RegisterAlias(entry_id=entry.id, register=entry.register, name=written, key=key)
     session.add(alias)
     session.flush()
@@ -249,7 +255,8 @@ def accept(session: Session, actor: Actor, entry_id: int, *, kind: str, parent_i
     _require_manager(actor)
     entry = get_entry(session, entry_id, lock=True)
     if entry.status != "proposed":
-        raise Conflict(f"{entry.name} is {entry.status}, not proposed: there is nothing to accept.")
+        raise Conflict(_("%(name)s is %(status)s, not proposed: there is nothing to accept.",
+                         name=entry.name, status=inline(entry.status)))
     before = {"kind": entry.kind, "parent_id": entry.parent_id}
     entry.kind = one_of(kind, "kind", REGISTERS[entry.register])
     parent = _parent(session, entry.register, parent_id, child=entry)
@@ -266,7 +273,7 @@ def merge(session: Session, actor: Actor, merged_id: int, kept_id: int) -> int:
     record moved), its names become aliases of the kept entry; returns the records moved."""
     _require_manager(actor)
     if merged_id == kept_id:
-        raise Invalid("into: an entry cannot be merged into itself", "into")
+        raise Invalid(_("into: an entry cannot be merged into itself"), "into")
     # The audit log's append lock first: a merge locks records across cases, which a writer
     # already holding that lock (an import recording many findings) may be about to lock too.
     audit.lock_chain_head(session)
@@ -276,15 +283,15 @@ def merge(session: Session, actor: Actor, merged_id: int, kept_id: int) -> int:
         .order_by(RegisterEntry.id).with_for_update().execution_options(populate_existing=True))}
     merged, kept = locked.get(merged_id), locked.get(kept_id)
     if merged is None or kept is None:
-        raise NotFound("No such register entry.")
+        raise NotFound(_("No such register entry."))
     if merged.register != kept.register:
-        raise Invalid("into: entries merge only within one register", "into")
+        raise Invalid(_("into: entries merge only within one register"), "into")
     for entry in (merged, kept):
         if entry.status == "merged":
-            raise Conflict(f"{entry.name} was already merged into another entry.")
+            raise Conflict(_("%(name)s was already merged into another entry.", name=entry.name))
     if merged.id in _ancestry(kept):
-        raise Conflict(f"{kept.name} belongs to {merged.name}: merge {kept.name} into "
-                       f"{merged.name}, or give it another parent first.")
+        raise Conflict(_("%(kept)s belongs to %(merged)s: merge %(kept)s into %(merged)s, or give "
+                         "it another parent first.", kept=kept.name, merged=merged.name))
     moved = 0
     for model, column, register, entity_type in LINKS:
         if register != merged.register:

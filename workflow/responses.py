@@ -19,12 +19,18 @@ from workflow.menu import BY_KEY, LEVELS, NEXT_STATUSES, STATUSES, STRATEGIES, T
 from vocabulary import FACTORS
 from workflow.stages import RESPONSE_STAGES  # noqa: F401 (re-exported)
 from workflow import clock
+from workflow.words import _, inline, series
+
+
+#: The registers as a refusal names them: "not in the register of instruments".
+REGISTER_NAMES = {"instrument": _("instruments"), "forum": _("forums"), "actor": _("actors"),
+                  "party": _("parties"), "body": _("bodies")}
 
 
 def response_of(session: Session, case_id: int, response_id: int) -> Response:
     response = session.get(Response, response_id)
     if response is None or response.case_id != case_id:
-        raise NotFound("No such response in this case.")
+        raise NotFound(_("No such response in this case."))
     return response
 
 
@@ -75,8 +81,10 @@ def known_entries(session: Session, register: str, written, field: str) -> list[
         else:
             found.setdefault(entry.id, entry)
     if unknown:
-        raise Invalid(f"{field}: not in the register of {register}s: {'; '.join(unknown)} "
-                      "(a supervisor adds it, or use a name it is known by)", field)
+        raise Invalid(_("%(field)s: not in the register of %(register)s: %(names)s (a supervisor "
+                        "adds it, or use a name it is known by)", field=field,
+                        register=REGISTER_NAMES.get(register, register),
+                        names=series(unknown, "; ")), field)
     return list(found.values())
 
 
@@ -84,7 +92,7 @@ def forum_entry(session: Session, written, field: str = "forum") -> RegisterEntr
     """The forum register's entry for the name given (None if none is given)."""
     entries = known_entries(session, "forum", written, field)
     if len(entries) > 1:
-        raise Invalid(f"{field}: one forum only", field)
+        raise Invalid(_("%(field)s: one forum only", field=field), field)
     return entries[0] if entries else None
 
 
@@ -93,7 +101,7 @@ def factor_list(factors) -> list[str]:
     factors = [factors] if isinstance(factors, str) else list(factors or ())
     unknown = sorted(set(factors) - set(FACTORS))
     if unknown:
-        raise Invalid(f"factors: unknown {', '.join(unknown)}", "factors")
+        raise Invalid(_("factors: unknown %(codes)s", codes=", ".join(unknown)), "factors")
     return [factor for factor in FACTORS if factor in factors]
 
 
@@ -110,10 +118,10 @@ def propose_response(session: Session, actor: Actor, case_id: int, *, expected_v
     case = cmd.case
     permissions.require(permissions.can_propose_response(actor, case, cmd.pending))
     if catalog_key and catalog_key not in BY_KEY:
-        raise Invalid("catalog option: unknown", "catalog_key")
+        raise Invalid(_("catalog option: unknown"), "catalog_key")
     unknown = sorted(set(strategies) - set(STRATEGIES))
     if unknown:
-        raise Invalid(f"strategies: unknown {', '.join(unknown)}", "strategies")
+        raise Invalid(_("strategies: unknown %(codes)s", codes=", ".join(unknown)), "strategies")
     response = Response(
         case_id=case.id, level=one_of(level, "level", LEVELS), tool=one_of(tool, "tool", TOOLS),
         actor=text(actor_name, "actor", 300, True), description=text(description, "description", 20_000, True),
@@ -153,16 +161,20 @@ def change_status(session: Session, actor: Actor, case_id: int, *, expected_vers
     response = response_of(session, case.id, response_id)
     allowed = NEXT_STATUSES.get(response.status, ())
     if status not in allowed:
-        then = ", ".join(allowed) or "nothing: it is final"
-        raise Invalid(f"status: a {response.status} response can become {then}", "status")
+        if not allowed:
+            raise Invalid(_("status: a %(status)s response can become nothing: it is final",
+                            status=inline(response.status)), "status")
+        raise Invalid(_("status: a %(status)s response can become %(statuses)s",
+                        status=inline(response.status), statuses=series([inline(s) for s in allowed])),
+                      "status")
     if status == "blocked" and not _written([reason]):
-        raise Invalid("reason: say why it was blocked (e.g. a veto, and the grounds given)", "reason")
+        raise Invalid(_("reason: say why it was blocked (e.g. a veto, and the grounds given)"), "reason")
     reason = text(reason, "reason", 5000, True)
     block = None
     if status == "blocked":
         block = _block(session, actor, case.id, response, blocked_by, blocked_in, reason)
     elif _written([blocked_by, blocked_in]):
-        raise Invalid("blocked_by: who blocked it, and where, belong to a blocked response",
+        raise Invalid(_("blocked_by: who blocked it, and where, belong to a blocked response"),
                       "blocked_by")
     before = response.status
     response.status = status
@@ -183,7 +195,7 @@ def _block(session: Session, actor: Actor, case_id: int, response: Response, blo
            blocked_in: str, why: str) -> ResponseBlock:
     """Who blocked the response, where and why: each required but the forum."""
     if not _written([blocked_by]):
-        raise Invalid("blocked_by: name who blocked it (a state or organisation)", "blocked_by")
+        raise Invalid(_("blocked_by: name who blocked it (a state or organisation)"), "blocked_by")
     blocker = actor_entries(session, actor, [blocked_by], "blocked_by")[0]
     forum = forum_entry(session, blocked_in, "blocked_in") or response.forum
     block = ResponseBlock(case_id=case_id, response_id=response.id, blocked_by_id=blocker.id,
@@ -203,7 +215,8 @@ def add_milestone(session: Session, actor: Actor, case_id: int, *, expected_vers
     case = cmd.case
     response = response_of(session, case.id, response_id)
     if response.status != "adopted":
-        raise Invalid(f"milestones belong to adopted responses; this one is {response.status}")
+        raise Invalid(_("milestones belong to adopted responses; this one is %(status)s",
+                        status=inline(response.status)))
     milestone = Milestone(response_id=response.id, description=text(description, "description", 5000, True),
                           due_on=day(due_on, "due_on", required=True), note=text(note, "note", 5000))
     response.milestones.append(milestone)
@@ -224,7 +237,7 @@ def update_milestone(session: Session, actor: Actor, case_id: int, *, expected_v
     milestone = session.get(Milestone, milestone_id)
     if (milestone is None or milestone.response.case_id != case.id
             or (response_id is not None and milestone.response_id != response_id)):
-        raise NotFound("No such milestone in this response.")
+        raise NotFound(_("No such milestone in this response."))
     milestone.done_on = day(done_on, "done_on", past=True)
     milestone.note = text(note, "note", 5000)
     cmd.record("milestone_updated", "milestone", milestone.id, {
