@@ -442,7 +442,8 @@ def _notification_round(swept_on: date | None) -> tuple[date, outbox.Report | No
         with current_app.test_request_context(base_url=config["PUBLIC_URL"]):
             return url_for("account.notifications.follow", notification_id=notification_id,
                            _external=True)
-    report = outbox.send_due(_database().transaction, config, link)
+    from views.notifications import email_words  # each email in its recipient's language
+    report = outbox.send_due(_database().transaction, config, link, say=email_words)
     if report.sent or report.failed or report.skipped:
         with _database().sessions() as session:
             waiting = outbox.waiting(session)
