@@ -56,7 +56,7 @@ def index():
     session = db.session()
     form = SearchForm(request.args)
     form.country.choices = [SelectChoice("", _("Any country")),
-                            *(SelectChoice(c, c) for c in queries.countries(session, current_user))]
+                            *(SelectChoice(c, c, render_kw={"dir": "auto"}) for c in queries.countries(session, current_user))]
     results, within, status = None, None, 200
     if form.q.data and form.validate():
         try:

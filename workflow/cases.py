@@ -110,7 +110,7 @@ def clean_field(name: str, value):
         if value in (None, ""):
             return None
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
-            raise Invalid(_("%(field)s: a whole number from 0 to %(most)s", field=label, most=f"{MAX_COUNT:,}"), name)
+            raise Invalid(_("%(field)s: a whole number from 0 to %(most)s", field=label, most=format(MAX_COUNT, ",")), name)
         return value
     choices = {"occurred_precision": PRECISIONS, "suspected_agent": AGENTS}[name]
     if value not in choices:

@@ -65,7 +65,7 @@ def _where(case: Case, place: str, point: tuple | None, visible: bool) -> str | 
     if point is not None and other is not None:
         km = _km(point, other)
         if km <= NEARBY_KM:
-            return _("%(km)s km away", km=f"{km:.0f}")
+            return _("%(km)s km away", km=format(km, ".0f"))
     ours, theirs = _plain(place), _plain(case.place)
     if ours and theirs and (ours in theirs or theirs in ours
                             or SequenceMatcher(None, ours, theirs).ratio() >= SIMILAR_PLACE):
