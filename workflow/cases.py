@@ -154,7 +154,7 @@ def open_case(session: Session, actor: Actor, source_id: str | None = None, **fi
     if source_id is not None:
         known = session.scalar(select(Case.reference).where(Case.source_id == source_id))
         if known is not None:
-            raise Conflict(f"source id: case {known} was opened from {source_id} already.")
+            raise Conflict(_("source id: case %(reference)s was opened from %(source)s already.", reference=known, source=source_id))
     now = utcnow()
     case = Case(reference="", opened_by_id=actor.id, opened_at=now, state=REPORTED, version=1,
                 source_id=source_id)
