@@ -12,19 +12,28 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
+from flask_babel import lazy_gettext as _l
+
 from models.case import AGENTS, PRECISIONS
 from views.forms import Form
 from workflow.cases import MAX_COUNT
+from workflow.words import inline
 
 
 def finite(form, field) -> None:
     """Refuse NaN and infinities before any range check compares them."""
     if field.data is not None and not field.data.is_finite():
-        raise StopValidation("not a number")
+        raise StopValidation(_l("not a number"))
 
 
 def choices(values) -> list[SelectChoice]:
-    return [SelectChoice(value, value.replace("_", " ")) for value in values]
+    """The codes named in a sentence's way (said in the reader's language)."""
+    return [SelectChoice(value, _named(value)) for value in values]
+
+
+def _named(value: str):
+    name = inline(value)
+    return name if str(name) == value.replace("_", " ") else value.replace("_", " ")
 
 
 class VersionedForm(Form):
@@ -41,21 +50,21 @@ class VersionedForm(Form):
 
 
 class CaseForm(Form):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    occurred_on = DateField("Date of the incident", validators=[Optional()])
-    occurred_precision = SelectField("The date is exact to the", choices=choices(PRECISIONS),
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    occurred_on = DateField(_l("Date of the incident"), validators=[Optional()])
+    occurred_precision = SelectField(_l("The date is exact to the"), choices=choices(PRECISIONS),
                                      default="day")
-    country = StringField("Country", validators=[Optional(), Length(max=100)])
-    place = StringField("Place", validators=[Optional(), Length(max=200)])
-    latitude = DecimalField("Latitude", places=6, validators=[
-        Optional(), finite, NumberRange(-90, 90, message="between -90 and 90")])
-    longitude = DecimalField("Longitude", places=6, validators=[
-        Optional(), finite, NumberRange(-180, 180, message="between -180 and 180")])
-    suspected_agent = SelectField("Suspected agent", choices=choices(AGENTS), default="unknown")
-    delivery_means = StringField("Delivery means", validators=[Optional(), Length(max=200)])
-    deaths = IntegerField("Deaths", validators=[Optional(), NumberRange(min=0, max=MAX_COUNT)])
-    injured = IntegerField("Injured", validators=[Optional(), NumberRange(min=0, max=MAX_COUNT)])
-    summary = TextAreaField("Summary", validators=[Optional(), Length(max=20_000)])
+    country = StringField(_l("Country"), validators=[Optional(), Length(max=100)])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    latitude = DecimalField(_l("Latitude"), places=6, validators=[
+        Optional(), finite, NumberRange(-90, 90, message=_l("between -90 and 90"))])
+    longitude = DecimalField(_l("Longitude"), places=6, validators=[
+        Optional(), finite, NumberRange(-180, 180, message=_l("between -180 and 180"))])
+    suspected_agent = SelectField(_l("Suspected agent"), choices=choices(AGENTS), default="unknown")
+    delivery_means = StringField(_l("Delivery means"), validators=[Optional(), Length(max=200)])
+    deaths = IntegerField(_l("Deaths"), validators=[Optional(), NumberRange(min=0, max=MAX_COUNT)])
+    injured = IntegerField(_l("Injured"), validators=[Optional(), NumberRange(min=0, max=MAX_COUNT)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=20_000)])
 
     def case_fields(self) -> dict:
         names = ("title", "occurred_on", "occurred_precision", "country", "place", "latitude",
@@ -65,7 +74,7 @@ class CaseForm(Form):
 
 class OpenCaseForm(CaseForm):
     #: Asked only when cases of the same incident may exist already (listed above it).
-    not_duplicate = BooleanField("None of the cases listed is this incident: open a new case")
+    not_duplicate = BooleanField(_l("None of the cases listed is this incident: open a new case"))
 
 
 class CaseEditForm(CaseForm, VersionedForm):
@@ -74,13 +83,13 @@ class CaseEditForm(CaseForm, VersionedForm):
 
 class GateRequestForm(VersionedForm):
     target = HiddenField(validators=[DataRequired()])
-    note = TextAreaField("Note to the supervisor", validators=[Optional(), Length(max=5000)])
+    note = TextAreaField(_l("Note to the supervisor"), validators=[Optional(), Length(max=5000)])
 
 
 class DecisionForm(VersionedForm):
-    reason = TextAreaField("Reason", validators=[Optional(), Length(max=5000)])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=5000)])
     #: Closing although the evaluation records repeat use or a weakened factor.
-    confirm = BooleanField("I confirm that the case closes all the same")
+    confirm = BooleanField(_l("I confirm that the case closes all the same"))
     #: Where to go afterwards: "reviews" (the review queue) or the case page.
     back = HiddenField()
 
@@ -90,15 +99,15 @@ class WithdrawForm(VersionedForm):
 
 
 class ReopenForm(VersionedForm):
-    target = SelectField("Reopen to", choices=[])
-    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=5000)])
+    target = SelectField(_l("Reopen to"), choices=[])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])
 
 
 class TeamMemberForm(VersionedForm):
     """A person and the case role they play, from the valid pairs only; it starts empty."""
 
-    member = SelectField("Person and case role", choices=[], validators=[DataRequired(
-        message="choose a person and their role")])
+    member = SelectField(_l("Person and case role"), choices=[], validators=[DataRequired(
+        message=_l("choose a person and their role"))])
     #: Where to go afterwards: "reviews", "case", or the team page.
     back = HiddenField()
 
@@ -122,8 +131,8 @@ def _whole_number(value: str | None) -> int | None:
 class CommentForm(Form):
     """A note on a case, or on one of its evidence items or responses (@name mentions someone)."""
 
-    body = TextAreaField("Note", validators=[DataRequired(), Length(max=10_000)],
-                         description="Write @username to tell someone who may see the case.")
+    body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=10_000)],
+                         description=_l("Write @username to tell someone who may see the case."))
     #: What the note is on: case, evidence or response, and which one.
     subject = HiddenField(default="case")
     subject_id = HiddenField()

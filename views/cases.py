@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from models.case import AGENTS
 from views import db, list_filters
 from views.exports import csv_response
 from views.access import current_actor
+from views.language import translated
 from views.commands import Page, kept, run
 from views.case_forms import (
     CaseEditForm,
@@ -124,7 +126,7 @@ def new():
     if outcome.refused:
         return outcome.page
     case_id, reference = outcome.value
-    flash(f"Case {reference} opened.", "success")
+    flash(_("Case %(reference)s opened.", reference=reference), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
@@ -194,7 +196,7 @@ def edit(case_id: int):
         **form.case_fields()), page)
     if outcome.refused:
         return outcome.page
-    flash("Case saved.", "success")
+    flash(_("Case saved."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
@@ -208,7 +210,7 @@ def request_gate(case_id: int):
         check=lambda: load_case_for(case_id, permissions.REQUEST_GATE))
     if outcome.refused:
         return outcome.page
-    flash(f"Gate to {LABELS[form.target.data]} requested: the case is under review.", "success")
+    flash(_("Gate to %(stage)s requested: the case is under review.", stage=translated(LABELS[form.target.data])), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
@@ -223,7 +225,7 @@ def reopen(case_id: int):
         target=form.target.data, reason=form.reason.data), case_page(case_id), shows_form=False)
     if outcome.refused:
         return outcome.page
-    flash(f"Case reopened to {LABELS[form.target.data]}.", "success")
+    flash(_("Case reopened to %(stage)s.", stage=translated(LABELS[form.target.data])), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
@@ -243,7 +245,7 @@ def team(case_id: int):
         user_id=form.user_id(), case_role=form.case_role()), page)
     if outcome.refused:
         return outcome.page
-    flash("Team updated.", "success")
+    flash(_("Team updated."), "success")
     if form.back.data == "reviews":
         return redirect(url_for("reviews.index"))
     if form.back.data == "case":
@@ -282,7 +284,7 @@ def remove_member(case_id: int, user_id: int):
         remove_page(case_id), shows_form=False)
     if outcome.refused:
         return outcome.page
-    flash("Removed from the team.", "success")
+    flash(_("Removed from the team."), "success")
     return redirect(url_for("cases.team", case_id=case_id))
 
 

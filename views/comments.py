@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from views import db
@@ -9,6 +10,7 @@ from views.access import current_actor
 from views.case_forms import CommentForm
 from views.cases import case_page, load_case_for
 from views.commands import Page, run
+from views.language import listed
 from views.evidence import detail_page
 from views.menu import response_page
 from workflow import comments, permissions
@@ -66,6 +68,9 @@ def add(case_id: int):
     if outcome.refused:
         return outcome.page
     told = [f"@{name}" for name in comments.mentioned(form.body.data) if name != current_user.username]
-    flash("Note added" + (f"; {', '.join(told)} {'is' if len(told) == 1 else 'are'} told." if told
-                          else "."), "success")
+    if told:
+        flash(ngettext("Note added; %(names)s is told.", "Note added; %(names)s are told.", len(told),
+                       names=listed(told)), "success")
+    else:
+        flash(_("Note added."), "success")
     return redirect(_subject_url(case_id, subject, subject_id, f"comment-{outcome.value}"))

@@ -2,6 +2,9 @@
 (the page answers 400), never dropped without a word."""
 from __future__ import annotations
 
+from babel.numbers import format_decimal
+from flask_babel import get_locale, gettext as _
+
 from workflow import clock
 from workflow.words import human
 
@@ -24,16 +27,24 @@ def year(args, errors: Errors, name: str = "year") -> int | None:
         return None
     this_year = clock.today().year
     if not (value.isascii() and value.isdigit() and len(value) <= 4 and 1900 <= int(value) <= this_year):
-        errors[name] = f"Year: “{value[:20]}” is not a year; give one from 1900 to {this_year}, in figures."
+        errors[name] = _("Year: “%(value)s” is not a year; give one from 1900 to %(this_year)s, in figures.",
+                         value=value[:20], this_year=this_year)
         return None
     return int(value)
 
 
 def choice(args, errors: Errors, name: str, choices, label: str) -> str:
-    """One of `choices`, or "" for any; another value is named as unknown."""
+    """One of `choices`, or "" for any; another value is named as unknown. `label` is the
+    field's English name ("Stage", "Agent"), which picks the sentence."""
     value = args.get(name) or ""
     if value and value not in choices:
-        errors[name] = f"{label}: there is no {label.lower()} “{value[:40]}”; choose one from the list."
+        sentences = {
+            "Stage": _("Stage: there is no stage “%(value)s”; choose one from the list.", value=value[:40]),
+            "Agent": _("Agent: there is no agent “%(value)s”; choose one from the list.", value=value[:40]),
+        }
+        errors[name] = sentences.get(label) or _(
+            "%(label)s: there is no %(name)s “%(value)s”; choose one from the list.",
+            label=label, name=label.lower(), value=value[:40])
         return ""
     return value
 
@@ -44,8 +55,8 @@ def days(args, errors: Errors, name: str, default: int) -> int:
     if not value:
         return default
     if not (value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_STALL_DAYS):
-        errors[name] = (f"Stalled after: “{value[:20]}” is not a number of days; give a whole "
-                        f"number from 1 to {MAX_STALL_DAYS:,}.")
+        errors[name] = _("Stalled after: “%(value)s” is not a number of days; give a whole number "
+                         "from 1 to %(most)s.", value=value[:20], most=format_decimal(MAX_STALL_DAYS, locale=get_locale()))
         return default
     return int(value)
 

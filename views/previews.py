@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, send_file, url_for
+from flask_babel import gettext as _
 
 from views import db
 from views.access import current_actor
@@ -44,7 +45,7 @@ def show(case_id: int, evidence_id: int):
         sha256, detected = item.sha256, item.stored.detected_type
     path = store().path(sha256)
     if not path.exists():
-        abort(404, description="The stored file is missing; run the fixity check.")
+        abort(404, description=_("The stored file is missing; run the fixity check."))
     sandbox_this_response()
     # No ranges: a viewer that fetched the file in pieces would write an audit event for each.
     response = send_file(path, mimetype=detected, conditional=False, max_age=0)

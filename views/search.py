@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
@@ -25,21 +26,21 @@ class SearchForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField("Words to find", validators=[Length(max=500)],
-                    description="Every word must appear in a record; end a word with * to "
-                                "find the words it begins.")
-    stage = SelectField("Stage", choices=[SelectChoice("", "Any stage"),
+    q = StringField(_l("Words to find"), validators=[Length(max=500)],
+                    description=_l("Every word must appear in a record; end a word with * to "
+                                    "find the words it begins."))
+    stage = SelectField(_l("Stage"), choices=[SelectChoice("", _l("Any stage")),
                                           *(SelectChoice(s, LABELS[s]) for s in STAGES)],
                         default="")
-    country = SelectField("Country", choices=[], default="")
-    year = IntegerField("Year of the incident", validators=[Optional(), NumberRange(min=1900)])
-    kind = CheckboxesField("Kinds of record", choices=[SelectChoice(s.kind, s.name)
+    country = SelectField(_l("Country"), choices=[], default="")
+    year = IntegerField(_l("Year of the incident"), validators=[Optional(), NumberRange(min=1900)])
+    kind = CheckboxesField(_l("Kinds of record"), choices=[SelectChoice(s.kind, s.name)
                                                       for s in search.SOURCES])
     case = HiddenField()
 
     def validate_year(self, field) -> None:
         if field.data is not None and field.data > clock.today().year:
-            raise ValidationError(f"at most {clock.today().year}")
+            raise ValidationError(_("at most %(year)s", year=clock.today().year))
 
 
 @blueprint.before_request
@@ -54,14 +55,14 @@ def index():
     """The cases with matching records, grouped, with highlighted snippets and filters."""
     session = db.session()
     form = SearchForm(request.args)
-    form.country.choices = [SelectChoice("", "Any country"),
-                            *(SelectChoice(c, c) for c in queries.countries(session, current_user))]
+    form.country.choices = [SelectChoice("", _("Any country")),
+                            *(SelectChoice(c, c, render_kw={"dir": "auto"}) for c in queries.countries(session, current_user))]
     results, within, status = None, None, 200
     if form.q.data and form.validate():
         try:
             within = cases.by_reference(session, current_user, form.case.data) if form.case.data else None
         except WorkflowError as refused:
-            form.case.errors = [str(refused)]
+            form.case.errors = [refused.args[0] if refused.args else str(refused)]
         else:
             results = search.find(session, current_user, search.Filters(
                 text=form.q.data, stage=form.stage.data or "", country=form.country.data or "",

@@ -19,7 +19,7 @@ from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.pathway import REPORTED
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER
-from workflow.words import humans
+from workflow.words import _, humans, inline
 from workflow import clock
 
 #: The roles that work on cases (and so join the team of a case they open).
@@ -53,10 +53,10 @@ def by_reference(session: Session, actor, written: str) -> Case:
     elif written.isascii() and written.isdigit():
         case = session.get(Case, int(written)) if len(written) < 10 else None
     else:
-        raise Invalid(f"case: {written!r} is neither a reference such as CW-2026-0033 nor a case "
-                      "number", "case")
+        raise Invalid(_("case: %(written)s is neither a reference such as CW-2026-0033 nor a case "
+                        "number", written=repr(written)), "case")
     if case is None or not permissions.can_see(actor, case):
-        raise NotFound(f"No case {written} that you may see.")
+        raise NotFound(_("No case %(written)s that you may see.", written=written))
     return case
 
 
@@ -82,15 +82,15 @@ def clean_field(name: str, value):
         # The summary is kept as written (imported text must round-trip); names are trimmed.
         value = (value or "") if name == "summary" else (value or "").strip()
         if name == "title" and not value:
-            raise Invalid("title: give the case a title", name)
+            raise Invalid(_("title: give the case a title"), name)
         if len(value) > _TEXT_LIMITS[name]:
-            raise Invalid(f"{label}: at most {_TEXT_LIMITS[name]} characters", name)
+            raise Invalid(_("%(field)s: at most %(limit)s characters", field=label, limit=_TEXT_LIMITS[name]), name)
         return value
     if name == "occurred_on":
         if value is not None and not isinstance(value, date):
-            raise Invalid("date: not a date", name)
+            raise Invalid(_("date: not a date"), name)
         if value is not None and value > clock.today():
-            raise Invalid("date: cannot be in the future", name)
+            raise Invalid(_("date: cannot be in the future"), name)
         return value
     if name in ("latitude", "longitude"):
         if value in (None, ""):
@@ -102,19 +102,19 @@ def clean_field(name: str, value):
                 raise InvalidOperation
             number = number.quantize(Decimal("0.000001"))
         except InvalidOperation:
-            raise Invalid(f"{label}: not a number", name) from None
+            raise Invalid(_("%(field)s: not a number", field=label), name) from None
         if not -limit <= number <= limit:
-            raise Invalid(f"{label}: must be between -{limit} and {limit}", name)
+            raise Invalid(_("%(field)s: must be between -%(limit)s and %(limit)s", field=label, limit=limit), name)
         return number
     if name in ("deaths", "injured"):
         if value in (None, ""):
             return None
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
-            raise Invalid(f"{label}: a whole number from 0 to {MAX_COUNT:,}", name)
+            raise Invalid(_("%(field)s: a whole number from 0 to %(most)s", field=label, most=format(MAX_COUNT, ",")), name)
         return value
     choices = {"occurred_precision": PRECISIONS, "suspected_agent": AGENTS}[name]
     if value not in choices:
-        raise Invalid(f"{label}: choose {humans(choices)}", name)
+        raise Invalid(_("%(field)s: choose %(choices)s", field=label, choices=humans(choices)), name)
     return value
 
 
@@ -154,7 +154,7 @@ def open_case(session: Session, actor: Actor, source_id: str | None = None, **fi
     if source_id is not None:
         known = session.scalar(select(Case.reference).where(Case.source_id == source_id))
         if known is not None:
-            raise Conflict(f"source id: case {known} was opened from {source_id} already.")
+            raise Conflict(_("source id: case %(reference)s was opened from %(source)s already.", reference=known, source=source_id))
     now = utcnow()
     case = Case(reference="", opened_by_id=actor.id, opened_at=now, state=REPORTED, version=1,
                 source_id=source_id)
@@ -189,7 +189,7 @@ def update_case(session: Session, actor: Actor, case_id: int, *, expected_versio
 def _team_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or not user.active:
-        raise Invalid("no such active user", "user_id")
+        raise Invalid(_("no such active user"), "user_id")
     return user
 
 
@@ -208,14 +208,15 @@ def set_member(session: Session, actor: Actor, case_id: int, *, expected_version
                         expected_version=expected_version, open_only=False)
     case = cmd.case
     if case_role not in CASE_ROLES:
-        raise Invalid(f"case role: choose {humans(CASE_ROLES)}", "case_role")
+        raise Invalid(_("case role: choose %(choices)s", choices=humans(CASE_ROLES)), "case_role")
     user = _team_user(session, user_id)
     permissions.require(permissions.can_add_to_team(actor, case, cmd.pending)
                         if case.member(user.id) is None
                         else permissions.can_change(actor, case, cmd.pending, permissions.MANAGE_TEAM))
     if case_role not in case_roles_for(user.roles):
-        raise Invalid(f"{user.username} does not hold the {CASE_ROLE_NEEDS[case_role]} role, so "
-                      f"cannot be the team's {case_role.replace('_', ' ')}", "user_id")
+        raise Invalid(_("%(name)s does not hold the %(role)s role, so cannot be the team's %(case_role)s",
+                        name=user.username, role=inline(CASE_ROLE_NEEDS[case_role]),
+                        case_role=inline(case_role)), "user_id")
     details = {"user_id": user.id, "username": user.username, "case_role": case_role}
     previous_lead = case.lead
     if case_role == "lead_investigator" and previous_lead and previous_lead.user_id != user.id:
@@ -245,7 +246,7 @@ def remove_member(session: Session, actor: Actor, case_id: int, *, expected_vers
     case = cmd.case
     member = case.member(user_id)
     if member is None:
-        raise NotFound("That user is not on this team.")
+        raise NotFound(_("That user is not on this team."))
     details = {"user_id": user_id, "username": member.user.username, "case_role": member.case_role}
     case.members.remove(member)
     cmd.record("team_member_removed", "case_member", f"{case.id}:{user_id}", details)

@@ -21,6 +21,7 @@ from workflow import audit, command, permissions
 from workflow.audit import Actor
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.fields import one_of, text
+from workflow.words import Series, Text, _
 
 #: `@username`: not inside a word or an address (ivy@example.org names nobody).
 MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.\-]*[A-Za-z0-9_])")
@@ -40,7 +41,7 @@ def _subject_id(session: Session, case_id: int, subject: str, subject_id) -> int
         return None
     record = session.get(_SUBJECT_MODELS[subject], subject_id) if isinstance(subject_id, int) else None
     if record is None or record.case_id != case_id:
-        raise NotFound(f"No such {subject} in this case.")
+        raise NotFound(_("No such %(subject)s in this case.", subject=subject))
     return record.id
 
 
@@ -51,11 +52,11 @@ def _mentions(session: Session, case, names: list[str]) -> list[User]:
         return []
     users = {user.username: user for user in session.scalars(
         select(User).options(selectinload(User.role_rows)).where(User.username.in_(names)))}
-    refusals = [f"@{name} is no user here." if name not in users
+    refusals = [_("@%(name)s is no user here.", name=name) if name not in users
                 else permissions.can_be_mentioned(users[name], case).reason for name in names]
     refusals = [reason for reason in refusals if reason]
     if refusals:
-        raise Invalid(" ".join(refusals), "body")
+        raise Invalid(refusals[0] if len(refusals) == 1 else Series(refusals, Text(" ")), "body")
     return [users[name] for name in names]
 
 
@@ -76,9 +77,9 @@ def add_comment(session: Session, actor: Actor, case_id: int, *, body: str,
         earlier = session.get(Comment, corrects_id) if isinstance(corrects_id, int) else None
         if earlier is None or (earlier.case_id, earlier.subject, earlier.subject_id) != (
                 case.id, subject, subject_id):
-            raise NotFound("No such note here to correct.")
+            raise NotFound(_("No such note here to correct."))
         if earlier.author_id != actor.id:
-            raise Forbidden("Only its author can correct a note; write a note of your own instead.")
+            raise Forbidden(_("Only its author can correct a note; write a note of your own instead."))
     people = _mentions(session, case, mentioned(body))
     comment = Comment(case_id=case.id, subject=subject, subject_id=subject_id,
                       author_id=actor.id, body=body, corrects_id=corrects_id)

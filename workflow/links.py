@@ -25,6 +25,7 @@ from workflow import audit, command, permissions
 from workflow.audit import Actor
 from workflow.errors import Invalid
 from workflow.fields import one_of, text
+from workflow.words import _, _n, inline
 
 #: How far apart in days, and in kilometres, two reports may be and still be one incident.
 DAYS_APART = 3
@@ -64,13 +65,13 @@ def _where(case: Case, place: str, point: tuple | None, visible: bool) -> str | 
     if point is not None and other is not None:
         km = _km(point, other)
         if km <= NEARBY_KM:
-            return f"{km:.0f} km away"
+            return _("%(km)s km away", km=format(km, ".0f"))
     ours, theirs = _plain(place), _plain(case.place)
     if ours and theirs and (ours in theirs or theirs in ours
                             or SequenceMatcher(None, ours, theirs).ratio() >= SIMILAR_PLACE):
-        return f"at {case.place}" if visible else "at a place of a similar name"
+        return _("at %(place)s", place=case.place) if visible else _("at a place of a similar name")
     if not (ours or point) or not (theirs or other):
-        return "no place to compare"
+        return _("no place to compare")
     return None
 
 
@@ -96,9 +97,9 @@ def possible_duplicates(session: Session, actor, *, occurred_on: date | None, co
         if where is None:
             continue
         days = abs((case.occurred_on - occurred_on).days)
-        when = "the same day" if days == 0 else f"{days} day{'s' if days > 1 else ''} apart"
+        when = _("the same day") if days == 0 else _n("%(num)s day apart", "%(num)s days apart", days)
         found.append(PossibleDuplicate(case.reference, case if visible else None,
-                                       f"{when}, {where}"))
+                                       _("%(when)s, %(where)s", when=when, where=where)))
     return found
 
 
@@ -121,11 +122,11 @@ def links_of(session: Session, case_id: int) -> list[ShownLink]:
         outgoing = link.case_id == case_id
         other = link.linked_case if outgoing else link.case
         if link.kind == "related":
-            sentence = f"Related to {other.reference}"
+            sentence = _("Related to %(reference)s", reference=other.reference)
         elif outgoing:
-            sentence = f"A duplicate of {other.reference}"
+            sentence = _("A duplicate of %(reference)s", reference=other.reference)
         else:
-            sentence = f"{other.reference} is a duplicate of this case"
+            sentence = _("%(reference)s is a duplicate of this case", reference=other.reference)
         shown.append(ShownLink(link, other, sentence))
     return shown
 
@@ -141,15 +142,15 @@ def link_cases(session: Session, actor: Actor, case_id: int, *, expected_version
     reference = text(other_reference, "other_reference", 16, True).upper()
     other = session.scalar(select(Case).where(Case.reference == reference))
     if other is None or not permissions.can_see(actor, other):
-        raise Invalid(f"case: there is no case {reference} that you may see", "other_reference")
+        raise Invalid(_("case: there is no case %(reference)s that you may see", reference=reference), "other_reference")
     if other.id == case.id:
-        raise Invalid("case: a case is not linked to itself", "other_reference")
+        raise Invalid(_("case: a case is not linked to itself"), "other_reference")
     existing = session.scalar(select(CaseLink).where(or_(
         (CaseLink.case_id == case.id) & (CaseLink.linked_case_id == other.id),
         (CaseLink.case_id == other.id) & (CaseLink.linked_case_id == case.id))))
     if existing is not None:
-        raise Invalid(f"case: {reference} is linked to this case already ({existing.kind})",
-                      "other_reference")
+        raise Invalid(_("case: %(reference)s is linked to this case already (%(kind)s)",
+                        reference=reference, kind=inline(existing.kind)), "other_reference")
     link = CaseLink(case_id=case.id, linked_case_id=other.id, kind=kind,
                     note=text(note, "note", 5000), created_by_id=actor.id)
     session.add(link)

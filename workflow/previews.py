@@ -12,6 +12,7 @@ from workflow import audit
 from workflow.audit import Actor
 from workflow.errors import NotFound
 from workflow.evidence import evidence_of
+from workflow.words import _
 
 #: The types a browser shows without running anything of the file's own.
 PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "application/pdf"})
@@ -26,8 +27,8 @@ def record_preview(session: Session, actor: Actor, case_id: int, *, evidence_id:
     """Note in the audit log that someone looked at an item's file in the page."""
     item = evidence_of(session, case_id, evidence_id)
     if not previewable(item):
-        raise NotFound("This file is not shown in the page (only PNG, JPEG and WebP images and PDF "
-                       "documents are, by the type read from their bytes): download it instead.")
+        raise NotFound(_("This file is not shown in the page (only PNG, JPEG and WebP images and PDF "
+                         "documents are, by the type read from their bytes): download it instead."))
     audit.append(session, "evidence_previewed", actor, case_id=case_id, entity_type="evidence",
                  entity_id=item.id, details={"sha256": item.sha256,
                                              "detected_type": item.stored.detected_type})

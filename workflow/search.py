@@ -34,6 +34,7 @@ from models.message import DeterrenceMessage
 from models.response import Response
 from models.search import DOCUMENT, FTS_TABLE, SearchEntry
 from workflow import permissions
+from workflow.words import _
 
 # --- words ------------------------------------------------------------------------------------
 
@@ -121,21 +122,21 @@ class Source:
 
 #: Every kind of record the search finds, in the order a case's results list them.
 SOURCES: tuple[Source, ...] = (
-    Source("case", "Case", Case, ("reference", "title", "country", "place", "summary"),
+    Source("case", _("Case"), Case, ("reference", "title", "country", "place", "summary"),
            label=operator.attrgetter("title"), case_column="id"),
-    Source("evidence", "Evidence", EvidenceItem, ("title", "description", "source"),
+    Source("evidence", _("Evidence"), EvidenceItem, ("title", "description", "source"),
            label=operator.attrgetter("title"), keep=lambda item: item.status == "active",
            also=("status",)),
-    Source("finding", "Finding", Finding, ("responsible_party", "rationale"),
+    Source("finding", _("Finding"), Finding, ("responsible_party", "rationale"),
            label=lambda finding: f"{_words_of(finding.kind).capitalize()}: "
                                  f"{_words_of(finding.conclusion)}",
            also=("kind", "conclusion")),
-    Source("response", "Response", Response, ("actor", "description", "legal_basis"),
+    Source("response", _("Response"), Response, ("actor", "description", "legal_basis"),
            label=operator.attrgetter("actor")),
-    Source("message", "Deterrence message", DeterrenceMessage,
+    Source("message", _("Deterrence message"), DeterrenceMessage,
            ("speaker", "audience", "channel", "summary"),
            label=lambda message: f"{message.speaker} to {message.audience}"),
-    Source("note", "Note", Comment, ("body",),
+    Source("note", _("Note"), Comment, ("body",),
            label=lambda note: "Note"),
 )
 BY_KIND = {source.kind: source for source in SOURCES}
