@@ -88,8 +88,8 @@ class PreferencesForm(Form):
     locale = SelectField(_l("Language"), choices=[SelectChoice("", _l("As my browser asks")),
                                                   *(SelectChoice(*item) for item in LANGUAGES.items())])
     time_zone = StringField(_l("Time zone"), validators=[Optional(), Length(max=64)],
-                            description=_l("An IANA time zone such as Asia/Damascus or Europe/Paris; "
-                                           "empty for UTC."))
+                            description=_l("An IANA time zone such as <code>Asia/Damascus</code> or "
+                                           "<code>Europe/Paris</code>; empty for UTC."))
 
 
 class AuditExportForm(Form):
