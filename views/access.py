@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from views import transparency
@@ -12,6 +13,7 @@ from views.forms import ConfirmForm
 from workflow import permissions
 from workflow.accounts import must_enrol
 from workflow.audit import Actor
+from workflow import words
 
 #: The only endpoints open without signing in.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "language.choose", "static", "bootstrap.static",
@@ -35,7 +37,7 @@ def require_sign_in():
     touch_session()
     if endpoint not in ENROLMENT_ENDPOINTS and must_enrol(current_user,
                                                          current_app.config["REQUIRE_2FA_ROLES"]):
-        flash("Your roles need a second factor: set it up before anything else.", "warning")
+        flash(_("Your roles need a second factor: set it up before anything else."), "warning")
         return redirect(url_for("account.two_factor"))
     return None
 
@@ -46,7 +48,8 @@ def requires_role(*roles: str):
         @wraps(view)
         def guarded(*args, **kwargs):
             if not current_user.has_role(*roles):
-                abort(403, description=f"This page needs the {' or '.join(roles)} role.")
+                abort(403, description=words._("This page needs the %(roles)s role.", roles=words.Choices(
+                    [words.inline(role) for role in roles])))
             return view(*args, **kwargs)
         return guarded
     return decorator

@@ -37,6 +37,7 @@ def _page(password_form=None, refusal=None, token_form=None, new_token=None, pre
         codes_left=second_factor.recovery_codes_left(db.session(), current_user.id), refusal=refusal,
         token_form=token_form or TokenForm(formdata=None), new_token=new_token,
         tokens=tokens.tokens_of(db.session(), current_user.id), now=clock.utcnow(),
+        scope_names=tokens.SCOPE_NAMES,
         email_form=EmailKindsForm(formdata=None,
                                   kinds=sorted(notices.email_kinds(db.session(), current_user.id))),
         mail_on=bool(current_app.config["MAIL_SERVER"]),
@@ -66,7 +67,7 @@ def change_password():
     user = outcome.value
     # This session goes on with the new generation; every other one has ended.
     _start_session(user)
-    flash("Password changed. Your other sessions have ended.", "success")
+    flash(_("Password changed. Your other sessions have ended."), "success")
     return redirect(url_for("account.index"))
 
 
@@ -93,14 +94,14 @@ def sign_out_everywhere():
     if outcome.refused:
         return outcome.page
     session.clear()
-    flash("You are signed out everywhere.", "info")
+    flash(_("You are signed out everywhere."), "info")
     return redirect(url_for("auth.login"))
 
 
 def qr_svg(uri: str) -> Markup:
     """The otpauth URI as an inline SVG QR code, made here (no outside service sees the secret)."""
     return Markup(segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff",
-                                                          title="QR code of your second-factor secret"))
+                                                          title=_("QR code of your second-factor secret")))
 
 
 @blueprint.route("/two-factor", methods=["GET", "POST"])
@@ -162,5 +163,5 @@ def revoke_token(token_id: int):
     outcome = run(ConfirmForm(), lambda write: tokens.revoke_token(write, current_actor(), token_id))
     if outcome.refused:
         return outcome.page
-    flash("Token revoked.", "info")
+    flash(_("Token revoked."), "info")
     return redirect(url_for("account.index"))

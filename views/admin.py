@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -10,8 +12,10 @@ from views import db
 from views.access import current_actor, requires_role
 from views.commands import run
 from views.forms import ConfirmForm, UserCreateForm, UserRolesForm
+from views.language import translated
 from workflow import accounts
 from workflow.roles import ADMIN
+from workflow.words import inline
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -31,9 +35,22 @@ def users():
                            grants=accounts.pending_grants(db.session()))
 
 
-def _grants_message(grants) -> str:
-    return (" Waiting for a second admin: " + ", ".join(g.role for g in grants) + "."
-            if grants else "")
+def _who(username: str) -> Markup:
+    """A username inside a sentence: isolated, as people's text is."""
+    return Markup("<bdi>%s</bdi>") % username
+
+
+def _waiting(grants) -> list[str]:
+    """The roles that wait for a second admin (codes: a page names them)."""
+    return [grant.role for grant in grants]
+
+
+def _saying(done: str, waiting: list[str]) -> Markup:
+    """What was done, and which roles still wait for a second admin (a sentence of its own)."""
+    if not waiting:
+        return Markup(done)
+    roles = _(", ").join(str(translated(inline(role))) for role in waiting)
+    return Markup(_("%(done)s Waiting for a second admin: %(roles)s.", done=done, roles=Markup.escape(roles)))
 
 
 @blueprint.route("/users/new", methods=["GET", "POST"])
@@ -48,7 +65,7 @@ def create_user():
         user = accounts.create_user(write, current_actor(), form.username.data,
                                     form.password.data, form.roles.data,
                                     form.full_name.data or "", form.email.data or "")
-        return user.username, _grants_message(accounts.pending_grants(write))
+        return user.username, _waiting(accounts.pending_grants(write))
     if request.method == "GET":
         return page()
     # A username that is taken is a conflict with another account: shown beside the name.
@@ -56,7 +73,7 @@ def create_user():
     if outcome.refused:
         return outcome.page
     username, waiting = outcome.value
-    flash(f"Account {username} created.{waiting}", "success")
+    flash(_saying(_("Account %(username)s created.", username=_who(username)), waiting), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -70,11 +87,12 @@ def edit_roles(user_id: int):
         return render_template("admin/roles_form.html", form=form, user=user, refusal=refusal)
     if request.method == "GET":
         return page()
-    outcome = run(form, lambda write: _grants_message(accounts.set_roles(
+    outcome = run(form, lambda write: _waiting(accounts.set_roles(
         write, current_actor(), accounts.get_user(write, user_id), form.roles.data)), page)
     if outcome.refused:
         return outcome.page
-    flash(f"Roles of {user.username} saved.{outcome.value}", "success")
+    flash(_saying(_("Roles of %(username)s saved.", username=_who(user.username)), outcome.value),
+          "success")
     return redirect(url_for("admin.users"))
 
 
@@ -99,7 +117,8 @@ def _set_active(user_id: int, active: bool):
     if outcome.refused:
         return outcome.page
     username = outcome.value
-    flash(f"Account {username} {'activated' if active else 'deactivated'}.", "success")
+    flash(Markup(_("Account %(username)s activated.", username=_who(username)) if active
+                 else _("Account %(username)s deactivated.", username=_who(username))), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -118,9 +137,14 @@ def refuse_grant(grant_id: int):
 def _decide(grant_id: int, approve: bool):
     def command(write):
         grant = accounts.decide_grant(write, current_actor(), grant_id, approve)
-        return f"{grant.role} for {grant.user.username}: {grant.decision}."
+        return grant.role, grant.user.username, grant.decision
     outcome = run(ConfirmForm(), command)
     if outcome.refused:
         return outcome.page
-    flash(outcome.value, "success")
+    role, username, decision = outcome.value
+    role, username = str(translated(inline(role))), _who(username)
+    flash(Markup({"approved": _("%(role)s for %(username)s: approved.", role=role, username=username),
+                  "refused": _("%(role)s for %(username)s: refused.", role=role, username=username),
+                  "withdrawn": _("%(role)s for %(username)s: withdrawn.", role=role, username=username),
+                  }[decision]), "success")
     return redirect(url_for("admin.users"))

@@ -16,6 +16,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -30,13 +33,14 @@ from workflow import second_factor as totp
 blueprint = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please sign in to see that page."
+login_manager.login_message = _l("Please sign in to see that page.")
+login_manager.localize_callback = str  # said in the reader's language when flashed
 login_manager.login_message_category = "info"
 
-INVALID = "Invalid username or password"
-INVALID_CODE = "That code is not valid. Enter the current code from your authenticator app, or a recovery code."
-REPLAYED_CODE = ("That code was used already: each code works once. Wait for the next one "
-                 "(a new code comes every 30 seconds) and enter it.")
+INVALID = _l("Invalid username or password")
+INVALID_CODE = _l("That code is not valid. Enter the current code from your authenticator app, or a recovery code.")
+REPLAYED_CODE = _l("That code was used already: each code works once. Wait for the next one "
+                   "(a new code comes every 30 seconds) and enter it.")
 PENDING_KEYS = ("pending_user", "pending_generation", "pending_at", "pending_next")
 #: How long the code page waits for the second step after the password was accepted.
 SECOND_STEP_SECONDS = 300
@@ -107,7 +111,8 @@ def _address() -> str:
 
 def _too_many():
     minutes = throttle().window_seconds // 60
-    message = f"Too many failed sign-ins. Wait {minutes} minutes, then try again."
+    message = ngettext("Too many failed sign-ins. Wait %(num)s minute, then try again.",
+                       "Too many failed sign-ins. Wait %(num)s minutes, then try again.", minutes)
     return render_template("auth/login.html", form=LoginForm(formdata=None), error=message), 429
 
 
@@ -163,7 +168,7 @@ def second_factor():
             session.pop(key, None)
         if current_user.is_authenticated:
             return redirect(url_for("main.index"))
-        flash("Sign in with your password first.", "info")
+        flash(_("Sign in with your password first."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if not form.validate_on_submit():
@@ -192,5 +197,5 @@ def logout():
             return outcome.page
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -8,6 +8,7 @@ import unicodedata
 
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
+from workflow.words import _
 
 #: The largest value of the database's INTEGER (every id column).
 MAX_INT = 2**31 - 1
@@ -57,20 +58,22 @@ def check_request() -> None:
     """Refuse, with 400 naming the parameter, values no view should have to handle."""
     for name, value in request.args.items(multi=True):
         if len(name) > 100 or len(value) > MAX_QUERY_VALUE:
-            abort(400, description=f"The parameter {name[:40]!r} is too long "
-                                   f"(at most {MAX_QUERY_VALUE} characters).")
+            abort(400, description=_("The parameter %(name)s is too long (at most %(num)s characters).",
+                                     name=repr(name[:40]), num=MAX_QUERY_VALUE))
         for part in (name, value):
             bad = _control_character(part)
             if bad:
-                abort(400, description=f"The parameter {name[:40]!r} contains a control "
-                                       f"character ({_describe(bad)}).")
+                abort(400, description=_("The parameter %(name)s contains a control character "
+                                         "(%(character)s).", name=repr(name[:40]),
+                                         character=_describe(bad)))
         _check_integer(name, value)
     if request.method in ("POST", "PUT", "PATCH"):
         for name, value in request.form.items(multi=True):
             bad = _control_character(name) or _control_character(value, FORM_WHITESPACE)
             if bad:
-                abort(400, description=f"The field {name[:40]!r} contains a control character "
-                                       f"({_describe(bad)}); remove it and try again.")
+                abort(400, description=_("The field %(name)s contains a control character "
+                                         "(%(character)s); remove it and try again.",
+                                         name=repr(name[:40]), character=_describe(bad)))
             _check_integer(name, value)
 
 
@@ -79,7 +82,8 @@ def _check_integer(name: str, value: str) -> None:
     if largest is None or value == "":
         return
     if not _DIGITS.fullmatch(value) or int(value) > largest:
-        abort(400, description=f"{name}: a whole number from 0 to {largest}.")
+        abort(400, description=_("%(name)s: a whole number from 0 to %(largest)s.", name=name,
+                                 largest=largest))
 
 
 def register(app: Flask) -> None:

@@ -17,9 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, g, make_response
+from flask_babel import gettext
 
 from views import db, errors
+from views.language import translated
 from workflow.errors import Conflict, Invalid, Stale, WorkflowError
+from workflow.words import _
 
 #: Re-renders the page a form was on; gets the refusal to show at its top, or None.
 Page = Callable[[WorkflowError | None], Any]
@@ -30,16 +33,23 @@ def show_error(form, error: WorkflowError, field: str | None = None) -> bool:
     target = getattr(form, field or getattr(error, "field", None) or "", None)
     if target is None:
         return False
-    target.errors = [*target.errors, str(error)]
+    target.errors = [*target.errors, sentence(error)]
     return True
 
 
+def sentence(error: WorkflowError):
+    """The refusal's sentence: a `Text` stays one, so that the page says it in its reader's language."""
+    return error.args[0] if error.args else str(error)
+
+
 def incomplete(form) -> Invalid:
-    """A form's validation errors as one refusal, for pages that do not show the posted form."""
-    problems = "; ".join(
-        f"{form[name].label.text if name in form else 'form'}: {', '.join(messages)}"
+    """A form's validation errors as one refusal, for pages that do not show the posted form
+    (said in the reader's language: the form's labels and messages are)."""
+    problems = gettext("; ").join(
+        gettext("%(field)s: %(messages)s", field=form[name].label.text if name in form else gettext("form"),
+                messages=gettext(", ").join(str(translated(message)) for message in messages))
         for name, messages in form.errors.items())
-    return Invalid(f"The form was not accepted. {problems}")
+    return Invalid(gettext("The form was not accepted. %(problems)s", problems=problems))
 
 
 def refused(error: WorkflowError, form=None, page: Page | None = None,
@@ -52,13 +62,14 @@ def refused(error: WorkflowError, form=None, page: Page | None = None,
     if isinstance(error, Stale) and page is not None and keeps(form, error):
         if not shows_form:  # the page (the case page) shows its own copy of this form: this one
             g.kept_form = form
-        return make_response(page(Conflict(f"{error.changed} What you wrote is kept below: read "
-                                           "the case as it is now, then send it again.")), 409)
+        return make_response(page(Conflict(_("%(changed)s What you wrote is kept below: read "
+                                             "the case as it is now, then send it again.",
+                                             changed=error.changed))), 409)
     beside = (conflict_field if isinstance(error, Conflict) and conflict_field else None)
     if page is not None and (error.status == 422 or beside):
         shown = shows_form and form is not None and show_error(form, error, beside)
         return make_response(page(None if shown else error), 422)
-    return make_response(errors.render_error(error.status, str(error)))
+    return make_response(errors.render_error(error.status, sentence(error)))
 
 
 def keeps(form, error: Stale) -> bool:

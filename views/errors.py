@@ -8,11 +8,29 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from views.api import problems
 from workflow.errors import WorkflowError
+from workflow.words import _
 
 TITLES = {
-    400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Method not allowed",
-    409: "Changed meanwhile", 413: "Too large", 422: "Cannot process", 429: "Too many attempts",
-    500: "Something went wrong",
+    400: _("Bad request"), 403: _("Not allowed"), 404: _("Not found"), 405: _("Method not allowed"),
+    409: _("Changed meanwhile"), 413: _("Too large"), 422: _("Cannot process"),
+    429: _("Too many attempts"), 500: _("Something went wrong"),
+}
+ERROR = _("Error")
+#: Werkzeug's own descriptions, as the page says them in its reader's language (the same English).
+DESCRIPTIONS = {
+    400: _("The browser (or proxy) sent a request that this server could not understand."),
+    403: _("You don't have the permission to access the requested resource. It is either "
+           "read-protected or not readable by the server."),
+    404: _("The requested URL was not found on the server. If you entered the URL manually please "
+           "check your spelling and try again."),
+    405: _("The method is not allowed for the requested URL."),
+    409: _("A conflict happened while processing the request. The resource might have been "
+           "modified while the request was being processed."),
+    413: _("The data value transmitted exceeds the capacity limit."),
+    422: _("The request was well-formed but was unable to be followed due to semantic errors."),
+    429: _("This user has exceeded an allotted request count. Try again later."),
+    500: _("The server encountered an internal error and was unable to complete your request. "
+           "Either the server is overloaded or there is an error in the application."),
 }
 
 
@@ -30,13 +48,19 @@ PLAIN_TEXT_BLUEPRINTS = frozenset({"transparency"})
 
 def render_error(status: int, message: str):
     if problems.is_api_request():
-        return problems.problem(status, message or TITLES.get(status, "Error"))
+        return problems.problem(status, message or TITLES.get(status, ERROR))
     if request.blueprint in PLAIN_TEXT_BLUEPRINTS:
-        line = (message or TITLES.get(status, "Error")).splitlines()[0]
+        line = (message or TITLES.get(status, ERROR)).splitlines()[0]
         return Response(line + "\n", status, mimetype="text/plain")
     back = _case_link() if status in (409, 422) else None
     return render_template("errors/error.html", status=status, back=back,
-                           title=TITLES.get(status, "Error"), message=message), status
+                           title=TITLES.get(status, ERROR), message=said(status, message)), status
+
+
+def said(status: int, message):
+    """Werkzeug's own description of `status` as a sentence the page translates; any other as it is."""
+    known = DESCRIPTIONS.get(status)
+    return known if known is not None and message == known else message
 
 
 def _http_error(error: HTTPException):
@@ -46,8 +70,8 @@ def _http_error(error: HTTPException):
 
 
 def _csrf_error(error: CSRFError):
-    return render_error(400, "The form was missing its security token or it expired. "
-                             "Go back, reload the page and try again.")
+    return render_error(400, _("The form was missing its security token or it expired. "
+                               "Go back, reload the page and try again."))
 
 
 def _workflow_error(error: WorkflowError):

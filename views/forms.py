@@ -1,5 +1,5 @@
 """WTForms forms of the sign-in and admin pages."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -19,13 +19,14 @@ from workflow.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from workflow.notifications import KINDS, WHEN
 from workflow.roles import DESCRIPTIONS, ROLES
 from vocabulary import LANGUAGES
-from workflow.tokens import MAX_DAYS, SCOPES
+from workflow.tokens import MAX_DAYS, SCOPE_NAMES, SCOPES
+from workflow.words import _, inline
 
 
 def one_line(form, field) -> None:
     """A one-line field holds no tab or line break (long text fields may)."""
     if field.data and any(character in field.data for character in "\t\n\r"):
-        raise ValidationError("one line: no tabs or line breaks")
+        raise ValidationError(gettext("one line: no tabs or line breaks"))
 
 
 class Form(FlaskForm):
@@ -41,8 +42,8 @@ class Form(FlaskForm):
 
 
 class LoginForm(Form):
-    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
 
 
 class CheckboxesField(SelectMultipleField):
@@ -52,20 +53,21 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-ROLE_CHOICES = [SelectChoice(role, f"{role} — {DESCRIPTIONS[role]}") for role in ROLES]
+ROLE_CHOICES = [SelectChoice(role, _("%(role)s — %(description)s", role=inline(role),
+                                     description=DESCRIPTIONS[role])) for role in ROLES]
 
 
 class UserRolesForm(Form):
-    roles = CheckboxesField("Roles", choices=ROLE_CHOICES,
-                            validators=[DataRequired(message="Choose at least one role.")])
+    roles = CheckboxesField(_l("Roles"), choices=ROLE_CHOICES,
+                            validators=[DataRequired(message=_l("Choose at least one role."))])
 
 
 class UserCreateForm(UserRolesForm):
-    username = StringField("Username", validators=[DataRequired(), Length(min=2, max=64)])
-    full_name = StringField("Full name", validators=[Optional(), Length(max=200)])
-    email = EmailField("Email", validators=[Optional(), Email(check_deliverability=False),
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=2, max=64)])
+    full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(check_deliverability=False),
                                             Length(max=254)])
-    password = PasswordField("Initial password", validators=[
+    password = PasswordField(_l("Initial password"), validators=[
         DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)])
 
 
@@ -86,15 +88,15 @@ class PreferencesForm(Form):
     locale = SelectField(_l("Language"), choices=[SelectChoice("", _l("As my browser asks")),
                                                   *(SelectChoice(*item) for item in LANGUAGES.items())])
     time_zone = StringField(_l("Time zone"), validators=[Optional(), Length(max=64)],
-                            description=_l("An IANA time zone such as Asia/Damascus or Europe/Paris; "
-                                           "empty for UTC."))
+                            description=_l("An IANA time zone such as <code>Asia/Damascus</code> or "
+                                           "<code>Europe/Paris</code>; empty for UTC."))
 
 
 class AuditExportForm(Form):
     """Download the events the viewer's filters select as JSONL or CSV (the filters travel
     beside it, read by `AuditFilterForm`)."""
 
-    format = SelectField("Format", choices=[SelectChoice("jsonl", "JSONL"), SelectChoice("csv", "CSV")], default="jsonl")
+    format = SelectField(_l("Format"), choices=[SelectChoice("jsonl", "JSONL"), SelectChoice("csv", "CSV")], default="jsonl")
 
 
 class AuditFilterForm(Form):
@@ -104,49 +106,51 @@ class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
-    case = StringField("Case", validators=[Optional(), Length(max=40)],
-                       description="Its reference (CW-2026-0033) or its number.")
-    actor = StringField("Actor", validators=[Optional(), Length(max=64)],
-                        description="A username.")
-    type = SelectField("Event", choices=[], default="")
-    since = DateField("From", name="from", validators=[Optional()])
-    until = DateField("To", name="to", validators=[Optional()],
-                      description="That day included.")
+    case = StringField(_l("Case"), validators=[Optional(), Length(max=40)],
+                       description=_l("Its reference (CW-2026-0033) or its number."))
+    actor = StringField(_l("Actor"), validators=[Optional(), Length(max=64)],
+                        description=_l("A username."))
+    type = SelectField(_l("Event"), choices=[], default="")
+    since = DateField(_l("From"), name="from", validators=[Optional()])
+    until = DateField(_l("To"), name="to", validators=[Optional()],
+                      description=_l("That day included."))
 
 
 class CodeForm(Form):
     """The second step of signing in, and the confirmation of a new second factor."""
 
-    code = StringField("Code", validators=[DataRequired(), Length(max=64)],
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "text",
                                   "autofocus": True})
 
 
 class PasswordChangeForm(Form):
-    current_password = PasswordField("Current password", validators=[
+    current_password = PasswordField(_l("Current password"), validators=[
         DataRequired(), Length(max=MAX_PASSWORD_LENGTH)], render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField("New password", validators=[
+    new_password = PasswordField(_l("New password"), validators=[
         DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters; a phrase of unrelated words is good.",
+        description=_l("At least %(num)s characters; a phrase of unrelated words is good.",
+                       num=MIN_PASSWORD_LENGTH),
         render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("New password again", validators=[
-        DataRequired(), EqualTo("new_password", message="the two new passwords differ")],
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("the two new passwords differ"))],
         render_kw={"autocomplete": "new-password"})
 
 
 class TokenForm(Form):
     """A new personal access token for the JSON API."""
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=100)],
-                       description="What the token is for, e.g. the lab system that uses it.")
-    expires_on = DateField("Expires on", validators=[DataRequired()],
-                           description=f"At most {MAX_DAYS} days from today.")
-    scopes = CheckboxesField("Scopes", choices=[SelectChoice(scope, f"{scope} — {words}")
-                                                for scope, words in SCOPES.items()],
-                             validators=[DataRequired(message="Choose at least one scope.")])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)],
+                       description=_l("What the token is for, e.g. the lab system that uses it."))
+    expires_on = DateField(_l("Expires on"), validators=[DataRequired()],
+                           description=_l("At most %(num)s days from today.", num=MAX_DAYS))
+    scopes = CheckboxesField(_l("Scopes"), choices=[
+        SelectChoice(scope, _("%(scope)s — %(words)s", scope=SCOPE_NAMES[scope], words=words))
+        for scope, words in SCOPES.items()],
+        validators=[DataRequired(message=_l("Choose at least one scope."))])
 
 
 class EmailKindsForm(Form):
     """The kinds of notification one is emailed about (the others stay in the app)."""
 
-    kinds = CheckboxesField("Email me when", choices=[SelectChoice(kind, WHEN[kind]) for kind in KINDS])
+    kinds = CheckboxesField(_l("Email me when"), choices=[SelectChoice(kind, WHEN[kind]) for kind in KINDS])

@@ -23,7 +23,7 @@ from workflow.audit import Actor
 from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.roles import ADMIN, ROLES
-from workflow.words import _
+from workflow.words import _, inline
 from vocabulary import LANGUAGES
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
@@ -53,47 +53,49 @@ def hash_password(password: str) -> str:
 def check_new_password(password: str, username: str = "", field: str = "password") -> None:
     """Refuse a new password that is short, very common, or the username."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"password: at least {MIN_PASSWORD_LENGTH} characters", field)
+        raise Invalid(_("password: at least %(num)s characters", num=MIN_PASSWORD_LENGTH), field)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise Invalid(f"password: at most {MAX_PASSWORD_LENGTH} characters", field)
+        raise Invalid(_("password: at most %(num)s characters", num=MAX_PASSWORD_LENGTH), field)
     lowered = password.lower()
     if lowered in COMMON_PASSWORDS or len(set(password)) < 4 or (len(username) >= 4 and username in lowered):
-        raise Invalid("password: this password is too common or too easy to guess; "
-                      "choose a longer phrase of unrelated words", field)
+        raise Invalid(_("password: this password is too common or too easy to guess; "
+                        "choose a longer phrase of unrelated words"), field)
 
 
 def _clean_roles(roles, allow_none: bool = False) -> list[str]:
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
-        raise Invalid(f"unknown role {', '.join(unknown)}; roles are {', '.join(ROLES)}", "roles")
+        raise Invalid(_("unknown role %(unknown)s; roles are %(roles)s", unknown=", ".join(unknown),
+                        roles=", ".join(ROLES)), "roles")
     if not roles and not allow_none:
-        raise Invalid("give the user at least one role", "roles")
+        raise Invalid(_("give the user at least one role"), "roles")
     roles = sorted(set(roles))
     if ADMIN in roles and len(roles) > 1:
-        raise Forbidden("The admin role is never combined with a case role or the auditor role: "
-                        "an admin manages accounts and sees no case content. "
-                        "Use a separate account for the other roles.")
+        raise Forbidden(_("The admin role is never combined with a case role or the auditor role: "
+                          "an admin manages accounts and sees no case content. "
+                          "Use a separate account for the other roles."))
     return roles
 
 
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("no such user")
+        raise NotFound(_("no such user"))
     return user
 
 
 def find_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
-        raise NotFound(f"no user named {username!r}")
+        raise NotFound(_("no user named %(username)s", username=repr(username)))
     return user
 
 
-def refuse_tokens(actor: Actor, what: str = "Changing roles") -> None:
+def refuse_tokens(actor: Actor, what: str = _("Changing roles")) -> None:
     """Tokens act on cases: credentials and roles change on the pages (or the command line)."""
     if actor.via:
-        raise Forbidden(f"{what} is done on the account and admin pages, never with a token.")
+        raise Forbidden(_("%(what)s is done on the account and admin pages, never with a token.",
+                          what=what))
 
 
 def _by_person(actor: Actor) -> bool:
@@ -109,13 +111,13 @@ def create_user(session: Session, actor: Actor, username: str, password: str, ro
     second admin approves (see `propose_grant`)."""
     username = username.strip().lower()
     if not USERNAME_PATTERN.match(username):
-        raise Invalid("username: 2 to 64 characters, lower-case letters, digits, '.', '_' or '-'",
+        raise Invalid(_("username: 2 to 64 characters, lower-case letters, digits, '.', '_' or '-'"),
                       "username")
     check_new_password(password, username)
     roles = _clean_roles(roles)
     deferred = sorted(set(roles) & set(TWO_ADMIN_ROLES)) if _by_person(actor) else []
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"the username {username!r} is taken")
+        raise Conflict(_("the username %(username)s is taken", username=repr(username)))
     held = [role for role in roles if role not in deferred]
     user = User(username=username, full_name=full_name.strip(), email=email.strip(),
                 password_hash=hash_password(password),
@@ -141,13 +143,13 @@ def set_roles(session: Session, actor: Actor, user: User, roles) -> list[RoleGra
     adding supervisor or auditor only proposes it. Removals take effect at once."""
     refuse_tokens(actor)
     if actor.id is not None and actor.id == user.id:
-        raise Forbidden("Nobody changes their own roles: ask another admin.")
+        raise Forbidden(_("Nobody changes their own roles: ask another admin."))
     roles = _clean_roles(roles, allow_none=_by_person(actor))
     before = sorted(user.roles)
     deferred = sorted((set(roles) - set(before)) & set(TWO_ADMIN_ROLES)) if _by_person(actor) else []
     held = [role for role in roles if role not in deferred]
     if not held and not deferred:
-        raise Invalid("give the user at least one role", "roles")
+        raise Invalid(_("give the user at least one role"), "roles")
     if held != before:
         user.role_rows = [UserRole(role=role) for role in held]
         end_sessions(user)
@@ -161,9 +163,11 @@ def propose_grant(session: Session, actor: Actor, user: User, role: str) -> Role
     """Propose giving `user` the supervisor or auditor role; another admin must approve it."""
     refuse_tokens(actor)
     if role not in TWO_ADMIN_ROLES:
-        raise Invalid(f"only {' and '.join(TWO_ADMIN_ROLES)} are granted by two admins", "roles")
+        raise Invalid(_("only %(first)s and %(second)s are granted by two admins",
+                          first=inline(TWO_ADMIN_ROLES[0]), second=inline(TWO_ADMIN_ROLES[1])),
+                      "roles")
     if actor.id is not None and actor.id == user.id:
-        raise Forbidden("Nobody changes their own roles: ask another admin.")
+        raise Forbidden(_("Nobody changes their own roles: ask another admin."))
     if user.has_role(ADMIN):
         _clean_roles([ADMIN, role])  # raises the sentence why
     pending = session.scalar(select(RoleGrant).where(
@@ -188,16 +192,16 @@ def decide_grant(session: Session, actor: Actor, grant_id: int, approve: bool) -
     refuse_tokens(actor)
     grant = session.get(RoleGrant, grant_id, with_for_update=True)
     if grant is None:
-        raise NotFound("no such role grant")
+        raise NotFound(_("no such role grant"))
     if grant.decision != "pending":
-        raise Conflict(f"this grant was {grant.decision} already")
+        raise Conflict(_("this grant was %(decision)s already", decision=inline(grant.decision)))
     user = grant.user
     if approve:
         if actor.id == grant.proposed_by_id:
-            raise Forbidden("A supervisor or auditor grant needs a second admin: "
-                            "you proposed this one, so another admin must approve it.")
+            raise Forbidden(_("A supervisor or auditor grant needs a second admin: "
+                              "you proposed this one, so another admin must approve it."))
         if actor.id == user.id:
-            raise Forbidden("Nobody changes their own roles: ask another admin.")
+            raise Forbidden(_("Nobody changes their own roles: ask another admin."))
         _clean_roles([*user.roles, grant.role])
         user.role_rows = [*user.role_rows, UserRole(role=grant.role)]
         end_sessions(user)
@@ -215,7 +219,7 @@ def decide_grant(session: Session, actor: Actor, grant_id: int, approve: bool) -
 def set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
     """Deactivate (or reactivate) an account; a deactivated user is signed out at once."""
     if actor.id == user.id and not active:
-        raise Invalid("you cannot deactivate your own account")
+        raise Invalid(_("you cannot deactivate your own account"))
     if user.active == active:
         return
     user.active = active
@@ -227,7 +231,7 @@ def set_active(session: Session, actor: Actor, user: User, active: bool) -> None
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """The user changes their own password; every other session of theirs ends."""
     if not check_password_hash(user.password_hash, current):
-        raise Invalid("current password: not your current password", "current_password")
+        raise Invalid(_("current password: not your current password"), "current_password")
     check_new_password(new, user.username, "new_password")
     _set_password(session, Actor.of(user), user, new)
 

@@ -1,4 +1,5 @@
 """Errors raised by workflow services; views turn them into HTTP answers."""
+from workflow.words import _
 
 
 class WorkflowError(Exception):
@@ -23,11 +24,12 @@ class Stale(Conflict):
     """The case changed since the version the actor saw (the API answers it with 412)."""
 
     def __init__(self, reference: str, seen: int, current: int,
-                 advice: str = "Reload the case and try again."):
+                 advice: str = _("Reload the case and try again.")):
         #: What changed, without the advice: a page that offers the form again says its own.
-        self.changed = (f"Case {reference} changed since you loaded the page (you saw version "
-                        f"{seen}, it is now at version {current}).")
-        super().__init__(f"{self.changed} {advice}")
+        self.changed = _("Case %(reference)s changed since you loaded the page (you saw version "
+                         "%(seen)s, it is now at version %(current)s).",
+                         reference=reference, seen=seen, current=current)
+        super().__init__(_("%(changed)s %(advice)s", changed=self.changed, advice=advice))
         self.reference, self.current = reference, current
 
 

@@ -16,6 +16,7 @@ from workflow import accounts, audit
 from workflow.audit import Actor
 from workflow.clock import utcnow
 from workflow.errors import Invalid
+from workflow.words import _
 
 ISSUER = "Restraint"
 STEP_SECONDS = 30
@@ -82,8 +83,8 @@ def start_enrolment(session: Session, user: User) -> str:
 
 
 #: What a refused enrolment code is told.
-WRONG_ENROLMENT_CODE = ("that is not the current code of the new secret; check that the time on "
-                        "your phone is right and enter the code it shows now")
+WRONG_ENROLMENT_CODE = _("that is not the current code of the new secret; check that the time on "
+                          "your phone is right and enter the code it shows now")
 
 
 def confirm_enrolment(session: Session, user: User, code: str,
@@ -91,7 +92,7 @@ def confirm_enrolment(session: Session, user: User, code: str,
     """Turn the pending secret on when `code` matches it; returns the ten recovery codes, or
     None when the code is wrong (the failure is audited, so the caller commits)."""
     if user.totp_pending_secret is None:
-        raise Invalid("code: start the set-up again: no secret is waiting for confirmation", "code")
+        raise Invalid(_("code: start the set-up again: no secret is waiting for confirmation"), "code")
     step = matching_step(user.totp_pending_secret, code, at)
     if step is None:
         audit.append(session, "second_factor_failed", Actor.of(user), entity_type="user",

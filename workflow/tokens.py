@@ -19,12 +19,15 @@ from workflow.clock import format_utc, utcnow
 from workflow.errors import Invalid, NotFound
 from workflow.fields import text
 from workflow import clock
+from workflow.words import _
 
 READ, WRITE, AUDIT = "read", "write", "audit"
 #: What each scope lets a token do, in the words of the account page.
-SCOPES = {READ: "read the cases and records your roles let you see",
-          WRITE: "change them, as the forms would",
-          AUDIT: "read the audit log and its checkpoints (auditors and supervisors)"}
+SCOPES = {READ: _("read the cases and records your roles let you see"),
+          WRITE: _("change them, as the forms would"),
+          AUDIT: _("read the audit log and its checkpoints (auditors and supervisors)")}
+#: The scopes' names, as the account page shows them.
+SCOPE_NAMES = {READ: _("read"), WRITE: _("write"), AUDIT: _("audit")}
 #: No token outlives a year.
 MAX_DAYS = 365
 #: Every token starts so: secret scanners and people recognise it.
@@ -60,19 +63,19 @@ class NewToken:
 def create_token(session: Session, actor: Actor, *, name: str, expires_on: date | None,
                  scopes) -> NewToken:
     """Make a token for the signed-in user, with a name, scopes and an expiry within a year."""
-    accounts.refuse_tokens(actor, "Making a token")
+    accounts.refuse_tokens(actor, _("Making a token"))
     name = text(name, "name", 100, required=True)
     asked = set(scopes or ())
     scopes = [scope for scope in SCOPES if scope in asked]
     if asked - set(SCOPES) or not scopes:
-        raise Invalid(f"scopes: choose one or more of {', '.join(SCOPES)}", "scopes")
+        raise Invalid(_("scopes: choose one or more of %(scopes)s", scopes=", ".join(SCOPES)), "scopes")
     today = clock.today()
     if expires_on is None:
-        raise Invalid("expires on: required (at most a year from today)", "expires_on")
+        raise Invalid(_("expires on: required (at most a year from today)"), "expires_on")
     if not isinstance(expires_on, date) or isinstance(expires_on, datetime):
-        raise Invalid("expires on: not a date", "expires_on")
+        raise Invalid(_("expires on: not a date"), "expires_on")
     if not today < expires_on <= today + timedelta(days=MAX_DAYS):
-        raise Invalid(f"expires on: after today and at most {MAX_DAYS} days from today",
+        raise Invalid(_("expires on: after today and at most %(num)s days from today", num=MAX_DAYS),
                       "expires_on")
     secret = TOKEN_START + secrets.token_urlsafe(32)
     token = ApiToken(user_id=actor.id, name=name, prefix=secret[:PREFIX_LENGTH],
@@ -102,10 +105,10 @@ def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     """Revoke one of one's own tokens; it stops working at once."""
-    accounts.refuse_tokens(actor, "Revoking a token")
+    accounts.refuse_tokens(actor, _("Revoking a token"))
     token = _locked(session, token_id)
     if token is None or token.user_id != actor.id:
-        raise NotFound("No such token of yours.")
+        raise NotFound(_("No such token of yours."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.append(session, "token_revoked", actor, entity_type="api_token", entity_id=token.id,
