@@ -88,6 +88,11 @@ def said(value):
     return Text(value) if isinstance(value, str) and not isinstance(value, Text) else value
 
 
+def bdi(value) -> Markup:
+    """People's or a machine's words inside a sentence, kept in their own direction."""
+    return Markup("<bdi>%s</bdi>") % value
+
+
 def percent(share) -> str:
     """A share as the reader writes percentages: 0.25 → "25%"."""
     return format_percent(share, locale=get_locale())
@@ -159,5 +164,5 @@ def register(app: Flask) -> None:
         return babel_ngettext(context, singular, plural, count, **variables)
     env.globals["ngettext"] = ngettext
     env.filters.update(when=when, day=day, number=number, translated=translated, listed=listed,
-                       percent=percent, said=said)
+                       percent=percent, said=said, bdi=bdi)
 
