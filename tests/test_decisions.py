@@ -105,7 +105,7 @@ def test_reasons_of_reopenings_withdrawals_and_status_changes_are_shown_with_the
     assert auth.login("leo").status_code == 302
     soup = page(client, f"/cases/{case_id}/responses/{response_id}")
     history = said(soup.select_one('[data-testid="status-history"]'))
-    assert "leo: proposed → blocked . Reason: Vetoed in cabinet on 3 May." in history
+    assert "leo : proposed → blocked . Reason: Vetoed in cabinet on 3 May." in history
     soup = page(client, f"/cases/{case_id}/evidence/{full_case['evidence_id']}")
     assert "Duplicate of item 2." in said(soup.select_one("main"))
     soup = page(client, f"/cases/{case_id}")

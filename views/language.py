@@ -123,12 +123,19 @@ def direction() -> str:
     return "rtl" if str(get_locale()) in RIGHT_TO_LEFT else "ltr"
 
 
+class Arrow:
+    """`{{ arrow }}`: the arrow from one stage (or value) to the next, pointing the way the page
+    reads; a global, so that macros see it too."""
+
+    def __str__(self) -> str:
+        return "←" if direction() == "rtl" else "→"
+
+    __html__ = __str__
+
+
 def template_helpers() -> dict:
-    """The page's language and direction for `<html lang dir>`, the arrow that points from one
-    stage to the next in it, and the language switch."""
-    rtl = direction() == "rtl"
+    """The page's language and direction for `<html lang dir>`, and the language switch."""
     return {"locale": str(get_locale()), "text_direction": direction(), "languages": LANGUAGES,
-            "arrow": "←" if rtl else "→",
             "language_form": LanguageForm(formdata=None, locale=str(get_locale()), next=request.full_path)}
 
 
@@ -163,6 +170,7 @@ def register(app: Flask) -> None:
         variables.setdefault("num", number(count))
         return babel_ngettext(context, singular, plural, count, **variables)
     env.globals["ngettext"] = ngettext
+    env.globals["arrow"] = Arrow()
     env.filters.update(when=when, day=day, number=number, translated=translated, listed=listed,
                        percent=percent, said=said, bdi=bdi)
 

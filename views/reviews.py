@@ -13,28 +13,15 @@ from views.case_forms import DecisionForm, WithdrawForm
 from views.cases import load_case_for, render_case_page
 from views.commands import run
 from workflow import permissions, queries, reviews
-from views.language import direction, translated
+from views.language import said, translated
 from views.record_history import corrected_field, corrected_value
 from workflow.pathway import LABELS, REQUIREMENTS
 
 blueprint = Blueprint("reviews", __name__, url_prefix="/reviews")
 
 
-@blueprint.app_template_filter("stored")
-def stored(sentence):
-    """A sentence stored in English (a checklist snapshot): in the reader's language when the
-    catalog has it word for word (one with people's text in it stays as stored)."""
-    return _(sentence) if isinstance(sentence, str) and sentence else sentence
-
-
 blueprint.add_app_template_filter(corrected_field, "corrected_field")
 blueprint.add_app_template_filter(corrected_value, "corrected_value")
-
-
-@blueprint.app_template_global("stage_arrow")
-def stage_arrow() -> str:
-    """The arrow from one stage (or value) to the next, pointing the way the page reads."""
-    return "←" if direction() == "rtl" else "→"
 
 
 @blueprint.app_template_global("requirement_said")
@@ -44,7 +31,7 @@ def requirement_said(req, item: dict):
     for requirement in REQUIREMENTS.get((req.from_state, req.target), ()):
         if requirement.code == item.get("code") and str(requirement.sentence) == item.get("sentence"):
             return requirement.sentence
-    return stored(item.get("sentence"))
+    return said(item.get("sentence"))
 
 
 @blueprint.before_request
