@@ -128,10 +128,10 @@ def test_instruments_and_forum_are_stored_and_shown(db, cast, legal_case, leo):
 def test_an_unknown_instrument_or_forum_is_refused_with_a_message(db, cast, legal_case, leo):
     answer = propose_on_page(leo, legal_case, instruments="Treaty of Nowhere", forum="UNSC")
     assert answer.status_code == 422
-    assert "not in the register of instruments: Treaty of Nowhere" in answer.get_data(as_text=True)
+    assert "not in the register of instruments: <bdi>Treaty of Nowhere</bdi>" in answer.get_data(as_text=True)
     answer = propose_on_page(leo, legal_case, forum="Galactic Senate")
     assert answer.status_code == 422
-    assert "not in the register of forums: Galactic Senate" in answer.get_data(as_text=True)
+    assert "not in the register of forums: <bdi>Galactic Senate</bdi>" in answer.get_data(as_text=True)
     with db.sessions() as session:
         assert session.scalars(select(Response).where(Response.case_id == legal_case)).all() == []
     assert events(db, "response_proposed") == []
@@ -329,7 +329,7 @@ def test_the_dossier_lists_actors_block_factors_and_pressures(db, cast, make_cas
         pressure_rationales={p: f"why {p.replace('_', ' ')}" for p in PRESSURES},
         repeat_use="yes", recommendation="continue")
     text = text_of(produce(runner, tmp_path, case_id, "--as", "sue"))
-    assert "actors (3): France; United Kingdom; United States" in text
+    assert "3 actors: France; United Kingdom; United States" in text
     assert "instruments: UN Security Council resolution 2118 (2013)" in text
     assert "forum: UN Security Council" in text and "reinforces: norms" in text
     assert "blocked by Russian Federation in UN Security Council: Vetoed as premature." in text

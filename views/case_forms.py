@@ -26,14 +26,9 @@ def finite(form, field) -> None:
         raise StopValidation(_l("not a number"))
 
 
-def choices(values) -> list[SelectChoice]:
-    """The codes named in a sentence's way (said in the reader's language)."""
-    return [SelectChoice(value, _named(value)) for value in values]
-
-
-def _named(value: str):
-    name = inline(value)
-    return name if str(name) == value.replace("_", " ") else value.replace("_", " ")
+def choices(codes) -> list[SelectChoice]:
+    """Codes as options, each named in the reader's language: lack_of_benefit → "lack of benefit"."""
+    return [SelectChoice(code, inline(code)) for code in codes]
 
 
 class VersionedForm(Form):

@@ -16,17 +16,13 @@ from models.evidence import CUSTODY_ACTIONS, INFORMATION_GRADES, KINDS, SOURCE_G
 from models.finding import CONCLUSIONS, PARTY_TYPES, STANDARDS_OF_PROOF
 from flask_babel import lazy_gettext as _l
 
-from views.case_forms import VersionedForm
+from views.case_forms import VersionedForm, choices
 from views.forms import CheckboxesField
 from workflow import words
 from workflow.words import inline
 
 MOMENT_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
-
-def choices(codes) -> list[SelectChoice]:
-    """Codes as options, each named in the reader's language."""
-    return [SelectChoice(code, inline(code)) for code in codes]
 
 
 def graded(grades: dict) -> list[SelectChoice]:

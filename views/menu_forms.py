@@ -4,15 +4,9 @@ from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectFi
 from wtforms.validators import DataRequired, Length, Optional
 
 from models.evaluation import FACTORS, PRESSURE_RATINGS, RATINGS, RECOMMENDATIONS, REPEAT_USE
-from views.case_forms import VersionedForm
+from views.case_forms import VersionedForm, choices
 from views.forms import CheckboxesField
 from workflow.menu import LEVELS, STRATEGIES, TOOLS
-from workflow.words import inline
-
-
-def choices(values) -> list[SelectChoice]:
-    """Codes as options named in the reader's language: lack_of_benefit → "lack of benefit"."""
-    return [SelectChoice(value, inline(value)) for value in values]
 
 
 class ResponseForm(VersionedForm):
