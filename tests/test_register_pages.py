@@ -135,7 +135,7 @@ def test_a_supervisor_adds_an_entry_and_an_alias_through_the_forms(db, client, a
     assert response.status_code == 422
     assert "already names Russian Federation" in soup_of(response).select_one(".invalid-feedback").get_text()
     response = post(client, f"/registers/{added}/aliases", {"alias": "russia"})
-    assert response.status_code == 422 and "already names <bdi>Russian Federation</bdi>" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "already names Russian Federation" in response.get_data(as_text=True)
     response = post(client, "/registers/new?register=party", {"name": "Y", "kind": "forum"})
     assert response.status_code == 422  # not a kind of party
     assert register_state(db) == before

@@ -128,10 +128,10 @@ def test_instruments_and_forum_are_stored_and_shown(db, cast, legal_case, leo):
 def test_an_unknown_instrument_or_forum_is_refused_with_a_message(db, cast, legal_case, leo):
     answer = propose_on_page(leo, legal_case, instruments="Treaty of Nowhere", forum="UNSC")
     assert answer.status_code == 422
-    assert "not in the register of instruments: <bdi>Treaty of Nowhere</bdi>" in answer.get_data(as_text=True)
+    assert "not in the register of instruments: Treaty of Nowhere" in answer.get_data(as_text=True)
     answer = propose_on_page(leo, legal_case, forum="Galactic Senate")
     assert answer.status_code == 422
-    assert "not in the register of forums: <bdi>Galactic Senate</bdi>" in answer.get_data(as_text=True)
+    assert "not in the register of forums: Galactic Senate" in answer.get_data(as_text=True)
     with db.sessions() as session:
         assert session.scalars(select(Response).where(Response.case_id == legal_case)).all() == []
     assert events(db, "response_proposed") == []

@@ -2,6 +2,7 @@
 in it, and dates, times and numbers written the way its readers write them."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 
 import flask_babel
@@ -78,8 +79,14 @@ def _value(part, html: bool):
     if isinstance(part, Text):
         return _say(part, html)
     if html and isinstance(part, str) and part:
-        return Markup("<bdi>%s</bdi>") % part
+        return bdi(part)
     return part
+
+
+def _isolated(text: str) -> bool:
+    """Whether people's text needs isolating from the sentence around it: on a right-to-left
+    page always, on a left-to-right one when it holds right-to-left letters."""
+    return direction() == "rtl" or any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
 
 
 def said(value):
@@ -88,9 +95,9 @@ def said(value):
     return Text(value) if isinstance(value, str) and not isinstance(value, Text) else value
 
 
-def bdi(value) -> Markup:
+def bdi(value):
     """People's or a machine's words inside a sentence, kept in their own direction."""
-    return Markup("<bdi>%s</bdi>") % value
+    return Markup("<bdi>%s</bdi>") % value if _isolated(str(value)) else value
 
 
 def percent(share) -> str:
