@@ -34,6 +34,13 @@ def test_the_switch_before_sign_in_holds_for_the_browser(client):
     assert html_attributes(client.get("/login", headers={"Accept-Language": "en"}))["lang"] == "ar"
 
 
+def test_the_language_chosen_before_sign_in_speaks_after_it(client, cast):
+    page = client.get("/login", headers={"Accept-Language": "en"})
+    client.post("/language", data={"locale": "ar", "next": "/login", "csrf_token": token_of(page)})
+    assert post(client, "/login", {"username": "ivy", "password": PASSWORD}).status_code == 302
+    assert html_attributes(client.get("/", headers={"Accept-Language": "en"}))["dir"] == "rtl"
+
+
 def test_the_switch_of_a_signed_in_user_is_their_preference_everywhere(app, db, client, cast):
     assert post(client, "/login", {"username": "ivy", "password": PASSWORD}).status_code == 302
     page = client.get("/cases")

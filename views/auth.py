@@ -83,9 +83,14 @@ def touch_session() -> None:
 
 
 def _start_session(user: User) -> None:
-    session.clear()  # a fresh session on sign-in: nothing carried over from before
+    # A fresh session on sign-in: nothing carried over from before but the language chosen
+    # in this browser (it holds no right, and the sign-in page was read in it).
+    locale = session.get("locale")
+    session.clear()
     now = _now()
     session.update(generation=user.session_generation, signed_in_at=now, seen_at=now)
+    if locale:
+        session["locale"] = locale
     session.permanent = True
     login_user(user)
 
