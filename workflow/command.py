@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, bindparam, null, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
-from models.case import Case
+from models.case import Case, CaseMember
 from models.gate_request import GateRequest
+from models.user import User
 from workflow import audit, permissions
 from workflow import search  # noqa: F401 (its mapper events keep the search index with every write)
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Stale
@@ -83,8 +84,10 @@ def _queries(lock: bool) -> dict[str, object]:
     # pending request is read by its own statement once the case is locked (see `load`).
     by["case_id_alone"] = select(Case, null()).where(Case.id == bindparam("id"))
     for key, query in by.items():
-        # The team (with its users) for the checks; the request's people only if a message names them.
-        query = query.options(joinedload(Case.members))
+        # The team, with its users and their roles, for the checks (the gates' queues read them
+        # too); the request's people only if a message names them.
+        query = query.options(joinedload(Case.members).joinedload(CaseMember.user)
+                              .joinedload(User.role_rows))
         if key != "case_id_alone":
             query = query.options(lazyload(GateRequest.requested_by),
                                   lazyload(GateRequest.decided_by))

@@ -342,22 +342,15 @@ def nobody_in(role: str) -> Text:
     return _("no %(role)s on the team — a supervisor adds one on Team", role=inline(role))
 
 
-#: The roles the active members of a case's team hold, with who holds them.
-_TEAM_ROLES = (select(UserRole.role, User.username)
-               .select_from(CaseMember).join(User, User.id == CaseMember.user_id)
-               .join(UserRole, UserRole.user_id == User.id)
-               .where(CaseMember.case_id == bindparam("case_id"), User.active)
-               .order_by(UserRole.role, User.username))
-
-
 def missing_roles(session: Session, case: Case, roles: tuple[str, ...]) -> tuple[list[str], dict]:
     """Of `roles`, those nobody active on the team holds; and who holds each of the others."""
     holders: dict[str, list[str]] = {}
-    team = queries.remembered(session, ("team roles", case.id), lambda: session.connection()
-                              .execute(_TEAM_ROLES, {"case_id": case.id}).all())
-    for role, username in team:
-        if role in roles:
-            holders.setdefault(role, []).append(username)
+    # The team comes with the case, its users and their roles (workflow.command.load).
+    for member in sorted(case.members, key=lambda m: m.user.username):
+        if member.user.active:
+            for role in member.user.roles:
+                if role in roles:
+                    holders.setdefault(role, []).append(member.user.username)
     return [role for role in roles if role not in holders], holders
 
 
