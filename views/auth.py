@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from models.user import User
@@ -27,7 +28,7 @@ from views import db
 from views.access import current_actor
 from views.commands import run
 from views.forms import CodeForm, ConfirmForm, LoginForm
-from workflow import accounts
+from workflow import accounts, queries
 from workflow import second_factor as totp
 
 blueprint = Blueprint("auth", __name__)
@@ -68,13 +69,24 @@ def session_is_current(user: User) -> bool:
 def load_user(user_id: str) -> User | None:
     """The signed-in user, or nobody if the account is gone or deactivated, or the session
     was ended (sign-out, role or password change), idle too long or too old."""
-    user = (db.session().get(User, int(user_id), options=[joinedload(User.role_rows)])
-            if user_id.isdigit() and len(user_id) < 10 else None)
+    user = _with_navigation_counts(int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
     if user is None or not user.active or not session_is_current(user):
         session.clear()
         g.session_ended = True
         return None
     return user
+
+
+def _with_navigation_counts(user_id: int) -> User | None:
+    """The user with their roles, and the navigation's counts in the same statement."""
+    session = db.session()
+    row = session.execute(select(User, *queries.navigation_columns(User.id))
+                          .options(joinedload(User.role_rows)).where(User.id == user_id)).unique().first()
+    if row is None:
+        return None
+    queries.remember(session, ("navigation", user_id),
+                     {"tasks": row.tasks, "reviews": row.reviews, "unread": row.unread})
+    return row.User
 
 
 def touch_session() -> None:

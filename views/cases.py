@@ -24,7 +24,8 @@ from views.case_forms import (
 from views.menu_forms import MessageForm
 from views.record_pages import case_context, member_choices
 from views.task_forms import task_forms
-from workflow import cases, clock, gates, links, paging, pathway, permissions, queries, reviews
+from workflow import (cases, clock, consistency, gates, links, paging, pathway, permissions, queries,
+                      reviews)
 from workflow.custody import chain_breaks
 from workflow.errors import WorkflowError
 from workflow.menu import LEVELS, TOOLS
@@ -144,6 +145,7 @@ def render_case_page(case_id: int, refused: WorkflowError | None = None):
         findings=queries.current_findings(session, case.id), chain_breaks=chain_breaks,
         cells=queries.responses_by_cell(session, case.id), messages=queries.messages_of(session, case.id),
         evaluation=queries.latest_evaluation(session, case.id), LEVELS=LEVELS, TOOLS=TOOLS,
+        consistency=consistency.check(session, case, current_user),
         message_form=kept(MessageForm, version=case.version),
         case_tasks=queries.tasks_of(session, case.id), today=clock.today(),
         gate_form=kept(GateRequestForm, version=case.version),

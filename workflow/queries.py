@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Integer, Select, cast, extract, func, literal, or_, select, true
+from sqlalchemy import Integer, Select, cast, exists, extract, func, literal, or_, select, true
 from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, selectinload
 
 from models.audit import AuditEvent
@@ -380,21 +380,33 @@ def tasks_of(session: Session, case_id: int) -> list[Task]:
 
 
 def navigation_counts(session: Session, user) -> dict[str, int]:
-    """The numbers shown in the navigation, in one statement read once per page: one's open
-    tasks, reviews waiting for supervisors, and unread notifications."""
-    tasks = (select(func.count()).select_from(Task).join(Case, Task.case_id == Case.id)
-             .where(Task.assignee_id == user.id, Task.status.in_(("open", "in_progress")),
-                    permissions.visible_cases(user)).scalar_subquery())
-    reviews = literal(0)
-    if permissions.can(user, permissions.DECIDE_GATE):
-        reviews = (select(func.count()).select_from(GateRequest).join(Case)
-                   .where(GateRequest.decision == "pending", GateRequest.requested_by_id != user.id,
-                          permissions.visible_cases(user)).scalar_subquery())
+    """The numbers shown in the navigation: one's open tasks, reviews waiting for supervisors,
+    and unread notifications; read with the signed-in user (views/auth.py), else here."""
+    return remembered(session, ("navigation", user.id), lambda: session.execute(
+        select(*navigation_columns(literal(user.id)))).one()._asdict())
+
+
+def navigation_columns(user_id) -> list:
+    """The navigation's counts as columns for the user whose id is `user_id` (a column or a
+    value), whatever their roles: they are read in the statement that loads the user."""
+    tasks = (select(func.count()).select_from(Task)
+             .where(Task.assignee_id == user_id, Task.status.in_(("open", "in_progress")),
+                    permissions.sees_case(user_id, Task.case_id)))
+    reviews = (select(func.count()).select_from(GateRequest)
+               .where(GateRequest.decision == "pending", GateRequest.requested_by_id != user_id,
+                      exists().where(UserRole.user_id == user_id, UserRole.role.in_(permissions.roles_for(permissions.DECIDE_GATE))),
+                      permissions.sees_case(user_id, GateRequest.case_id)))
     unread = (select(func.count()).select_from(Notification)
-              .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-              .scalar_subquery())
-    return remembered(session, ("navigation", user.id), lambda: session.execute(select(
-        tasks.label("tasks"), reviews.label("reviews"), unread.label("unread"))).one()._asdict())
+              .where(Notification.user_id == user_id, Notification.read_at.is_(None)))
+    return [tasks.scalar_subquery().label("tasks"), reviews.scalar_subquery().label("reviews"),
+            unread.scalar_subquery().label("unread")]
+
+
+def remember(session: Session, key: tuple, value) -> None:
+    """Keep `value` as what `remembered(session, key, …)` loads, in a read session."""
+    memo = session.info.get("remembered")
+    if memo is not None:
+        memo[key] = value
 
 
 def remembered(session: Session, key: tuple, load):
