@@ -2,12 +2,18 @@
 the navigation, the account's preference after; times shown in the user's zone."""
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 
 from bs4 import BeautifulSoup
+from flask_babel import force_locale, gettext
 from webclient import PASSWORD, post
 
 from models.user import User
+from views.language import day, translated
+from workflow import reviews
+from workflow.command import ANY_VERSION
+from workflow.words import recalled
 from workflow.audit_log import EVENT_NAMES
 
 
@@ -39,6 +45,58 @@ def test_the_language_chosen_before_sign_in_speaks_after_it(client, cast):
     client.post("/language", data={"locale": "ar", "next": "/login", "csrf_token": token_of(page)})
     assert post(client, "/login", {"username": "ivy", "password": PASSWORD}).status_code == 302
     assert html_attributes(client.get("/", headers={"Accept-Language": "en"}))["dir"] == "rtl"
+
+
+def test_signing_out_keeps_the_language_of_the_browser(client, cast):
+    page = client.get("/login", headers={"Accept-Language": "en"})
+    client.post("/language", data={"locale": "ar", "next": "/login", "csrf_token": token_of(page)})
+    assert post(client, "/login", {"username": "ivy", "password": PASSWORD}).status_code == 302
+    assert post(client, "/logout").status_code == 302
+    signed_out = client.get("/login", headers={"Accept-Language": "en"})
+    assert html_attributes(signed_out)["dir"] == "rtl" and "You are signed out." not in signed_out.get_data(as_text=True)
+
+
+def test_a_refusal_on_the_case_page_is_said_in_the_readers_language(app, db, client, cast, make_case, satisfy):
+    case_id = make_case()
+    satisfy(case_id, "investigation")
+    with db.transaction() as session:
+        request_id = reviews.request_gate(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                                          target="investigation").id
+    assert post(client, "/login", {"username": "sue", "password": PASSWORD}).status_code == 302
+    page = client.get(f"/cases/{case_id}")
+    client.post("/language", data={"locale": "ar", "next": "/", "csrf_token": token_of(page)})
+    version = re.search(r'name="version" value="(\d+)"', client.get(f"/cases/{case_id}").get_data(as_text=True))
+    response = post(client, f"/reviews/{request_id}/reject", {"version": version.group(1), "reason": "",
+                                                               "back": "case"})
+    with app.test_request_context(), force_locale("ar"):
+        arabic = gettext("A reason is needed: say why the request is rejected.")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and arabic in text and "A reason is needed" not in text
+
+
+def test_the_checklist_kept_with_a_request_is_said_in_the_readers_language(app, db, client, cast,
+                                                                            make_case, satisfy):
+    case_id = make_case()
+    satisfy(case_id, "investigation")
+    with db.transaction() as session:
+        request = reviews.request_gate(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                                       target="investigation")
+        items = request.checklist_items
+    assert post(client, "/login", {"username": "sue", "password": PASSWORD}).status_code == 302
+    client.post("/language", data={"locale": "ar", "next": "/", "csrf_token": token_of(client.get("/"))})
+    shown = " ".join(BeautifulSoup(client.get("/reviews").get_data(as_text=True), "html.parser").get_text().split())
+    with app.test_request_context(), force_locale("ar"):
+        details = [" ".join(translated(recalled(item["words"]["detail"])).split()) for item in items]
+    assert details != [" ".join(item["detail"].split()) for item in items]  # Arabic words, not English
+    assert all(detail in shown for detail in details)
+    assert not any(item["detail"] in shown for item in items if item["detail"] not in details)
+
+
+def test_dates_keep_their_order_inside_arabic_sentences(app):
+    with app.test_request_context(), force_locale("ar"):
+        assert day(date(2026, 12, 12)) == "\u20662026-12-12\u2069"
+    with app.test_request_context(), force_locale("en"):
+        assert day(date(2026, 12, 12)) == "2026-12-12"
 
 
 def test_the_switch_of_a_signed_in_user_is_their_preference_everywhere(app, db, client, cast):

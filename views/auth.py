@@ -212,7 +212,10 @@ def logout():
         outcome = run(ConfirmForm(), lambda write: accounts.record_logout(write, current_actor()))
         if outcome.refused:
             return outcome.page
+    locale = session.get("locale")
     logout_user()
     session.clear()
+    if locale:  # the language this browser reads in outlasts the session, like before sign-in
+        session["locale"] = locale
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))

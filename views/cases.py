@@ -10,7 +10,7 @@ from views import db, list_filters
 from views.exports import csv_response
 from views.access import current_actor
 from views.language import translated
-from views.commands import Page, kept, run
+from views.commands import Page, kept, run, sentence
 from views.case_forms import (
     CaseEditForm,
     DecisionForm,
@@ -152,7 +152,7 @@ def render_case_page(case_id: int, refused: WorkflowError | None = None):
         decision_form=kept(DecisionForm, version=case.version),
         withdraw_form=kept(WithdrawForm, version=case.version), reopen_form=reopen_form,
         **task_forms(), **case_context(session, case),
-        refusal=str(refused) if refused else None, unmet=getattr(refused, "checklist", None))
+        refusal=sentence(refused) if refused else None, unmet=getattr(refused, "checklist", None))
 
 
 def _sections(session, case_id: int) -> dict:

@@ -117,12 +117,18 @@ def when(value: datetime | None, empty: str = "—") -> str:
     """A stored (naive UTC) time in the reader's zone: "2026-11-28 14:05 UTC"."""
     if value is None:
         return empty
-    return format_datetime(value, "yyyy-MM-dd HH:mm zzz")
+    return _left_to_right(format_datetime(value, "yyyy-MM-dd HH:mm zzz"))
 
 
 def day(value: date | None, empty: str = "—") -> str:
     """A calendar date: "2026-11-28"."""
-    return empty if value is None else format_date(value, "yyyy-MM-dd")
+    return empty if value is None else _left_to_right(format_date(value, "yyyy-MM-dd"))
+
+
+def _left_to_right(written: str) -> str:
+    """A date kept left to right on a right-to-left page: after Arabic words, the digits of
+    "2026-11-28" would otherwise be laid out as "28-11-2026" (Unicode's bidi rule W2)."""
+    return f"\u2066{written}\u2069" if direction() == "rtl" else written
 
 
 def direction() -> str:

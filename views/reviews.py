@@ -16,6 +16,7 @@ from workflow import permissions, queries, reviews
 from views.language import said, translated
 from views.record_history import corrected_field, corrected_value
 from workflow.pathway import LABELS, REQUIREMENTS
+from workflow.words import recalled
 
 blueprint = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -26,12 +27,21 @@ blueprint.add_app_template_filter(corrected_value, "corrected_value")
 
 @blueprint.app_template_global("requirement_said")
 def requirement_said(req, item: dict):
-    """A requirement of a gate request's checklist snapshot, in the reader's language: the gate's
-    own sentence for its code while it reads as the snapshot does, else the snapshot's words."""
+    """A requirement of a gate request's checklist snapshot, in the reader's language: as its
+    words were kept; for a snapshot kept without them, the gate's own sentence for its code
+    while it reads as the snapshot does, else the snapshot's English."""
+    if "words" in item:
+        return recalled(item["words"]["sentence"])
     for requirement in REQUIREMENTS.get((req.from_state, req.target), ()):
         if requirement.code == item.get("code") and str(requirement.sentence) == item.get("sentence"):
             return requirement.sentence
     return said(item.get("sentence"))
+
+
+@blueprint.app_template_global("detail_said")
+def detail_said(item: dict):
+    """The detail of a checklist snapshot's item, in the reader's language (see `requirement_said`)."""
+    return recalled(item["words"]["detail"]) if "words" in item else said(item.get("detail"))
 
 
 @blueprint.before_request

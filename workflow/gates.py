@@ -25,7 +25,7 @@ from vocabulary import OPEN_TASK_STATUSES, SAMPLE_KINDS, SUPERVISOR, USE_DETERMI
 from workflow import queries
 from workflow.clock import today
 from workflow.custody import chain_breaks
-from workflow.words import Text, _, _n, inline, series
+from workflow.words import Text, _, _n, inline, recorded, series
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,11 @@ class CheckItem:
     detail: Text
 
     def as_dict(self) -> dict:
+        """The item as a request keeps it: its sentences in English, and in `words` as their
+        messages and values, to be said again in each reader's language."""
         return {"code": self.code, "sentence": self.sentence, "met": self.met,
-                "detail": self.detail}
+                "detail": self.detail,
+                "words": {"sentence": recorded(self.sentence), "detail": recorded(self.detail)}}
 
 
 @dataclass(frozen=True)

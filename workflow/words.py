@@ -126,3 +126,29 @@ class Choices(Text):
 def plural(count: int, word: str, words: str | None = None) -> str:
     """The count with its noun in the right number: "1 milestone", "0 milestones"."""
     return f"{count:,} {word if count == 1 else (words or word + 's')}"
+
+
+def recorded(value):
+    """A sentence as JSON that keeps its message and values (and a series' parts), so that a
+    record kept with it (a gate request's checklist) is said again in any reader's language."""
+    if isinstance(value, Series):
+        return {"series": [recorded(part) for part in value.parts], "separator": recorded(value.separator)}
+    if isinstance(value, Choices):
+        return {"choices": [recorded(name) for name in value.names]}
+    if isinstance(value, Text):
+        values = {name: recorded(part) for name, part in value.values.items()
+                  if not (value.plural is not None and name == "num")}
+        return {"message": value.message, "plural": value.plural, "count": value.count, "values": values}
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
+
+
+def recalled(kept):
+    """The sentence `recorded` kept, as a `Text` again (people's words stay as they are)."""
+    if not isinstance(kept, dict):
+        return kept
+    if "series" in kept:
+        return Series([recalled(part) for part in kept["series"]], recalled(kept["separator"]))
+    if "choices" in kept:
+        return Choices([recalled(name) for name in kept["choices"]])
+    values = {name: recalled(part) for name, part in kept["values"].items()}
+    return Text(kept["message"], kept["plural"], kept["count"], **values)
