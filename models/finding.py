@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, choice, sql_list
 from models.evidence import EvidenceItem
+from models.register import RegisterEntry
 from models.user import User
 from vocabulary import (AGENT_CONCLUSIONS, AGENTS, ATTRIBUTED, CONCLUSIONS, FINDING_KINDS,
                         PARTY_TYPES, STANDARDS_OF_PROOF, USE_DETERMINATION)
@@ -60,6 +61,7 @@ class Finding(Base):
         CheckConstraint(STANDARD_OF_PROOF_RULE, name="standard_of_proof"),
         CheckConstraint(PARTY_LINK_RULE, name="party_link"),
         Index("ix_findings_party_id", "party_id"),
+        Index("ix_findings_body_id", "body_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,10 +77,14 @@ class Finding(Base):
     #: The party register's entry the responsible party resolved to (proposed if it was new).
     party_id: Mapped[int | None] = mapped_column(ForeignKey("register_entries.id"))
     standard_of_proof: Mapped[str] = mapped_column(String(32), default="")
+    #: The body register's entry that made the finding: the investigating body of a use
+    #: determination (an OPCW fact-finding mission), the attributing body of an attribution.
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("register_entries.id"))
     rationale: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User] = relationship(lazy="joined")
+    body: Mapped[RegisterEntry | None] = relationship(foreign_keys=[body_id])
     cited: Mapped[list[EvidenceItem]] = relationship(secondary=finding_citations, lazy="selectin",
                                                      order_by="EvidenceItem.id")

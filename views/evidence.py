@@ -220,7 +220,7 @@ def new_finding(case_id: int):
                     conclusion=form.conclusion.data, rationale=form.rationale.data,
                     cited_ids=form.cited.data or [], agent=form.agent.data,
                     responsible_party=form.responsible_party.data, party_type=form.party_type.data,
-                    standard_of_proof=form.standard_of_proof.data), page)
+                    standard_of_proof=form.standard_of_proof.data, body=form.body.data or ""), page)
     if outcome.refused:
         return outcome.page
     flash(_("Finding recorded."), "success")

@@ -82,5 +82,7 @@ class FindingForm(VersionedForm):
                              validators=[Optional()])
     standard_of_proof = SelectField(_l("Standard of proof"), validators=[Optional()], choices=[
         SelectChoice("", "—"), *choices(STANDARDS_OF_PROOF)])
+    body = StringField(_l("Investigating or attributing body"), validators=[Optional(), Length(max=300)],
+                       description=_l("As the body register knows it, e.g. OPCW FFM, OPCW IIT, JIM"))
     rationale = TextAreaField(_l("Rationale"), validators=[DataRequired(), Length(max=20_000)])
     cited = CheckboxesField(_l("Evidence cited"), coerce=int, choices=[])

@@ -30,7 +30,6 @@ from models.case import Case
 from models.database import Database
 from models.evaluation import Evaluation
 from models.evidence import CustodyEvent, EvidenceItem
-from models.finding import Finding
 from models.gate_request import GateRequest
 from workflow import audit, audit_log, cases, notes, permissions, queries
 from workflow.audit import Actor
@@ -205,8 +204,7 @@ def gather(session: Session, actor: Actor, case_id: int, production_seq: int, wi
     dossier.members = sorted(case.members, key=lambda m: (m.case_role != "lead_investigator", m.added_at))
     for item in queries.evidence_items(session, case_id):
         dossier.evidence.append(EvidenceEntry(item, chain_breaks(item.custody), current_holder(item.custody)))
-    dossier.findings = session.scalars(select(Finding).where(Finding.case_id == case_id)
-                                       .order_by(Finding.id)).all()
+    dossier.findings = queries.findings_of(session, case_id)
     dossier.current_findings = {f.id for f in queries.current_findings(session, case_id).values()}
     dossier.responses = [r for cell in queries.responses_by_cell(session, case_id, full=True).values() for r in cell]
     dossier.messages = queries.messages_of(session, case_id)

@@ -29,6 +29,7 @@ from workflow.clock import format_utc, utcnow
 from workflow.errors import Invalid, NotFound
 from workflow.evidence_store import EvidenceStore, StoredFile
 from workflow.fields import moment, one_of, text
+from workflow.responses import known_entries
 from workflow.words import _, inline
 
 
@@ -148,8 +149,9 @@ def add_lab_analysis(session: Session, actor: Actor, case_id: int, *, expected_v
 def record_finding(session: Session, actor: Actor, case_id: int, *, expected_version,
                    kind: str, conclusion: str, rationale: str, cited_ids=(), agent: str = "",
                    responsible_party: str = "", party_type: str = "",
-                   standard_of_proof: str = "") -> Finding:
-    """Record a use determination or an attribution; it supersedes earlier ones of its kind."""
+                   standard_of_proof: str = "", body: str = "") -> Finding:
+    """Record a use determination or an attribution, with the body that made it (from the body
+    register, through its aliases); it supersedes earlier ones of its kind."""
     cmd = command.begin(session, actor, case_id, action=permissions.RECORD_FINDING,
                         expected_version=expected_version)
     case = cmd.case
@@ -169,6 +171,10 @@ def record_finding(session: Session, actor: Actor, case_id: int, *, expected_ver
                                             STANDARDS_OF_PROOF)
         finding.party_id = registers.link_party(session, actor, finding.responsible_party,
                                                 finding.party_type).id
+    bodies = known_entries(session, "body", body, "body")
+    if len(bodies) > 1:
+        raise Invalid(_("%(field)s: one body only", field="body"), "body")
+    finding.body = bodies[0] if bodies else None
     cited_ids = sorted(set(cited_ids))
     cited = session.scalars(select(EvidenceItem).where(EvidenceItem.id.in_(cited_ids),
                                                        EvidenceItem.case_id == case.id)).all()
@@ -181,7 +187,7 @@ def record_finding(session: Session, actor: Actor, case_id: int, *, expected_ver
         "kind": kind, "conclusion": finding.conclusion, "agent": finding.agent,
         "responsible_party": finding.responsible_party, "party_type": finding.party_type,
         "party_id": finding.party_id, "standard_of_proof": finding.standard_of_proof,
-        "rationale": finding.rationale,
+        "body_id": finding.body.id if finding.body else None, "rationale": finding.rationale,
         "cited": cited_ids})
     tasks.complete_by_record(cmd, done, kind, "finding", finding.id)
     return finding

@@ -278,7 +278,8 @@ def findings_of(session: Session, case_id: int) -> list[Finding]:
     evidence_items(session, case_id)
     return remembered(session, ("findings", case_id), lambda: session.scalars(
         select(Finding).where(Finding.case_id == case_id)
-        .options(joinedload(Finding.cited).lazyload("*")).order_by(Finding.id)).unique().all())
+        .options(joinedload(Finding.cited).lazyload("*"), joinedload(Finding.body).lazyload("*"))
+        .order_by(Finding.id)).unique().all())
 
 
 def current_findings(session: Session, case_id: int) -> dict[str, Finding]:

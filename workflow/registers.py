@@ -27,6 +27,7 @@ ENTITY = "register_entry"
 #: Every record that names a register entry: (model, its column, the register it names, the
 #: entity type of its audit events). A merge re-points each of them, one audit event per record.
 LINKS = ((Finding, Finding.party_id, "party", "finding"),
+         (Finding, Finding.body_id, "body", "finding"),
          *((ResponseEntry, ResponseEntry.entry_id, register, "response_entry")
            for register in ("actor", "instrument", "forum")),
          (ResponseBlock, ResponseBlock.blocked_by_id, "actor", "response_block"),

@@ -23,7 +23,8 @@ def finding_body(finding) -> schemas.Finding:
         **{name: getattr(finding, name) for name in (
             "id", "kind", "conclusion", "agent", "responsible_party", "party_type",
             "standard_of_proof", "rationale", "recorded_at")},
-        author=finding.author.username, cited=[item.id for item in finding.cited])
+        body=finding.body.name if finding.body else "", author=finding.author.username,
+        cited=[item.id for item in finding.cited])
 
 
 @operation("/cases/<id:case_id>/findings", answer=schemas.FindingList, tags=FINDING_TAGS)

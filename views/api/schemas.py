@@ -348,6 +348,8 @@ class FindingIn(Input):
     responsible_party: one_line(300) = ""
     party_type: Literal[PARTY_TYPES] | Literal[""] = ""
     standard_of_proof: Literal[STANDARDS_OF_PROOF] | Literal[""] = ""
+    #: The investigating or attributing body, as the body register knows it ("OPCW FFM").
+    body: one_line(300) = ""
 
 
 class Finding(Output):
@@ -358,6 +360,8 @@ class Finding(Output):
     responsible_party: str
     party_type: str
     standard_of_proof: str
+    #: The body register's name of the investigating or attributing body ("" if none is named).
+    body: str
     rationale: str
     author: str
     recorded_at: Utc
