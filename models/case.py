@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from models.base import Base, choice
 from models.user import User
-from vocabulary import AGENTS, CASE_ROLES, CLOSED, PRECISIONS, REPORTED, STAGES
+from vocabulary import AGENTS, CASE_ROLES, CLOSED, PRECISIONS, REPORTED, STAGES, TARGETED
 from workflow.clock import utcnow
 
 #: True only while the pathway machine fires a trigger (workflow.pathway.fire sets it).
@@ -63,6 +63,11 @@ class Case(Base):
     deaths: Mapped[int | None]
     injured: Mapped[int | None]
     summary: Mapped[str] = mapped_column(Text, default="")
+    #: Who the attack was aimed at.
+    targeted: Mapped[str] = mapped_column(choice(*TARGETED, name="targeted"), default="unknown",
+                                          server_default="unknown")
+    #: The strategies the case's pathway follows, comma-separated codes in their declared order.
+    strategies: Mapped[str] = mapped_column(String(200), default="", server_default="")
     #: The stage; written only by the pathway machine.
     state: Mapped[str] = mapped_column(choice(*STAGES, name="stage"), default=REPORTED)
     outcome: Mapped[str | None] = mapped_column(String(64))
@@ -87,6 +92,10 @@ class Case(Base):
         if self.state is not None and not state_write_allowed():
             raise AttributeError("a case's state changes only through the pathway machine")
         return value
+
+    @property
+    def strategy_list(self) -> list[str]:
+        return [tag for tag in self.strategies.split(",") if tag]
 
     def member(self, user_id: int) -> CaseMember | None:
         return next((m for m in self.members if m.user_id == user_id), None)

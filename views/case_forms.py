@@ -15,8 +15,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from flask_babel import lazy_gettext as _l
 
 from models.case import AGENTS, PRECISIONS
-from views.forms import Form
-from workflow.cases import MAX_COUNT
+from views.forms import CheckboxesField, Form
+from vocabulary import STRATEGIES, TARGETED
+from workflow.cases import EDITABLE, MAX_COUNT
 from workflow.words import inline
 
 
@@ -60,11 +61,11 @@ class CaseForm(Form):
     deaths = IntegerField(_l("Deaths"), validators=[Optional(), NumberRange(min=0, max=MAX_COUNT)])
     injured = IntegerField(_l("Injured"), validators=[Optional(), NumberRange(min=0, max=MAX_COUNT)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=20_000)])
+    targeted = SelectField(_l("Who was targeted"), choices=choices(TARGETED), default="unknown")
+    strategies = CheckboxesField(_l("Strategies"), choices=choices(STRATEGIES))
 
     def case_fields(self) -> dict:
-        names = ("title", "occurred_on", "occurred_precision", "country", "place", "latitude",
-                 "longitude", "suspected_agent", "delivery_means", "deaths", "injured", "summary")
-        return {name: getattr(self, name).data for name in names}
+        return {name: getattr(self, name).data for name in EDITABLE}
 
 
 class OpenCaseForm(CaseForm):

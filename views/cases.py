@@ -192,6 +192,7 @@ def edit(case_id: int):
         return render_template("cases/form.html", form=form, case=case, refusal=refusal)
     if request.method == "GET":
         form.version.data = case.version
+        form.strategies.data = case.strategy_list  # kept comma-separated, listed by the form
         return page()
     outcome = run(form, lambda write: cases.update_case(
         write, current_actor(), case_id, expected_version=form.expected_version(),

@@ -87,6 +87,8 @@ LEVELS = ("national", "multilateral", "international")
 TOOLS = ("military", "legal", "political", "diplomatic", "economic", "education_outreach")
 STRATEGIES = ("zero_tolerance", "coalitions", "technical_gaps", "institutions", "judicial",
               "civil_society")
+#: Who an attack was aimed at, as the record shows it.
+TARGETED = ("civilians", "combatants", "political_opponents", "mixed", "unknown")
 RESPONSE_STATUSES = ("proposed", "adopted", "blocked", "withdrawn", "implemented", "lapsed")
 
 # --- Evaluation: the four factors that restrain use -----------------------------------------

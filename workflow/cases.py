@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, joinedload
 
 from models.case import AGENTS, CASE_ROLES, PRECISIONS, Case, CaseMember
-from vocabulary import CASE_ROLE_NEEDS
+from vocabulary import CASE_ROLE_NEEDS, STRATEGIES, TARGETED
 from models.gate_request import GateRequest
 from models.user import User
 from workflow import audit, command, permissions
@@ -25,7 +25,8 @@ from workflow import clock
 #: The roles that work on cases (and so join the team of a case they open).
 WORKING_ROLES = (INVESTIGATOR, ANALYST, LEGAL_OFFICER)
 EDITABLE = ("title", "occurred_on", "occurred_precision", "country", "place", "latitude",
-            "longitude", "suspected_agent", "delivery_means", "deaths", "injured", "summary")
+            "longitude", "suspected_agent", "delivery_means", "deaths", "injured", "summary",
+            "targeted", "strategies")
 _TEXT_LIMITS = {"title": 200, "country": 100, "place": 200, "delivery_means": 200,
                 "summary": 20_000}
 
@@ -112,7 +113,14 @@ def clean_field(name: str, value):
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
             raise Invalid(_("%(field)s: a whole number from 0 to %(most)s", field=label, most=format(MAX_COUNT, ",")), name)
         return value
-    choices = {"occurred_precision": PRECISIONS, "suspected_agent": AGENTS}[name]
+    if name == "strategies":
+        # A list of codes (or the stored comma-separated form); kept in their declared order.
+        tags = value.split(",") if isinstance(value, str) else list(value or ())
+        unknown = sorted({tag for tag in tags if tag} - set(STRATEGIES))
+        if unknown:
+            raise Invalid(_("strategies: choose among %(choices)s", choices=humans(STRATEGIES)), name)
+        return ",".join(tag for tag in STRATEGIES if tag in tags)
+    choices = {"occurred_precision": PRECISIONS, "suspected_agent": AGENTS, "targeted": TARGETED}[name]
     if value not in choices:
         raise Invalid(_("%(field)s: choose %(choices)s", field=label, choices=humans(choices)), name)
     return value

@@ -327,6 +327,10 @@ def read_syrian_archive(data: bytes) -> Plan:
                 "longitude": record.get("longitude") if record.get("longitude") != "" else None,
                 "suspected_agent": _agent(weapons), "summary": "\n\n".join(summaries),
             }
+            # Its collections say when an attack was aimed at civilians.
+            collections = " ".join(str(record.get(f"collections.{n}", "")) for n in range(4)).lower()
+            if "attacks against civilians" in collections:
+                values["targeted"] = "civilians"
             confidence = record.get("confidence")
             source = {"title": f"Syrian Archive record {record['incident_code']}",
                       "description": f"Weapons: {weapons.strip() or 'not stated'}. Confidence score: {confidence}.",

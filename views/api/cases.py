@@ -43,9 +43,10 @@ def case_body(case_id: int) -> schemas.Case:
     return schemas.Case(
         **{name: getattr(case, name) for name in (
             "id", "reference", "title", "occurred_on", "occurred_precision", "country", "place",
-            "suspected_agent", "delivery_means", "deaths", "injured", "summary", "outcome",
+            "suspected_agent", "delivery_means", "deaths", "injured", "summary", "targeted", "outcome",
             "version", "source_id", "history_imported", "opened_at", "closed_at")},
         latitude=case.latitude, longitude=case.longitude, stage=case.state,
+        strategies=case.strategy_list,
         team=[schemas.Member(user_id=m.user_id, username=m.user.username, case_role=m.case_role)
               for m in sorted(case.members, key=lambda m: m.user.username)],
         pending_request=gate_request(pending) if pending else None,

@@ -40,6 +40,7 @@ from vocabulary import (
     STAGES,
     STANDARDS_OF_PROOF,
     STRATEGIES,
+    TARGETED,
     TOOLS,
 )
 from workflow.clock import format_utc
@@ -140,6 +141,8 @@ class CaseFields(Input):
     deaths: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     injured: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     summary: long_text(20_000) = None
+    targeted: Literal[TARGETED] = None
+    strategies: list[Literal[STRATEGIES]] | None = Field(None, max_length=len(STRATEGIES))
 
 
 class CaseOpen(CaseFields):
@@ -217,6 +220,8 @@ class Case(Output):
     deaths: int | None
     injured: int | None
     summary: str
+    targeted: str = Field(description="Who the attack was aimed at.")
+    strategies: list[str] = Field(description="The strategies the case's pathway follows.")
     stage: str
     outcome: str | None
     version: int = Field(description="The optimistic lock: send it back as If-Match: \"v<version>\".")
