@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, validates
 
 from models.base import Base, choice
 from models.user import User
@@ -75,6 +75,11 @@ class Case(Base):
     version: Mapped[int] = mapped_column(default=1)
     #: Where an imported case came from, e.g. "syrian-archive:KAT141012"; unique.
     source_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    #: When the case last entered its stage, read from the log with the case where it is loaded
+    #: for a page or a command (workflow.command.load); None where it was not, or once it moved.
+    entered_stage_at: Mapped[datetime | None] = query_expression()
+    #: Whether the case has an evaluation, read likewise; None where it was not.
+    evaluated: Mapped[bool | None] = query_expression()
     #: Placed at its stage by an import of its documented history, not by gate reviews.
     history_imported: Mapped[bool] = mapped_column(default=False)
     #: Why no sample exists, recorded by a supervisor; only then may a case that names an agent

@@ -13,7 +13,7 @@ from workflow.command import ANY_VERSION
 
 #: The most statements the case page may send: one for each section and one for the signed-in
 #: user with the navigation's counts, however many records the case holds.
-CASE_PAGE_STATEMENTS = 16
+CASE_PAGE_STATEMENTS = 12
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from views.case_forms import (
 from views.menu_forms import MessageForm
 from views.record_pages import case_context, member_choices
 from views.task_forms import task_forms
-from workflow import (cases, clock, consistency, gates, links, paging, pathway, permissions, queries,
+from workflow import (cases, clock, consistency, corrections, links, paging, pathway, permissions, queries,
                       reviews)
 from workflow.custody import chain_breaks
 from workflow.errors import WorkflowError
@@ -144,7 +144,7 @@ def render_case_page(case_id: int, refused: WorkflowError | None = None):
         **_sections(session, case.id), requests=queries.requests_of(session, case.id),
         findings=queries.current_findings(session, case.id), chain_breaks=chain_breaks,
         cells=queries.responses_by_cell(session, case.id), messages=queries.messages_of(session, case.id),
-        evaluation=queries.latest_evaluation(session, case.id), LEVELS=LEVELS, TOOLS=TOOLS,
+        evaluation=queries.evaluation_of(session, case), LEVELS=LEVELS, TOOLS=TOOLS,
         consistency=consistency.check(session, case, current_user),
         message_form=kept(MessageForm, version=case.version),
         case_tasks=queries.tasks_of(session, case.id), today=clock.today(),
@@ -157,7 +157,8 @@ def render_case_page(case_id: int, refused: WorkflowError | None = None):
 
 def _sections(session, case_id: int) -> dict:
     """The pages of the case page's long sections asked for: its History and its evidence."""
-    history, history_pages = queries.case_history_page(session, case_id, _number("history"))
+    history, history_pages = queries.case_history_page(session, case_id, _number("history"),
+                                                        also=corrections.EVENT_TYPES)
     # The whole register is read for the gate checklists already: the page shows a slice of it.
     evidence_items, evidence_pages = paging.slice_of(queries.evidence_items(session, case_id),
                                                      _number("evidence"), queries.SECTION_PAGE)

@@ -58,6 +58,8 @@ def staffing_needs(session, case, targets) -> list[Need]:
     if not needed:
         return []
     missing, _holders = gates.missing_roles(session, case, tuple(needed))
+    if not missing:
+        return []
     candidates = queries.team_candidates(session)
     return [Need(role, _stages(needed[role]), gates.nobody_in(role), [
         (f"{user.id}:{role}", f"{user.full_name or user.username} ({user.username})")

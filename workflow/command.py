@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, bindparam, null, select
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload, with_expression
 
 from models.case import Case, CaseMember
 from models.gate_request import GateRequest
 from models.user import User
-from workflow import audit, permissions
+from workflow import audit, permissions, queries
 from workflow import search  # noqa: F401 (its mapper events keep the search index with every write)
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound, Stale
 from workflow.words import Text, _, inline
@@ -72,7 +72,8 @@ class CaseCommand:
 
 
 def _queries(lock: bool) -> dict[str, object]:
-    """The case with its team and its pending request, or with the request named; built once."""
+    """The case with its team, when it entered its stage, whether it has an evaluation and its
+    pending request, or with the request named; built once."""
     by = {
         "case_id": select(Case, GateRequest).outerjoin(GateRequest, and_(
             GateRequest.case_id == Case.id, GateRequest.decision == "pending"))
@@ -87,7 +88,9 @@ def _queries(lock: bool) -> dict[str, object]:
         # The team, with its users and their roles, for the checks (the gates' queues read them
         # too); the request's people only if a message names them.
         query = query.options(joinedload(Case.members).joinedload(CaseMember.user)
-                              .joinedload(User.role_rows))
+                              .joinedload(User.role_rows),
+                              with_expression(Case.entered_stage_at, queries.ENTERED_STAGE),
+                              with_expression(Case.evaluated, queries.EVALUATED))
         if key != "case_id_alone":
             query = query.options(lazyload(GateRequest.requested_by),
                                   lazyload(GateRequest.decided_by))

@@ -21,17 +21,15 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.audit import AuditEvent
 from models.evidence import INFORMATION_GRADES, KINDS, SOURCE_GRADES, EvidenceItem
 from models.response import Milestone, Response
 from models.task import Task
 from vocabulary import OPEN_TASK_STATUSES, SAMPLE_KINDS, STRATEGIES
-from workflow import cases, command, permissions
+from workflow import cases, command, permissions, queries
 from workflow.audit import Actor
 from workflow.errors import Conflict, Invalid, NotFound
 from workflow.evidence import evidence_of
 from workflow.fields import day, one_of, text
-from workflow.queries import among
 from workflow.words import _, inline, series
 from workflow.responses import actor_entries, factor_list, forum_entry, known_entries, response_of
 
@@ -249,14 +247,9 @@ class Correction:
 
 def history(session: Session, case_id: int) -> dict[tuple[str, int], list[Correction]]:
     """Every correction of the case's records, oldest first, by (entity type, id)."""
-    events = session.execute(
-        select(AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.at,
-               AuditEvent.actor_username, AuditEvent.payload)
-        .where(AuditEvent.case_id == case_id, among(AuditEvent.event_type, EVENT_TYPES))
-        .order_by(AuditEvent.seq))
     corrections: dict[tuple[str, int], list[Correction]] = {}
-    for entity_type, entity_id, at, by, payload in events:
-        details = json.loads(payload)["details"]
-        corrections.setdefault((entity_type, int(entity_id)), []).append(
-            Correction(at, by or "system", details["reason"], details["changes"]))
+    for event in queries.events_of(session, case_id, EVENT_TYPES):
+        details = json.loads(event.payload)["details"]
+        corrections.setdefault((event.entity_type, int(event.entity_id)), []).append(
+            Correction(event.at, event.actor_username or "system", details["reason"], details["changes"]))
     return corrections

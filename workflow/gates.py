@@ -10,17 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.orm import Session
 
-from models.audit import AuditEvent
-from models.case import Case, CaseMember
+from models.case import Case
 from models.evaluation import FACTORS
 from models.evidence import EvidenceItem, LabAnalysis
 from models.finding import Finding
 from models.response import Milestone, Response
 from models.task import Task
-from models.user import User, UserRole
 from vocabulary import OPEN_TASK_STATUSES, SAMPLE_KINDS, SUPERVISOR, USE_DETERMINATION
 from workflow import queries
 from workflow.clock import today
@@ -260,43 +258,19 @@ def _attributed(session: Session, case: Case) -> tuple[bool, Text]:
                            items=_n("%(num)s item", "%(num)s items", len(cited))), withdrawn)
 
 
-#: The events that move a case into a stage (an imported history places it there).
-MOVES = ("case_opened", "gate_approved", "case_reopened", "history_imported")
-
-
-_ENTERED = select(func.max(AuditEvent.at).label("entered")).where(
-    AuditEvent.case_id == bindparam("case_id"), AuditEvent.to_state == bindparam("stage"),
-    queries.among(AuditEvent.event_type, MOVES)).subquery()
-#: Someone active on the task's team holds the role of its queue (supervisors see every case).
-_MEMBER = aliased(User)  # not the assignee the statement joins
-_QUEUE_STAFFED = or_(Task.role == SUPERVISOR, exists().where(
-    CaseMember.case_id == Task.case_id, UserRole.user_id == CaseMember.user_id,
-    UserRole.role == Task.role, _MEMBER.id == CaseMember.user_id, _MEMBER.active))
-#: When the case last entered its stage, and the stage's required tasks still open, with
-#: whether anyone on the team can work each queue: one statement, one row at least.
-_STAGE_WORK = (
-    select(_ENTERED.c.entered, Task.id, Task.title, Task.role, User.username,
-           _QUEUE_STAFFED.label("staffed"))
-    .select_from(_ENTERED)
-    # Every open task of the stage is of this visit to it: leaving a stage cancels its open
-    # tasks. (Comparing creation times with the move's event missed the tasks the move itself
-    # created, which are stamped a moment before its event.)
-    .outerjoin(Task, and_(Task.case_id == bindparam("case_id"), Task.stage == bindparam("stage"),
-                          Task.required, queries.among(Task.status, OPEN_TASK_STATUSES)))
-    .outerjoin(User, User.id == Task.assignee_id)
-    .order_by(Task.id))
-
-
-def _stage_work(session: Session, case: Case) -> tuple[datetime | None, list]:
-    rows = queries.remembered(session, ("stage work", case.id, case.state), lambda: (
-        session.connection().execute(_STAGE_WORK, {"case_id": case.id, "stage": case.state})
-        .all()))
-    return rows[0].entered, [row for row in rows if row.id is not None]
-
-
 def entered_stage_at(session: Session, case: Case) -> datetime | None:
     """When the case last entered the stage it is in (from the audit log of its moves)."""
-    return _stage_work(session, case)[0]
+    if case.entered_stage_at is not None:  # read with the case (workflow.command.load)
+        return case.entered_stage_at
+    return queries.remembered(session, ("entered", case.id, case.state), lambda: session.scalar(
+        select(queries.ENTERED_STAGE).where(Case.id == case.id)))
+
+
+def _open_stage_tasks(session: Session, case: Case) -> list[Task]:
+    """The stage's required tasks still open: every one is of this visit to the stage, since
+    leaving a stage cancels its open tasks."""
+    return [task for task in queries.tasks_of(session, case.id)
+            if task.stage == case.state and task.required and task.status in OPEN_TASK_STATUSES]
 
 
 def _message_in_stage(session: Session, case: Case) -> tuple[bool, Text]:
@@ -313,9 +287,12 @@ def _message_in_stage(session: Session, case: Case) -> tuple[bool, Text]:
 
 
 def _required_tasks_done(session: Session, case: Case) -> tuple[bool, Text]:
-    open_tasks = _stage_work(session, case)[1]
+    open_tasks = _open_stage_tasks(session, case)
     if open_tasks:
-        return False, _("still open: %(tasks)s", tasks=series([_open_task(t) for t in open_tasks], "; "))
+        _missing, holders = missing_roles(session, case, tuple({task.role for task in open_tasks}))
+        return False, _("still open: %(tasks)s", tasks=series(
+            [_open_task(task, task.role == SUPERVISOR or task.role in holders) for task in open_tasks],
+            "; "))
     return True, _("every required task of this stage is done")
 
 
@@ -330,11 +307,14 @@ def task_words(words: str | None) -> Text | str | None:
     return TASK_WORDS.get(words, words) if words else words
 
 
-def _open_task(task) -> Text:
+def _open_task(task: Task, staffed: bool) -> Text:
+    """An open task as a checklist names it: by its assignee, else by its queue (supervisors
+    see every case, so their queue is always staffed)."""
     title = task_words(task.title)
-    if task.username:
-        return _("#%(id)s %(title)s (%(username)s)", id=task.id, title=title, username=task.username)
-    if not task.staffed:
+    if task.assignee is not None:
+        return _("#%(id)s %(title)s (%(username)s)", id=task.id, title=title,
+                 username=task.assignee.username)
+    if not staffed:
         return _("#%(id)s %(title)s (%(role)s queue; %(nobody)s)", id=task.id, title=title,
                  role=inline(task.role), nobody=nobody_in(task.role))
     return _("#%(id)s %(title)s (%(role)s queue)", id=task.id, title=title, role=inline(task.role))

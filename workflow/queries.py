@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Integer, Select, cast, exists, extract, func, literal, or_, select, true
-from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, selectinload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, lazyload, selectinload
 
 from models.audit import AuditEvent
 from models.case import Case
@@ -32,6 +32,19 @@ def among(column, values):
     """`column` equals one of a constant few `values`: written out as ORs, since an IN list
     is expanded afresh at every run of a statement that runs inside every gate command."""
     return or_(*(column == value for value in values))
+
+
+#: The events that move a case into a stage (an imported history places it there).
+MOVES = ("case_opened", "gate_approved", "case_reopened", "history_imported")
+#: When a case last entered the stage it is in, from the log of its moves (correlated to the
+#: case of the statement it is part of).
+ENTERED_STAGE = (select(func.max(AuditEvent.at))
+                 .where(AuditEvent.case_id == Case.id, AuditEvent.to_state == Case.state,
+                        among(AuditEvent.event_type, MOVES))
+                 .scalar_subquery())
+#: Whether a case has an evaluation (correlated likewise).
+EVALUATED = exists().where(Evaluation.case_id == Case.id)
+
 SORTS = {
     "reference": Case.reference, "title": Case.title, "country": Case.country,
     "date": Case.occurred_on, "stage": Case.state, "opened": Case.opened_at,
@@ -202,20 +215,41 @@ def case_history(session: Session, case_id: int) -> list[AuditEvent]:
                            .order_by(AuditEvent.seq)).all()
 
 
-def case_history_page(session: Session, case_id: int, page: int = 1,
-                      size: int = SECTION_PAGE) -> tuple[list[AuditEvent], paging.Window]:
-    """One page of a case's audit events, newest first, and its window of pages: the count
-    comes with the rows (a window function), so the case page reads its History once."""
-    query = (select(AuditEvent, func.count().over().label("total"))
-             .where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq.desc()))
+def case_history_page(session: Session, case_id: int, page: int = 1, size: int = SECTION_PAGE, *,
+                      also: tuple[str, ...] = ()) -> tuple[list[AuditEvent], paging.Window]:
+    """One page of a case's audit events, newest first, and its window of pages; the count
+    comes with the rows (a window function), and so does every event of the types `also`
+    names, kept for `events_of`: the case page reads its audit events once."""
+    ranked = (select(AuditEvent, func.count().over().label("total"),
+                     func.row_number().over(order_by=AuditEvent.seq.desc()).label("rank"))
+              .where(AuditEvent.case_id == case_id).subquery())
+    event = aliased(AuditEvent, ranked)
+
+    def read(page: int) -> list:
+        chosen = ranked.c.rank.between((page - 1) * size + 1, page * size)
+        if also:
+            chosen = or_(chosen, among(ranked.c.event_type, also))
+        return session.execute(select(event, ranked.c.total, ranked.c.rank).where(chosen)
+                               .order_by(ranked.c.rank)).all()
     page = max(1, page)
-    rows = session.execute(query.limit(size).offset((page - 1) * size)).all()
-    if not rows and page > 1:  # past the end: the last page
-        total = session.scalar(select(func.count()).where(AuditEvent.case_id == case_id))
+    rows = read(page)
+    total = rows[0].total if rows else 0
+    if page > 1 and not any(row.rank > (page - 1) * size for row in rows):  # past the end: the last
+        total = total or session.scalar(select(func.count()).where(AuditEvent.case_id == case_id))
         page = paging.numbered(page, total, size).page
-        rows = session.execute(query.limit(size).offset((page - 1) * size)).all()
-    window = paging.numbered(page, rows[0].total if rows else 0, size)
-    return [row[0] for row in rows], window
+        rows = read(page)
+    if also:
+        remember(session, ("events", case_id, also),
+                 [row[0] for row in reversed(rows) if row[0].event_type in also])
+    first = (page - 1) * size
+    return [row[0] for row in rows if first < row.rank <= first + size], paging.numbered(page, total, size)
+
+
+def events_of(session: Session, case_id: int, types: tuple[str, ...]) -> list[AuditEvent]:
+    """A case's audit events of `types`, oldest first."""
+    return remembered(session, ("events", case_id, types), lambda: session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == case_id, among(AuditEvent.event_type, types))
+        .order_by(AuditEvent.seq)).all())
 
 
 def requests_of(session: Session, case_id: int) -> list[GateRequest]:
@@ -314,6 +348,11 @@ def messages_of(session: Session, case_id: int) -> list[DeterrenceMessage]:
     return remembered(session, ("messages", case_id), lambda: session.scalars(
         select(DeterrenceMessage).where(DeterrenceMessage.case_id == case_id)
         .order_by(DeterrenceMessage.said_on, DeterrenceMessage.id)).all())
+
+
+def evaluation_of(session: Session, case: Case) -> Evaluation | None:
+    """The case's latest evaluation; not read when the case was loaded knowing it has none."""
+    return None if case.evaluated is False else latest_evaluation(session, case.id)
 
 
 def latest_evaluation(session: Session, case_id: int) -> Evaluation | None:

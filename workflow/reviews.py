@@ -75,6 +75,7 @@ class Move:
     def enter(self, source: str, dest: str) -> None:
         """on_enter: the open tasks of the stage left are cancelled, the new stage's created."""
         self.cmd.step()
+        self.case.entered_stage_at = None  # entered now: the log has it once the move is written
         if dest == CLOSED and source != CLOSED:
             self.case.outcome, self.case.closed_at = self._closing_outcome(source), utcnow()
         elif source == CLOSED:
