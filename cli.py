@@ -26,6 +26,8 @@ from workflow.audit import Actor
 from workflow.errors import WorkflowError
 from workflow.evidence_store import EvidenceStore
 from workflow.spreadsheet import neutralise_row
+from views.commands import sentence
+from views.language import translated
 from workflow.words import _, _n
 
 #: Whoever runs the command line reads the whole log, as an auditor does.
@@ -42,6 +44,19 @@ registers_cli = AppGroup("registers", help="Registers of parties, bodies, instru
 notifications_cli = AppGroup("notifications", help="Notifications: the overdue sweep and the mail worker.")
 
 
+def echo(message="", **options) -> None:
+    """A line for a person, in the language the environment names (`LANG=ar_SY.UTF-8`); the
+    lines scripts read (f-strings, not sentences) stay as they are."""
+    click.echo(translated(message), **options)
+
+
+class Refused(click.ClickException):
+    """A refusal: one line on stderr, in the environment's language, and exit code 1."""
+
+    def __init__(self, message) -> None:
+        super().__init__(str(translated(message)))
+
+
 def _database() -> Database:
     return current_app.extensions["database"]
 
@@ -52,7 +67,7 @@ def _run(service, *args, **kwargs):
         with _database().transaction() as session:
             return service(session, *args, **kwargs)
     except WorkflowError as error:
-        raise click.ClickException(str(error)) from None
+        raise Refused(sentence(error)) from None
 
 
 def _active_actor(username: str) -> Actor:
@@ -61,7 +76,7 @@ def _active_actor(username: str) -> Actor:
         user = session.scalar(select(User).options(selectinload(User.role_rows))
                               .where(User.username == username, User.active))
     if user is None:
-        raise click.ClickException(_("--as %(username)s: no such active user", username=username))
+        raise Refused(_("--as %(username)s: no such active user", username=username))
     return Actor.of(user)
 
 
@@ -78,7 +93,7 @@ def db_upgrade(revision: str):
     database = _owner_database()
     try:
         migrate.upgrade(database, revision, current_app.config["DATABASE_APP_ROLE"])
-        click.echo(f"database at {migrate.current(database)}")
+        echo(f"database at {migrate.current(database)}")
     except migrate.UpgradeRefused as refused:
         raise click.ClickException(str(refused)) from None
     finally:
@@ -93,7 +108,7 @@ def db_downgrade(revision: str):
     database = _owner_database()
     try:
         migrate.downgrade(database, revision)
-        click.echo(f"database at {migrate.current(database) or 'base (empty)'}")
+        echo(f"database at {migrate.current(database) or 'base (empty)'}")
     except AuditLossRefused as refused:
         raise click.ClickException(str(refused)) from None
     finally:
@@ -118,7 +133,7 @@ def users_create(username, roles, full_name, email, password_stdin):
     """Create an account."""
     password = sys.stdin.readline().rstrip("\r\n")
     user = _run(accounts.create_user, audit.SYSTEM, username, password, roles, full_name, email)
-    click.echo(_("created %(username)s (%(roles)s)", username=user.username, roles=", ".join(user.roles)))
+    echo(_("created %(username)s (%(roles)s)", username=user.username, roles=", ".join(user.roles)))
 
 
 @users_cli.command("list")
@@ -128,7 +143,7 @@ def users_list():
         for user in session.scalars(select(User).options(selectinload(User.role_rows))
                                     .order_by(User.username)):
             state = "active" if user.active else "deactivated"
-            click.echo(f"{user.username}\t{','.join(user.roles)}\t{state}")
+            echo(f"{user.username}\t{','.join(user.roles)}\t{state}")
 
 
 @users_cli.command("set-roles")
@@ -137,7 +152,7 @@ def users_list():
 def users_set_roles(username, roles):
     """Replace the roles of an account."""
     _on_user(username, lambda session, actor, user: accounts.set_roles(session, actor, user, roles))
-    click.echo(f"{username}: {', '.join(sorted(set(roles)))}")
+    echo(f"{username}: {', '.join(sorted(set(roles)))}")
 
 
 @users_cli.command("deactivate")
@@ -145,7 +160,7 @@ def users_set_roles(username, roles):
 def users_deactivate(username):
     """Deactivate an account; its sessions end at once."""
     _on_user(username, lambda session, actor, user: accounts.set_active(session, actor, user, False))
-    click.echo(_("%(username)s deactivated", username=username))
+    echo(_("%(username)s deactivated", username=username))
 
 
 @users_cli.command("reset-password")
@@ -157,7 +172,7 @@ def users_reset_password(username, password_stdin):
     password = sys.stdin.readline().rstrip("\r\n")
     _on_user(username, lambda session, actor, user: accounts.reset_password(session, actor, user,
                                                                               password))
-    click.echo(_("%(username)s: password set; their sessions have ended", username=username))
+    echo(_("%(username)s: password set; their sessions have ended", username=username))
 
 
 @users_cli.command("totp-enroll")
@@ -165,11 +180,11 @@ def users_reset_password(username, password_stdin):
 def users_totp_enroll(username):
     """Give a user a second factor: prints the otpauth:// URI and the recovery codes, once."""
     uri, codes = _on_user(username, second_factor.enrol_for)
-    click.echo(_("Add this to the user's authenticator app (shown only now; it is the secret):"))
-    click.echo(f"  {uri}")
-    click.echo(_("Recovery codes (each works once; shown only now):"))
+    echo(_("Add this to the user's authenticator app (shown only now; it is the secret):"))
+    echo(f"  {uri}")
+    echo(_("Recovery codes (each works once; shown only now):"))
     for code in codes:
-        click.echo(f"  {code}")
+        echo(f"  {code}")
 
 
 @users_cli.command("reset-2fa")
@@ -177,7 +192,7 @@ def users_totp_enroll(username):
 def users_reset_2fa(username):
     """Remove a user's second factor (lost phone); they set up a new one at their next sign-in."""
     _on_user(username, second_factor.reset)
-    click.echo(_("%(username)s: second factor removed; their sessions have ended", username=username))
+    echo(_("%(username)s: second factor removed; their sessions have ended", username=username))
 
 
 @users_cli.command("demo")
@@ -185,11 +200,11 @@ def users_demo():
     """On an empty database, create one demo account per role and print the passwords once."""
     passwords = _run(accounts.create_demo_accounts)
     if passwords is None:
-        click.echo(_("accounts exist already: no demo accounts created"))
+        echo(_("accounts exist already: no demo accounts created"))
         return
-    click.echo(_("Demo accounts (the passwords are shown only now):"))
+    echo(_("Demo accounts (the passwords are shown only now):"))
     for username, password in passwords.items():
-        click.echo(f"  {username:<14} {password}")
+        echo(f"  {username:<14} {password}")
 
 
 @audit_cli.command("export")
@@ -205,7 +220,7 @@ def audit_export(fmt, output, case_id, since):
         for line in audit_log.export_lines(session, _AUDITOR, fmt, case_id, since):
             out.write(line)
             count += line.startswith('{"seq"') if fmt == "jsonl" else 1
-    click.echo(_n("exported %(num)s event to %(output)s", "exported %(num)s events to %(output)s",
+    echo(_n("exported %(num)s event to %(output)s", "exported %(num)s events to %(output)s",
                   count - (fmt == "csv"), output=output))
 
 
@@ -214,7 +229,7 @@ def _write_private(path: Path, pem: bytes) -> None:
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise click.ClickException(_("%(path)s exists already: not overwritten", path=str(path))) from None
+        raise Refused(_("%(path)s exists already: not overwritten", path=str(path))) from None
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(pem)
 
@@ -233,15 +248,15 @@ def audit_keygen(directory, witness):
         try:
             vkey = notes.verifier_key(witness, public_key, notes.COSIGNATURE_V1)
         except ValueError as error:
-            raise click.ClickException(_("witness name: %(error)s", error=str(error))) from None
+            raise Refused(_("witness name: %(error)s", error=str(error))) from None
         private_path, public_path = folder / f"{witness}.pem", folder / f"{witness}.pub.pem"
     else:
         vkey = notes.verifier_key(current_app.config["AUDIT_LOG_ORIGIN"], public_key)
         private_path, public_path = folder / "audit-signing.pem", folder / "audit-signing.pub.pem"
     _write_private(private_path, private_pem)
     public_path.write_bytes(public_pem)
-    click.echo(f"private {private_path}, public {public_path}")
-    click.echo(f"verifier key {vkey}")
+    echo(f"private {private_path}, public {public_path}")
+    echo(f"verifier key {vkey}")
 
 
 def _log_keys():
@@ -252,7 +267,7 @@ def _log_keys():
 def audit_checkpoint():
     """Sign the log as it stands now: a C2SP checkpoint note over its Merkle tree."""
     row = _run(transparency.make_checkpoint, _log_keys())
-    click.echo(f"checkpoint {row.seq} root={row.root} head={row.head} at {row.at}")
+    echo(f"checkpoint {row.seq} root={row.root} head={row.head} at {row.at}")
 
 
 @audit_cli.command("checkpoints")
@@ -262,7 +277,7 @@ def audit_checkpoints(output):
     with _database().sessions() as session:
         lines = transparency.checkpoint_lines(session)
     Path(output).write_text("".join(lines), encoding="utf-8")
-    click.echo(f"exported {len(lines)} checkpoints to {output}")
+    echo(f"exported {len(lines)} checkpoints to {output}")
 
 
 @audit_cli.command("verify")
@@ -271,7 +286,7 @@ def audit_verify():
     with _database().sessions() as session:
         report = audit_verification.verify_log(session, _log_keys())
     _run(audit_log.record_verification, audit.SYSTEM, report)
-    click.echo(report.summary())
+    echo(report.summary())
     sys.exit(0 if report.ok else 1)
 
 
@@ -281,13 +296,13 @@ def evidence_fixity():
     with _database().sessions() as session:
         checked, failures = evidence.check_fixity(session, EvidenceStore(current_app.config["EVIDENCE_DIR"]))
     if not failures:
-        click.echo(f"OK {checked} objects intact")
+        echo(f"OK {checked} objects intact")
         return
     _run(evidence.record_integrity_failures, failures)
     for failure in failures:
-        click.echo(f"evidence {failure.evidence_id} (case {failure.case_id}): {failure.sha256} "
+        echo(f"evidence {failure.evidence_id} (case {failure.case_id}): {failure.sha256} "
                    f"{failure.problem}", err=True)
-    click.echo(f"FAILED {len(failures)} evidence items; {checked} objects checked", err=True)
+    echo(f"FAILED {len(failures)} evidence items; {checked} objects checked", err=True)
     sys.exit(1)
 
 
@@ -300,10 +315,10 @@ def demo_story():
             select(User).options(selectinload(User.role_rows)).where(User.username.in_(roles), User.active))}
         people = {role: Actor.of(users[role]) for role in roles if role in users}
     if len(people) < len(roles):
-        click.echo(_("the demo accounts are missing: no demonstration cases loaded"))
+        echo(_("the demo accounts are missing: no demonstration cases loaded"))
         return
     loaded = demo.load_story(_database(), people)
-    click.echo(_n("loaded %(num)s demonstration case", "loaded %(num)s demonstration cases", loaded) if loaded
+    echo(_n("loaded %(num)s demonstration case", "loaded %(num)s demonstration cases", loaded) if loaded
                else _("cases exist already: no demonstration cases loaded"))
 
 
@@ -311,7 +326,7 @@ def demo_story():
 def registers_seed():
     """Add the register entries and aliases shipped in data/registers.toml that are missing."""
     changes = _run(registers.seed, audit.SYSTEM)
-    click.echo(_n("registers: %(num)s entry or alias added", "registers: %(num)s entries or aliases added", changes)
+    echo(_n("registers: %(num)s entry or alias added", "registers: %(num)s entries or aliases added", changes)
                if changes else _("registers: already up to date"))
 
 
@@ -340,7 +355,7 @@ def incidents_import(path, fmt, skip_invalid, username, rejects, propose_new, up
     try:
         plan = reader(Path(path).read_bytes())
     except importer.ImportRefused as refused:
-        raise click.ClickException(f"{path}: {refused}") from None
+        raise Refused(_("%(path)s: %(refusal)s", path=path, refusal=refused.args[0])) from None
     actor = _active_actor(username)
     with _database().sessions() as session:
         importer.split_known(session, plan)
@@ -348,16 +363,16 @@ def incidents_import(path, fmt, skip_invalid, username, rejects, propose_new, up
         changes = import_update.changes(session, plan.duplicates)
     if plan.rejected and not skip_invalid:
         for rejected in plan.rejected:
-            click.echo(f"{rejected.where} {rejected.source_id}: {rejected.reason}", err=True)
-        raise click.ClickException(_n("%(rejected)s of %(num)s row is invalid: nothing imported (fix it, "
+            echo(f"{rejected.where} {rejected.source_id}: {rejected.reason}", err=True)
+        raise Refused(_n("%(rejected)s of %(num)s row is invalid: nothing imported (fix it, "
                                       "or use --skip-invalid)",
                                       "%(rejected)s of %(num)s rows are invalid: nothing imported (fix them, "
                                       "or use --skip-invalid)", plan.read, rejected=len(plan.rejected)))
     for change in changes:
         for line in change.lines():
-            click.echo(_("correcting %(change)s", change=line) if update else _("changed %(change)s", change=line))
+            echo(_("correcting %(change)s", change=line) if update else _("changed %(change)s", change=line))
     if changes and not update:
-        click.echo(_n("%(num)s case imported before reads differently in %(path)s: nothing imported or "
+        echo(_n("%(num)s case imported before reads differently in %(path)s: nothing imported or "
                       "changed (import again with --update to apply it as a correction)",
                       "%(num)s cases imported before read differently in %(path)s: nothing imported or "
                       "changed (import again with --update to apply them as corrections)",
@@ -367,10 +382,10 @@ def incidents_import(path, fmt, skip_invalid, username, rejects, propose_new, up
     def run(session, rows, actor):
         imported = importer.import_rows(session, rows, actor)
         return imported, import_update.apply(session, changes, actor, Path(path).name)
-    with click.progressbar(plan.rows, label=_("Importing"), file=sys.stderr) as rows:
+    with click.progressbar(plan.rows, label=translated(_("Importing")), file=sys.stderr) as rows:
         imported, corrected = _run(run, rows, actor)
     for register, name in plan.proposed:
-        click.echo(_("proposed %(register)s: %(name)s (a supervisor accepts or merges it)", register=register, name=name))
+        echo(_("proposed %(register)s: %(name)s (a supervisor accepts or merges it)", register=register, name=name))
     if plan.rejected:
         rejects = rejects or f"{path}.rejects.csv"
         with open(rejects, "w", encoding="utf-8", newline="") as out:
@@ -391,7 +406,7 @@ def incidents_import(path, fmt, skip_invalid, username, rejects, propose_new, up
     else:
         summary = _("read %(read)s: imported %(imported)s, already imported %(duplicates)s, rejected "
                     "%(rejected)s", **counts)
-    click.echo(summary)
+    echo(summary)
 
 
 @cases_cli.command("dossier")
@@ -414,7 +429,7 @@ def cases_dossier(case_id, output, with_files, username):
             bundle = dossier.bundle_file(data, document, evidence_store()) if with_files else None
             seq = document.production_seq
     except WorkflowError as error:
-        raise click.ClickException(str(error)) from None
+        raise Refused(sentence(error)) from None
     digest = hashlib.sha256(data).hexdigest()
     bundle_digest = None
     if bundle is None:
@@ -424,7 +439,7 @@ def cases_dossier(case_id, output, with_files, username):
             bundle_digest, _size = dossier.file_digest(bundle)
             dossier.copy_to(bundle, output)
     _run(dossier.record_seal, actor, case_id, seq, "pdf", digest, len(data), bundle_digest)
-    click.echo(f"wrote {output} (PDF sha256 {digest}" + (f", ZIP sha256 {bundle_digest})" if bundle_digest else ")"))
+    echo(f"wrote {output} (PDF sha256 {digest}" + (f", ZIP sha256 {bundle_digest})" if bundle_digest else ")"))
 
 
 def _notification_round(swept_on: date | None) -> tuple[date, outbox.Report | None]:
@@ -433,7 +448,7 @@ def _notification_round(swept_on: date | None) -> tuple[date, outbox.Report | No
     today = clock.today()
     if swept_on != today:
         told = _run(notifications.sweep, today, config["STAGE_TARGET_DAYS"])
-        click.echo(_n("overdue on %(day)s: %(num)s notification", "overdue on %(day)s: %(num)s notifications",
+        echo(_n("overdue on %(day)s: %(num)s notification", "overdue on %(day)s: %(num)s notifications",
                       told, day=today.isoformat()))
     if not config["MAIL_SERVER"]:
         return today, None
@@ -447,7 +462,7 @@ def _notification_round(swept_on: date | None) -> tuple[date, outbox.Report | No
     if report.sent or report.failed or report.skipped:
         with _database().sessions() as session:
             waiting = outbox.waiting(session)
-        click.echo(f"email: {report.sent} sent, {report.failed} failed, {report.skipped} not "
+        echo(f"email: {report.sent} sent, {report.failed} failed, {report.skipped} not "
                    f"sendable; {waiting} waiting" + "".join(f"; {e}" for e in report.errors[:3]),
                    err=bool(report.failed))
     return today, report
@@ -462,7 +477,7 @@ def notifications_send(loop: bool, interval: float):
     emails due (when MAIL_SERVER is set); with --loop, keep doing so. A failed email waits for
     its next try; once, this exits 1 if any failed."""
     if not current_app.config["MAIL_SERVER"]:
-        click.echo(_("MAIL_SERVER is not set: notifications stay in the app, no email is sent"))
+        echo(_("MAIL_SERVER is not set: notifications stay in the app, no email is sent"))
     if not loop:
         _today, report = _notification_round(None)
         sys.exit(1 if report is not None and report.failed else 0)
@@ -474,9 +489,9 @@ def notifications_send(loop: bool, interval: float):
         try:
             swept_on, _report = _notification_round(swept_on)
         except Exception as error:  # a worker outlives what a round meets (the database away …)
-            click.echo(_("round failed, trying again: %(error)s", error=f"{type(error).__name__}: {error}"), err=True)
+            echo(_("round failed, trying again: %(error)s", error=f"{type(error).__name__}: {error}"), err=True)
         stop.wait(interval)
-    click.echo("stopped")
+    echo("stopped")
 
 
 def register_commands(app: Flask) -> None:

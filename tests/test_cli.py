@@ -68,3 +68,20 @@ def test_demo_passwords_sign_in(runner, auth):
     username, password = lines[3].split()
     assert username == "supervisor"
     assert auth.login(username, password).status_code == 302
+
+
+def test_the_command_line_speaks_the_language_its_environment_names(runner, db, monkeypatch):
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "ar_SY.UTF-8")
+    created = runner.invoke(args=["users", "create", "rae", "--role", "analyst", "--password-stdin"],
+                            input="a long enough password\n")
+    assert created.exit_code == 0, created.output
+    assert created.output.strip() == "أُنشئ rae (analyst)"
+    refused = runner.invoke(args=["users", "create", "bo", "--role", "analyst", "--password-stdin"],
+                            input="short\n")
+    assert refused.exit_code == 1
+    assert "كلمة المرور" in refused.output and "password" not in refused.output
+    # What scripts read stays as it is.
+    assert runner.invoke(args=["users", "list"]).output == "rae\tanalyst\tactive\n"
+    assert runner.invoke(args=["audit", "verify"]).output.startswith("OK ")

@@ -147,3 +147,13 @@ def test_times_are_shown_in_the_users_zone(app, db, client, auth, cast):
         with db.transaction() as session:
             login_user(session.get(User, cast["ivy"].id))
             assert when(datetime(2026, 1, 5, 10, 0)).startswith("2026-01-05 13:00")
+
+
+def test_the_audit_log_lists_its_kinds_of_event_in_the_readers_alphabetical_order(client, cast):
+    page = client.get("/login", headers={"Accept-Language": "ar"})
+    client.post("/language", data={"locale": "ar", "next": "/login", "csrf_token": token_of(page)})
+    assert post(client, "/login", {"username": "aud", "password": PASSWORD}).status_code == 302
+    audit = BeautifulSoup(client.get("/audit").get_data(as_text=True), "html.parser")
+    names = [option.get_text(strip=True) for option in audit.select('select[name="type"] option')][1:]
+    assert len(names) > 20 and all(re.search("[\u0600-\u06ff]", name) for name in names)
+    assert names == sorted(names, key=str.casefold)

@@ -29,8 +29,8 @@ def only_readers():
 
 def _filters(session, form: AuditFilterForm) -> audit_log.EventFilters | None:
     """The events the form selects; None, with the errors beside their fields, if it cannot say."""
-    form.type.choices = [SelectChoice("", _("Any event")), *(SelectChoice(code, name) for code, name
-                                                          in audit_log.event_types(session))]
+    types = sorted(audit_log.event_types(session), key=lambda pair: str(translated(pair[1])).casefold())
+    form.type.choices = [SelectChoice("", _("Any event")), *(SelectChoice(code, name) for code, name in types)]
     if not form.validate():
         return None
     case_id = None

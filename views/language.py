@@ -2,13 +2,14 @@
 in it, and dates, times and numbers written the way its readers write them."""
 from __future__ import annotations
 
+import os
 import unicodedata
 from datetime import date, datetime
 
 import flask_babel
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
-from flask import Blueprint, Flask, redirect, request, session
+from flask import Blueprint, Flask, has_request_context, redirect, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_login import current_user
 from jinja2 import pass_context
@@ -26,13 +27,28 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    """The signed-in user's choice, else the one made in this browser, else the browser's own."""
+    """The signed-in user's choice, else the one made in this browser, else the browser's own;
+    for a command line, the language its environment names (`LANG=ar_SY.UTF-8`)."""
+    if not has_request_context():
+        return environment_language()
     chosen = current_user.locale if current_user and current_user.is_authenticated else None
     return chosen or session.get("locale") or request.accept_languages.best_match(LANGUAGES) or "en"
 
 
+def environment_language() -> str:
+    """The language the POSIX locale variables name (LC_ALL, LC_MESSAGES, LANG, in that
+    order), if there is a catalog for it; English otherwise."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if os.environ.get(name):
+            language = os.environ[name].split(".")[0].split("_")[0].lower()
+            return language if language in LANGUAGES else "en"
+    return "en"
+
+
 def select_timezone() -> str:
     """The signed-in user's time zone; UTC (as everything is stored) for everyone else."""
+    if not has_request_context():
+        return "UTC"
     zone = current_user.time_zone if current_user and current_user.is_authenticated else None
     return zone or "UTC"
 
