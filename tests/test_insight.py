@@ -7,6 +7,10 @@ import io
 from datetime import date
 
 import pytest
+from sqlalchemy import update
+from test_arabic_pages import leftover_english
+
+from models.user import User
 
 from tests.test_consistency import attribute
 from tests.test_statement_counts import statements
@@ -188,6 +192,15 @@ def test_the_page_shows_the_figures_and_each_csv_has_its_header(client, auth, ca
     assert rows[0][-3:] == ["in_force", "blocked", "repeat_after_binding"]
     assert rows[1][:3] == ["Syrian Arab Republic", "5", "5"] and rows[1][-3:] == ["2", "2", "1"]
     assert client.get("/insight/nothing.csv").status_code == 404
+
+
+def test_the_page_with_its_figures_speaks_arabic(client, auth, db, record):
+    with db.transaction() as session:
+        session.execute(update(User).values(locale="ar"))
+    assert auth.login("sue").status_code == 302
+    page = client.get("/insight").get_data(as_text=True)
+    assert "Syrian Arab Republic" in page and 'data-cell="international-economic"' in page
+    assert leftover_english(page) == []
 
 
 def test_an_admin_sees_no_insight(client, auth, record):
