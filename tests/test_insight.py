@@ -154,6 +154,7 @@ def test_each_figure_equals_the_record_counted_by_hand(db, cast, record):
     assert result.timeline == {2013: {"sarin": 1}, 2014: {"chlorine": 1}, 2015: {"chlorine": 1},
                                2016: {"sulfur_mustard": 1}, 2017: {"chlorine": 2},
                                2018: {"chlorine": 1}, 2019: {"chlorine": 2}}
+    assert result.agents == ["chlorine", "sarin", "sulfur_mustard"]
 
 
 def test_an_investigator_on_some_cases_sees_only_their_numbers(db, cast, record):

@@ -16,7 +16,7 @@ from models.evaluation import Evaluation, EvaluationPressure
 from models.finding import Finding
 from models.register import RegisterEntry
 from models.response import Response, ResponseBlock, ResponseEntry
-from vocabulary import (ATTRIBUTED, ATTRIBUTION_FINDING, CLOSED, FACTORS, LEVELS, PRESSURES,
+from vocabulary import (AGENTS, ATTRIBUTED, ATTRIBUTION_FINDING, CLOSED, FACTORS, LEVELS, PRESSURES,
                         STRATEGIES)
 from workflow import permissions, registers
 
@@ -73,6 +73,12 @@ class Insight:
     coalitions: list[tuple[int, int]] = field(default_factory=list)
     #: By year of incident: cases by suspected agent.
     timeline: dict[int, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def agents(self) -> list[str]:
+        """The agents the timeline names, in the vocabulary's order."""
+        named = {agent for counts in self.timeline.values() for agent in counts}
+        return [agent for agent in AGENTS if agent in named]
 
 
 def _within(user, column):
