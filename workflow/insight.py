@@ -104,10 +104,12 @@ def _attributed(user):
                    _within(user, Finding.case_id)).subquery("attributed"))
 
 
-def _binding(case_id):
-    """A WHERE clause: the case `case_id` has a legally binding response in force."""
+def _binding(case_id, before=None):
+    """A WHERE clause: the case `case_id` has a legally binding response in force (decided
+    before the date `before`, when given)."""
+    decided = [Response.decided_on < before] if before is not None else []
     return exists().where(Response.case_id == case_id, Response.legally_binding,
-                          Response.status.in_(IN_FORCE))
+                          Response.status.in_(IN_FORCE), *decided).correlate_except(Response)
 
 
 def parties(session: Session, user) -> list[Party]:
@@ -147,8 +149,7 @@ def _repeat_after_binding(attributed):
     after_binding = exists().where(
         earlier.c.root == later.c.root, earlier.c.case_id != later.c.case_id,
         earlier.c.occurred_on < later.c.occurred_on,
-        Response.case_id == earlier.c.case_id, Response.legally_binding,
-        Response.status.in_(IN_FORCE), Response.decided_on < later.c.occurred_on)
+        _binding(earlier.c.case_id, before=later.c.occurred_on))
     return (select(later.c.root, func.count()).where(after_binding).group_by(later.c.root))
 
 
