@@ -73,7 +73,7 @@ def test_off_the_team_every_case_route_is_404_and_changes_nothing(app, client, a
         checked.append(rule.endpoint)
     assert len(checked) >= 20 and {"tasks.claim", "evidence.download", "reviews.approve"} <= set(checked)
     assert everything(db) == before
-    for page in ("/cases", "/tasks", "/reviews", "/"):
+    for page in ("/cases", "/tasks", "/reviews", "/", "/insight", "/insight/unbound.csv"):
         assert "CW-" not in client.get(page).get_data(as_text=True), page
 
 
@@ -100,7 +100,7 @@ def test_admin_gets_403_or_404_on_every_case_route(app, client, auth, db, cast, 
             assert client.get(address).status_code in (403, 404), address
         if "POST" in rule.methods:
             assert post(client, address, FORM).status_code in (403, 404), address
-    for page in ("/cases", "/tasks", "/reviews"):
+    for page in ("/cases", "/tasks", "/reviews", "/insight"):
         assert client.get(page).status_code == 403
     assert everything(db) == before
 

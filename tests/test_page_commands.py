@@ -328,10 +328,11 @@ def test_the_review_queue_offers_decisions_to_supervisors_other_than_the_request
 #: The navigation entries each role reaches (DESIGN §1: admins see no case content, auditors
 #: and supervisors read the audit log, supervisors decide gates, the working roles have tasks).
 NAVIGATION = {
-    "investigator": {"cases", "search", "tasks"}, "analyst": {"cases", "search", "tasks"},
-    "legal_officer": {"cases", "search", "tasks"},
-    "supervisor": {"cases", "search", "tasks", "reviews", "audit", "registers"},
-    "auditor": {"cases", "search", "audit"}, "admin": {"users", "registers"},
+    "investigator": {"cases", "insight", "search", "tasks"},
+    "analyst": {"cases", "insight", "search", "tasks"},
+    "legal_officer": {"cases", "insight", "search", "tasks"},
+    "supervisor": {"cases", "insight", "search", "tasks", "reviews", "audit", "registers"},
+    "auditor": {"cases", "insight", "search", "audit"}, "admin": {"users", "registers"},
 }
 
 

@@ -23,6 +23,7 @@ from views import (
     errors,
     evidence,
     headers,
+    insight,
     language,
     main,
     menu,
@@ -58,7 +59,8 @@ def register_views(app: Flask) -> None:
                       reviews.blueprint, diagram.blueprint, evidence.blueprint, menu.blueprint,
                       tasks.blueprint, audit.blueprint, transparency.blueprint, account.blueprint,
                       dossier.blueprint, comments.blueprint, records.blueprint,
-                      search.blueprint, previews.blueprint, registers.blueprint):
+                      search.blueprint, previews.blueprint, registers.blueprint,
+                      insight.blueprint):
         app.register_blueprint(blueprint)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
     from views import api  # after the bounded `int` converter: its routes use it

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
-from flask_babel import pgettext
 from flask_login import current_user
 
 from views import db, list_filters
-from views.exports import csv_response
+from views.exports import csv_response, headers
 from views.language import translated
 from workflow import dashboard, permissions, queries
 from workflow.menu import LEVELS, TOOLS
@@ -37,27 +36,6 @@ def index():
         countries=queries.countries(session, current_user), years=queries.years(session, current_user),
         reviews=(queries.capped_count(session, queries.pending_reviews_query(current_user))
                  if permissions.can(current_user, permissions.DECIDE_GATE) else None)), errors.status
-
-
-def headers(*names: str) -> list[str]:
-    """A CSV's header row in the reader's language (the column names as they are in English)."""
-    words = {
-        "stage": pgettext("CSV column", "stage"), "cases": pgettext("CSV column", "cases"),
-        "stays": pgettext("CSV column", "stays"), "median_days": pgettext("CSV column", "median_days"),
-        "p90_days": pgettext("CSV column", "p90_days"), "days_idle": pgettext("CSV column", "days_idle"),
-        "reference": pgettext("CSV column", "reference"), "title": pgettext("CSV column", "title"),
-        "from": pgettext("CSV column", "from"), "to": pgettext("CSV column", "to"),
-        "decided": pgettext("CSV column", "decided"), "rejected": pgettext("CSV column", "rejected"),
-        "rejection_rate": pgettext("CSV column", "rejection_rate"), "level": pgettext("CSV column", "level"),
-        "tool": pgettext("CSV column", "tool"), "proposed": pgettext("CSV column", "proposed"),
-        "adopted": pgettext("CSV column", "adopted"), "implemented": pgettext("CSV column", "implemented"),
-        "blocked": pgettext("CSV column", "blocked"), "withdrawn": pgettext("CSV column", "withdrawn"),
-        "lapsed": pgettext("CSV column", "lapsed"),
-        "responsible_party": pgettext("CSV column", "responsible_party"),
-        "evaluated_cases": pgettext("CSV column", "evaluated_cases"),
-        "repeat_use": pgettext("CSV column", "repeat_use"),
-    }
-    return [words[name] for name in names]
 
 
 def rows_of(figures: dashboard.Figures, table: str) -> list[list]:

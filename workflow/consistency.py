@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select, true
+from sqlalchemy.orm import Session
 
 from models.case import Case
 from models.finding import Finding
 from models.register import RegisterEntry
 from models.response import Response
-from workflow import permissions, queries
+from workflow import permissions, queries, registers
 
 #: The stages from which a case is compared: it has an attribution, and responses are due.
 COMPARED_FROM = ("legal_consequence", "implementation", "evaluation", "closed")
@@ -88,26 +88,10 @@ def check(session: Session, case: Case, user) -> Check | None:
         if cell not in answered and 2 * len(cases) > len(comparables)})
 
 
-def _roots():
-    """Each party entry with the entry it rolls up to (as `registers.rolled_up`): merges are
-    followed, and parents until a state or the top."""
-    entry = aliased(RegisterEntry)
-    climbs = lambda up: or_(up.merged_into_id.is_not(None),  # noqa: E731
-                            and_(up.kind != "state", up.parent_id.is_not(None)))
-    start = select(RegisterEntry.id, RegisterEntry.id.label("at"), RegisterEntry.kind,
-                   RegisterEntry.parent_id, RegisterEntry.merged_into_id).where(
-        RegisterEntry.register == "party").cte("climb", recursive=True)
-    climb = start.union_all(
-        select(start.c.id, entry.id, entry.kind, entry.parent_id, entry.merged_into_id)
-        .join(entry, entry.id == func.coalesce(start.c.merged_into_id, start.c.parent_id))
-        .where(climbs(start.c)))
-    return select(climb.c.id, climb.c.at.label("root")).where(~climbs(climb.c)).subquery("roots")
-
-
 def _comparables(session: Session, case: Case, user, attribution: Finding) -> tuple[str, list[Comparable]]:
     """The name the attribution rolls up to, and the other visible cases whose latest
     attribution is comparable, with their adopted responses: one statement."""
-    roots = _roots()
+    roots = registers.party_roots()
     own = select(roots.c.root).where(roots.c.id == attribution.party_id).scalar_subquery()
     party = select(RegisterEntry.name).where(RegisterEntry.id == own).subquery("party")
     latest = (select(func.max(Finding.id)).where(Finding.kind == "attribution")

@@ -465,8 +465,8 @@ def for_page(user, commands: dict[str, Allowed]) -> dict[str, Allowed]:
 
 
 #: The entries of the navigation bar that need an action, each with that action.
-NAVIGATION = {"cases": VIEW_CASE, "search": VIEW_CASE, "tasks": WORK_TASK, "reviews": DECIDE_GATE,
-              "audit": READ_AUDIT, "users": MANAGE_USERS, "registers": MANAGE_REGISTERS}
+NAVIGATION = {"cases": VIEW_CASE, "insight": VIEW_CASE, "search": VIEW_CASE, "tasks": WORK_TASK,
+              "reviews": DECIDE_GATE, "audit": READ_AUDIT, "users": MANAGE_USERS, "registers": MANAGE_REGISTERS}
 
 
 def navigation(user) -> dict[str, Allowed]:

@@ -7,9 +7,9 @@ import unicodedata
 from contextlib import nullcontext
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models.case import Case
 from models.finding import Finding
@@ -92,6 +92,22 @@ def rolled_up(entries: dict[int, RegisterEntry], entry_id: int) -> RegisterEntry
         else:
             entry = entries[entry.parent_id]
     return entry
+
+
+def party_roots():
+    """Each party entry with the entry it rolls up to (as `rolled_up`, in SQL): merges are
+    followed, and parents until a state or the top."""
+    entry = aliased(RegisterEntry)
+    climbs = lambda up: or_(up.merged_into_id.is_not(None),  # noqa: E731
+                            and_(up.kind != "state", up.parent_id.is_not(None)))
+    start = select(RegisterEntry.id, RegisterEntry.id.label("at"), RegisterEntry.kind,
+                   RegisterEntry.parent_id, RegisterEntry.merged_into_id).where(
+        RegisterEntry.register == "party").cte("climb", recursive=True)
+    climb = start.union_all(
+        select(start.c.id, entry.id, entry.kind, entry.parent_id, entry.merged_into_id)
+        .join(entry, entry.id == func.coalesce(start.c.merged_into_id, start.c.parent_id))
+        .where(climbs(start.c)))
+    return select(climb.c.id, climb.c.at.label("root")).where(~climbs(climb.c)).subquery("roots")
 
 
 def register_entries(session: Session, register: str) -> dict[int, RegisterEntry]:
