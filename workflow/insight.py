@@ -16,7 +16,7 @@ from models.evaluation import Evaluation, EvaluationPressure
 from models.finding import Finding
 from models.register import RegisterEntry
 from models.response import Response, ResponseBlock, ResponseEntry
-from vocabulary import (AGENTS, ATTRIBUTED, ATTRIBUTION_FINDING, CLOSED, FACTORS, LEVELS, PRESSURES,
+from vocabulary import (AGENTS, ATTRIBUTED, ATTRIBUTION_FINDING, CLOSED, FACTORS, LEVELS,
                         STRATEGIES)
 from workflow import permissions, registers
 
@@ -104,12 +104,13 @@ def _attributed(user):
                    _within(user, Finding.case_id)).subquery("attributed"))
 
 
-def _binding(case_id, before=None):
-    """A WHERE clause: the case `case_id` has a legally binding response in force (decided
-    before the date `before`, when given)."""
-    decided = [Response.decided_on < before] if before is not None else []
-    return exists().where(Response.case_id == case_id, Response.legally_binding,
-                          Response.status.in_(IN_FORCE), *decided).correlate_except(Response)
+#: A legally binding response in force: adopted, or being implemented.
+BINDING_IN_FORCE = (Response.legally_binding, Response.status.in_(IN_FORCE))
+
+
+def _binding(case_id):
+    """A WHERE clause: the case `case_id` has a legally binding response in force."""
+    return exists().where(Response.case_id == case_id, *BINDING_IN_FORCE).correlate_except(Response)
 
 
 def parties(session: Session, user) -> list[Party]:
@@ -144,13 +145,19 @@ def parties(session: Session, user) -> list[Party]:
 
 def _repeat_after_binding(attributed):
     """(party, uses) counting the uses that occurred after a legally binding response in force
-    was decided on an earlier use by the same party."""
-    later, earlier = aliased(attributed), aliased(attributed)
-    after_binding = exists().where(
-        earlier.c.root == later.c.root, earlier.c.case_id != later.c.case_id,
-        earlier.c.occurred_on < later.c.occurred_on,
-        _binding(earlier.c.case_id, before=later.c.occurred_on))
-    return (select(later.c.root, func.count()).where(after_binding).group_by(later.c.root))
+    was decided on an earlier use by the same party: after the earliest day by which both an
+    earlier use and its binding response had happened (one pass, not every pair of uses)."""
+    known = (attributed.c.occurred_on, Response.decided_on)
+    both_happened = case((attributed.c.occurred_on > Response.decided_on, attributed.c.occurred_on),
+                         else_=Response.decided_on)
+    since = (select(attributed.c.root, func.min(both_happened).label("since"))
+             .join(Response, Response.case_id == attributed.c.case_id)
+             .where(*BINDING_IN_FORCE, *(column.is_not(None) for column in known))
+             .group_by(attributed.c.root).subquery("since"))
+    # A use later than that day is later than the use and the response that set it: never itself.
+    return (select(attributed.c.root, func.count())
+            .join(since, since.c.root == attributed.c.root)
+            .where(attributed.c.occurred_on > since.c.since).group_by(attributed.c.root))
 
 
 def blocked(session: Session, user) -> tuple[list, list]:

@@ -1,7 +1,9 @@
 """Benchmark data at scale: a scratch database (a SQLite file or a PostgreSQL database of its
 own) holding N synthetic cases, their moves as real chained audit events, their stays and
-tallies and the dashboard's counts, two responses and three tasks each; supervisor `sue` sees them all, investigator
-`ivy` is on the team of 30. Used by tests/bench/dashboard.py and tests/bench/http_load.py.
+tallies and the dashboard's counts, two responses and three tasks each, an attribution naming
+a party of the register (a state or one of its units) for every case past attribution and an
+evaluation for every case past evaluation; supervisor `sue` sees them all, investigator `ivy`
+is on the team of 30. Used by tests/bench/dashboard.py and tests/bench/http_load.py.
 """
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, insert, make_url, text
 
-from models import (AuditEvent, Case, CaseMember, CaseStay, EvidenceItem, FigureCount, Response,
-                    StayTally, Task, migrate)
+from models import (AuditEvent, Case, CaseMember, CaseStay, Evaluation, EvidenceItem, FigureCount,
+                    Finding, RegisterEntry, Response, StayTally, Task, migrate)
 from models.database import Database
 from tests.bench.log_fill import store
 from workflow import accounts, audit, transparency
@@ -28,6 +30,8 @@ from workflow.stays import day_of
 PASSWORD = "benchmark password"
 BATCH = 20_000
 COUNTRIES = ("Syria", "Iraq", "Ukraine", "United Kingdom", "Malaysia", "Russia")
+#: The parties register: six states, each with two units that roll up to it.
+STATES = ("Aland", "Borduria", "Carpathia", "Dorvania", "Elbonia", "Freedonia")
 
 
 @contextlib.contextmanager
@@ -126,8 +130,42 @@ def fill(db: Database, cases: int, filler_events: int = 0, ready: int = 0) -> li
                       status="open") for n in range(1, cases + 1) for _ in range(3)]
         for i in range(0, len(tasks), BATCH):
             session.execute(insert(Task), tasks[i:i + BATCH])
+        _attributions_and_evaluations(session, rng, rows[:cases], actor.id)
     _chain(db, rng, actor, moves, filler_events, cases)
     return ready_ids
+
+
+def _attributions_and_evaluations(session, rng, rows: list[dict], author_id: int) -> None:
+    """The parties register, an attribution of every case past attribution to one of its
+    entries, and an evaluation of every case past evaluation."""
+    parties = []
+    for number, state in enumerate(STATES):
+        state_id = 10 * (number + 1)
+        parties.append((state_id, state))
+        parties += [(state_id + unit, f"{state} unit {unit}") for unit in (1, 2)]
+    session.execute(insert(RegisterEntry), [
+        dict(id=entry_id, register="party", kind="state" if entry_id % 10 == 0 else "state_organ",
+             name=name, status="accepted", parent_id=None if entry_id % 10 == 0 else entry_id // 10 * 10)
+        for entry_id, name in parties])
+    attributed = [row for row in rows if STAGES.index(row["state"]) > STAGES.index("attribution")]
+    findings = []
+    for row in attributed:
+        party_id, name = rng.choice(parties)
+        findings.append(dict(case_id=row["id"], kind="attribution", conclusion="attributed",
+                             responsible_party=name, party_type="state", party_id=party_id,
+                             standard_of_proof="reasonable_grounds", rationale="r",
+                             author_id=author_id))
+    for i in range(0, len(findings), BATCH):
+        session.execute(insert(Finding), findings[i:i + BATCH])
+    ratings = ("strengthened", "unchanged", "weakened")
+    evaluations = [dict(case_id=row["id"], taboo=rng.choice(ratings), taboo_rationale="r",
+                        norms=rng.choice(ratings), norms_rationale="r", lack_of_benefit=rng.choice(ratings),
+                        lack_of_benefit_rationale="r", deterrence=rng.choice(ratings),
+                        deterrence_rationale="r", repeat_use=rng.choice(("yes", "no", "unknown")),
+                        recommendation="close", author_id=author_id)
+                   for row in rows if STAGES.index(row["state"]) >= STAGES.index("evaluation")]
+    for i in range(0, len(evaluations), BATCH):
+        session.execute(insert(Evaluation), evaluations[i:i + BATCH])
 
 
 def _chain(db: Database, rng, actor: Actor, moves: list, filler: int, cases: int) -> None:
