@@ -33,7 +33,7 @@ from models.finding import Finding
 from models.message import DeterrenceMessage
 from models.response import Response
 from models.search import DOCUMENT, FTS_TABLE, SearchEntry
-from workflow import permissions
+from workflow import countries, permissions
 from workflow.words import _
 
 # --- words ------------------------------------------------------------------------------------
@@ -330,7 +330,7 @@ class Filters:
         if self.stage:
             conditions.append(Case.state == self.stage)
         if self.country:
-            conditions.append(func.lower(Case.country) == self.country.strip().lower())
+            conditions.append(Case.country == countries.wanted(self.country))
         if self.year:
             conditions.append(extract("year", Case.occurred_on) == self.year)
         return conditions
