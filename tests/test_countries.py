@@ -106,3 +106,15 @@ def test_a_name_kept_from_before_codes_holds_the_first_gate_saying_why(db, cast,
         checklist = pathway.checklist(session, session.get(Case, case_id), "investigation")
         item = next(i for i in checklist.items if i.code == "case_details")
         assert not item.met and "“Atlantis” is not a country we know" in item.detail
+
+
+def test_the_migration_turns_the_names_written_so_far_into_codes(db, make_case):
+    from models import migrate
+    written = {make_case(title="Arabic"): "سوريا", make_case(title="English"): "United Kingdom",
+               make_case(title="Unknown"): "Atlantis", make_case(title="None", country=""): ""}
+    migrate.downgrade(db, "6a1e0b8c3d57")
+    with db.engine.begin() as connection:
+        for case_id, country in written.items():
+            connection.execute(update(Case).where(Case.id == case_id).values(country=country))
+    migrate.upgrade(db)
+    assert [_country(db, case_id) for case_id in written] == ["SY", "GB", "Atlantis", ""]
