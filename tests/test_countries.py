@@ -118,3 +118,12 @@ def test_the_migration_turns_the_names_written_so_far_into_codes(db, make_case):
             connection.execute(update(Case).where(Case.id == case_id).values(country=country))
     migrate.upgrade(db)
     assert [_country(db, case_id) for case_id in written] == ["SY", "GB", "Atlantis", ""]
+
+
+def test_the_search_finds_a_case_by_its_countrys_name_in_either_language(db, cast, make_case):
+    from workflow import search
+    case_id = make_case(title="Barrel bomb", country="SY")
+    for words in ("Syria", "سوريا"):
+        with db.sessions() as session:
+            found = search.find(session, cast["sue"], search.Filters(text=words))
+        assert [group.case.id for group in found.groups] == [case_id]

@@ -24,8 +24,8 @@ from views.case_forms import (
 from views.menu_forms import MessageForm
 from views.record_pages import case_context, member_choices
 from views.task_forms import task_forms
-from workflow import (cases, clock, consistency, countries, gates, links, paging, pathway, permissions, queries,
-                      reviews)
+from workflow import (cases, clock, consistency, countries, gates, links, paging, pathway,
+                      permissions, queries, reviews)
 from workflow.custody import chain_breaks
 from workflow.errors import WorkflowError
 from workflow.menu import LEVELS, TOOLS

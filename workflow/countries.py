@@ -106,6 +106,11 @@ def name(value: str | None, language: str = ENGLISH) -> str:
     return english if language == ENGLISH else _catalog(language).gettext(country.name)
 
 
+def searched(value: str) -> str:
+    """A country as the search finds it: by its names in English and in Arabic."""
+    return f"{name(value)} {name(value, 'ar')}" if is_code(value) else value
+
+
 def wanted(written: str | None) -> str:
     """What a country filter compares the stored value with: the code of the country written,
     else what was written (a name kept from before countries were codes)."""

@@ -110,6 +110,8 @@ class Source:
     also: tuple[str, ...] = ()
     #: The column naming the record's case.
     case_column: str = "case_id"
+    #: How a field's stored value reads in the index, where it is not as stored.
+    read: dict = field(default_factory=dict, hash=False)
 
     @property
     def watched(self) -> tuple[str, ...]:
@@ -123,7 +125,8 @@ class Source:
 #: Every kind of record the search finds, in the order a case's results list them.
 SOURCES: tuple[Source, ...] = (
     Source("case", _("Case"), Case, ("reference", "title", "country", "place", "summary"),
-           label=operator.attrgetter("title"), case_column="id"),
+           label=operator.attrgetter("title"), case_column="id",
+           read={"country": countries.searched}),
     Source("evidence", _("Evidence"), EvidenceItem, ("title", "description", "source"),
            label=operator.attrgetter("title"), keep=lambda item: item.status == "active",
            also=("status",)),
@@ -159,7 +162,7 @@ def entry(source: Source, record) -> dict | None:
     it is not to be found."""
     if not source.keep(record):
         return None
-    values = [getattr(record, name) or "" for name in source.fields]
+    values = [source.read.get(name, str)(getattr(record, name) or "") for name in source.fields]
     return {"record_type": source.kind, "record_id": record.id,
             "case_id": getattr(record, source.case_column),
             "label": str(source.label(record))[:300],

@@ -27,7 +27,7 @@ from workflow.stays import day_of
 
 PASSWORD = "benchmark password"
 BATCH = 20_000
-COUNTRIES = ("Syria", "Iraq", "Ukraine", "United Kingdom", "Malaysia", "Russia")
+COUNTRIES = ("SY", "IQ", "UA", "GB", "MY", "RU")
 
 
 @contextlib.contextmanager
