@@ -5,10 +5,12 @@ from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Index, Numeric, String, Table, Text,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, validates
 
 from models.base import Base, choice
+from models.register import RegisterEntry
 from models.user import User
 from vocabulary import AGENTS, CASE_ROLES, CLOSED, PRECISIONS, REPORTED, STAGES, TARGETED
 from workflow.clock import utcnow
@@ -20,6 +22,15 @@ STATE_WRITES: ContextVar[bool] = ContextVar("pathway_firing", default=False)
 def state_write_allowed() -> bool:
     """Whether the pathway machine is the one writing a case's state now."""
     return STATE_WRITES.get()
+
+
+#: The suspected perpetrators a case names from reporting on: entries of the party register.
+case_suspects = Table(
+    "case_suspects", Base.metadata,
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("entry_id", ForeignKey("register_entries.id"), primary_key=True),
+    Index("ix_case_suspects_entry_id", "entry_id"),
+)
 
 
 class Case(Base):
@@ -91,6 +102,9 @@ class Case(Base):
 
     members: Mapped[list[CaseMember]] = relationship(
         back_populates="case", cascade="all, delete-orphan", lazy="selectin")
+    #: Who reporting suspects, before any attribution: party register entries, by name.
+    suspects: Mapped[list[RegisterEntry]] = relationship(secondary=case_suspects,
+                                                         order_by=RegisterEntry.name)
 
     @validates("state")
     def _only_the_pathway_writes_state(self, _key, value):

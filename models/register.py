@@ -80,7 +80,7 @@ class RegisterAlias(Base):
     register: Mapped[str] = mapped_column(choice(*REGISTERS, name="register_name", length=16))
     #: The name as written.
     name: Mapped[str] = mapped_column(String(300))
-    #: Its normal form: case, accents, punctuation and spacing set aside (workflow.registers.normal).
+    #: Its normal form: case, accents, punctuation and spacing set aside (workflow.names.normal).
     key: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

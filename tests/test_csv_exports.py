@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from webclient import post
 
 from models import Case
@@ -37,8 +37,12 @@ def test_neutralise(value, expected):
 
 @pytest.fixture
 def formula_cases(db, cast, make_case):
-    """Cases whose title and country begin like formulas."""
-    return [make_case(title=formula, country=formula) for formula in FORMULAS]
+    """Cases whose title and country (as written before countries were codes) begin like formulas."""
+    case_ids = [make_case(title=formula) for formula in FORMULAS]
+    with db.transaction() as session:
+        for case_id, formula in zip(case_ids, FORMULAS):
+            session.execute(update(Case).where(Case.id == case_id).values(country=formula))
+    return case_ids
 
 
 def test_the_case_list_export_is_neutralised(client, auth, formula_cases):

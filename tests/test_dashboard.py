@@ -14,7 +14,7 @@ from models.audit import AuditEvent
 from models.case import Case
 from models.gate_request import GateRequest
 from models.response import Response
-from workflow import audit, cases, importer, permissions, responses, reviews
+from workflow import audit, cases, countries, importer, permissions, responses, reviews
 from workflow.clock import utcnow
 from workflow.command import ANY_VERSION
 from workflow.dashboard import Filters, figures
@@ -38,7 +38,7 @@ def previous_figures(session, user, filters: Filters, now: datetime) -> tuple:
     if filters.year:
         ids = ids.where(extract("year", Case.occurred_on) == filters.year)
     if filters.country:
-        ids = ids.where(func.lower(Case.country) == filters.country.strip().lower())
+        ids = ids.where(Case.country == countries.wanted(filters.country))
     funnel = dict(session.execute(select(Case.state, func.count()).where(Case.id.in_(ids))
                                   .group_by(Case.state)).all())
     menu = session.execute(select(Response.level, Response.tool, Response.status, func.count())

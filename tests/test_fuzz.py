@@ -26,6 +26,7 @@ TEXT_FIELDS = [
     "legal_basis", "speaker", "audience", "channel", "taboo_rationale", "norms_rationale",
     "lack_of_benefit_rationale", "deterrence_rationale", "lessons", "outcome", "username",
     "password", "full_name", "code", "current_password", "new_password", "confirm", "back",
+    "suspects",
 ]
 #: Valid values of every other field, so that a form with hostile text passes its own checks
 #: and the text reaches the service and the database.

@@ -50,7 +50,8 @@ class CaseForm(Form):
     occurred_on = DateField(_l("Date of the incident"), validators=[Optional()])
     occurred_precision = SelectField(_l("The date is exact to the"), choices=choices(PRECISIONS),
                                      default="day")
-    country = StringField(_l("Country"), validators=[Optional(), Length(max=100)])
+    country = StringField(_l("Country"), validators=[Optional(), Length(max=100)],
+                          description=_l("Its name or its ISO 3166 code, e.g. Syria or SY"))
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     latitude = DecimalField(_l("Latitude"), places=6, validators=[
         Optional(), finite, NumberRange(-90, 90, message=_l("between -90 and 90"))])
@@ -63,9 +64,13 @@ class CaseForm(Form):
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=20_000)])
     targeted = SelectField(_l("Who was targeted"), choices=choices(TARGETED), default="unknown")
     strategies = CheckboxesField(_l("Strategies"), choices=choices(STRATEGIES))
+    suspects = TextAreaField(_l("Suspected perpetrators"), validators=[Optional(), Length(max=5000)],
+                             description=_l("As the party register knows them, one a line, e.g. "
+                                            "Syrian government forces"))
 
     def case_fields(self) -> dict:
-        return {name: getattr(self, name).data for name in EDITABLE}
+        return {**{name: getattr(self, name).data for name in EDITABLE},
+                "suspects": self.suspects.data or ""}
 
 
 class OpenCaseForm(CaseForm):

@@ -9,7 +9,7 @@ from models.case import AGENTS
 from views import db, list_filters
 from views.exports import csv_response
 from views.access import current_actor
-from views.language import translated
+from views.language import country_choices, country_name, translated
 from views.commands import Page, kept, run, sentence
 from views.case_forms import (
     CaseEditForm,
@@ -24,8 +24,8 @@ from views.case_forms import (
 from views.menu_forms import MessageForm
 from views.record_pages import case_context, member_choices
 from views.task_forms import task_forms
-from workflow import (cases, clock, consistency, corrections, links, paging, pathway, permissions, queries,
-                      reviews)
+from workflow import (cases, clock, consistency, corrections, countries, links, paging, pathway,
+                      permissions, queries, reviews)
 from workflow.custody import chain_breaks
 from workflow.errors import WorkflowError
 from workflow.menu import LEVELS, TOOLS
@@ -58,7 +58,7 @@ def _case_filters(args, errors: list_filters.Errors) -> queries.CaseFilters:
     """The list's filters; a bad stage, agent or year is put in `errors`, beside its field."""
     return queries.CaseFilters(
         stage=list_filters.choice(args, errors, "stage", STAGES, "Stage"),
-        country=args.get("country", ""),
+        country=countries.wanted(args.get("country")),
         agent=list_filters.choice(args, errors, "agent", AGENTS, "Agent"),
         year=list_filters.year(args, errors), text=args.get("q", ""),
         sort=args.get("sort", "opened") if args.get("sort") in queries.SORTS else "opened",
@@ -79,7 +79,7 @@ def index():
     # With a filter it cannot read, the list shows nothing rather than more than was asked for.
     result = queries.CasePage() if errors else queries.search_cases(session, current_user, filters)
     return render_template("cases/index.html", result=result, filters=filters, errors=errors,
-                           countries=queries.countries(session, current_user),
+                           countries=country_choices(queries.countries(session, current_user)),
                            years=queries.years(session, current_user),
                            may_open=permissions.can(current_user, permissions.OPEN_CASE)), errors.status
 
@@ -194,6 +194,8 @@ def edit(case_id: int):
     if request.method == "GET":
         form.version.data = case.version
         form.strategies.data = case.strategy_list  # kept comma-separated, listed by the form
+        form.country.data = country_name(case.country)  # stored as its code, named for the reader
+        form.suspects.data = "\n".join(entry.name for entry in case.suspects)
         return page()
     outcome = run(form, lambda write: cases.update_case(
         write, current_actor(), case_id, expected_version=form.expected_version(),

@@ -18,7 +18,8 @@ from markupsafe import Markup, escape
 from views import db
 from views.access import current_actor
 from views.forms import LanguageForm
-from workflow import accounts
+from workflow import accounts, countries
+from workflow.countries import Country
 from vocabulary import LANGUAGES, RIGHT_TO_LEFT
 from workflow.words import Choices, Series, Text
 
@@ -74,6 +75,8 @@ def _say(value: Text, html: bool):
     if isinstance(value, Series):
         parts = [_value(part, html) for part in value.parts]
         return _say(value.separator, html).join(parts if html else map(str, parts))
+    if isinstance(value, Country):
+        return _value(country_name(value.code), html)
     if isinstance(value, Choices):
         names = [_say(name, html) for name in value.names]
         said = str(value) if str(get_locale()) == "en" else format_list(names, style="or", locale=get_locale())
@@ -89,6 +92,16 @@ def _say(value: Text, html: bool):
     if html:
         return Markup(escape(message)) % values if values else escape(message)
     return message % values if values else message
+
+
+def country_name(code: str | None) -> str:
+    """A country's name in the reader's language: SY → "Syria", "سوريا" in Arabic."""
+    return countries.name(code, str(get_locale()))
+
+
+def country_choices(codes) -> list[tuple[str, str]]:
+    """The countries of a filter as (code, name in the reader's language), by name."""
+    return sorted(((code, country_name(code)) for code in codes), key=lambda choice: choice[1])
 
 
 def _value(part, html: bool):
@@ -201,5 +214,5 @@ def register(app: Flask) -> None:
     env.globals["ngettext"] = ngettext
     env.globals["arrow"] = Arrow()
     env.filters.update(when=when, day=day, number=number, translated=translated, listed=listed,
-                       percent=percent, said=said, bdi=bdi)
+                       percent=percent, said=said, bdi=bdi, country=country_name)
 

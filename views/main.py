@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from views import db, list_filters
 from views.exports import csv_response, headers
-from views.language import translated
-from workflow import dashboard, permissions, queries
+from views.language import country_choices, translated
+from workflow import countries, dashboard, permissions, queries
 from workflow.menu import LEVELS, TOOLS
 from workflow.pathway import STAGES
 
@@ -19,7 +19,7 @@ TABLES = ("funnel", "durations", "stalled", "rejections", "coverage", "repeat_us
 def _filters(errors: list_filters.Errors) -> dashboard.Filters:
     """The dashboard's filters; a bad year or number of days is put in `errors`."""
     args = request.args
-    return dashboard.Filters(year=list_filters.year(args, errors), country=args.get("country", ""),
+    return dashboard.Filters(year=list_filters.year(args, errors), country=countries.wanted(args.get("country")),
                              stall_days=list_filters.days(args, errors, "stall_days", 90))
 
 
@@ -33,7 +33,7 @@ def index():
     return render_template(
         "main/index.html", sees_cases=True, filters=filters, errors=errors, LEVELS=LEVELS, TOOLS=TOOLS,
         figures=dashboard.figures(session, current_user, filters),
-        countries=queries.countries(session, current_user), years=queries.years(session, current_user),
+        countries=country_choices(queries.countries(session, current_user)), years=queries.years(session, current_user),
         reviews=(queries.capped_count(session, queries.pending_reviews_query(current_user))
                  if permissions.can(current_user, permissions.DECIDE_GATE) else None)), errors.status
 

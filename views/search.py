@@ -9,6 +9,7 @@ from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from views import db
 from views.forms import CheckboxesField, Form
+from views.language import country_choices
 from workflow import cases, clock, paging, permissions, queries, search
 from workflow.errors import WorkflowError
 from workflow.pathway import LABELS, STAGES
@@ -56,7 +57,8 @@ def index():
     session = db.session()
     form = SearchForm(request.args)
     form.country.choices = [SelectChoice("", _("Any country")),
-                            *(SelectChoice(c, c, render_kw={"dir": "auto"}) for c in queries.countries(session, current_user))]
+                            *(SelectChoice(code, name, render_kw={"dir": "auto"})
+                              for code, name in country_choices(queries.countries(session, current_user)))]
     results, within, status = None, None, 200
     if form.q.data and form.validate():
         try:

@@ -13,7 +13,7 @@ from models.case import AGENTS, CASE_ROLES, PRECISIONS, Case, CaseMember
 from vocabulary import CASE_ROLE_NEEDS, STRATEGIES, TARGETED
 from models.gate_request import GateRequest
 from models.user import User
-from workflow import audit, command, permissions
+from workflow import audit, command, countries, permissions, registers
 from workflow.audit import Actor
 from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
@@ -27,7 +27,7 @@ WORKING_ROLES = (INVESTIGATOR, ANALYST, LEGAL_OFFICER)
 EDITABLE = ("title", "occurred_on", "occurred_precision", "country", "place", "latitude",
             "longitude", "suspected_agent", "delivery_means", "deaths", "injured", "summary",
             "targeted", "strategies")
-_TEXT_LIMITS = {"title": 200, "country": 100, "place": 200, "delivery_means": 200,
+_TEXT_LIMITS = {"title": 200, "place": 200, "delivery_means": 200,
                 "summary": 20_000}
 
 
@@ -79,6 +79,8 @@ MAX_COUNT = 10_000_000
 def clean_field(name: str, value):
     """Validate one field of a case; the error names it."""
     label = name.replace("_", " ")
+    if name == "country":
+        return countries.code(value)
     if name in _TEXT_LIMITS:
         # The summary is kept as written (imported text must round-trip); names are trimmed.
         value = (value or "") if name == "summary" else (value or "").strip()
@@ -147,6 +149,18 @@ def _apply(case: Case, fields: dict) -> dict:
     return changes
 
 
+def _name_suspects(session: Session, case: Case, written) -> dict:
+    """Name the case's suspected perpetrators (the party register's entries for the names
+    written, through their aliases; an unknown one refused); returns {"suspects": [before,
+    after]} if they changed."""
+    entries = registers.known_entries(session, "party", written, "suspects")
+    if {entry.id for entry in entries} == {entry.id for entry in case.suspects}:
+        return {}
+    before = sorted(entry.name for entry in case.suspects)
+    case.suspects = sorted(entries, key=lambda entry: entry.name)
+    return {"suspects": [before, [entry.name for entry in case.suspects]]}
+
+
 def _next_reference(session: Session, year: int) -> str:
     """CW-YYYY-NNNN from a per-year counter that concurrent openings cannot share."""
     number = session.execute(text(
@@ -156,8 +170,10 @@ def _next_reference(session: Session, year: int) -> str:
     return f"CW-{year}-{number:04d}"
 
 
-def open_case(session: Session, actor: Actor, source_id: str | None = None, **fields) -> Case:
-    """Open a case in `reported`; an opener with a working role joins its team."""
+def open_case(session: Session, actor: Actor, source_id: str | None = None, suspects=(),
+              **fields) -> Case:
+    """Open a case in `reported`, naming its suspected perpetrators if reporting does; an opener
+    with a working role joins its team."""
     authorize(actor, permissions.OPEN_CASE)
     if source_id is not None:
         known = session.scalar(select(Case.reference).where(Case.source_id == source_id))
@@ -168,6 +184,7 @@ def open_case(session: Session, actor: Actor, source_id: str | None = None, **fi
                 source_id=source_id)
     fields.setdefault("title", "")
     changes = _apply(case, fields)
+    changes.update(_name_suspects(session, case, suspects))
     case.reference = _next_reference(session, now.year)
     # Whatever other roles they hold (supervisor, auditor), one who works cases joins the team.
     if any(role in WORKING_ROLES for role in actor.roles):
@@ -182,12 +199,14 @@ def open_case(session: Session, actor: Actor, source_id: str | None = None, **fi
 
 
 def update_case(session: Session, actor: Actor, case_id: int, *, expected_version,
-                **fields) -> Case:
-    """Change the details of a case."""
+                suspects=None, **fields) -> Case:
+    """Change the details of a case, and its suspected perpetrators if `suspects` is given."""
     cmd = command.begin(session, actor, case_id, action=permissions.EDIT_CASE,
                         expected_version=expected_version)
     case = cmd.case
     changes = _apply(case, fields)
+    if suspects is not None:
+        changes.update(_name_suspects(session, case, suspects))
     if changes:
         cmd.step()
         cmd.record("case_updated", "case", case.id, {"changes": changes, "version": case.version})

@@ -86,9 +86,9 @@ def _queries(lock: bool) -> dict[str, object]:
     by["case_id_alone"] = select(Case, null()).where(Case.id == bindparam("id"))
     for key, query in by.items():
         # The team, with its users and their roles, for the checks (the gates' queues read them
-        # too); the request's people only if a message names them.
+        # too), and the suspected perpetrators; the request's people only if a message names them.
         query = query.options(joinedload(Case.members).joinedload(CaseMember.user)
-                              .joinedload(User.role_rows),
+                              .joinedload(User.role_rows), joinedload(Case.suspects).lazyload("*"),
                               with_expression(Case.entered_stage_at, queries.ENTERED_STAGE),
                               with_expression(Case.evaluated, queries.EVALUATED))
         if key != "case_id_alone":

@@ -31,7 +31,8 @@ from workflow.errors import Conflict, Invalid, NotFound
 from workflow.evidence import evidence_of
 from workflow.fields import day, one_of, text
 from workflow.words import _, inline, series
-from workflow.responses import actor_entries, factor_list, forum_entry, known_entries, response_of
+from workflow.registers import known_entries
+from workflow.responses import actor_entries, factor_list, forum_entry, response_of
 
 
 def _strategies(value) -> str:

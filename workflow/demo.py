@@ -152,13 +152,13 @@ def advance(db: Database, case_id: int, target: str, people: dict[str, Actor]) -
 
 
 STORY = (
-    ("Chlorine cylinder on a residential building", "Syria", "Douma", date(2018, 4, 7), "chlorine",
+    ("Chlorine cylinder on a residential building", "SY", "Douma", date(2018, 4, 7), "chlorine",
      []),
-    ("Sarin dropped on a town centre", "Syria", "Khan Shaykhun", date(2017, 4, 4), "sarin",
+    ("Sarin dropped on a town centre", "SY", "Khan Shaykhun", date(2017, 4, 4), "sarin",
      ["investigation", "attribution"]),
-    ("Nerve agent used against a former officer", "United Kingdom", "Salisbury", date(2018, 3, 4),
+    ("Nerve agent used against a former officer", "GB", "Salisbury", date(2018, 3, 4),
      "novichok", ["investigation", "attribution", "legal_consequence", "implementation"]),
-    ("Mustard agent shells on a village", "Iraq", "Taza", date(2016, 3, 8), "sulfur_mustard",
+    ("Mustard agent shells on a village", "IQ", "Taza", date(2016, 3, 8), "sulfur_mustard",
      ["investigation", "attribution", "legal_consequence", "implementation", "evaluation", "closed"]),
 )
 

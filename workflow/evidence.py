@@ -29,7 +29,7 @@ from workflow.clock import format_utc, utcnow
 from workflow.errors import Invalid, NotFound
 from workflow.evidence_store import EvidenceStore, StoredFile
 from workflow.fields import moment, one_of, text
-from workflow.responses import known_entries
+from workflow.registers import known_entries
 from workflow.words import _, inline
 
 

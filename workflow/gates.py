@@ -20,7 +20,7 @@ from models.finding import Finding
 from models.response import Milestone, Response
 from models.task import Task
 from vocabulary import OPEN_TASK_STATUSES, SAMPLE_KINDS, SUPERVISOR, USE_DETERMINATION
-from workflow import queries
+from workflow import countries, queries
 from workflow.clock import today
 from workflow.custody import chain_breaks
 from workflow.words import Text, _, _n, inline, recorded, series
@@ -75,8 +75,13 @@ def _fields_set(_session: Session, case: Case) -> tuple[bool, Text]:
     missing = [label for name, label in labels.items() if not getattr(case, name)]
     if missing:
         return False, _("missing: %(fields)s", fields=series(missing))
+    if not countries.is_code(case.country):
+        # Kept as written before countries were codes, and named no country then.
+        return False, _("country: “%(written)s” is not a country we know; correct it on the case's "
+                        "form", written=case.country)
     return True, _("%(title)s; %(date)s; %(place)s, %(country)s", title=case.title,
-                   date=case.occurred_on.isoformat(), place=case.place, country=case.country)
+                   date=case.occurred_on.isoformat(), place=case.place,
+                   country=countries.Country(case.country))
 
 
 def _lead_on_team(_session: Session, case: Case) -> tuple[bool, Text]:

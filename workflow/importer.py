@@ -322,7 +322,7 @@ def read_syrian_archive(data: bytes) -> Plan:
             summaries = [s for s in (record.get("summary_en"), record.get("summary_ar")) if s]
             values = {
                 "title": title[:200], "occurred_on": _date(record.get("incident_date") or ""),
-                "country": "Syria", "place": (record.get("location") or "")[:200],
+                "country": "SY", "place": (record.get("location") or "")[:200],
                 "latitude": record.get("latitude") if record.get("latitude") != "" else None,
                 "longitude": record.get("longitude") if record.get("longitude") != "" else None,
                 "suspected_agent": _agent(weapons), "summary": "\n\n".join(summaries),

@@ -15,13 +15,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from difflib import SequenceMatcher
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models.case import Case
 from models.case_link import CaseLink
 from vocabulary import LINK_KINDS
-from workflow import audit, command, permissions
+from workflow import audit, command, countries, permissions
 from workflow.audit import Actor
 from workflow.errors import Invalid
 from workflow.fields import one_of, text
@@ -84,7 +84,7 @@ def possible_duplicates(session: Session, actor, *, occurred_on: date | None, co
     if occurred_on is None or not (country or "").strip():
         return []
     candidates = session.scalars(
-        select(Case).where(func.lower(Case.country) == country.strip().lower(),
+        select(Case).where(Case.country == countries.wanted(country),
                            Case.occurred_on.between(occurred_on - timedelta(days=DAYS_APART),
                                                     occurred_on + timedelta(days=DAYS_APART)),
                            Case.id != (exclude_id or 0))

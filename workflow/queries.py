@@ -19,6 +19,7 @@ from models.response import Response
 from models.task import Task
 from models.user import User, UserRole
 from workflow import paging, permissions
+from workflow.countries import wanted as wanted_country
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER
 from workflow import clock
 
@@ -103,13 +104,12 @@ def _pending_target():
 
 def filter_conditions(session: Session, user, *, year: int | None, country: str) -> list:
     """The year and country conditions the case list and the dashboard share, in forms their
-    indexes serve: a range of dates, and the country's spellings among the user's cases."""
+    indexes serve: a range of dates, and the country's code (written as a code or a name)."""
     conditions = []
     if year:
         conditions.append(Case.occurred_on.between(date(year, 1, 1), date(year, 12, 31)))
     if country.strip():
-        wanted = country.strip().lower()
-        conditions.append(Case.country.in_([c for c in countries(session, user) if c.lower() == wanted]))
+        conditions.append(Case.country == wanted_country(country))
     return conditions
 
 

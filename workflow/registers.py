@@ -3,15 +3,14 @@ changes a supervisor or admin makes (add, alias, accept, merge), each with its a
 from __future__ import annotations
 
 import tomllib
-import unicodedata
 from contextlib import nullcontext
 from pathlib import Path
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from models.case import Case
+from models.case import Case, case_suspects
 from models.finding import Finding
 from models.register import REGISTERS, RegisterAlias, RegisterEntry
 from models.response import ResponseBlock, ResponseEntry
@@ -19,11 +18,15 @@ from workflow import audit, permissions
 from workflow.audit import Actor
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.fields import one_of, text
-from workflow.words import _, inline
+from workflow.names import normal
+from workflow.words import _, inline, series
 
 #: The registers as shipped: the public record, in the project's words.
 SEED = Path(__file__).resolve().parent.parent / "data" / "registers.toml"
 ENTITY = "register_entry"
+#: The registers as a refusal names them: "not in the register of instruments".
+REGISTER_NAMES = {"instrument": _("instruments"), "forum": _("forums"), "actor": _("actors"),
+                  "party": _("parties"), "body": _("bodies")}
 #: Every record that names a register entry: (model, its column, the register it names, the
 #: entity type of its audit events). A merge re-points each of them, one audit event per record.
 LINKS = ((Finding, Finding.party_id, "party", "finding"),
@@ -32,18 +35,6 @@ LINKS = ((Finding, Finding.party_id, "party", "finding"),
            for register in ("actor", "instrument", "forum")),
          (ResponseBlock, ResponseBlock.blocked_by_id, "actor", "response_block"),
          (ResponseBlock, ResponseBlock.forum_id, "forum", "response_block"))
-
-
-def normal(name: str | None) -> str:
-    """The form a name is matched by: no case, no accents or vowel marks, punctuation read as a
-    space, one space between words ("Da’esh" and "da'esh" match, so do "OPCW-UN" and "opcw un")."""
-    kept = []
-    for character in unicodedata.normalize("NFKD", name or ""):
-        category = unicodedata.category(character)
-        if category.startswith("M"):
-            continue
-        kept.append(" " if category[0] in "PSZC" else character)
-    return " ".join("".join(kept).casefold().split())
 
 
 def _alias(session: Session, register: str, key: str) -> RegisterAlias | None:
@@ -66,6 +57,32 @@ def resolve(session: Session, register: str, name: str, *, lock: bool = False) -
         query = query.with_for_update(read=True, of=RegisterEntry).execution_options(
             populate_existing=True)
     return session.scalar(query)
+
+
+def written_names(values) -> list[str]:
+    """Names given as a list, or as text with one name a line."""
+    if isinstance(values, str):
+        values = values.splitlines()
+    return [value.strip() for value in values or () if value and value.strip()]
+
+
+def known_entries(session: Session, register: str, written, field: str) -> list[RegisterEntry]:
+    """The register's entries for the names given, through their aliases; an unknown name is
+    refused: a supervisor adds it to the register."""
+    found: dict[int, RegisterEntry] = {}
+    unknown = []
+    for name in written_names(written):
+        entry = resolve(session, register, name, lock=True)
+        if entry is None:
+            unknown.append(name)
+        else:
+            found.setdefault(entry.id, entry)
+    if unknown:
+        raise Invalid(_("%(field)s: not in the register of %(register)s: %(names)s (a supervisor "
+                        "adds it, or use a name it is known by)", field=field,
+                        register=REGISTER_NAMES.get(register, register),
+                        names=series(unknown, "; ")), field)
+    return list(found.values())
 
 
 def get_entry(session: Session, entry_id: int, *, lock: bool = False) -> RegisterEntry:
@@ -324,6 +341,7 @@ def merge(session: Session, actor: Actor, merged_id: int, kept_id: int) -> int:
                          details={"field": column.key, "from_id": merged.id, "from": merged.name,
                                   "to_id": kept.id, "to": kept.name})
         moved += len(rows)
+    moved += _move_suspects(session, actor, merged, kept)
     children = session.scalars(select(RegisterEntry).where(RegisterEntry.parent_id == merged.id)
                                .order_by(RegisterEntry.id).with_for_update()).all()
     for child in children:
@@ -342,6 +360,29 @@ def merge(session: Session, actor: Actor, merged_id: int, kept_id: int) -> int:
     _record(session, actor, "register_entry_merged", merged, {
         "into_id": kept.id, "into": kept.name, "aliases": aliases, "records_moved": moved})
     return moved
+
+
+def _move_suspects(session: Session, actor: Actor, merged: RegisterEntry, kept: RegisterEntry) -> int:
+    """The cases suspecting the merged party suspect the kept one (once, if they named both),
+    one audit event per case; returns how many."""
+    entry, case = case_suspects.c.entry_id, case_suspects.c.case_id
+    case_ids = session.scalars(select(case).where(entry == merged.id).order_by(case)
+                               .with_for_update()).all()
+    if not case_ids:
+        return 0
+    both = set(session.scalars(select(case).where(entry == kept.id, case.in_(case_ids))))
+    session.execute(delete(case_suspects).where(entry == merged.id))
+    session.execute(insert(case_suspects), [{"case_id": case_id, "entry_id": kept.id}
+                                            for case_id in case_ids if case_id not in both])
+    for case_id in case_ids:
+        audit.append(session, "register_link_moved", actor, case_id=case_id, entity_type="case",
+                     entity_id=case_id, details={"field": "suspects", "from_id": merged.id,
+                                                 "from": merged.name, "to_id": kept.id, "to": kept.name})
+    # Cases loaded before the merge read their suspects again.
+    for loaded in session.identity_map.values():
+        if isinstance(loaded, Case) and loaded.id in case_ids:
+            session.expire(loaded, ["suspects"])
+    return len(case_ids)
 
 
 def link_party(session: Session, actor: Actor, name: str, party_type: str) -> RegisterEntry:

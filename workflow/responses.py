@@ -19,12 +19,8 @@ from workflow.menu import BY_KEY, LEVELS, NEXT_STATUSES, STATUSES, STRATEGIES, T
 from vocabulary import FACTORS
 from workflow.stages import RESPONSE_STAGES  # noqa: F401 (re-exported)
 from workflow import clock
+from workflow.registers import known_entries, written_names
 from workflow.words import _, inline, series
-
-
-#: The registers as a refusal names them: "not in the register of instruments".
-REGISTER_NAMES = {"instrument": _("instruments"), "forum": _("forums"), "actor": _("actors"),
-                  "party": _("parties"), "body": _("bodies")}
 
 
 def response_of(session: Session, case_id: int, response_id: int) -> Response:
@@ -52,39 +48,13 @@ def names(entries) -> list[str]:
     return [entry.name for entry in entries]
 
 
-def _written(values) -> list[str]:
-    """Names given as a list, or as text with one name a line."""
-    if isinstance(values, str):
-        values = values.splitlines()
-    return [value.strip() for value in values or () if value and value.strip()]
-
-
 def actor_entries(session: Session, actor: Actor, written, field: str = "actors") -> list[RegisterEntry]:
     """The actor register's entries for the names given, through their aliases; an unknown name
     is proposed as a new entry for a supervisor to accept (with its kind) or merge."""
     found: dict[int, RegisterEntry] = {}
-    for name in _written(written):
+    for name in written_names(written):
         entry = registers.link(session, actor, "actor", text(name, field, 300, True), "state")
         found.setdefault(entry.id, entry)
-    return list(found.values())
-
-
-def known_entries(session: Session, register: str, written, field: str) -> list[RegisterEntry]:
-    """The register's entries for the names given, through their aliases; an unknown name is
-    refused: instruments and fora are few and a supervisor adds them to the register."""
-    found: dict[int, RegisterEntry] = {}
-    unknown = []
-    for name in _written(written):
-        entry = registers.resolve(session, register, name, lock=True)
-        if entry is None:
-            unknown.append(name)
-        else:
-            found.setdefault(entry.id, entry)
-    if unknown:
-        raise Invalid(_("%(field)s: not in the register of %(register)s: %(names)s (a supervisor "
-                        "adds it, or use a name it is known by)", field=field,
-                        register=REGISTER_NAMES.get(register, register),
-                        names=series(unknown, "; ")), field)
     return list(found.values())
 
 
@@ -167,13 +137,13 @@ def change_status(session: Session, actor: Actor, case_id: int, *, expected_vers
         raise Invalid(_("status: a %(status)s response can become %(statuses)s",
                         status=inline(response.status), statuses=series([inline(s) for s in allowed])),
                       "status")
-    if status == "blocked" and not _written([reason]):
+    if status == "blocked" and not written_names([reason]):
         raise Invalid(_("reason: say why it was blocked (e.g. a veto, and the grounds given)"), "reason")
     reason = text(reason, "reason", 5000, True)
     block = None
     if status == "blocked":
         block = _block(session, actor, case.id, response, blocked_by, blocked_in, reason)
-    elif _written([blocked_by, blocked_in]):
+    elif written_names([blocked_by, blocked_in]):
         raise Invalid(_("blocked_by: who blocked it, and where, belong to a blocked response"),
                       "blocked_by")
     before = response.status
@@ -194,7 +164,7 @@ def change_status(session: Session, actor: Actor, case_id: int, *, expected_vers
 def _block(session: Session, actor: Actor, case_id: int, response: Response, blocked_by: str,
            blocked_in: str, why: str) -> ResponseBlock:
     """Who blocked the response, where and why: each required but the forum."""
-    if not _written([blocked_by]):
+    if not written_names([blocked_by]):
         raise Invalid(_("blocked_by: name who blocked it (a state or organisation)"), "blocked_by")
     blocker = actor_entries(session, actor, [blocked_by], "blocked_by")[0]
     forum = forum_entry(session, blocked_in, "blocked_in") or response.forum

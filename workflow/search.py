@@ -33,7 +33,7 @@ from models.finding import Finding
 from models.message import DeterrenceMessage
 from models.response import Response
 from models.search import DOCUMENT, FTS_TABLE, SearchEntry
-from workflow import permissions
+from workflow import countries, permissions
 from workflow.words import _
 
 # --- words ------------------------------------------------------------------------------------
@@ -110,6 +110,8 @@ class Source:
     also: tuple[str, ...] = ()
     #: The column naming the record's case.
     case_column: str = "case_id"
+    #: How a field's stored value reads in the index, where it is not as stored.
+    read: dict = field(default_factory=dict, hash=False)
 
     @property
     def watched(self) -> tuple[str, ...]:
@@ -123,7 +125,8 @@ class Source:
 #: Every kind of record the search finds, in the order a case's results list them.
 SOURCES: tuple[Source, ...] = (
     Source("case", _("Case"), Case, ("reference", "title", "country", "place", "summary"),
-           label=operator.attrgetter("title"), case_column="id"),
+           label=operator.attrgetter("title"), case_column="id",
+           read={"country": countries.searched}),
     Source("evidence", _("Evidence"), EvidenceItem, ("title", "description", "source"),
            label=operator.attrgetter("title"), keep=lambda item: item.status == "active",
            also=("status",)),
@@ -159,7 +162,7 @@ def entry(source: Source, record) -> dict | None:
     it is not to be found."""
     if not source.keep(record):
         return None
-    values = [getattr(record, name) or "" for name in source.fields]
+    values = [source.read.get(name, str)(getattr(record, name) or "") for name in source.fields]
     return {"record_type": source.kind, "record_id": record.id,
             "case_id": getattr(record, source.case_column),
             "label": str(source.label(record))[:300],
@@ -330,7 +333,7 @@ class Filters:
         if self.stage:
             conditions.append(Case.state == self.stage)
         if self.country:
-            conditions.append(func.lower(Case.country) == self.country.strip().lower())
+            conditions.append(Case.country == countries.wanted(self.country))
         if self.year:
             conditions.append(extract("year", Case.occurred_on) == self.year)
         return conditions

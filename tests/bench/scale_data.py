@@ -29,7 +29,7 @@ from workflow.stays import day_of
 
 PASSWORD = "benchmark password"
 BATCH = 20_000
-COUNTRIES = ("Syria", "Iraq", "Ukraine", "United Kingdom", "Malaysia", "Russia")
+COUNTRIES = ("SY", "IQ", "UA", "GB", "MY", "RU")
 #: The parties register: six states, each with two units that roll up to it.
 STATES = ("Aland", "Borduria", "Carpathia", "Dorvania", "Elbonia", "Freedonia")
 

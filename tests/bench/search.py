@@ -83,7 +83,7 @@ def fill(db: Database, cases: int, rng: random.Random, writer: Writer,
         rows, items, findings = [], [], []
         for n in numbers:
             rows.append(dict(id=n, reference=f"CW-2020-{n:06d}", title=writer.text(6),
-                             country=rng.choice(("Syria", "Iraq", "Ukraine", "United Kingdom")),
+                             country=rng.choice(("SY", "IQ", "UA", "GB")),
                              place=writer.text(2), occurred_on=date(2013, 1, 1) + timedelta(days=n % 3000),
                              occurred_precision="day", suspected_agent="chlorine", delivery_means="",
                              summary=writer.text(30), state="investigation", version=1,

@@ -46,7 +46,7 @@ def case_body(case_id: int) -> schemas.Case:
             "suspected_agent", "delivery_means", "deaths", "injured", "summary", "targeted", "outcome",
             "version", "source_id", "history_imported", "opened_at", "closed_at")},
         latitude=case.latitude, longitude=case.longitude, stage=case.state,
-        strategies=case.strategy_list,
+        strategies=case.strategy_list, suspects=[entry.name for entry in case.suspects],
         team=[schemas.Member(user_id=m.user_id, username=m.user.username, case_role=m.case_role)
               for m in sorted(case.members, key=lambda m: m.user.username)],
         pending_request=gate_request(pending) if pending else None,

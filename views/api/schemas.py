@@ -132,7 +132,9 @@ class CaseFields(Input):
     title: one_line(200, 1) = None
     occurred_on: Day | None = None
     occurred_precision: Literal[PRECISIONS] = None
-    country: one_line(100) = None
+    country: one_line(100) = Field(None, description=(
+        "The country: its ISO 3166-1 alpha-2 code (SY), or a name in English or Arabic (Syria, سوريا); "
+        "stored as the code."))
     place: one_line(200) = None
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
@@ -143,6 +145,9 @@ class CaseFields(Input):
     summary: long_text(20_000) = None
     targeted: Literal[TARGETED] = None
     strategies: list[Literal[STRATEGIES]] | None = Field(None, max_length=len(STRATEGIES))
+    suspects: list[one_line(300, 1)] | None = Field(None, max_length=50, description=(
+        "The suspected perpetrators, as the party register knows them (any of their names); "
+        "all of them: the list replaces the case's."))
 
 
 class CaseOpen(CaseFields):
@@ -191,7 +196,7 @@ class CaseSummary(Output):
     reference: str
     title: str
     stage: str
-    country: str
+    country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. SY.")
     occurred_on: date | None
     suspected_agent: str
     version: int
@@ -211,7 +216,7 @@ class Case(Output):
     title: str
     occurred_on: date | None
     occurred_precision: str
-    country: str
+    country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. SY.")
     place: str
     latitude: float | None
     longitude: float | None
@@ -222,6 +227,7 @@ class Case(Output):
     summary: str
     targeted: str = Field(description="Who the attack was aimed at.")
     strategies: list[str] = Field(description="The strategies the case's pathway follows.")
+    suspects: list[str] = Field(description="The suspected perpetrators: the party register's names.")
     stage: str
     outcome: str | None
     version: int = Field(description="The optimistic lock: send it back as If-Match: \"v<version>\".")
