@@ -151,7 +151,8 @@ def test_hashes_custody_and_decisions_are_never_corrected(app, db, cast, full_ca
         "task": {"due_on"}, "milestone": {"due_on"},
         # An imported case's details, from its source file (the importer's --update).
         "case": {"title", "occurred_on", "occurred_precision", "country", "place", "latitude",
-                 "longitude", "suspected_agent", "delivery_means", "deaths", "injured", "summary"}}
+                 "longitude", "suspected_agent", "delivery_means", "deaths", "injured", "summary",
+                 "targeted"}}
     case_id, evidence_id = full_case["case_id"], full_case["evidence_id"]
     open_again(db, cast, full_case)
     with db.sessions() as session:

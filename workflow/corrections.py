@@ -74,7 +74,7 @@ RESPONSE = Correctable("response", "response_corrected", permissions.RECORD_RESP
 #: The details of a case an import brings (the project's CSV format, see workflow/importer.py).
 IMPORTED_CASE_FIELDS = ("title", "occurred_on", "occurred_precision", "country", "place",
                         "latitude", "longitude", "suspected_agent", "delivery_means", "deaths",
-                        "injured", "summary")
+                        "injured", "summary", "targeted")
 CASE = Correctable("case", "case_corrected", permissions.OPEN_CASE, {
     name: (lambda v, name=name: cases.clean_field(name, v)) for name in IMPORTED_CASE_FIELDS})
 TASK = Correctable("task", "task_corrected", permissions.MANAGE_TEAM, {"due_on": _due})

@@ -33,7 +33,7 @@ MAX_BYTES = 20 * 1024 * 1024
 #: The project's own CSV format: one incident a row (see the README).
 CASE_COLUMNS = ("source_id", "title", "occurred_on", "occurred_precision", "country", "place",
                 "latitude", "longitude", "suspected_agent", "delivery_means", "deaths", "injured",
-                "summary")
+                "summary", "targeted")
 #: Optional, per stage after the first: the day the record places the case in it (an
 #: investigation opened, a report of the FFM, the JIM or the IIT, a decision; see the README).
 STAGE_DATES = {stage: f"{stage}_on" for stage in STAGES[1:]}
@@ -292,6 +292,7 @@ def _csv_row(record: dict, columns: int) -> Callable[[], tuple[dict, None, dict 
         values.setdefault("occurred_precision", "day")
         values["occurred_precision"] = values["occurred_precision"] or "day"
         values["suspected_agent"] = values.get("suspected_agent") or "unknown"
+        values["targeted"] = values.get("targeted") or "unknown"
         return values, None, history, tuple(name for name in CASE_COLUMNS if name in record)
     return fields
 
