@@ -182,7 +182,8 @@ def test_the_page_shows_the_figures_and_each_csv_has_its_header(client, auth, ca
                 "unbound": ["reference", "title", "occurred_on", "outcome"],
                 "trends": ["year", "measure", "average", "ratings"],
                 "strategies": ["strategy", "level", "responses"], "levels": ["level", "responses"],
-                "coalitions": ["actors", "responses"], "timeline": ["year", "agent", "cases"]}
+                "coalitions": ["actors", "responses"], "timeline": ["year", "agent", "cases"],
+                "places": ["country", "cases"]}
     assert set(expected) == set(TABLES)
     for table, header in expected.items():
         response = client.get(f"/insight/{table}.csv")
@@ -193,6 +194,22 @@ def test_the_page_shows_the_figures_and_each_csv_has_its_header(client, auth, ca
     assert rows[0][-3:] == ["in_force", "blocked", "repeat_after_binding"]
     assert rows[1][:3] == ["Syrian Arab Republic", "5", "5"] and rows[1][-3:] == ["2", "2", "1"]
     assert client.get("/insight/nothing.csv").status_code == 404
+
+
+def test_the_map_shades_the_countries_of_the_cases_each_may_see(client, auth, cast, record, make_case):
+    make_case(country="GB")  # not on ian's team
+    assert auth.login("sue").status_code == 302
+    drawn = client.get("/insight/map.svg")
+    assert drawn.status_code == 200 and drawn.mimetype == "image/svg+xml"
+    svg = drawn.get_data(as_text=True)
+    assert 'class="sy country map-element color-0' in svg and 'class="gb country map-element color-0' in svg
+    assert 'class="fr country map-element color-0' not in svg
+    assert "<script" not in svg and 'href="http' not in svg  # nothing fetched from elsewhere
+    page = client.get("/insight").get_data(as_text=True)
+    assert 'src="/insight/map.svg"' in page and 'data-country="GB"' in page
+    assert auth.login("ian").status_code == 302
+    svg = client.get("/insight/map.svg").get_data(as_text=True)
+    assert 'class="sy country map-element color-0' in svg and 'class="gb country map-element color-0' not in svg
 
 
 def test_the_page_with_its_figures_speaks_arabic(client, auth, db, record):

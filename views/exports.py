@@ -46,5 +46,6 @@ def headers(*names: str) -> list[str]:
         "average": pgettext("CSV column", "average"), "ratings": pgettext("CSV column", "ratings"),
         "strategy": pgettext("CSV column", "strategy"), "responses": pgettext("CSV column", "responses"),
         "actors": pgettext("CSV column", "actors"), "agent": pgettext("CSV column", "agent"),
+        "country": pgettext("CSV column", "country"),
     }
     return [words[name] for name in names]

@@ -2,7 +2,10 @@
 cases this user may see."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from xml.etree import ElementTree
+
+from flask import Blueprint, Response, abort, render_template
+from pygal_maps_world.maps import World
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +17,7 @@ from vocabulary import FACTORS, PRESSURES, STRATEGIES
 
 blueprint = Blueprint("insight", __name__)
 TABLES = ("parties", "blocked_by_forum", "blocked_by_blocker", "unbound", "trends", "strategies",
-          "levels", "coalitions", "timeline")
+          "levels", "coalitions", "timeline", "places")
 CELLS = [(level, tool) for level in LEVELS for tool in TOOLS]
 
 
@@ -59,8 +62,25 @@ def rows_of(figures: insight.Insight, table: str) -> list[list]:
         return [headers("level", "responses"), *[[level, n] for level, n in figures.levels.items()]]
     if table == "coalitions":
         return [headers("actors", "responses"), *[list(row) for row in figures.coalitions]]
+    if table == "places":
+        return [headers("country", "cases"), *[list(row) for row in figures.places]]
     return [headers("year", "agent", "cases"),
             *[[year, agent, n] for year, agents in figures.timeline.items() for agent, n in agents.items()]]
+
+
+@blueprint.route("/insight/map.svg")
+def world_map():
+    """The cases per country on a world map, drawn here (no tiles from elsewhere, no script);
+    the page shows it as an image beside its table."""
+    _require_viewer()
+    chart = World(show_legend=False, js=[], disable_xml_declaration=True, no_prefix=True,
+                  explicit_size=False, width=800, height=420)
+    chart.add(_("Cases"), {code.lower(): count for code, count in insight.places(db.session(), current_user)})
+    drawing = chart.render_tree()
+    for defs in drawing.iter("defs"):  # pygal writes its settings for its tooltips' script
+        for script in defs.findall("script"):
+            defs.remove(script)
+    return Response(ElementTree.tostring(drawing, encoding="unicode"), mimetype="image/svg+xml")
 
 
 @blueprint.route("/insight/<table>.csv")

@@ -73,6 +73,8 @@ class Insight:
     coalitions: list[tuple[int, int]] = field(default_factory=list)
     #: By year of incident: cases by suspected agent.
     timeline: dict[int, dict[str, int]] = field(default_factory=dict)
+    #: (country code, cases), most first.
+    places: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def agents(self) -> list[str]:
@@ -263,10 +265,19 @@ def timeline(session: Session, user) -> dict[int, dict[str, int]]:
     return result
 
 
+def places(session: Session, user) -> list[tuple[str, int]]:
+    """Cases per country (ISO 3166 code), most first."""
+    count = func.count().label("cases")
+    return [tuple(row) for row in session.execute(
+        select(Case.country, count).where(Case.country != "", _within(user, Case.id))
+        .group_by(Case.country).order_by(count.desc(), Case.country))]
+
+
 def insight(session: Session, user, unbound_shown: int | None = UNBOUND_SHOWN) -> Insight:
     """Every figure of the insight page, over the cases `user` may see."""
     result = Insight(parties=parties(session, user), trends=trends(session, user),
-                     coalitions=coalitions(session, user), timeline=timeline(session, user))
+                     coalitions=coalitions(session, user), timeline=timeline(session, user),
+                     places=places(session, user))
     result.blocked_by_forum, result.blocked_by_blocker = blocked(session, user)
     result.closed, result.unbound_total, result.unbound = closed_without_binding(
         session, user, unbound_shown)
