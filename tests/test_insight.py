@@ -134,6 +134,12 @@ def test_each_figure_equals_the_record_counted_by_hand(db, cast, record):
     }
     assert [p.name for p in result.parties] == ["Syrian Arab Republic", DEMO_PARTY,
                                                 "Islamic State in Iraq and the Levant"]
+    # The same perpetrator met different responses: each cell answered one of its five uses;
+    # the demonstration party's one cell answered both of its uses.
+    syria, demo, _group = result.parties
+    assert syria.answered == {("multilateral", "political"): 1, ("international", "economic"): 1}
+    assert syria.uneven == [("multilateral", "political"), ("international", "economic")]
+    assert (demo.answered, demo.uneven) == ({("multilateral", "economic"): 2}, [])
     assert result.blocked_by_forum == [("UN Security Council", 1), (None, 1)]
     assert result.blocked_by_blocker == [("Russian Federation", 2)]
     assert (result.closed, result.unbound_total) == (2, 1)
@@ -176,7 +182,7 @@ def test_the_page_shows_the_figures_and_each_csv_has_its_header(client, auth, ca
     assert "Russian Federation" not in page and "Islamic State" not in page
     assert auth.login("sue").status_code == 302
     page = client.get("/insight").get_data(as_text=True)
-    assert 'data-cell="international-economic"' in page and "Russian Federation" in page
+    assert 'data-cell="international-economic" data-uneven' in page and "Russian Federation" in page
     expected = {"parties": ["party", "uses", "attributions", "national:military"],
                 "blocked_by_forum": ["forum", "blocked"], "blocked_by_blocker": ["blocked_by", "blocked"],
                 "unbound": ["reference", "title", "occurred_on", "outcome"],
@@ -191,8 +197,9 @@ def test_the_page_shows_the_figures_and_each_csv_has_its_header(client, auth, ca
         rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
         assert rows[0][:len(header)] == header, table
     rows = list(csv.reader(io.StringIO(client.get("/insight/parties.csv").get_data(as_text=True))))
-    assert rows[0][-3:] == ["in_force", "blocked", "repeat_after_binding"]
-    assert rows[1][:3] == ["Syrian Arab Republic", "5", "5"] and rows[1][-3:] == ["2", "2", "1"]
+    assert rows[0][-4:] == ["in_force", "blocked", "repeat_after_binding", "uneven_cells"]
+    assert rows[1][:3] == ["Syrian Arab Republic", "5", "5"]
+    assert rows[1][-4:] == ["2", "2", "1", "multilateral:political;international:economic"]
     assert client.get("/insight/nothing.csv").status_code == 404
 
 

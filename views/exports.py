@@ -47,5 +47,6 @@ def headers(*names: str) -> list[str]:
         "strategy": pgettext("CSV column", "strategy"), "responses": pgettext("CSV column", "responses"),
         "actors": pgettext("CSV column", "actors"), "agent": pgettext("CSV column", "agent"),
         "country": pgettext("CSV column", "country"),
+        "uneven_cells": pgettext("CSV column", "uneven_cells"),
     }
     return [words[name] for name in names]

@@ -39,9 +39,10 @@ def rows_of(figures: insight.Insight, table: str) -> list[list]:
     """An insight table as rows, header first (the header in the reader's language)."""
     if table == "parties":
         return [[*headers("party", "uses", "attributions"), *[f"{level}:{tool}" for level, tool in CELLS],
-                 *headers("in_force", "blocked", "repeat_after_binding")],
+                 *headers("in_force", "blocked", "repeat_after_binding", "uneven_cells")],
                 *[[p.name, p.uses, p.attributions, *[p.cells.get(cell, 0) for cell in CELLS],
-                   p.in_force, p.blocked, p.repeat_after_binding] for p in figures.parties]]
+                   p.in_force, p.blocked, p.repeat_after_binding,
+                   ";".join(f"{level}:{tool}" for level, tool in p.uneven)] for p in figures.parties]]
     if table in ("blocked_by_forum", "blocked_by_blocker"):
         column = "forum" if table == "blocked_by_forum" else "blocked_by"
         return [headers(column, "blocked"), *[[name or "", n] for name, n in getattr(figures, table)]]

@@ -17,7 +17,7 @@ from models.finding import Finding
 from models.register import RegisterEntry
 from models.response import Response, ResponseBlock, ResponseEntry
 from vocabulary import (AGENTS, ATTRIBUTED, ATTRIBUTION_FINDING, CLOSED, FACTORS, LEVELS,
-                        STRATEGIES)
+                        STRATEGIES, TOOLS)
 from workflow import permissions, registers
 
 #: A response in force: the consequence was adopted, or is being implemented.
@@ -45,6 +45,15 @@ class Party:
     blocked: int = 0
     #: Its uses that came after a legally binding consequence on an earlier use of its own.
     repeat_after_binding: int = 0
+    #: Of its uses, how many have a response in force in each cell.
+    answered: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def uneven(self) -> list[tuple[str, str]]:
+        """The cells that answered some of its uses and not others: the same perpetrator met
+        different responses."""
+        return [(level, tool) for level in LEVELS for tool in TOOLS
+                if 0 < self.answered.get((level, tool), 0) < self.uses]
 
     @property
     def in_force(self) -> int:
@@ -127,21 +136,25 @@ def parties(session: Session, user) -> list[Party]:
         .group_by(roots.c.root, RegisterEntry.name)).all()
     uses = dict(session.execute(select(attributed.c.root, func.count())
                                 .group_by(attributed.c.root)).all())
+    cells: dict[int, dict] = {}
     answered: dict[int, dict] = {}
     blocked: dict[int, int] = {}
-    for root, level, tool, status, count in session.execute(
-            select(attributed.c.root, Response.level, Response.tool, Response.status, func.count())
+    standing = case((Response.status == "blocked", "blocked"), else_="in_force")
+    for root, level, tool, state, count, uses_answered in session.execute(
+            select(attributed.c.root, Response.level, Response.tool, standing, func.count(),
+                   func.count(func.distinct(Response.case_id)))
             .join(Response, Response.case_id == attributed.c.case_id)
             .where(Response.status.in_((*IN_FORCE, "blocked")))
-            .group_by(attributed.c.root, Response.level, Response.tool, Response.status)):
-        if status == "blocked":
+            .group_by(attributed.c.root, Response.level, Response.tool, standing)):
+        if state == "blocked":
             blocked[root] = blocked.get(root, 0) + count
         else:
-            cell = answered.setdefault(root, {})
-            cell[(level, tool)] = cell.get((level, tool), 0) + count
+            cells.setdefault(root, {})[(level, tool)] = count
+            answered.setdefault(root, {})[(level, tool)] = uses_answered
     repeats = dict(session.execute(_repeat_after_binding(attributed)).all())
-    found = [Party(root, name, uses.get(root, 0), attributions, answered.get(root, {}),
-                   blocked.get(root, 0), repeats.get(root, 0)) for root, name, attributions in counted]
+    found = [Party(root, name, uses.get(root, 0), attributions, cells.get(root, {}),
+                   blocked.get(root, 0), repeats.get(root, 0), answered.get(root, {}))
+             for root, name, attributions in counted]
     return sorted(found, key=lambda party: (-party.uses, -party.attributions, party.name))
 
 
