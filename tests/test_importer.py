@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from config import PROJECT_ROOT
-from models import AuditEvent, Case, EvidenceItem
+from models import AuditEvent, Case, EvidenceItem, ResponseBlock
 
 SHARED = Path(os.environ.get("SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 SYRIAN_ARCHIVE = SHARED / "syrian-archive-incidents.json"
@@ -144,6 +144,11 @@ def test_public_incidents_import_with_their_history(importing, runner, db, clien
     auth.login("investigator")
     page = client.get(f"/cases/{ghouta.id}").get_data(as_text=True)
     assert 'data-testid="imported-history"' in page and "Security Council" in page
+    with db.sessions() as session:  # the record says who vetoed, and where
+        shaykhun = session.scalar(select(Case).where(Case.source_id == "public:2017-khan-shaykhun"))
+        blocks = session.scalars(select(ResponseBlock).where(ResponseBlock.case_id == shaykhun.id)).all()
+        assert sorted((b.blocked_by.name, b.forum.name) for b in blocks) == [
+            ("Russian Federation", "UN Security Council")] * 2
 
 
 def test_history_columns_are_checked(importing, db, tmp_path):
@@ -151,7 +156,9 @@ def test_history_columns_are_checked(importing, db, tmp_path):
     for row, message in (("h-1,Closed without outcome,closed,,", "outcome: a closed history needs its outcome"),
                          ("h-2,Bad stage,archived,,", "stage: choose"),
                          ("h-3,Bad response,legal_consequence,,national|legal|x|y|2020", "is not level|tool"),
-                         ("h-4,Bad tool,legal_consequence,,national|magic|x|y|2020|adopted", "responses: choose")):
+                         ("h-4,Bad tool,legal_consequence,,national|magic|x|y|2020|adopted", "responses: choose"),
+                         ("h-5,Blocked adoption,legal_consequence,,national|legal|x|y|2020|adopted|Russia|UN Security Council",
+                          "names who blocked a response that is adopted")):
         result = importing(write(tmp_path, header + row + "\n"))
         assert result.exit_code == 1 and message in result.output, row
     assert count(db, Case) == 0

@@ -203,20 +203,26 @@ def moves(occurred_on: date | None, history: dict) -> list[list] | None:
 
 
 def _response(text: str) -> dict:
-    """level|tool|actor|description|year|status, one response of the history."""
+    """level|tool|actor|description|year|status, one response of the history; a blocked one
+    may go on with |blocked_by|forum (who blocked it, and where)."""
     parts = [part.strip() for part in text.split("|")]
-    if len(parts) != 6:
-        raise Invalid(_("responses: %(value)s is not level|tool|actor|description|year|status",
-                        value=repr(text.strip()[:60])), "responses")
-    level, tool, actor, description, year, status = parts
+    if len(parts) not in (6, 8):
+        raise Invalid(_("responses: %(value)s is not level|tool|actor|description|year|status "
+                        "(and, if blocked, |blocked_by|forum)", value=repr(text.strip()[:60])), "responses")
+    level, tool, actor, description, year, status = parts[:6]
+    blocked_by, blocked_in = parts[6:] or ("", "")
     if year and not (year.isdigit() and len(year) == 4):
         raise Invalid(_("responses: %(value)s is not a year", value=repr(year)), "responses")
+    if (blocked_by or blocked_in) and status != "blocked":
+        raise Invalid(_("responses: %(value)s names who blocked a response that is %(status)s",
+                        value=repr(description[:60]), status=status), "responses")
     return {"level": one_of(level, "responses", LEVELS), "tool": one_of(tool, "responses", TOOLS),
             "actor_name": actor, "description": description,
             "decided_on": date(int(year), 1, 1) if year else None,
             "status": one_of(status, "responses", STATUSES),
             # Legal acts and sanctions bind once adopted; the rest are political choices.
-            "legally_binding": tool in ("legal", "economic") and status in ("adopted", "implemented")}
+            "legally_binding": tool in ("legal", "economic") and status in ("adopted", "implemented"),
+            "blocked_by": blocked_by, "blocked_in": blocked_in}
 
 
 def _plan(records: Iterable[tuple[str, str, Callable[[], tuple]]]) -> Plan:

@@ -218,8 +218,9 @@ def update_milestone(session: Session, actor: Actor, case_id: int, *, expected_v
 
 def import_response(session: Session, actor: Actor, case_id: int, *, expected_version, level: str, tool: str,
                     actor_name: str, description: str, status: str, decided_on: date | None = None,
-                    legally_binding: bool = False) -> Response:
-    """Record a response from an imported history, with the status it reached."""
+                    legally_binding: bool = False, blocked_by: str = "", blocked_in: str = "") -> Response:
+    """Record a response from an imported history, with the status it reached (and, blocked, who
+    blocked it and where, when the record says)."""
     # Whoever may open (import) a case records its documented history.
     cmd = command.begin(session, actor, case_id, action=permissions.OPEN_CASE,
                         expected_version=expected_version)
@@ -231,5 +232,9 @@ def import_response(session: Session, actor: Actor, case_id: int, *, expected_ve
         legally_binding=legally_binding, decided_on=decided_on, created_by_id=actor.id)
     session.add(response)
     session.flush()
-    cmd.record("response_imported", "response", response.id, _details(response))
+    details = _details(response)
+    if status == "blocked" and written_names([blocked_by, blocked_in]):
+        block = _block(session, actor, case.id, response, blocked_by, blocked_in, response.description)
+        details.update(blocked_by=block.blocked_by.name, blocked_in=block.forum.name if block.forum else None)
+    cmd.record("response_imported", "response", response.id, details)
     return response
