@@ -140,6 +140,10 @@ def test_each_figure_equals_the_record_counted_by_hand(db, cast, record):
     assert syria.answered == {("multilateral", "political"): 1, ("international", "economic"): 1}
     assert syria.uneven == [("multilateral", "political"), ("international", "economic")]
     assert (demo.answered, demo.uneven) == ({("multilateral", "economic"): 2}, [])
+    # Met a binding consequence: one Syrian use (the 2017 sanctions), both of the demonstration's.
+    assert (syria.bound, demo.bound) == (1, 2)
+    # Every response of the record names a strategy.
+    assert result.unmarked == {}
     assert result.blocked_by_forum == [("UN Security Council", 1), (None, 1)]
     assert result.blocked_by_blocker == [("Russian Federation", 2)]
     assert (result.closed, result.unbound_total) == (2, 1)
@@ -183,13 +187,13 @@ def test_the_page_shows_the_figures_and_each_csv_has_its_header(client, auth, ca
     assert auth.login("sue").status_code == 302
     page = client.get("/insight").get_data(as_text=True)
     assert 'data-cell="international-economic" data-uneven' in page and "Russian Federation" in page
-    expected = {"parties": ["party", "uses", "attributions", "national:military"],
+    expected = {"parties": ["party", "uses", "attributions", "bound_uses", "national:military"],
                 "blocked_by_forum": ["forum", "blocked"], "blocked_by_blocker": ["blocked_by", "blocked"],
                 "unbound": ["reference", "title", "occurred_on", "outcome"],
                 "trends": ["year", "measure", "average", "ratings"],
                 "strategies": ["strategy", "level", "responses"], "levels": ["level", "responses"],
                 "coalitions": ["actors", "responses"], "timeline": ["year", "agent", "cases"],
-                "places": ["country", "cases"]}
+                "places": ["country", "name", "cases"]}
     assert set(expected) == set(TABLES)
     for table, header in expected.items():
         response = client.get(f"/insight/{table}.csv")
@@ -198,7 +202,7 @@ def test_the_page_shows_the_figures_and_each_csv_has_its_header(client, auth, ca
         assert rows[0][:len(header)] == header, table
     rows = list(csv.reader(io.StringIO(client.get("/insight/parties.csv").get_data(as_text=True))))
     assert rows[0][-4:] == ["in_force", "blocked", "repeat_after_binding", "uneven_cells"]
-    assert rows[1][:3] == ["Syrian Arab Republic", "5", "5"]
+    assert rows[1][:4] == ["Syrian Arab Republic", "5", "5", "1"]
     assert rows[1][-4:] == ["2", "2", "1", "multilateral:political;international:economic"]
     assert client.get("/insight/nothing.csv").status_code == 404
 

@@ -48,5 +48,6 @@ def headers(*names: str) -> list[str]:
         "actors": pgettext("CSV column", "actors"), "agent": pgettext("CSV column", "agent"),
         "country": pgettext("CSV column", "country"),
         "uneven_cells": pgettext("CSV column", "uneven_cells"),
+        "bound_uses": pgettext("CSV column", "bound_uses"), "name": pgettext("CSV column", "name"),
     }
     return [words[name] for name in names]

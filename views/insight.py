@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from views import db
 from views.exports import csv_response, headers
+from views.language import country_name
 from workflow import insight, permissions
 from workflow.menu import LEVELS, TOOLS
 from vocabulary import FACTORS, PRESSURES, STRATEGIES
@@ -38,9 +39,9 @@ def index():
 def rows_of(figures: insight.Insight, table: str) -> list[list]:
     """An insight table as rows, header first (the header in the reader's language)."""
     if table == "parties":
-        return [[*headers("party", "uses", "attributions"), *[f"{level}:{tool}" for level, tool in CELLS],
+        return [[*headers("party", "uses", "attributions", "bound_uses"), *[f"{level}:{tool}" for level, tool in CELLS],
                  *headers("in_force", "blocked", "repeat_after_binding", "uneven_cells")],
-                *[[p.name, p.uses, p.attributions, *[p.cells.get(cell, 0) for cell in CELLS],
+                *[[p.name, p.uses, p.attributions, p.bound, *[p.cells.get(cell, 0) for cell in CELLS],
                    p.in_force, p.blocked, p.repeat_after_binding,
                    ";".join(f"{level}:{tool}" for level, tool in p.uneven)] for p in figures.parties]]
     if table in ("blocked_by_forum", "blocked_by_blocker"):
@@ -57,14 +58,16 @@ def rows_of(figures: insight.Insight, table: str) -> list[list]:
                   for average, n in [measures[measure]]]]
     if table == "strategies":
         return [headers("strategy", "level", "responses"),
-                *[[tag, level, by_level[level]] for tag, by_level in figures.strategies.items()
+                *[[tag, level, by_level[level]] for tag, by_level in
+                  [*figures.strategies.items(), ("none", figures.unmarked)]
                   for level in LEVELS if level in by_level]]
     if table == "levels":
         return [headers("level", "responses"), *[[level, n] for level, n in figures.levels.items()]]
     if table == "coalitions":
         return [headers("actors", "responses"), *[list(row) for row in figures.coalitions]]
     if table == "places":
-        return [headers("country", "cases"), *[list(row) for row in figures.places]]
+        return [headers("country", "name", "cases"),
+                *[[code, country_name(code), count] for code, count in figures.places]]
     return [headers("year", "agent", "cases"),
             *[[year, agent, n] for year, agents in figures.timeline.items() for agent, n in agents.items()]]
 

@@ -118,5 +118,7 @@ def _comparables(session: Session, case: Case, user, attribution: Finding) -> tu
         comparable = found.setdefault(row.id, Comparable(row.id, row.reference, row.title, row.occurred_on))
         if row.level is not None:
             days = (row.decided_on - row.occurred_on).days if row.decided_on and row.occurred_on else None
+            if days is not None and days < 0:  # a decision the record dates by its year only (1 January)
+                days = None
             comparable.cells.setdefault((row.level, row.tool), []).append(days)
     return (rows[0].name if rows else None), list(found.values())

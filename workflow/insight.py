@@ -47,6 +47,8 @@ class Party:
     repeat_after_binding: int = 0
     #: Of its uses, how many have a response in force in each cell.
     answered: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: Of its uses, how many met a legally binding consequence in force.
+    bound: int = 0
 
     @property
     def uneven(self) -> list[tuple[str, str]]:
@@ -76,6 +78,8 @@ class Insight:
     trends: dict[int, dict[str, tuple[float, int]]] = field(default_factory=dict)
     #: Responses by strategy, then by level.
     strategies: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Responses that name no strategy, by level.
+    unmarked: dict[str, int] = field(default_factory=dict)
     #: Responses by level.
     levels: dict[str, int] = field(default_factory=dict)
     #: (number of actors from the register, responses), fewest actors first.
@@ -152,8 +156,12 @@ def parties(session: Session, user) -> list[Party]:
             cells.setdefault(root, {})[(level, tool)] = count
             answered.setdefault(root, {})[(level, tool)] = uses_answered
     repeats = dict(session.execute(_repeat_after_binding(attributed)).all())
+    bound = dict(session.execute(
+        select(attributed.c.root, func.count(func.distinct(attributed.c.case_id)))
+        .join(Response, Response.case_id == attributed.c.case_id).where(*BINDING_IN_FORCE)
+        .group_by(attributed.c.root)).all())
     found = [Party(root, name, uses.get(root, 0), attributions, cells.get(root, {}),
-                   blocked.get(root, 0), repeats.get(root, 0), answered.get(root, {}))
+                   blocked.get(root, 0), repeats.get(root, 0), answered.get(root, {}), bound.get(root, 0))
              for root, name, attributions in counted]
     return sorted(found, key=lambda party: (-party.uses, -party.attributions, party.name))
 
@@ -241,17 +249,18 @@ def trends(session: Session, user) -> dict[int, dict[str, tuple[float, int]]]:
     return dict(sorted(result.items()))
 
 
-def strategies(session: Session, user) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
-    """Responses per strategy (by level), and responses per level."""
+def strategies(session: Session, user) -> tuple[dict[str, dict[str, int]], dict[str, int], dict[str, int]]:
+    """Responses per strategy (by level), responses per level, and those naming no strategy."""
     tagged = "," + Response.strategies + ","
     rows = session.execute(
-        select(Response.level, func.count(), *(func.count().filter(tagged.like(f"%,{tag},%"))
-                                               for tag in STRATEGIES))
+        select(Response.level, func.count(), func.count().filter(Response.strategies == ""),
+               *(func.count().filter(tagged.like(f"%,{tag},%")) for tag in STRATEGIES))
         .where(_within(user, Response.case_id)).group_by(Response.level)).all()
     by_level = {level: count for level, count, *_ in rows}
-    by_strategy = {tag: {level: counts[n] for level, _count, *counts in rows if counts[n]}
+    unmarked = {level: none for level, _count, none, *_ in rows if none}
+    by_strategy = {tag: {level: counts[n] for level, _count, _none, *counts in rows if counts[n]}
                    for n, tag in enumerate(STRATEGIES)}
-    return by_strategy, {level: by_level[level] for level in LEVELS if level in by_level}
+    return by_strategy, {level: by_level[level] for level in LEVELS if level in by_level}, unmarked
 
 
 def coalitions(session: Session, user) -> list[tuple[int, int]]:
@@ -294,5 +303,5 @@ def insight(session: Session, user, unbound_shown: int | None = UNBOUND_SHOWN) -
     result.blocked_by_forum, result.blocked_by_blocker = blocked(session, user)
     result.closed, result.unbound_total, result.unbound = closed_without_binding(
         session, user, unbound_shown)
-    result.strategies, result.levels = strategies(session, user)
+    result.strategies, result.levels, result.unmarked = strategies(session, user)
     return result
