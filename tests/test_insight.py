@@ -183,10 +183,12 @@ def test_the_page_shows_the_figures_and_each_csv_has_its_header(client, auth, ca
     assert auth.login("ian").status_code == 302
     page = client.get("/insight").get_data(as_text=True)
     assert 'data-nav="insight"' in page and "Syrian Arab Republic" in page
+    assert 'data-testid="need-to-know"' in page  # ian counts only his teams' cases, and is told so
     assert "Russian Federation" not in page and "Islamic State" not in page
     assert auth.login("sue").status_code == 302
     page = client.get("/insight").get_data(as_text=True)
     assert 'data-cell="international-economic" data-uneven' in page and "Russian Federation" in page
+    assert 'data-testid="need-to-know"' not in page
     expected = {"parties": ["party", "uses", "attributions", "bound_uses", "national:military"],
                 "blocked_by_forum": ["forum", "blocked"], "blocked_by_blocker": ["blocked_by", "blocked"],
                 "unbound": ["reference", "title", "occurred_on", "outcome"],

@@ -32,6 +32,7 @@ def index():
     """Insight on the record: parties, clipped pathways, factor trends, strategies, coalitions, timeline."""
     _require_viewer()
     return render_template("insight/index.html", figures=insight.insight(db.session(), current_user),
+                           sees_all=permissions.sees_all_cases(current_user),
                            LEVELS=LEVELS, TOOLS=TOOLS, FACTORS=FACTORS, PRESSURES=PRESSURES,
                            STRATEGIES=STRATEGIES)
 
