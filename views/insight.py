@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from views import db
 from views.exports import csv_response, headers
+from views.headers import allow_inline_styles
 from views.language import country_name
 from workflow import insight, permissions
 from workflow.menu import LEVELS, TOOLS
@@ -78,6 +79,7 @@ def world_map():
     """The cases per country on a world map, drawn here (no tiles from elsewhere, no script);
     the page shows it as an image beside its table."""
     _require_viewer()
+    allow_inline_styles()  # pygal styles the map it draws inside the SVG
     chart = World(show_legend=False, js=[], disable_xml_declaration=True, no_prefix=True,
                   explicit_size=False, width=800, height=420)
     chart.add(_("Cases"), {code.lower(): count for code, count in insight.places(db.session(), current_user)})
