@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from models.case import AGENTS, CASE_ROLES, PRECISIONS, Case, CaseMember
 from vocabulary import CASE_ROLE_NEEDS, STRATEGIES, TARGETED

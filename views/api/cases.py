@@ -7,7 +7,6 @@ from flask import request
 from views import db
 from views.api import cursors, schemas
 from views.api.operation import actor, answer, body, change, operation, query, url, write
-from views.api.problems import Problem
 from workflow import cases, pathway, permissions, queries, reviews
 from workflow.errors import NotFound
 
