@@ -14,13 +14,13 @@ from models.notification import Notification, NotificationPreference
 from models.register import RegisterAlias, RegisterEntry
 from models.response import Milestone, Response, ResponseBlock, ResponseEntry, ResponseFactor
 from models.search import SearchEntry
-from models.stay import CaseStay, FigureCount, StayTally
+from models.stay import CaseFigures, CaseStay, FigureCount, StayTally
 from models.task import Task
 from models.token import ApiToken, ApiTokenAddress
 from models.user import RecoveryCode, RoleGrant, User, UserRole
 
 __all__ = ["ApiToken", "ApiTokenAddress", "AuditCheckpoint", "AuditCosignature", "AuditEvent",
-           "AuditTreeLeaf", "AuditVerification", "Base", "Case", "CaseCounter", "CaseLink", "CaseMember",
+           "AuditTreeLeaf", "AuditVerification", "Base", "Case", "CaseCounter", "CaseFigures", "CaseLink", "CaseMember",
            "CaseStay", "Comment", "CustodyEvent", "DeterrenceMessage", "Evaluation", "EvaluationPressure",
            "EvidenceItem", "FigureCount", "Finding", "GateRequest", "LabAnalysis", "LoginFailure",
            "Milestone", "Notification", "NotificationPreference", "Response", "ResponseBlock", "ResponseEntry", "ResponseFactor", "RecoveryCode",

@@ -14,11 +14,10 @@ from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import Session
 
 from models.case import Case
-from models.evaluation import Evaluation
-from models.finding import Finding
 from models.gate_request import GateRequest
 from models.response import Response
-from workflow import permissions, queries, stays, tallies
+from models.stay import CaseFigures
+from workflow import case_figures, permissions, queries, stays, tallies
 from workflow.clock import utcnow
 from workflow.pathway import STAGES
 
@@ -97,26 +96,25 @@ def figures(session: Session, user, filters: Filters, now: datetime | None = Non
     for level, tool, status, count in _grouped(session, kept, "menu", ids, Response.case_id,
                                                Response.level, Response.tool, Response.status):
         result.coverage.setdefault((level, tool), {})[status] = count
-    within = (lambda column: column.in_(ids)) if ids is not None else (lambda column: true())
-    latest = (select(Finding.case_id, func.max(Finding.id).label("id"))
-              .where(within(Finding.case_id), Finding.kind == "attribution")
-              .group_by(Finding.case_id).subquery())
-    attributed = (select(Finding.case_id, Finding.responsible_party)
-                  .join(latest, Finding.id == latest.c.id)
-                  .where(Finding.conclusion == "attributed").subquery())
-    result.attributed = session.scalar(select(func.count()).select_from(attributed))
-    result.binding = session.scalar(select(func.count(func.distinct(Response.case_id))).where(
-        Response.case_id.in_(select(attributed.c.case_id)), Response.legally_binding,
-        Response.status.in_(("adopted", "implemented"))))
-    latest_evaluation = (select(Evaluation.case_id, func.max(Evaluation.id).label("id"))
-                         .where(within(Evaluation.case_id)).group_by(Evaluation.case_id).subquery())
-    repeat = session.execute(
-        select(attributed.c.responsible_party, func.count(),
-               func.count().filter(Evaluation.repeat_use == "yes"))
-        .select_from(attributed)
-        .join(latest_evaluation, latest_evaluation.c.case_id == attributed.c.case_id)
-        .join(Evaluation, Evaluation.id == latest_evaluation.c.id)
-        .group_by(attributed.c.responsible_party)).all()
-    result.repeat_use = sorted(((party, evaluated, again) for party, evaluated, again in repeat),
-                               key=lambda row: (-row[2], row[0]))
+    result.attributed, result.binding, result.repeat_use = _attributions(session, ids)
     return result
+
+
+def _attributions(session: Session, ids: Select | None) -> tuple[int, int, list[tuple[str, int, int]]]:
+    """Cases whose current attribution names a party; of them, those with a legally binding
+    consequence in force; and per party as written, (party, evaluated, judged used again)."""
+    if ids is None:
+        kept = case_figures.read(session, None, ("attributed", "binding", "evaluated", "repeat"))
+        attributed, binding = kept["attributed"].get((), 0), kept["binding"].get((), 0)
+        repeat = [(party, evaluated, kept["repeat"].get((party,), 0))
+                  for (party,), evaluated in kept["evaluated"].items()]
+    else:
+        rows = session.execute(
+            select(CaseFigures.responsible_party, func.count(), func.count().filter(CaseFigures.binding),
+                   func.count(CaseFigures.repeat_use),
+                   func.count().filter(CaseFigures.repeat_use == "yes"))
+            .where(CaseFigures.case_id.in_(ids), CaseFigures.responsible_party.is_not(None))
+            .group_by(CaseFigures.responsible_party)).all()
+        attributed, binding = sum(row[1] for row in rows), sum(row[2] for row in rows)
+        repeat = [(party, evaluated, again) for party, _, _, evaluated, again in rows if evaluated]
+    return attributed, binding, sorted(repeat, key=lambda row: (-row[2], row[0]))

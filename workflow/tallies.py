@@ -16,7 +16,10 @@ from sqlalchemy.orm import Session
 
 from models.response import Response
 from models.stay import FigureCount
-from workflow import stays
+from workflow import case_figures, stays
+
+#: The figures kept here; the others are the sums of what each case adds (case_figures).
+FIGURES = ("stage", "gate", "menu")
 
 
 def recorded(session: Session, events: list[dict]) -> None:
@@ -24,6 +27,7 @@ def recorded(session: Session, events: list[dict]) -> None:
     counts = Counter()
     for event in events:
         kind = event["event_type"]
+        case_figures.touched(session, event)
         if event["to_state"] is not None and event["case_id"] is not None:
             documented = _details(event).get("moves") if kind == stays.IMPORTED else None
             left = stays.moved(session, event["case_id"], event["to_state"], event["at"], kind,
@@ -59,7 +63,8 @@ def read(session: Session) -> dict[str, dict[tuple[str, ...], int]]:
     """Every counter, by figure, keyed by the parts of its key."""
     found: dict[str, dict[tuple[str, ...], int]] = {}
     for figure, key, count in session.execute(select(FigureCount.figure, FigureCount.key,
-                                                     FigureCount.count)):
+                                                     FigureCount.count)
+                                              .where(FigureCount.figure.in_(FIGURES))):
         if count:
             found.setdefault(figure, {})[tuple(key.split("/"))] = count
     return found

@@ -11,7 +11,7 @@ import contextlib
 import os
 import random
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, insert, make_url, text
@@ -20,7 +20,7 @@ from models import (AuditEvent, Case, CaseMember, CaseStay, Evaluation, Evidence
                     Finding, RegisterEntry, Response, StayTally, Task, migrate)
 from models.database import Database
 from tests.bench.log_fill import store
-from workflow import accounts, audit, transparency
+from workflow import accounts, audit, case_figures, transparency
 from workflow.audit import Actor, event_row
 from workflow.audit_chain import GENESIS
 from workflow.menu import LEVELS, TOOLS
@@ -119,7 +119,9 @@ def fill(db: Database, cases: int, filler_events: int = 0, ready: int = 0) -> li
                                                    for n in ready_ids])
         responses = [dict(case_id=n, level=rng.choice(LEVELS), tool=rng.choice(TOOLS), actor="a",
                           description="d", legally_binding=rng.random() < .5,
-                          status=rng.choice(("proposed", "adopted", "blocked")), created_by_id=actor.id)
+                          status=(status := rng.choice(("proposed", "adopted", "blocked"))),
+                          decided_on=date(2014, 1, 1) + timedelta(days=n % 3_000) if status == "adopted" else None,
+                          created_by_id=actor.id)
                      for n in range(1, cases + 1) for _ in range(2)]
         for i in range(0, len(responses), BATCH):
             session.execute(insert(Response), responses[i:i + BATCH])
@@ -131,6 +133,7 @@ def fill(db: Database, cases: int, filler_events: int = 0, ready: int = 0) -> li
         for i in range(0, len(tasks), BATCH):
             session.execute(insert(Task), tasks[i:i + BATCH])
         _attributions_and_evaluations(session, rng, rows[:cases], actor.id)
+        case_figures.rebuild(session)
     _chain(db, rng, actor, moves, filler_events, cases)
     return ready_ids
 
