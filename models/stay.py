@@ -65,6 +65,8 @@ class FigureCount(Base):
     count: Mapped[int]
 
 
+#: A case with a binding response in force since a known day.
+BOUND = text("bound_since IS NOT NULL")
 #: A closed case with no legally binding consequence in force (a query uses the same text).
 UNBOUND = text("closed AND NOT binding")
 
@@ -76,6 +78,8 @@ class CaseFigures(Base):
     __tablename__ = "case_figures"
     __table_args__ = (
         Index("ix_case_figures_party_occurred", "party_id", "occurred_on"),
+        Index("ix_case_figures_party_bound", "party_id", "bound_since", sqlite_where=BOUND,
+              postgresql_where=BOUND),
         Index("ix_case_figures_unbound", "occurred_on", "case_id", sqlite_where=UNBOUND,
               postgresql_where=UNBOUND),
     )

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
 from models.case import Case
@@ -116,7 +116,7 @@ def parties(session: Session, cases, kept) -> list[Party]:
     for into, figure in ((cells, "cell"), (answered, "answered")):
         for (party, level, tool), n in kept[figure].items():
             into[rolled[party][0]][level, tool] += n
-    repeats = _repeat_after_binding(session, cases, roots)
+    repeats = _repeat_after_binding(session, cases, rolled)
     names = dict(rolled.values())
     found = [Party(root, names[root], counts["uses"], counts["attributions"], dict(cells[root]),
                    counts["party_blocked"], repeats.get(root, 0), dict(answered[root]), counts["bound"])
@@ -124,20 +124,32 @@ def parties(session: Session, cases, kept) -> list[Party]:
     return sorted(found, key=lambda party: (-party.uses, -party.attributions, party.name))
 
 
-def _repeat_after_binding(session: Session, cases, roots) -> dict[int, int]:
+def _repeat_after_binding(session: Session, cases, rolled: dict[int, tuple[int, str]]) -> dict[int, int]:
     """Per party, the uses that occurred after a legally binding response in force was decided
     on an earlier use by the same party: after the earliest day by which both an earlier use
     and its binding response had happened (one pass, not every pair of uses)."""
-    since = (select(roots.c.root, func.min(CaseFigures.bound_since).label("since"))
-             .join(roots, roots.c.id == CaseFigures.party_id)
-             .where(CaseFigures.bound_since.is_not(None), _within(cases, CaseFigures.case_id))
-             .group_by(roots.c.root).subquery("since"))
+    since: dict[int, date] = {}
+    for party, earliest in session.execute(
+            select(CaseFigures.party_id, func.min(CaseFigures.bound_since))
+            .where(CaseFigures.bound_since.is_not(None), CaseFigures.party_id.is_not(None),
+                   _within(cases, CaseFigures.case_id)).group_by(CaseFigures.party_id)):
+        root = rolled[party][0]
+        since[root] = min(earliest, since.get(root, earliest))
+    if not since:
+        return {}
+    units = defaultdict(list)
+    for party, (root, _name) in rolled.items():
+        if root in since:
+            units[root].append(party)
     # A use later than that day is later than the use and the response that set it: never itself.
-    return dict(session.execute(
-        select(since.c.root, func.count()).select_from(CaseFigures)
-        .join(roots, roots.c.id == CaseFigures.party_id).join(since, since.c.root == roots.c.root)
-        .where(CaseFigures.occurred_on > since.c.since, _within(cases, CaseFigures.case_id))
-        .group_by(since.c.root)).all())
+    later = or_(*(CaseFigures.party_id.in_(units[root]) & (CaseFigures.occurred_on > day)
+                  for root, day in since.items()))
+    repeats: Counter = Counter()
+    for party, count in session.execute(select(CaseFigures.party_id, func.count())
+                                        .where(later, _within(cases, CaseFigures.case_id))
+                                        .group_by(CaseFigures.party_id)):
+        repeats[rolled[party][0]] += count
+    return repeats
 
 
 def blocked(session: Session, kept) -> tuple[list, list]:

@@ -16,6 +16,7 @@ branch_labels = None
 depends_on = None
 
 UNBOUND = sa.text("closed AND NOT binding")
+BOUND = sa.text("bound_since IS NOT NULL")
 
 
 def upgrade() -> None:
@@ -35,6 +36,8 @@ def upgrade() -> None:
     )
     op.create_index('ix_case_figures_party_occurred', 'case_figures', ['party_id', 'occurred_on'],
                     unique=False)
+    op.create_index('ix_case_figures_party_bound', 'case_figures', ['party_id', 'bound_since'],
+                    unique=False, sqlite_where=BOUND, postgresql_where=BOUND)
     op.create_index('ix_case_figures_unbound', 'case_figures', ['occurred_on', 'case_id'], unique=False,
                     sqlite_where=UNBOUND, postgresql_where=UNBOUND)
     with op.batch_alter_table('figure_counts') as batch:
@@ -52,5 +55,7 @@ def downgrade() -> None:
                            existing_nullable=False)
     op.drop_index('ix_case_figures_unbound', table_name='case_figures',
                   sqlite_where=UNBOUND, postgresql_where=UNBOUND)
+    op.drop_index('ix_case_figures_party_bound', table_name='case_figures',
+                  sqlite_where=BOUND, postgresql_where=BOUND)
     op.drop_index('ix_case_figures_party_occurred', table_name='case_figures')
     op.drop_table('case_figures')
