@@ -19,9 +19,9 @@ from models import migrate
 from models.audit_schema import AuditLossRefused
 from models.database import Database
 from models.user import User
-from workflow import (accounts, audit, audit_log, audit_verification, clock, demo, evidence,
-                      importer, log_keys, notes, notifications, outbox, registers, second_factor,
-                      transparency)
+from workflow import (accounts, audit, audit_log, audit_verification, case_figures, clock, demo,
+                      evidence, importer, log_keys, notes, notifications, outbox, registers,
+                      second_factor, transparency)
 from workflow.audit import Actor
 from workflow.errors import WorkflowError
 from workflow.evidence_store import EvidenceStore
@@ -99,6 +99,14 @@ def db_upgrade(revision: str):
     finally:
         if database is not _database():
             database.dispose()
+
+
+@db_cli.command("recount")
+def db_recount():
+    """Count every case's part of the dashboard's and insight's figures afresh."""
+    with _database().transaction() as session:
+        counted = case_figures.rebuild(session)
+    echo(_n("counted %(num)s case afresh", "counted %(num)s cases afresh", counted))
 
 
 @db_cli.command("downgrade", context_settings={"ignore_unknown_options": True})  # "-1" is a revision

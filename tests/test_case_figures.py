@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from models.case import Case
 from models.stay import CaseFigures, FigureCount
@@ -79,3 +79,15 @@ def test_the_demonstration_and_the_public_record_keep_the_figures_of_a_fresh_cou
 def _run(db, command, *args, **kwargs):
     with db.transaction() as session:
         return command(session, *args, **kwargs)
+
+
+def test_recount_puts_right_what_was_changed_outside_the_commands(db, cast, record, runner):
+    before = kept(db)
+    with db.transaction() as session:  # written past the commands, as a hand-made repair would
+        session.execute(update(FigureCount).where(FigureCount.figure == "uses").values(count=99))
+        session.execute(delete(CaseFigures).where(CaseFigures.case_id == record["group"]))
+    assert figures(db, cast["sue"]).parties[0].uses == 4 * 99  # the four entries the Syrian uses name
+    result = runner.invoke(args=["db", "recount"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "counted 9 cases afresh\n"
+    assert kept(db) == before

@@ -24,7 +24,7 @@ from models.finding import Finding
 from models.response import Response, ResponseBlock, ResponseEntry
 from models.stay import CaseFigures, FigureCount
 from vocabulary import ATTRIBUTED, ATTRIBUTION_FINDING, CLOSED, FACTORS
-from workflow import permissions, stays
+from workflow import audit, permissions, stays
 
 #: A response in force: the consequence was adopted, or is being implemented.
 IN_FORCE = ("adopted", "implemented")
@@ -233,8 +233,12 @@ def visible(user) -> Select | None:
     return None if permissions.sees_all_cases(user) else select(Case.id).where(permissions.visible_cases(user))
 
 
-def rebuild(session: Session) -> None:
-    """Count every case afresh, and the sums from them (after a bulk load or an upgrade)."""
+def rebuild(session: Session) -> int:
+    """Count every case afresh, and the sums from them (after a bulk load or an upgrade);
+    returns how many cases were counted."""
+    audit.lock_chain_head(session)  # no command counts a case meanwhile (see tallies.py)
     session.execute(delete(CaseFigures))
     session.execute(delete(FigureCount).where(FigureCount.figure.in_(FIGURES)))
-    recount(session, session.scalars(select(Case.id).order_by(Case.id)).all())
+    case_ids = session.scalars(select(Case.id).order_by(Case.id)).all()
+    recount(session, case_ids)
+    return len(case_ids)
