@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from contextvars import ContextVar
 from datetime import date, datetime
 
 import flask_babel
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 from flask import Blueprint, Flask, has_request_context, redirect, request, session
-from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_babel import Babel, format_datetime, get_locale
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup, escape
@@ -25,6 +26,9 @@ from workflow.words import Choices, Series, Text
 
 blueprint = Blueprint("language", __name__)
 babel = Babel()
+#: The reader's catalog and locale while a request is served, looked up once as it begins: a
+#: page says a hundred strings and dates, and Flask-Babel would look both up again for each.
+_READER: ContextVar[tuple | None] = ContextVar("reader", default=None)
 
 
 def select_locale() -> str:
@@ -56,7 +60,7 @@ def select_timezone() -> str:
 
 def number(value) -> str:
     """A number as the reader writes it: 1,200 in English."""
-    return format_decimal(value, locale=get_locale())
+    return format_decimal(value, locale=_locale())
 
 
 def translated(value):
@@ -79,9 +83,9 @@ def _say(value: Text, html: bool):
         return _value(country_name(value.code), html)
     if isinstance(value, Choices):
         names = [_say(name, html) for name in value.names]
-        said = str(value) if str(get_locale()) == "en" else format_list(names, style="or", locale=get_locale())
-        return Markup(said) if html and str(get_locale()) != "en" else (escape(said) if html else said)
-    catalog = flask_babel.get_translations()
+        said = str(value) if str(_locale()) == "en" else format_list(names, style="or", locale=_locale())
+        return Markup(said) if html and str(_locale()) != "en" else (escape(said) if html else said)
+    catalog = _catalog()
     if value.plural is None:
         message = catalog.ugettext(value.message)
     else:
@@ -96,7 +100,7 @@ def _say(value: Text, html: bool):
 
 def country_name(code: str | None) -> str:
     """A country's name in the reader's language: SY → "Syria", "سوريا" in Arabic."""
-    return countries.name(code, str(get_locale()))
+    return countries.name(code, str(_locale()))
 
 
 def country_choices(codes) -> list[tuple[str, str]]:
@@ -131,15 +135,15 @@ def bdi(value):
 
 def percent(share) -> str:
     """A share as the reader writes percentages: 0.25 → "25%"."""
-    return format_percent(share, locale=get_locale())
+    return format_percent(share, locale=_locale())
 
 
 def listed(items) -> str:
     """Names in a row as the reader lists them: "a, b, c" (each said in the reader's language)."""
     names = [str(translated(item)) for item in items]
-    if str(get_locale()) == "en" or len(names) < 2:
+    if str(_locale()) == "en" or len(names) < 2:
         return ", ".join(names)
-    return format_list(names, style="unit", locale=get_locale())
+    return format_list(names, style="unit", locale=_locale())
 
 
 def when(value: datetime | None, empty: str = "—") -> str:
@@ -150,8 +154,9 @@ def when(value: datetime | None, empty: str = "—") -> str:
 
 
 def day(value: date | None, empty: str = "—") -> str:
-    """A calendar date: "2026-11-28"."""
-    return empty if value is None else _left_to_right(format_date(value, "yyyy-MM-dd"))
+    """A calendar date: "2026-11-28", in every language (as Babel writes "yyyy-MM-dd", without
+    its cost on a list of a hundred dates)."""
+    return empty if value is None else _left_to_right(f"{value.year:04d}-{value.month:02d}-{value.day:02d}")
 
 
 def _left_to_right(written: str) -> str:
@@ -162,7 +167,7 @@ def _left_to_right(written: str) -> str:
 
 def direction() -> str:
     """"rtl" for a language written right to left, else "ltr"."""
-    return "rtl" if str(get_locale()) in RIGHT_TO_LEFT else "ltr"
+    return "rtl" if str(_locale()) in RIGHT_TO_LEFT else "ltr"
 
 
 class Arrow:
@@ -196,6 +201,26 @@ def choose():
                     else "/")
 
 
+def _catalog():
+    reader = _READER.get()
+    return reader[0] if reader else flask_babel.get_translations()
+
+
+def _locale():
+    reader = _READER.get()
+    return reader[1] if reader else get_locale()
+
+
+@blueprint.before_app_request
+def _look_up_reader() -> None:
+    _READER.set((flask_babel.get_translations(), get_locale()))
+
+
+@blueprint.teardown_app_request
+def _forget_reader(_error) -> None:
+    _READER.set(None)
+
+
 def register(app: Flask) -> None:
     """Bind Babel; teach Jinja to say `Text` in the reader's language and to count in it."""
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
@@ -204,6 +229,11 @@ def register(app: Flask) -> None:
     Text.say = staticmethod(translated_html)
     env = app.jinja_env
     env.finalize = translated_html
+    env.install_gettext_callables(  # Flask-Babel's, with the catalog looked up once per request
+        gettext=lambda s: _catalog().ugettext(s),
+        ngettext=lambda s, p, n: _catalog().ungettext(s, p, n),
+        pgettext=lambda c, s: _catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalog().unpgettext(c, s, p, n), newstyle=True)
     babel_ngettext = env.globals["ngettext"]
 
     @pass_context
