@@ -202,22 +202,26 @@ def choose():
 
 
 def _catalog():
+    """The reader's catalog: the request's, or Flask-Babel's outside one."""
     reader = _READER.get()
     return reader[0] if reader else flask_babel.get_translations()
 
 
 def _locale():
+    """The reader's locale: the request's, or Flask-Babel's outside one."""
     reader = _READER.get()
     return reader[1] if reader else get_locale()
 
 
 @blueprint.before_app_request
 def _look_up_reader() -> None:
+    """Look up the reader's catalog and locale as the request begins."""
     _READER.set((flask_babel.get_translations(), get_locale()))
 
 
 @blueprint.teardown_app_request
 def _forget_reader(_error) -> None:
+    """Forget them as it ends, so that nothing outside a request reads them."""
     _READER.set(None)
 
 

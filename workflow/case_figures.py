@@ -54,6 +54,7 @@ Key = tuple[str, str]  # (figure, JSON list of the key's parts)
 
 
 def key(figure: str, *parts) -> Key:
+    """The counter of `figure` for the key `parts` (ids, codes, years, names)."""
     return figure, json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -76,6 +77,7 @@ def _count_at_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
+    """Nothing of a rolled-back transaction is counted."""
     session.info.pop("figures_touched", None)
 
 

@@ -4,7 +4,8 @@
 lock is taken, so the counters it updates are always locked in one order (the lock first)
 and two transactions never wait on each other's counters. Moves keep the stays
 (workflow/stays.py) and the cases per stage; responses keep the menu's coverage; gate
-decisions keep the decided and rejected per gate. Each is one upsert of a few rows.
+decisions keep the decided and rejected per gate. Each is one upsert of a few rows. A case the
+events may have changed otherwise is counted again when the transaction commits (case_figures).
 """
 from __future__ import annotations
 
