@@ -61,7 +61,7 @@ class FigureCount(Base):
     __tablename__ = "figure_counts"
 
     figure: Mapped[str] = mapped_column(String(16), primary_key=True)
-    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
     count: Mapped[int]
 
 

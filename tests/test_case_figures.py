@@ -91,3 +91,13 @@ def test_recount_puts_right_what_was_changed_outside_the_commands(db, cast, reco
     assert result.exit_code == 0, result.output
     assert result.output == "counted 9 cases afresh\n"
     assert kept(db) == before
+
+
+def test_a_savepoint_rolled_back_keeps_the_cases_the_transaction_changed_counted(db, cast, record):
+    with db.transaction() as session:
+        cases.update_case(session, cast["sue"], record["group"], expected_version=ANY_VERSION,
+                          country="Iraq")
+        with pytest.raises(RuntimeError), session.begin_nested():  # as a lost race for a new name
+            raise RuntimeError("rolled back")
+    assert_same_as_counted_afresh(db)
+    assert dict(figures(db, cast["sue"]).places)["IQ"] == 1

@@ -147,6 +147,8 @@ def test_times_are_shown_in_the_users_zone(app, db, client, auth, cast):
         with db.transaction() as session:
             login_user(session.get(User, cast["ivy"].id))
             assert when(datetime(2026, 1, 5, 10, 0)).startswith("2026-01-05 13:00")
+            # Late on the 1st in UTC is already the 2nd in Damascus; a date stays the date it is.
+            assert (day(datetime(2026, 1, 1, 22, 30)), day(date(2026, 1, 1))) == ("2026-01-02", "2026-01-01")
 
 
 def test_the_audit_log_lists_its_kinds_of_event_in_the_readers_alphabetical_order(client, cast):

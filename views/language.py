@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 
@@ -154,9 +155,13 @@ def when(value: datetime | None, empty: str = "—") -> str:
 
 
 def day(value: date | None, empty: str = "—") -> str:
-    """A calendar date: "2026-11-28", in every language (as Babel writes "yyyy-MM-dd", without
-    its cost on a list of a hundred dates)."""
-    return empty if value is None else _left_to_right(f"{value.year:04d}-{value.month:02d}-{value.day:02d}")
+    """A calendar date: "2026-11-28"; of a stored time, the day it was in the reader's zone."""
+    if value is None:
+        return empty
+    if isinstance(value, datetime):
+        value = flask_babel.to_user_timezone(value).date()
+    # As Babel writes "yyyy-MM-dd" in every language, without its cost on a list of dates.
+    return _left_to_right(f"{value.year:04d}-{value.month:02d}-{value.day:02d}")
 
 
 def _left_to_right(written: str) -> str:
@@ -215,8 +220,21 @@ def _locale():
 
 @blueprint.before_app_request
 def _look_up_reader() -> None:
-    """Look up the reader's catalog and locale as the request begins."""
-    _READER.set((flask_babel.get_translations(), get_locale()))
+    """Look up the reader's catalog and locale as a page's request begins."""
+    if request.endpoint != "static":
+        _READER.set((flask_babel.get_translations(), get_locale()))
+
+
+@contextmanager
+def speaking(locale: str):
+    """Say what is said in the block in `locale` (Flask-Babel's force_locale, which the
+    request's catalog would otherwise hide)."""
+    reader = _READER.set(None)
+    try:
+        with flask_babel.force_locale(locale):
+            yield
+    finally:
+        _READER.reset(reader)
 
 
 @blueprint.teardown_app_request

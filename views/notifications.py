@@ -6,7 +6,6 @@ user. A notification about a case its reader may no longer see says no more than
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,7 +19,7 @@ from views.bounds import MAX_INT
 from views.access import current_actor
 from views.commands import run
 from views.forms import ConfirmForm, EmailKindsForm
-from views.language import translated
+from views.language import speaking, translated
 from workflow import notifications, paging, permissions, queries
 from workflow.errors import NotFound
 from workflow.words import Text
@@ -32,7 +31,7 @@ PAGE = 50
 def email_words(text: Text, locale: str | None) -> str:
     """An email's words in its recipient's language (None: English), for the mail worker,
     which runs in the application's context but outside any request (`outbox.send_due`'s `say`)."""
-    with force_locale(locale or "en"):
+    with speaking(locale or "en"):
         return str(translated(text))
 
 

@@ -69,16 +69,20 @@ def touched(session: Session, event: dict) -> None:
 @event.listens_for(Session, "before_commit")
 def _count_at_commit(session: Session) -> None:
     """Count the cases the transaction touched again, once, with everything it changed."""
+    if session.in_nested_transaction():  # a savepoint released: the transaction goes on
+        return
     case_ids = session.info.pop("figures_touched", None)
     if case_ids:
         session.flush()
         recount(session, sorted(case_ids))
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    """Nothing of a rolled-back transaction is counted."""
-    session.info.pop("figures_touched", None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous) -> None:
+    """Nothing of a rolled-back transaction is counted; a savepoint rolled back leaves the
+    cases marked before it (counting a case again changes nothing if it did not change)."""
+    if not previous.nested:
+        session.info.pop("figures_touched", None)
 
 
 def recount(session: Session, case_ids: Iterable[int]) -> None:

@@ -41,7 +41,7 @@ def upgrade() -> None:
     op.create_index('ix_case_figures_unbound', 'case_figures', ['occurred_on', 'case_id'], unique=False,
                     sqlite_where=UNBOUND, postgresql_where=UNBOUND)
     with op.batch_alter_table('figure_counts') as batch:
-        batch.alter_column('key', existing_type=sa.String(length=100), type_=sa.String(length=400),
+        batch.alter_column('key', existing_type=sa.String(length=100), type_=sa.Text(),
                            existing_nullable=False)
     # The cases already recorded are counted now; from here on, each change counts its case.
     case_figures.rebuild(Session(bind=op.get_bind()))
@@ -51,7 +51,7 @@ def downgrade() -> None:
     op.execute(sa.text("DELETE FROM figure_counts WHERE figure IN ("
                        + ", ".join(f"'{figure}'" for figure in case_figures.FIGURES) + ")"))
     with op.batch_alter_table('figure_counts') as batch:
-        batch.alter_column('key', existing_type=sa.String(length=400), type_=sa.String(length=100),
+        batch.alter_column('key', existing_type=sa.Text(), type_=sa.String(length=100),
                            existing_nullable=False)
     op.drop_index('ix_case_figures_unbound', table_name='case_figures',
                   sqlite_where=UNBOUND, postgresql_where=UNBOUND)
