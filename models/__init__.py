@@ -14,7 +14,8 @@ from models.notification import Notification, NotificationPreference
 from models.register import RegisterAlias, RegisterEntry
 from models.response import Milestone, Response, ResponseBlock, ResponseEntry, ResponseFactor
 from models.search import SearchEntry
-from models.stay import CaseFigures, CaseStay, FigureCount, StayTally
+from models.figures import CaseFigures, FigureCount
+from models.stay import CaseStay, StayTally
 from models.task import Task
 from models.token import ApiToken, ApiTokenAddress
 from models.user import RecoveryCode, RoleGrant, User, UserRole

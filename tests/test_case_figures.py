@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from models.case import Case
-from models.stay import CaseFigures, FigureCount
+from models.figures import CaseFigures, FigureCount
 from tests.test_consistency import attribute
 from tests.test_insight import figures, record, respond  # noqa: F401 (record: a fixture)
 from workflow import case_figures, cases, demo, registers, reviews

@@ -22,7 +22,7 @@ from models.case import Case
 from models.evaluation import Evaluation, EvaluationPressure
 from models.finding import Finding
 from models.response import Response, ResponseBlock, ResponseEntry
-from models.stay import CaseFigures, FigureCount
+from models.figures import CaseFigures, FigureCount
 from vocabulary import ATTRIBUTED, ATTRIBUTION_FINDING, CLOSED, FACTORS
 from workflow import audit, permissions, stays
 

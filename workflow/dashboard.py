@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from models.case import Case
 from models.gate_request import GateRequest
 from models.response import Response
-from models.stay import CaseFigures
+from models.figures import CaseFigures
 from workflow import case_figures, permissions, queries, stays, tallies
 from workflow.clock import utcnow
 from workflow.pathway import STAGES

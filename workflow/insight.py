@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from models.case import Case
 from models.register import RegisterEntry
-from models.stay import UNBOUND, CaseFigures
+from models.figures import UNBOUND, CaseFigures
 from vocabulary import AGENTS, FACTORS, LEVELS, STRATEGIES, TOOLS
 from workflow import case_figures, registers
 

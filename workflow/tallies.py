@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.response import Response
-from models.stay import FigureCount
+from models.figures import FigureCount
 from workflow import case_figures, stays
 
 #: The figures kept here; the others are the sums of what each case adds (case_figures).
