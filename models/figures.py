@@ -44,6 +44,8 @@ class CaseFigures(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
     #: The party the case's current attribution names, when it attributes the use.
     party_id: Mapped[int | None]
+    #: The kind of party that attribution names (state, non-state group …).
+    party_type: Mapped[str | None] = mapped_column(String(32))
     #: The party as that attribution writes it.
     responsible_party: Mapped[str | None] = mapped_column(String(300))
     #: A legally binding response is in force (adopted or being implemented).

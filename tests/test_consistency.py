@@ -7,7 +7,7 @@ import pytest
 
 from tests.test_case_pages import sign_in
 from models.case import Case
-from workflow import consistency, evidence, registers, responses
+from workflow import cases, consistency, evidence, registers, responses
 from workflow.command import ANY_VERSION
 
 pytestmark = pytest.mark.both_databases
@@ -61,6 +61,7 @@ def test_the_case_without_the_response_most_comparable_cases_had_is_flagged_nami
         check = consistency.check(session, case, cast["sue"])
         assert check.party == "Syrian Arab Republic"
         assert sorted(c.case_id for c in check.comparables) == sorted(answered)
+        assert check.total == 4 and check.adopted == {("international", "legal"): 4}
         assert list(check.flagged) == [("international", "legal")]
         assert sorted(c.case_id for c in check.flagged[("international", "legal")]) == sorted(answered)
         # Days from the incident (7 April) to the decision (1 June).
@@ -105,6 +106,28 @@ def test_the_case_page_shows_the_flagged_cell_and_the_comparable_cases(
     assert "4 of 4 comparable cases had a response adopted here" in page
     assert page.count('data-testid="comparable"') == 4
     assert "55 days after the incident" in page
+
+
+def test_the_check_counts_every_comparable_case_and_lists_the_latest(
+        client, auth, cast, db, comparable_cases, monkeypatch):
+    """However many cases are comparable, the page lists a few of them, the latest first, and
+    counts them all."""
+    monkeypatch.setattr(consistency, "LISTED", 2)
+    *answered, fifth = comparable_cases
+    for days, case_id in enumerate(answered):  # the last answered is the latest incident
+        with db.transaction() as session:
+            cases.update_case(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                              occurred_on=date(2018, 4, 1 + days))
+    with db.sessions() as session:
+        check = consistency.check(session, session.get(Case, fifth), cast["sue"])
+    assert check.total == 4 and check.adopted == {("international", "legal"): 4}
+    assert [c.case_id for c in check.comparables] == answered[:1:-1]
+    assert [c.case_id for c in check.flagged[("international", "legal")]] == answered[:1:-1]
+    sign_in(auth, cast, "sue")
+    page = client.get(f"/cases/{fifth}").get_data(as_text=True)
+    assert "4 of 4 comparable cases had a response adopted here" in page
+    assert "and 2 more" in page and "The latest 2 of 4 comparable cases" in page
+    assert page.count('data-testid="comparable"') == 2
 
 
 def test_before_legal_consequence_there_is_no_check(client, auth, cast, db, make_case):

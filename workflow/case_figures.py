@@ -116,7 +116,7 @@ def _count(session: Session, case_ids: list[int]) -> list[dict]:
     of = lambda column: column.in_(case_ids)  # noqa: E731
     attributions = defaultdict(list)
     for row in session.execute(select(Finding.case_id, Finding.conclusion, Finding.party_id,
-                                      Finding.responsible_party)
+                                      Finding.party_type, Finding.responsible_party)
                                .where(of(Finding.case_id), Finding.kind == ATTRIBUTION_FINDING)
                                .order_by(Finding.id)):
         attributions[row.case_id].append(row)
@@ -205,7 +205,7 @@ def _case_row(case, attributions, responses, actors, blocks, evaluation, pressur
             counts[key("pressure", year, pressure.pressure)] += PRESSURE_SCORES[pressure.rating]
     both_happened = [max(case.occurred_on, r.decided_on) for r in binding
                      if case.occurred_on and r.decided_on]
-    return dict(case_id=case.id, party_id=party,
+    return dict(case_id=case.id, party_id=party, party_type=current.party_type if current else None,
                 responsible_party=current.responsible_party if current else None,
                 binding=bool(binding), closed=closed,
                 repeat_use=evaluation.repeat_use if evaluation else None,

@@ -21,13 +21,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[0] = str(ROOT)  # the project's packages, in place of this folder
 
+from sqlalchemy import select  # noqa: E402
+
 from app import create_app  # noqa: E402
+from models.case import Case  # noqa: E402
+from models.figures import CaseFigures  # noqa: E402
 from tests.bench.scale_data import PASSWORD, fill, scratch_database  # noqa: E402
 from tests.webclient import post  # noqa: E402
-from workflow import accounts, audit, importer  # noqa: E402
+from workflow import accounts, audit, consistency, importer  # noqa: E402
 from workflow.audit import Actor  # noqa: E402
 
-#: What is measured: (label, user, URL); {middle} is a case in the middle of the list.
+#: What is measured: (label, user, URL); {middle} is a case in the middle of the list, {compared}
+#: the middle one of those the consistency check compares with others (attributed, past attribution).
 PAGES = (
     ("dashboard", "sue", "/"),
     ("dashboard, Syria", "sue", "/?country=Syria"),
@@ -38,6 +43,7 @@ PAGES = (
     ("case list by title, deep", "sue", "/cases?sort=title&dir=asc&after={middle}"),
     ("case list, Iraq 2020", "sue", "/cases?country=Iraq&year=2020"),
     ("case page", "sue", "/cases/{middle}"),
+    ("case page, compared", "sue", "/cases/{compared}"),
     ("task queue", "ivy", "/tasks"),
 )
 
@@ -59,13 +65,18 @@ def measure(url: str, cases: int, runs: int) -> dict[str, float]:
     started = time.perf_counter()
     fill(db, cases)
     print(f"  filled {cases:,} cases in {time.perf_counter() - started:.0f} s", flush=True)
+    with db.sessions() as session:
+        compared = session.scalars(
+            select(CaseFigures.case_id).join(Case, Case.id == CaseFigures.case_id)
+            .where(CaseFigures.party_id.is_not(None), Case.state.in_(consistency.COMPARED_FROM))
+            .order_by(CaseFigures.case_id)).all()
     timings = {}
     for username in ("sue", "ivy"):
         client = app.test_client()
         assert post(client, "/login", {"username": username, "password": PASSWORD}).status_code == 302
         for label, user, page in PAGES:
             if user == username:
-                timings[label] = median_ms(client, page.format(middle=cases // 2), runs)
+                timings[label] = median_ms(client, page.format(middle=cases // 2, compared=compared[len(compared) // 2]), runs)
     db.dispose()
     return timings
 
