@@ -159,3 +159,13 @@ def test_the_audit_log_lists_its_kinds_of_event_in_the_readers_alphabetical_orde
     names = [option.get_text(strip=True) for option in audit.select('select[name="type"] option')][1:]
     assert len(names) > 20 and all(re.search("[\u0600-\u06ff]", name) for name in names)
     assert names == sorted(names, key=str.casefold)
+
+
+def test_the_forms_own_messages_are_said_in_each_readers_language(client):
+    """WTForms' messages follow the reader from one request to the next, whichever came first."""
+    for language, required in (("ar", "هذا الحقل مطلوب."), ("en", "This field is required."),
+                               ("ar", "هذا الحقل مطلوب.")):
+        page = client.get("/login", headers={"Accept-Language": language})
+        refused = client.post("/login", headers={"Accept-Language": language},
+                              data={"username": "", "password": "", "csrf_token": token_of(page)})
+        assert required in refused.get_data(as_text=True)

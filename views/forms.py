@@ -1,5 +1,6 @@
 """WTForms forms of the sign-in and admin pages."""
-from flask_babel import gettext, lazy_gettext as _l
+from babel import support
+from flask_babel import get_locale, gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -12,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -29,9 +31,22 @@ def one_line(form, field) -> None:
         raise ValidationError(gettext("one line: no tabs or line breaks"))
 
 
+#: WTForms' own messages by language, loaded once (Flask-WTF loads them for every request).
+_WTFORMS_MESSAGES: dict[str, support.Translations] = {}
+
+
 class Form(FlaskForm):
     """The base of every form: one-line text fields refuse tabs and line breaks (control
     characters are refused in every field before any view runs, see views.bounds)."""
+
+    class Meta:
+        def get_translations(self, form):
+            """WTForms' messages ("This field is required.") in the reader's language."""
+            locale = str(get_locale())
+            if locale not in _WTFORMS_MESSAGES:
+                _WTFORMS_MESSAGES[locale] = support.Translations.load(messages_path(), [locale],
+                                                                      domain="wtforms")
+            return _WTFORMS_MESSAGES[locale]
 
     def validate(self, extra_validators=None) -> bool:
         extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
