@@ -6,9 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import select
 
 from config import ConfigError, load_settings
-from workflow import clock, durations
+from models.case import Case
+from workflow import clock, durations, queries
 
 
 def test_targets_have_defaults_and_are_set_per_stage(tmp_path):
@@ -33,12 +35,12 @@ def test_a_stage_falls_due_its_target_after_the_case_entered_it(db, make_case, m
     today = date.today()
     targets = {**durations.DEFAULT_TARGET_DAYS, "reported": 5}
     with db.sessions() as session:
-        dues = durations.stage_dues(session, [reported, moved, closed], targets, today)
+        rows = session.execute(select(*queries.LISTED).where(Case.id.in_([reported, moved, closed]))).all()
+    dues = durations.stage_dues(rows, targets, today)
     assert set(dues) == {reported, moved}
     assert dues[reported].due_on == today + timedelta(days=5) and not dues[reported].overdue
     assert dues[moved].stage == "investigation" and dues[moved].due_on == today + timedelta(days=90)
-    with db.sessions() as session:
-        later = durations.stage_dues(session, [reported], targets, today + timedelta(days=6))
+    later = durations.stage_dues(rows, targets, today + timedelta(days=6))
     assert later[reported].overdue and later[reported].days_left == -1
 
 

@@ -8,12 +8,9 @@ from workflow import clock, durations, gates
 
 
 def template_helpers() -> dict:
-    """`stage_due(case)`, and `stage_dues(rows)` by case id for a list's cases (or its rows
-    that start with a case)."""
+    """`stage_due(case)`, and `stage_dues(rows)` by case id for the case list's rows."""
     def stage_dues(rows) -> dict:
-        ids = [row.id for row in rows]
-        return durations.stage_dues(db.session(), ids, current_app.config["STAGE_TARGET_DAYS"],
-                                    clock.today())
+        return durations.stage_dues(rows, current_app.config["STAGE_TARGET_DAYS"], clock.today())
 
     def stage_due(case):
         # The case page has read when the stage began already, for its checklist.

@@ -57,15 +57,11 @@ def due(state: str, entered: datetime | None, targets: dict[str, int], today: da
     return StageDue(state, entered.date(), entered.date() + timedelta(days=targets[state]), today)
 
 
-def stage_dues(session: Session, case_ids, targets: dict[str, int],
-               today: date) -> dict[int, StageDue]:
-    """The due date of the stage each of the cases stands in (closed ones have none), by case id."""
-    if not case_ids:
-        return {}
-    rows = session.execute(select(Case.id, Case.state, entered_at().label("entered"))
-                           .where(Case.id.in_(sorted(set(case_ids))), Case.state != CLOSED))
-    return {case_id: stage_due for case_id, state, entered in rows
-            if (stage_due := due(state, entered, targets, today)) is not None}
+def stage_dues(rows, targets: dict[str, int], today: date) -> dict[int, StageDue]:
+    """The due date of the stage each listed case stands in (closed ones have none), by case id;
+    each row has the case's id, state and when it entered it (`entered`, see queries.LISTED)."""
+    return {row.id: stage_due for row in rows
+            if (stage_due := due(row.state, row.entered, targets, today)) is not None}
 
 
 def overdue_stage(targets: dict[str, int], today: date):

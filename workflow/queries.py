@@ -26,8 +26,6 @@ from workflow import clock
 PAGE_SIZE = 50
 #: Counting stops here: past it a list says "10,000+", so no page counts a whole table.
 COUNT_CAP = 10_000
-LISTED = (Case.id, Case.reference, Case.title, Case.country, Case.occurred_on, Case.state)
-
 
 def among(column, values):
     """`column` equals one of a constant few `values`: written out as ORs, since an IN list
@@ -43,6 +41,9 @@ ENTERED_STAGE = (select(func.max(AuditEvent.at))
                  .where(AuditEvent.case_id == Case.id, AuditEvent.to_state == Case.state,
                         among(AuditEvent.event_type, MOVES))
                  .scalar_subquery())
+#: The columns of a case the lists show, with when it entered its stage (for its due date).
+LISTED = (Case.id, Case.reference, Case.title, Case.country, Case.occurred_on, Case.state,
+          ENTERED_STAGE.label("entered"))
 #: Whether a case has an evaluation (correlated likewise).
 EVALUATED = exists().where(Evaluation.case_id == Case.id)
 
