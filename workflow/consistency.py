@@ -127,8 +127,8 @@ def _comparables(session: Session, case: Case, user, attribution: Finding
                                                   others.c.id)))).label(f"{level}.{tool}")
                         for level, tool in CELLS])
                .select_from(others).outerjoin(Response, adopted(others.c.id))).subquery("summary")
-    latest = (others.c.occurred_on.desc().nulls_last(), others.c.id.desc())
-    listed = select(others).order_by(*latest).limit(LISTED).subquery("listed")
+    listed = (select(others).order_by(others.c.occurred_on.desc().nulls_last(), others.c.id.desc())
+              .limit(LISTED).subquery("listed"))
     rows = session.execute(
         select(summary, listed, Response.level, Response.tool, Response.decided_on)
         .select_from(summary).outerjoin(listed, true()).outerjoin(Response, adopted(listed.c.id))
