@@ -1,6 +1,7 @@
 """The case page reads a fixed, small number of statements, whatever the case holds."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import date, datetime
 
@@ -73,3 +74,36 @@ def test_the_case_page_reads_as_many_statements_whatever_the_case_holds(
             assert client.get(f"/cases/{case_id}").status_code == 200
         counts.append(len(sent))
     assert counts[0] == counts[1]
+
+
+
+#: Tables that grow with the cases: a page of one case reads them only through an index.
+GROWING = {"cases", "case_members", "case_suspects", "audit_events", "tasks", "evidence_items",
+           "findings", "responses", "gate_requests", "deterrence_messages", "comments",
+           "case_links", "case_stays", "case_figures", "notifications"}
+#: What the navigation counts whole: the requests waiting for review, at most one per open case.
+COUNTED_WHOLE = "SCAN gate_requests USING INDEX uq_gate_requests_one_pending"
+
+
+def test_the_case_page_reads_no_whole_table_that_grows_with_the_cases(client, auth, cast, db, full_case):
+    """By SQLite's plan of each of its statements: a SCAN of such a table (or of one inside a
+    join it materializes whole, as it does LEFT JOIN (case_suspects JOIN register_entries))
+    would make every case page slower with every case recorded."""
+    sign_in(auth, cast, "sue")
+    sent = []
+    listener = lambda _c, _cur, statement, values, *_: sent.append((statement, values))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(f"/cases/{full_case['case_id']}").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    scans = []
+    with db.engine.connect() as connection:
+        for statement, values in sent:
+            if statement.startswith("BEGIN"):
+                continue
+            for *_ids, step in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", values):
+                scanned = re.match(r"SCAN (\w+?)(_\d+)?\b", step)
+                if scanned and scanned.group(1) in GROWING and step != COUNTED_WHOLE:
+                    scans.append((step, statement.split("\n")[0][:100]))
+    assert scans == []

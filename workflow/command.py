@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, bindparam, null, select
-from sqlalchemy.orm import Session, joinedload, lazyload, with_expression
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, lazyload, with_expression
 
-from models.case import Case, CaseMember
+from models.case import Case, CaseMember, case_suspects
 from models.gate_request import GateRequest
+from models.register import RegisterEntry
 from models.user import User
 from workflow import audit, permissions, queries
 from workflow import search  # noqa: F401 (its mapper events keep the search index with every write)
@@ -71,6 +72,9 @@ class CaseCommand:
                             **fields)
 
 
+_SUSPECT = aliased(RegisterEntry, name="suspect")
+
+
 def _queries(lock: bool) -> dict[str, object]:
     """The case with its team, when it entered its stage, whether it has an evaluation and its
     pending request, or with the request named; built once."""
@@ -87,10 +91,15 @@ def _queries(lock: bool) -> dict[str, object]:
     for key, query in by.items():
         # The team, with its users and their roles, for the checks (the gates' queues read them
         # too), and the suspected perpetrators; the request's people only if a message names them.
-        query = query.options(joinedload(Case.members).joinedload(CaseMember.user)
-                              .joinedload(User.role_rows), joinedload(Case.suspects).lazyload("*"),
-                              with_expression(Case.entered_stage_at, queries.ENTERED_STAGE),
-                              with_expression(Case.evaluated, queries.EVALUATED))
+        # The suspects by two joins of our own: the one joinedload writes for a many-to-many,
+        # LEFT JOIN (case_suspects JOIN register_entries), SQLite reads whole for every case.
+        query = (query.outerjoin(case_suspects, case_suspects.c.case_id == Case.id)
+                 .outerjoin(_SUSPECT, _SUSPECT.id == case_suspects.c.entry_id)
+                 .order_by(_SUSPECT.name)
+                 .options(joinedload(Case.members).joinedload(CaseMember.user).joinedload(User.role_rows),
+                          contains_eager(Case.suspects.of_type(_SUSPECT)).lazyload("*"),
+                          with_expression(Case.entered_stage_at, queries.ENTERED_STAGE),
+                          with_expression(Case.evaluated, queries.EVALUATED)))
         if key != "case_id_alone":
             query = query.options(lazyload(GateRequest.requested_by),
                                   lazyload(GateRequest.decided_by))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Integer, Select, cast, exists, extract, func, literal, or_, select, true
+from sqlalchemy import Integer, Select, bindparam, cast, exists, extract, func, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, lazyload, selectinload
 
 from models.audit import AuditEvent
@@ -415,9 +415,13 @@ def tasks_after(session: Session, user, which: str, after_id: int | None, limit:
     return session.scalars(query.order_by(*TASK_ORDER).limit(limit)).all()
 
 
+#: Built once: it runs in every gate command's checklist.
+_TASKS_OF = select(Task).where(Task.case_id == bindparam("case_id")).order_by(Task.id)
+
+
 def tasks_of(session: Session, case_id: int) -> list[Task]:
     return remembered(session, ("tasks", case_id), lambda: session.scalars(
-        select(Task).where(Task.case_id == case_id).order_by(Task.id)).all())
+        _TASKS_OF, {"case_id": case_id}).all())
 
 
 def navigation_counts(session: Session, user) -> dict[str, int]:
