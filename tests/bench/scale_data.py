@@ -1,7 +1,8 @@
 """Benchmark data at scale: a scratch database (a SQLite file or a PostgreSQL database of its
 own) holding N synthetic cases, their moves as real chained audit events, their stays and
-tallies and the dashboard's counts, two responses and three tasks each, an attribution naming
-a party of the register (a state or one of its units) for every case past attribution and an
+tallies and the dashboard's counts, two responses, three tasks and a suspected perpetrator each,
+an attribution naming a party of the register (a state or one of its units) for every case
+past attribution and an
 evaluation for every case past evaluation; supervisor `sue` sees them all, investigator `ivy`
 is on the team of 30. Used by tests/bench/dashboard.py and tests/bench/http_load.py.
 """
@@ -18,6 +19,7 @@ from sqlalchemy import create_engine, insert, make_url, text
 
 from models import (AuditEvent, Case, CaseMember, CaseStay, Evaluation, EvidenceItem, FigureCount,
                     Finding, RegisterEntry, Response, StayTally, Task, migrate)
+from models.case import case_suspects
 from models.database import Database
 from tests.bench.log_fill import store
 from workflow import accounts, audit, case_figures, transparency
@@ -139,8 +141,9 @@ def fill(db: Database, cases: int, filler_events: int = 0, ready: int = 0) -> li
 
 
 def _attributions_and_evaluations(session, rng, rows: list[dict], author_id: int) -> None:
-    """The parties register, an attribution of every case past attribution to one of its
-    entries, and an evaluation of every case past evaluation."""
+    """The parties register, a suspected perpetrator of every case (one of its entries), an
+    attribution of every case past attribution to one of them, and an evaluation of every case
+    past evaluation."""
     parties = []
     for number, state in enumerate(STATES):
         state_id = 10 * (number + 1)
@@ -150,6 +153,9 @@ def _attributions_and_evaluations(session, rng, rows: list[dict], author_id: int
         dict(id=entry_id, register="party", kind="state" if entry_id % 10 == 0 else "state_organ",
              name=name, status="accepted", parent_id=None if entry_id % 10 == 0 else entry_id // 10 * 10)
         for entry_id, name in parties])
+    for i in range(0, len(rows), BATCH):
+        session.execute(insert(case_suspects), [dict(case_id=row["id"], entry_id=rng.choice(parties)[0])
+                                                for row in rows[i:i + BATCH]])
     attributed = [row for row in rows if STAGES.index(row["state"]) > STAGES.index("attribution")]
     findings = []
     for row in attributed:
