@@ -76,7 +76,6 @@ def test_the_case_page_reads_as_many_statements_whatever_the_case_holds(
     assert counts[0] == counts[1]
 
 
-
 #: Tables that grow with the cases: a page of one case reads them only through an index.
 GROWING = {"cases", "case_members", "case_suspects", "audit_events", "tasks", "evidence_items",
            "findings", "responses", "gate_requests", "deterrence_messages", "comments",

@@ -6,6 +6,7 @@ Create Date: 2026-12-04 09:00:00
 """
 import sqlalchemy as sa
 from alembic import op
+
 from workflow import case_figures
 
 revision = '4b7e2d9c1a36'
