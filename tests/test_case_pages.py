@@ -226,14 +226,16 @@ def test_case_list_filters_sorts_and_pages(client, auth, cast, make_case, db):
 
 @pytest.mark.both_databases
 @pytest.mark.parametrize("direction", ["asc", "desc"])
+@pytest.mark.parametrize("sort", ["date", "stage"])
 def test_keyset_pages_visit_every_case_once_in_order_nulls_included(client, auth, cast, make_case,
-                                                                    direction):
-    """Dates repeat and some are unknown: following Next, then Previous, lists every case once."""
+                                                                    direction, sort):
+    """Dates repeat and some are unknown, every case is in one stage: following Next, then
+    Previous, lists every case once."""
     for n in range(123):
         make_case(staffed=False, title=f"Case {n:03d}",
                   occurred_on=None if n % 7 == 0 else date(2015 + n % 3, 1 + n % 12, 1))
     sign_in(auth, cast, "ivy")
-    url, pages = f"/cases?sort=date&dir={direction}", []
+    url, pages = f"/cases?sort={sort}&dir={direction}", []
     while url:
         page = client.get(url).get_data(as_text=True)
         pages.append(listed(page))

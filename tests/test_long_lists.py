@@ -79,3 +79,24 @@ def test_a_long_queue_is_paged_with_a_window_of_links(db, client, auth, cast, ma
     last = client.get("/tasks?queue=99").get_data(as_text=True)  # past the end: the last page
     queue = last[last.index('data-testid="my-queues"'):]
     assert "Task 272" in queue and queue.count("Task ") == 23 and 'rel="next"' not in queue
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_a_later_page_of_the_case_list_is_sought_in_its_sort_index(db, client, auth, cast, make_case,
+                                                                     direction):
+    """By SQLite's plan: the page after a case starts at that case in the index of the sort,
+    (title, id), instead of reading the index from its start up to the case."""
+    for n in range(3):
+        make_case(title=f"Case {n}")
+    assert auth.login("sue").status_code == 302
+    sent = []
+    listener = lambda _c, _cur, statement, values, *_: sent.append((statement, values))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(f"/cases?sort=title&dir={direction}&after=2").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    statement, values = next((s, v) for s, v in sent if s.startswith("SELECT cases.id, cases.reference"))
+    with db.engine.connect() as connection:
+        plan = [step for *_ids, step in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", values)]
+    assert any(step.startswith("SEARCH cases USING INDEX ix_cases_title_id") for step in plan), plan

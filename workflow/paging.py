@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, tuple_
 from sqlalchemy.orm import Session
 
 
@@ -26,11 +26,14 @@ def _nulls_last(dialect: str, descending: bool) -> bool:
 def beyond(session: Session, column, tie, value, tie_value, descending: bool):
     """The rows after (value, tie_value) in `order(column, tie, descending)`."""
     past = (lambda a, b: a < b) if descending else (lambda a, b: a > b)
-    nulls_last = _nulls_last(session.get_bind().dialect.name, descending)
+    # A column that holds no NULL is not asked for them: the OR would keep the index unsought.
+    nulls_last = column.expression.nullable and _nulls_last(session.get_bind().dialect.name, descending)
     if value is None:
         among_nulls = and_(column.is_(None), past(tie, tie_value))
         return among_nulls if nulls_last else or_(among_nulls, column.is_not(None))
-    after = or_(past(column, value), and_(column == value, past(tie, tie_value)))
+    # One comparison of rows, (sort value, id): the index is sought at the cursor, where
+    # "value after, or value equal and id after" is read from the index's start.
+    after = past(tuple_(column, tie), tuple_(value, tie_value))
     return or_(after, column.is_(None)) if nulls_last else after
 
 
