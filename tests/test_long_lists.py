@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from plans import page_plans
 from sqlalchemy import event
 
 from workflow import reviews, tasks
@@ -89,14 +90,6 @@ def test_a_later_page_of_the_case_list_is_sought_in_its_sort_index(db, client, a
     for n in range(3):
         make_case(title=f"Case {n}")
     assert auth.login("sue").status_code == 302
-    sent = []
-    listener = lambda _c, _cur, statement, values, *_: sent.append((statement, values))  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(f"/cases?sort=title&dir={direction}&after=2").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    statement, values = next((s, v) for s, v in sent if s.startswith("SELECT cases.id, cases.reference"))
-    with db.engine.connect() as connection:
-        plan = [step for *_ids, step in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", values)]
+    plan = next(plan for statement, plan in page_plans(db, client, f"/cases?sort=title&dir={direction}&after=2")
+                if statement.startswith("SELECT cases.id, cases.reference"))
     assert any(step.startswith("SEARCH cases USING INDEX ix_cases_title_id") for step in plan), plan

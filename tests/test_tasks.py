@@ -6,7 +6,8 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from plans import page_plans
+from sqlalchemy import func, select
 from webclient import post
 
 from models.audit import AuditEvent
@@ -188,15 +189,6 @@ def test_a_team_members_queue_is_read_through_their_cases_not_every_open_task(db
     team member's queue through the index every open task of the role shares (6× slower at
     100,000 cases than at 1,000), instead of through the few cases of their team."""
     auth.login("ivy")
-    sent = []
-    listener = lambda _c, _cur, statement, parameters, *_: sent.append((statement, parameters))  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        assert client.get("/tasks").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    statement, parameters = next((s, p) for s, p in sent if "tasks.assignee_id IS NULL" in s
-                                 and s.startswith("SELECT cases.id"))
-    with db.engine.connect() as connection:
-        plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+    plan = next(plan for statement, plan in page_plans(db, client, "/tasks")
+                if "tasks.assignee_id IS NULL" in statement and statement.startswith("SELECT cases.id"))
     assert not any("ix_tasks_queue" in step or "ix_tasks_assignee_status" in step for step in plan), plan
