@@ -15,12 +15,11 @@ from views.headers import allow_inline_styles
 from views.language import country_name
 from workflow import insight, permissions
 from workflow.menu import LEVELS, TOOLS
-from vocabulary import FACTORS, PRESSURES, STRATEGIES
+from vocabulary import CELLS, FACTORS, PRESSURES, STRATEGIES
 
 blueprint = Blueprint("insight", __name__)
 TABLES = ("parties", "blocked_by_forum", "blocked_by_blocker", "unbound", "trends", "strategies",
           "levels", "coalitions", "timeline", "places")
-CELLS = [(level, tool) for level in LEVELS for tool in TOOLS]
 
 
 def _require_viewer() -> None:

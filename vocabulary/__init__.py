@@ -85,6 +85,8 @@ STANDARDS_OF_PROOF = ("reasonable_grounds", "clear_and_convincing", "beyond_reas
 # --- The accountability menu ----------------------------------------------------------------
 LEVELS = ("national", "multilateral", "international")
 TOOLS = ("military", "legal", "political", "diplomatic", "economic", "education_outreach")
+#: The cells of the 3 × 6 menu, level by level.
+CELLS = tuple((level, tool) for level in LEVELS for tool in TOOLS)
 STRATEGIES = ("zero_tolerance", "coalitions", "technical_gaps", "institutions", "judicial",
               "civil_society")
 #: Who an attack was aimed at, as the record shows it.

@@ -19,7 +19,7 @@ from models.figures import CaseFigures
 from models.finding import Finding
 from models.register import RegisterEntry
 from models.response import Response
-from vocabulary import LEVELS, TOOLS
+from vocabulary import CELLS
 from workflow import permissions, queries, registers
 
 #: The stages from which a case is compared: it has an attribution, and responses are due.
@@ -31,9 +31,6 @@ AGENT_CLASSES = {"chlorine": "choking", "sarin": "nerve", "vx": "nerve", "novich
 
 #: A response that was in force at some time counts as adopted in its cell.
 ADOPTED = ("adopted", "implemented", "lapsed")
-
-#: The cells of the 3 × 6 menu.
-CELLS = tuple((level, tool) for level in LEVELS for tool in TOOLS)
 
 #: How many comparable cases the check lists, the latest first; it counts them all.
 LISTED = 20
