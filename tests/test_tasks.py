@@ -139,6 +139,20 @@ def test_inbox_queues_and_counts(db, client, auth, cast, make_case, move):
     assert 'data-testid="review-count"' not in client.get("/").get_data(as_text=True)
 
 
+def test_the_task_count_leaves_out_cases_the_user_no_longer_sees(db, client, auth, cast, make_case, move):
+    kept, left = make_case(), make_case()
+    for case_id in (kept, left):
+        move(case_id, "investigation")
+        run(db, tasks.claim, cast["ivy"], stage_tasks(db, case_id, "investigation")[0].id)
+    auth.login("ivy")
+    assert 'data-testid="task-count">2<' in client.get("/tasks").get_data(as_text=True)
+    run(db, cases.remove_member, cast["sue"], left, expected_version=ANY_VERSION, user_id=cast["ivy"].id)
+    page = client.get("/tasks").get_data(as_text=True)
+    my_part = page[page.index('data-testid="my-tasks"'):page.index('data-testid="my-queues"')]
+    assert len(re.findall(r'data-task="(\d+)"', my_part)) == 1
+    assert 'data-testid="task-count">1<' in page  # the count says what the list shows
+
+
 def test_claim_complete_from_the_inbox_through_forms(db, client, auth, cast, make_case, move):
     case_id = make_case()
     move(case_id, "investigation")

@@ -116,14 +116,17 @@ def visible_cases(user) -> ColumnElement[bool]:
 
 def sees_case(user_id, case_id) -> ColumnElement[bool]:
     """A WHERE clause: the user whose id is `user_id` (a column) may see the case `case_id` (a
-    value or a column); `can_see` in SQL, for choosing whom to tell of something on a case."""
+    value or a column); `can_see` in SQL, for choosing whom to tell of something on a case.
+    Correlated by name: nested inside a count, it still speaks of the outer statement's user."""
     def holds(roles):
         # ORs, not IN: an IN list would keep a statement that names it from running once
         # for many events (notifications.derive).
         return exists().where(UserRole.user_id == user_id,
-                              or_(*(UserRole.role == role for role in sorted(roles))))
+                              or_(*(UserRole.role == role for role in sorted(roles)))
+                              ).correlate_except(UserRole)
     viewers = {role for role, actions in PERMISSIONS.items() if VIEW_CASE in actions}
-    on_team = exists().where(CaseMember.case_id == case_id, CaseMember.user_id == user_id)
+    on_team = exists().where(CaseMember.case_id == case_id, CaseMember.user_id == user_id
+                             ).correlate_except(CaseMember)
     return or_(holds(SEES_ALL_CASES & viewers), and_(holds(viewers), on_team))
 
 

@@ -439,7 +439,9 @@ def navigation_columns(user_id) -> list:
                     permissions.sees_case(user_id, Task.case_id)))
     reviews = (select(func.count()).select_from(GateRequest)
                .where(GateRequest.decision == "pending", GateRequest.requested_by_id != user_id,
-                      exists().where(UserRole.user_id == user_id, UserRole.role.in_(permissions.roles_for(permissions.DECIDE_GATE))),
+                      exists().where(UserRole.user_id == user_id,
+                                     UserRole.role.in_(permissions.roles_for(permissions.DECIDE_GATE))
+                                     ).correlate_except(UserRole),
                       permissions.sees_case(user_id, GateRequest.case_id)))
     unread = (select(func.count()).select_from(Notification)
               .where(Notification.user_id == user_id, Notification.read_at.is_(None)))
