@@ -206,3 +206,13 @@ def test_a_team_members_queue_is_read_through_their_cases_not_every_open_task(db
     plan = next(plan for statement, plan in page_plans(db, client, "/tasks")
                 if "tasks.assignee_id IS NULL" in statement and statement.startswith("SELECT cases.id"))
     assert not any("ix_tasks_queue" in step or "ix_tasks_assignee_status" in step for step in plan), plan
+
+
+def test_a_form_sent_back_with_its_errors_still_shows_the_counts(db, client, auth, cast, make_case, move):
+    case_id = make_case()
+    move(case_id, "investigation")
+    run(db, tasks.claim, cast["ivy"], stage_tasks(db, case_id, "investigation")[0].id)
+    auth.login("ivy")
+    response = post(client, "/cases/new", {"title": "", "country": "SY"})
+    assert response.status_code == 422 and 'aria-invalid="true"' in response.get_data(as_text=True)
+    assert 'data-testid="task-count">1<' in response.get_data(as_text=True)

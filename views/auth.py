@@ -69,7 +69,7 @@ def session_is_current(user: User) -> bool:
 def load_user(user_id: str) -> User | None:
     """The signed-in user, or nobody if the account is gone or deactivated, or the session
     was ended (sign-out, role or password change), idle too long or too old."""
-    user = _with_navigation_counts(int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
+    user = _load(int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
     if user is None or not user.active or not session_is_current(user):
         session.clear()
         g.session_ended = True
@@ -77,14 +77,18 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
-#: Built once: building this statement costs more than running it, and every page runs it.
-_USER_WITH_COUNTS = (select(User, *queries.navigation_columns(User.id))
-                     .options(joinedload(User.role_rows)).where(User.id == bindparam("user_id")))
+#: Built once: building these statements costs more than running them, and every request runs one.
+_USER = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))
+_USER_WITH_COUNTS = _USER.add_columns(*queries.navigation_columns(User.id))
 
 
-def _with_navigation_counts(user_id: int) -> User | None:
-    """The user with their roles, and the navigation's counts in the same statement."""
+def _load(user_id: int) -> User | None:
+    """The user with their roles; for a page (GET), the navigation's counts in the same
+    statement. A form sent (POST) is mostly answered by a redirect, which shows no counts: a
+    page it does show reads them when it is drawn (`queries.navigation_counts`)."""
     session = db.session()
+    if request.method not in ("GET", "HEAD"):
+        return session.scalars(_USER, {"user_id": user_id}).unique().first()
     row = session.execute(_USER_WITH_COUNTS, {"user_id": user_id}).unique().first()
     if row is None:
         return None
