@@ -10,7 +10,7 @@ from views import db, list_filters
 from views.exports import csv_response
 from views.access import current_actor
 from views.language import country_choices, country_name, translated
-from views.commands import Page, kept, run, sentence
+from views.commands import Page, deferred, kept, run, sentence
 from views.case_forms import (
     CaseEditForm,
     DecisionForm,
@@ -137,8 +137,6 @@ def render_case_page(case_id: int, refused: WorkflowError | None = None):
     case, pending = cases.load_case_under_review(session, case_id, current_user)
     checklists = [pathway.checklist(session, case, target) for target in GATES.get(case.state, ())]
     commands = permissions.for_page(current_user, permissions.available(case, current_user, pending))
-    reopen_form = kept(ReopenForm, version=case.version)
-    reopen_form.target.choices = [(t, LABELS[t]) for t in reopen_targets(case.state)]
     return render_template(
         "cases/detail.html", case=case, pending=pending, checklists=checklists, commands=commands,
         **_sections(session, case.id), requests=queries.requests_of(session, case.id),
@@ -146,13 +144,19 @@ def render_case_page(case_id: int, refused: WorkflowError | None = None):
         cells=queries.responses_by_cell(session, case.id), messages=queries.messages_of(session, case.id),
         evaluation=queries.evaluation_of(session, case), LEVELS=LEVELS, TOOLS=TOOLS,
         consistency=consistency.check(session, case, current_user),
-        message_form=kept(MessageForm, version=case.version),
+        message_form=deferred(lambda: kept(MessageForm, version=case.version)),
         case_tasks=queries.tasks_of(session, case.id), today=clock.today(),
-        gate_form=kept(GateRequestForm, version=case.version),
-        decision_form=kept(DecisionForm, version=case.version),
-        withdraw_form=kept(WithdrawForm, version=case.version), reopen_form=reopen_form,
-        **task_forms(), **case_context(session, case),
+        gate_form=deferred(lambda: kept(GateRequestForm, version=case.version)),
+        decision_form=deferred(lambda: kept(DecisionForm, version=case.version)),
+        withdraw_form=deferred(lambda: kept(WithdrawForm, version=case.version)),
+        reopen_form=deferred(lambda: _reopen_form(case)), **task_forms(), **case_context(session, case),
         refusal=sentence(refused) if refused else None, unmet=getattr(refused, "checklist", None))
+
+
+def _reopen_form(case) -> ReopenForm:
+    form = kept(ReopenForm, version=case.version)
+    form.target.choices = [(t, LABELS[t]) for t in reopen_targets(case.state)]
+    return form
 
 
 def _sections(session, case_id: int) -> dict:

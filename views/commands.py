@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 from flask import Response, g, make_response
 from flask_babel import gettext
+from werkzeug.local import LocalProxy
 
 from views import db, errors
 from views.language import translated
@@ -26,6 +28,7 @@ from workflow.words import _
 
 #: Re-renders the page a form was on; gets the refusal to show at its top, or None.
 Page = Callable[[WorkflowError | None], Any]
+T = TypeVar("T")
 
 
 def show_error(form, error: WorkflowError, field: str | None = None) -> bool:
@@ -86,6 +89,12 @@ def kept(form_class, **fresh):
     typed (see `refused`), or a fresh one made with `fresh`."""
     form = g.get("kept_form")
     return form if type(form) is form_class else form_class(formdata=None, **fresh)
+
+
+def deferred(make: Callable[[], T]) -> T:
+    """What `make()` returns, made when the page first uses it: the case page offers a dozen
+    forms and draws those of the commands its reader may run."""
+    return LocalProxy(cache(make))
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,11 @@ records complete: the forms and the facts behind them, for the views that render
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from flask_login import current_user
 
+from views.commands import deferred
 from views.record_forms import (
     CorrectEvidenceForm,
     CorrectResponseForm,
@@ -83,16 +85,17 @@ def completes(session, case, records) -> list[tuple[str, object]]:
 def case_context(session, case) -> dict:
     """The case page's links, task due-date corrections and the forms of those and of the
     reason no sample exists."""
-    reschedule = RescheduleTaskForm(formdata=None, version=case.version)
-    reschedule.task_id.choices = [(t.id, _("#%(number)s %(title)s (due %(due)s)", number=t.id,
-                                           title=t.title, due=str(t.due_on or "—")))
-                                  for t in queries.tasks_of(session, case.id)
-                                  if t.status in tasks.OPEN]
+    def reschedule():
+        form = RescheduleTaskForm(formdata=None, version=case.version)
+        form.task_id.choices = [(t.id, _("#%(number)s %(title)s (due %(due)s)", number=t.id,
+                                         title=t.title, due=str(t.due_on or "—")))
+                                for t in queries.tasks_of(session, case.id) if t.status in tasks.OPEN]
+        return form
     return {"links": links.links_of(session, case.id),
-            "link_form": LinkCaseForm(formdata=None, version=case.version),
+            "link_form": deferred(partial(LinkCaseForm, formdata=None, version=case.version)),
             "corrections": corrections.history(session, case.id),
-            "reschedule_task_form": reschedule,
-            "no_sample_form": NoSampleForm(formdata=None, version=case.version)}
+            "reschedule_task_form": deferred(reschedule),
+            "no_sample_form": deferred(partial(NoSampleForm, formdata=None, version=case.version))}
 
 
 def _commands(session, case, *names: str) -> dict:

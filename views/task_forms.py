@@ -1,9 +1,12 @@
 """WTForms forms of the task commands (the inbox, the case's task list and its management)."""
+from functools import partial
+
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from flask_babel import lazy_gettext as _l
 
+from views.commands import deferred
 from views.evidence_forms import choices
 from views.forms import Form
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
@@ -41,6 +44,7 @@ class AddTaskForm(Form):
 def task_forms() -> dict:
     """The forms behind the buttons of task rows and of task management, unbound (for their
     fields and CSRF token)."""
-    return {"task_form": TaskForm(formdata=None), "complete_task_form": CompleteTaskForm(formdata=None),
-            "cancel_task_form": CancelTaskForm(formdata=None),
-            "assign_task_form": AssignTaskForm(formdata=None), "add_task_form": AddTaskForm(formdata=None)}
+    forms = {"task_form": TaskForm, "complete_task_form": CompleteTaskForm,
+             "cancel_task_form": CancelTaskForm, "assign_task_form": AssignTaskForm,
+             "add_task_form": AddTaskForm}
+    return {name: deferred(partial(form, formdata=None)) for name, form in forms.items()}
