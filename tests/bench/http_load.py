@@ -146,7 +146,8 @@ class Client:
     def cookie(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
 
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
+    def request(self, method: str, path: str, form: dict | None = None,
+                keep_cookies: bool = True) -> tuple[int, str]:
         body = urllib.parse.urlencode(form) if form is not None else None
         headers = {"Cookie": self.cookie} if self.cookie else {}
         if body is not None:
@@ -161,15 +162,17 @@ class Client:
             self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()
         page = response.read().decode(errors="replace")
-        for cookie in response.headers.get_all("Set-Cookie") or ():
+        for cookie in (response.headers.get_all("Set-Cookie") or ()) if keep_cookies else ():
             name, _, value = cookie.split(";", 1)[0].partition("=")
             self.cookies[name] = value
         return response.status, page
 
     def timed_post(self, path: str, form: dict, latencies: list[float], expected: int = 302) -> None:
-        """POST a form, adding its time (ms) to `latencies`; raises unless answered `expected`."""
+        """POST a form, adding its time (ms) to `latencies`; raises unless answered `expected`.
+        The session stays as signed in: a browser would show the message flashed into the
+        session on the page it is sent to, and without it the messages would pile up there."""
         started = time.monotonic()
-        status, _ = self.request("POST", path, form)
+        status, _ = self.request("POST", path, form, keep_cookies=False)
         latencies.append((time.monotonic() - started) * 1000)
         if status != expected:
             raise RuntimeError(f"POST {path}: HTTP {status}")
