@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from plans import page_plans
-from sqlalchemy import event
+from plans import page_plans, page_statements
 
 from workflow import reviews, tasks
 from workflow.command import ANY_VERSION
@@ -20,15 +19,7 @@ PAGES = {"sue": ("/", "/?country=Syria&year=2016", "/cases", "/cases?sort=date&d
 
 def statements(db, client, url: str) -> int:
     """The statements one GET of `url` sends, counted as they go to the database."""
-    sent = []
-    listener = lambda *args: sent.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    assert response.status_code == 200, (url, response.status_code)
-    return len(sent)
+    return len(page_statements(db, client, url))
 
 
 def census(db, client, auth) -> dict:
