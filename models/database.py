@@ -57,7 +57,11 @@ def make_engine(url: str, pool: Pool = Pool()) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **options)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **pool.options())
+    # PostgreSQL compiles a plan whose estimated cost passes jit_above_cost to machine code first:
+    # tens of milliseconds for a lookup that runs in one, whenever a join's estimate is high
+    # (fresh tables, a many-row team). Every query here is short, so it never pays off.
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"},
+                         **pool.options())
 
 
 class Database:
