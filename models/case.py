@@ -91,6 +91,10 @@ class Case(Base):
     entered_stage_at: Mapped[datetime | None] = query_expression()
     #: Whether the case has an evaluation, read likewise; None where it was not.
     evaluated: Mapped[bool | None] = query_expression()
+    #: How many active evidence items, and required tasks of its stage still open, the case
+    #: has, read likewise for the gate checks; None where they were not.
+    active_evidence: Mapped[int | None] = query_expression()
+    open_required_tasks: Mapped[int | None] = query_expression()
     #: Placed at its stage by an import of its documented history, not by gate reviews.
     history_imported: Mapped[bool] = mapped_column(default=False)
     #: Why no sample exists, recorded by a supervisor; only then may a case that names an agent

@@ -1,4 +1,5 @@
-"""The case page reads a fixed, small number of statements, whatever the case holds."""
+"""The case page reads a fixed, small number of statements, whatever the case holds; a gate
+command reads what its checks count with the case."""
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ from plans import page_plans
 from sqlalchemy import event
 
 from tests.test_case_pages import sign_in
-from workflow import deterrence, evidence
+from workflow import deterrence, evidence, reviews
 from workflow.command import ANY_VERSION
 
 #: The most statements the case page may send: one for each section and one for the signed-in
@@ -97,3 +98,30 @@ def test_the_case_page_reads_no_whole_table_that_grows_with_the_cases(client, au
             if scanned and scanned.group(1) in GROWING and step != COUNTED_WHOLE:
                 scans.append((step, statement.split("\n")[0][:100]))
     assert scans == []
+
+
+@pytest.mark.both_databases
+def test_a_gate_command_counts_the_evidence_and_open_tasks_with_its_case(db, cast, make_case,
+                                                                         satisfy):
+    """The checks of active evidence and of the stage's open required tasks are read with the
+    locked case, not by a statement each."""
+    case_id = make_case()
+    satisfy(case_id, "investigation")
+    with statements(db) as sent:
+        with db.transaction() as session:
+            request_id = reviews.request_gate(session, cast["ivy"], case_id,
+                                              expected_version=ANY_VERSION,
+                                              target="investigation").id
+        with db.transaction() as session:
+            reviews.approve_gate(session, cast["sue"], request_id, expected_version=ANY_VERSION,
+                                 reason="fine")
+    assert not [s for s in sent if _outer_from(s) in ("evidence_items", "tasks")], sent
+
+
+def _outer_from(statement: str) -> str | None:
+    """The first table a SELECT reads outside its subqueries."""
+    flat = " ".join(statement.split())
+    while (inner := re.sub(r"\([^()]*\)", "", flat)) != flat:
+        flat = inner
+    found = re.match(r"SELECT\b.*?\bFROM (\w+)", flat)
+    return found.group(1) if found else None

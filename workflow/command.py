@@ -99,7 +99,9 @@ def _queries(lock: bool) -> dict[str, object]:
                  .options(joinedload(Case.members).joinedload(CaseMember.user).joinedload(User.role_rows),
                           contains_eager(Case.suspects.of_type(_SUSPECT)).lazyload("*"),
                           with_expression(Case.entered_stage_at, queries.ENTERED_STAGE),
-                          with_expression(Case.evaluated, queries.EVALUATED)))
+                          with_expression(Case.evaluated, queries.EVALUATED),
+                          with_expression(Case.active_evidence, queries.ACTIVE_EVIDENCE),
+                          with_expression(Case.open_required_tasks, queries.OPEN_REQUIRED_TASKS)))
         if key != "case_id_alone":
             query = query.options(lazyload(GateRequest.requested_by),
                                   lazyload(GateRequest.decided_by))

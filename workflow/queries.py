@@ -18,6 +18,7 @@ from models.notification import Notification
 from models.response import Response
 from models.task import Task
 from models.user import User, UserRole
+from vocabulary import OPEN_TASK_STATUSES
 from workflow import paging, permissions
 from workflow.countries import wanted as wanted_country
 from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER
@@ -46,6 +47,14 @@ LISTED = (Case.id, Case.reference, Case.title, Case.country, Case.occurred_on, C
           ENTERED_STAGE.label("entered"))
 #: Whether a case has an evaluation (correlated likewise).
 EVALUATED = exists().where(Evaluation.case_id == Case.id)
+#: How many active evidence items a case has, and required tasks of its stage still open
+#: (correlated likewise: read with the case, they save a gate check a statement each).
+ACTIVE_EVIDENCE = (select(func.count()).where(EvidenceItem.case_id == Case.id,
+                                              EvidenceItem.status == "active")
+                   .scalar_subquery())
+OPEN_REQUIRED_TASKS = (select(func.count()).where(
+    Task.case_id == Case.id, Task.stage == Case.state, Task.required.is_(True),
+    among(Task.status, OPEN_TASK_STATUSES)).scalar_subquery())
 
 SORTS = {
     "reference": Case.reference, "title": Case.title, "country": Case.country,
