@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from models.case import Case
-from workflow import evidence, gates, pathway
+from workflow import evidence, gates, pathway, reviews
 from workflow.custody import chain_breaks
 from workflow.errors import Invalid
 from workflow.command import ANY_VERSION
@@ -186,3 +186,21 @@ def test_investigation_to_closed_refuses_a_confirmed_use(db, cast, investigating
         kind="use_determination", conclusion="confirmed", agent="sarin", rationale="two labs")
     assert checklist(db, investigating, "closed") == {
         "use_not_confirmed": (False, "the use determination is confirmed")}
+
+
+
+def test_a_checklist_after_a_move_in_the_same_transaction_counts_the_new_stage(db, cast, make_case,
+                                                                              satisfy):
+    """The gate checks' counts read with the locked case are of the stage it left; once the
+    case moves they are counted again, so the new stage's required task shows as open."""
+    case_id = make_case()
+    satisfy(case_id, "investigation")
+    with db.transaction() as session:
+        request_id = reviews.request_gate(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                                          target="investigation").id
+    with db.transaction() as session:
+        case = reviews.approve_gate(session, cast["sue"], request_id, expected_version=ANY_VERSION,
+                                    reason="fine")
+        result = pathway.checklist(session, case, "attribution")
+    met, detail = next((item.met, item.detail) for item in result.items if item.code == "required_tasks")
+    assert not met and "Draft the use determination" in detail

@@ -60,6 +60,8 @@ class CaseCommand:
         """Move the case's version on; once per command, however many rows it changes."""
         if not self._stepped:
             self.case.version += 1
+            # What the gate checks counted with the case may change with it: counted again.
+            self.case.active_evidence = self.case.open_required_tasks = None
             self._stepped = True
 
     def record(self, event_type: str, entity_type: str, entity_id, details: dict,
