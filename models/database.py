@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -60,8 +60,10 @@ def make_engine(url: str, pool: Pool = Pool()) -> Engine:
     # PostgreSQL compiles a plan whose estimated cost passes jit_above_cost to machine code first:
     # tens of milliseconds for a lookup that runs in one, whenever a join's estimate is high
     # (fresh tables, a many-row team). Every query here is short, so it never pays off.
-    return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"},
-                         **pool.options())
+    parsed = make_url(url)
+    options = " ".join(filter(None, (parsed.query.get("options"), "-c jit=off")))
+    return create_engine(parsed.difference_update_query(["options"]), pool_pre_ping=True,
+                         connect_args={"options": options}, **pool.options())
 
 
 class Database:

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from models.case import Case
+from models.database import make_engine
 from models.login_failure import LoginFailure
 from models.message import DeterrenceMessage
 from tests.webclient import CSRF_META, PASSWORD
@@ -153,3 +154,14 @@ def test_no_statement_of_a_gate_command_is_compiled_by_postgresqls_jit(db, cast,
             assert "JIT" not in plan[0], statement
             planned += 1
     assert planned > 10
+
+
+@pytest.mark.postgres
+def test_the_options_a_postgresql_address_sets_are_kept_beside_jit_off(database_url):
+    engine = make_engine(database_url + "?options=-c%20statement_timeout%3D7000")
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "7s"
+            assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
+    finally:
+        engine.dispose()
