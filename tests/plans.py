@@ -1,18 +1,28 @@
 """The statements a page sends, and SQLite's plans of them for tests that check an index is sought."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import event
 
 
-def page_statements(db, client, url: str) -> list[tuple[str, object]]:
-    """Each statement one GET of `url` sends, with its values, as it goes to the database."""
+@contextmanager
+def sent_statements(db) -> Iterator[list[tuple[str, object]]]:
+    """Each statement sent while the block runs, with its values, as it goes to the database."""
     sent = []
     listener = lambda _c, _cur, statement, values, *_: sent.append((statement, values))  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        response = client.get(url)
+        yield sent
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def page_statements(db, client, url: str) -> list[tuple[str, object]]:
+    """Each statement one GET of `url` sends, with its values."""
+    with sent_statements(db) as sent:
+        response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     return sent
 

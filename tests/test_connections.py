@@ -10,14 +10,15 @@ from datetime import date
 from http.cookiejar import CookieJar
 
 import pytest
-from sqlalchemy import event, func, select
+from plans import sent_statements
+from sqlalchemy import func, select
 
 from models.case import Case
 from models.database import make_engine
 from models.login_failure import LoginFailure
 from models.message import DeterrenceMessage
 from tests.webclient import CSRF_META, PASSWORD
-from workflow import accounts, deterrence, reviews
+from workflow import accounts, deterrence
 from workflow.command import ANY_VERSION
 
 CLIENTS = 32
@@ -127,25 +128,12 @@ def test_the_pool_is_sized_from_the_settings(app):
 
 
 @pytest.mark.postgres
-def test_no_statement_of_a_gate_command_is_compiled_by_postgresqls_jit(db, cast, make_case,
-                                                                        satisfy):
+def test_no_statement_of_a_gate_command_is_compiled_by_postgresqls_jit(db, make_case, move):
     """On tables the planner has no statistics of yet, the decision's load of its case is
     estimated above jit_above_cost: compiling it took about 30 ms of a 1 ms approval."""
     case_id = make_case()
-    satisfy(case_id, "investigation")
-    sent = []
-    listener = lambda _c, _cur, statement, values, *_: sent.append((statement, values))  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        with db.transaction() as session:
-            request_id = reviews.request_gate(session, cast["ivy"], case_id,
-                                              expected_version=ANY_VERSION,
-                                              target="investigation").id
-        with db.transaction() as session:
-            reviews.approve_gate(session, cast["sue"], request_id, expected_version=ANY_VERSION,
-                                 reason="fine")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
+    with sent_statements(db) as sent:
+        move(case_id, "investigation")
     planned = 0
     with db.engine.connect() as connection:
         for statement, values in sent:
