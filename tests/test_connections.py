@@ -153,3 +153,19 @@ def test_the_options_a_postgresql_address_sets_are_kept_beside_jit_off(database_
             assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_statements_of_pages_stay_prepared_on_postgresql_from_request_to_request(
+        client, auth, cast, db, make_case):
+    """psycopg forgets what it has prepared on a connection at every ROLLBACK: a page that
+    ended its read transaction so had PostgreSQL plan each of its queries again."""
+    case_id = make_case()
+    assert auth.login("ivy").status_code == 302
+    for _ in range(8):  # psycopg prepares a statement at its fifth run on a connection
+        assert client.get(f"/cases/{case_id}").status_code == 200
+    # The pool's two connections, held together: the pages ran on one of them.
+    with db.engine.connect() as first, db.engine.connect() as second:
+        prepared = sum(connection.exec_driver_sql("SELECT count(*) FROM pg_prepared_statements")
+                       .scalar() for connection in (first, second))
+    assert prepared > 0
