@@ -19,6 +19,11 @@ def sent_statements(db) -> Iterator[list[tuple[str, object]]]:
         event.remove(db.engine, "before_cursor_execute", listener)
 
 
+def sql(sent: list[tuple[str, object]]) -> list[str]:
+    """The statements of `sent` but BEGIN (SQLite's; PostgreSQL begins without one)."""
+    return [statement for statement, _values in sent if not statement.startswith("BEGIN")]
+
+
 def page_statements(db, client, url: str) -> list[tuple[str, object]]:
     """Each statement one GET of `url` sends, with its values."""
     with sent_statements(db) as sent:

@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from plans import sent_statements, sql
 from sqlalchemy import func, select
 from webclient import post
 
@@ -316,3 +317,19 @@ def test_verify_reports_the_latest_checkpoint_after_all_of_it(db, runner, make_u
     n, _, checkpoint, _, _, after = verify_says(runner, db)
     assert (n, checkpoint, after) == (imported + 7, imported, 7)
     check_notes(db, public_key)
+
+
+@pytest.mark.parametrize("schedule", [{"key": True, "seconds": NEVER, "events": 3}])
+def test_a_write_reads_the_newest_checkpoint_only_when_the_one_seen_last_says_one_may_be_due(
+        db, schedule):
+    """A newer checkpoint only makes the next one less due: while the one this process saw
+    last is not due, a write sends no statement for the schedule."""
+    write(db)  # the first write signs the first checkpoint
+    with sent_statements(db) as quiet:
+        write(db)
+        write(db)
+    with sent_statements(db) as due:
+        write(db, events=2)  # four events behind: due, so the newest is read, then signed
+    assert not [s for s in sql(quiet) if "FROM audit_checkpoints" in s]
+    assert [s for s in sql(due) if "FROM audit_checkpoints" in s]
+    assert checkpoint_sizes(db) == [1, 5]

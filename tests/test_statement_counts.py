@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 
 import pytest
-from plans import page_plans, page_statements, sent_statements
+from plans import page_plans, page_statements, sent_statements, sql
 
 from tests.test_case_pages import sign_in
 from workflow import deterrence, evidence, reviews
@@ -15,11 +15,6 @@ from workflow.command import ANY_VERSION
 #: The most statements the case page may send: one for each section and one for the signed-in
 #: user with the navigation's counts, however many records the case holds.
 CASE_PAGE_STATEMENTS = 12
-
-
-def sql(sent: list[tuple[str, object]]) -> list[str]:
-    """The statements of `sent` but BEGIN (SQLite's; PostgreSQL begins without one)."""
-    return [statement for statement, _values in sent if not statement.startswith("BEGIN")]
 
 
 @pytest.mark.both_databases

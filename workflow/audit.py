@@ -174,8 +174,8 @@ def _complete_at_commit(session: Session) -> None:
     keys = session.info.get("log_keys")
     if keys is None or keys.private_key is None:
         return
-    last = transparency.latest_checkpoint(session)
-    if head.checkpoint_now or transparency.is_due(last, head.seq, keys, utcnow()):
+    if head.checkpoint_now or transparency.checkpoint_due(session, keys, head.seq, utcnow()):
+        last = transparency.latest_checkpoint(session)
         if last is None or last.seq < head.seq:
             transparency.sign_checkpoint(session, keys, head.seq, head.frontier.root(), head.hash)
     head.checkpoint_now = False

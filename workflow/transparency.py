@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
+from weakref import WeakKeyDictionary
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import Session
 
 from models.audit import AuditCheckpoint, AuditCosignature, AuditEvent, AuditTreeLeaf
@@ -223,10 +225,57 @@ def sign_checkpoint(session: Session, keys: LogKeys, size: int, root: bytes, hea
                           note=notes.note(body, line))
     session.add(row)
     session.flush()
+    _saw(session, row)
     return row
 
 
-def is_due(last: AuditCheckpoint | None, size: int, keys: LogKeys, now: datetime) -> bool:
+class _Seen(NamedTuple):
+    """A checkpoint as `is_due` reads it."""
+
+    seq: int
+    at: str
+
+
+#: Per database, the newest checkpoint this process has seen committed. A newer one can only
+#: make the next less due, so while this one says "not due" no statement is needed to know it.
+_seen: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def checkpoint_due(session: Session, keys: LogKeys, size: int, now: datetime) -> bool:
+    """Whether a checkpoint falls due at `size` events; the newest is read only when the one
+    this process saw last says it may be."""
+    seen = _seen.get(session.get_bind())
+    if seen is not None and not is_due(seen, size, keys, now):
+        return False
+    last = latest_checkpoint(session)
+    if last is not None:
+        _saw(session, last)
+    return is_due(last, size, keys, now)
+
+
+def _saw(session: Session, checkpoint) -> None:
+    """Keep `checkpoint` as seen once the transaction that read or signed it commits."""
+    kept = session.info.get("checkpoint_seen")
+    if kept is None or checkpoint.seq >= kept.seq:
+        session.info["checkpoint_seen"] = _Seen(checkpoint.seq, checkpoint.at)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_seen(session: Session) -> None:
+    seen = session.info.pop("checkpoint_seen", None)
+    if seen is not None:
+        engine = session.get_bind()
+        kept = _seen.get(engine)
+        if kept is None or seen.seq >= kept.seq:
+            _seen[engine] = seen
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_seen(session: Session, _previous) -> None:
+    session.info.pop("checkpoint_seen", None)
+
+
+def is_due(last: AuditCheckpoint | _Seen | None, size: int, keys: LogKeys, now: datetime) -> bool:
     """A checkpoint falls due when the last is too old or too many events behind."""
     if last is None:
         return size > 0
