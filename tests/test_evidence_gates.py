@@ -188,7 +188,6 @@ def test_investigation_to_closed_refuses_a_confirmed_use(db, cast, investigating
         "use_not_confirmed": (False, "the use determination is confirmed")}
 
 
-
 def test_a_checklist_after_a_move_in_the_same_transaction_counts_the_new_stage(db, cast, make_case,
                                                                               satisfy):
     """The gate checks' counts read with the locked case are of the stage it left; once the

@@ -7,8 +7,8 @@ import io
 from datetime import date
 
 import pytest
-from sqlalchemy import update
 from plans import page_statements, sql
+from sqlalchemy import update
 from test_arabic_pages import leftover_english
 
 from models.user import User

@@ -36,14 +36,14 @@ def transaction():
     return database().transaction()
 
 
-def close_session(_error=None) -> None:
+def close_session(error=None) -> None:
     """End the request's read transaction by a commit, which writes nothing here: psycopg
     forgets every statement it has prepared on a connection at each ROLLBACK, and PostgreSQL
     would plan every query of every page afresh (a millisecond or more for the case's)."""
     db_session = g.pop("db_session", None)
     if db_session is None:
         return
-    if _error is None and db_session.in_transaction() and not _unsaved(db_session):
+    if error is None and db_session.in_transaction() and not _unsaved(db_session):
         db_session.commit()
     db_session.close()
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from models.case import Case
@@ -105,8 +105,7 @@ def _label(item: EvidenceItem) -> Text:
 
 # The checks that run inside every gate command are built once, with their parameters bound
 # at each run: building a statement costs more than running it.
-_ACTIVE_COUNT = select(func.count()).select_from(EvidenceItem).where(
-    EvidenceItem.case_id == bindparam("case_id"), EvidenceItem.status == "active")
+_ACTIVE_COUNT = select(queries.ACTIVE_EVIDENCE).where(Case.id == bindparam("case_id"))
 
 
 def _some_evidence(session: Session, case: Case) -> tuple[bool, Text]:

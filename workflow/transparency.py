@@ -255,9 +255,12 @@ def checkpoint_due(session: Session, keys: LogKeys, size: int, now: datetime) ->
 
 def _saw(session: Session, checkpoint) -> None:
     """Keep `checkpoint` as seen once the transaction that read or signed it commits."""
-    kept = session.info.get("checkpoint_seen")
-    if kept is None or checkpoint.seq >= kept.seq:
-        session.info["checkpoint_seen"] = _Seen(checkpoint.seq, checkpoint.at)
+    session.info["checkpoint_seen"] = _newest(session.info.get("checkpoint_seen"),
+                                              _Seen(checkpoint.seq, checkpoint.at))
+
+
+def _newest(*seen: _Seen | None) -> _Seen:
+    return max((one for one in seen if one is not None), key=lambda one: one.seq)
 
 
 @event.listens_for(Session, "after_commit")
@@ -265,9 +268,7 @@ def _keep_seen(session: Session) -> None:
     seen = session.info.pop("checkpoint_seen", None)
     if seen is not None:
         engine = session.get_bind()
-        kept = _seen.get(engine)
-        if kept is None or seen.seq >= kept.seq:
-            _seen[engine] = seen
+        _seen[engine] = _newest(_seen.get(engine), seen)
 
 
 @event.listens_for(Session, "after_soft_rollback")
