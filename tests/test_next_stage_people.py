@@ -11,7 +11,7 @@ from webclient import post
 
 from models.case import Case
 from models.user import User
-from workflow import accounts, cases, pathway, reviews
+from workflow import accounts, cases, pathway, queries, reviews
 from workflow.command import ANY_VERSION
 from workflow.errors import Conflict, GateUnmet, Invalid
 
@@ -154,3 +154,34 @@ def test_the_approval_screen_adds_the_people_the_next_stage_needs(app, db, cast,
     with db.sessions() as session:
         assert session.get(Case, case_id).state == "attribution"
         assert session.scalar(select(User.username).where(User.id == alma)) == "alma"
+
+
+def test_past_the_first_people_the_team_page_finds_the_others_by_name(app, db, cast, make_case, move,
+                                                                      make_user, monkeypatch):
+    monkeypatch.setattr(queries, "CANDIDATES_SHOWN", 2)
+    case_id = make_case()
+    run(db, cases.remove_member, cast["sue"], case_id, expected_version=ANY_VERSION,
+        user_id=cast["ana"].id)
+    move(case_id, "investigation")
+    zed = make_user("zed", "analyst")  # after ana and out by username: past the first two
+    sue = Person(app, "sue")
+    need = BeautifulSoup(sue.page(f"/cases/{case_id}"), "html.parser").select_one(
+        '[data-testid="staffing-analyst"]')
+    assert [o["value"] for o in need.select("option")] == [f"{cast['ana'].id}:analyst",
+                                                           f"{cast['out'].id}:analyst"]
+    assert need.select_one('[data-testid="more-people"]')["href"] == f"/cases/{case_id}/team"
+
+    def offered(url: str) -> tuple[set[str], str]:
+        page = BeautifulSoup(sue.page(url), "html.parser")
+        shown = page.select_one('[data-testid="people-shown"]')
+        return ({o["value"].split(":")[0] for o in page.select('select[name="member"] option')[1:]},
+                shown.get_text(strip=True) if shown else "")
+
+    people, said = offered(f"/cases/{case_id}/team")
+    assert str(zed) not in people and len(people) == 2
+    assert said == "Only the first 2 people are offered: find others by name."
+    assert offered(f"/cases/{case_id}/team?q=ZE") == ({str(zed)}, "")
+    assert offered(f"/cases/{case_id}/team?q=%25") == (set(), "Nobody who can join has that name.")
+    # Chosen after a search, the person is added though the first page did not offer them.
+    sue.send(case_id, f"/cases/{case_id}/team", {"member": f"{zed}:analyst"})
+    assert team_item(db, case_id, "attribution") == (True, "analyst: zed")

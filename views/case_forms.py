@@ -112,8 +112,12 @@ class TeamMemberForm(VersionedForm):
     #: Where to go afterwards: "reviews", "case", or the team page.
     back = HiddenField()
 
-    def user_id(self) -> int:
-        return int(self.member.data.split(":", 1)[0])
+    #: Whether more people could be offered than the choices hold (see views.cases.member_form).
+    more_people = False
+
+    def user_id(self) -> int | None:
+        """The person chosen, if the choice names one."""
+        return _whole_number((self.member.data or "").partition(":")[0])
 
     def case_role(self) -> str:
         return self.member.data.split(":", 1)[1]

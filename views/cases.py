@@ -265,10 +265,17 @@ def team(case_id: int):
 
 def member_form(session, case, form: TeamMemberForm) -> TeamMemberForm:
     """`form` with the valid (person, case role) pairs as its choices: under review, only
-    people not on the team yet (the others wait for the decision)."""
+    people not on the team yet (the others wait for the decision). A form sent is checked
+    against the pairs of the person it names; a page offers the first people whose name holds
+    the search (`q`), and `form.more_people` says whether there are more."""
     pending = cases.pending_request(session, case.id)
-    form.member.choices = member_choices(session, case, only_new=not permissions.can_change(
-        current_user, case, pending, permissions.MANAGE_TEAM))
+    only_new = not permissions.can_change(current_user, case, pending, permissions.MANAGE_TEAM)
+    if form.is_submitted():
+        form.member.choices, form.more_people = member_choices(
+            session, case, only_new=only_new, user_id=form.user_id() or -1)
+    else:
+        form.member.choices, form.more_people = member_choices(
+            session, case, only_new=only_new, named=request.args.get("q", "").strip()[:100])
     return form
 
 
@@ -278,7 +285,8 @@ def team_page(case, form) -> Page:
         pending = cases.pending_request(db.session(), case.id)
         answers = permissions.for_page(current_user, permissions.available(case, current_user, pending))
         return render_template(
-            "cases/team.html", case=case, form=form, manage=answers["manage_team"],
+            "cases/team.html", case=case, form=form, candidates_shown=queries.CANDIDATES_SHOWN,
+            manage=answers["manage_team"],
             add=answers["add_team_member"],
             remove_form=RemoveMemberForm(version=case.version), refusal=refusal)
     return page

@@ -21,36 +21,43 @@ from workflow.pathway import LABELS
 from workflow.words import _, inline, series
 
 
-def member_choices(session, case, *, only_new: bool = False) -> list[tuple[str, str]]:
+def member_choices(session, case, *, only_new: bool = False, named: str = "",
+                   user_id: int | None = None) -> tuple[list[tuple[str, str]], bool]:
     """The (person, case role) pairs a team may take: each person only in the case roles their
-    roles allow, nobody in the role they have already; with `only_new`, nobody on the team."""
+    roles allow, nobody in the role they have already; with `only_new`, nobody on the team.
+    Of the first people by username whose name holds `named` (or of the one with `user_id`),
+    and whether there are more."""
+    people = queries.team_candidates(session, named=named, user_id=user_id,
+                                     not_on=case.id if only_new else None)
     offered = []
-    for user in queries.team_candidates(session):
+    for user in people[:queries.CANDIDATES_SHOWN]:
         member = case.member(user.id)
-        if only_new and member is not None:
-            continue
         name = user.full_name or user.username
         for case_role in cases.case_roles_for(user.roles):
             if member is None or member.case_role != case_role:
                 offered.append((f"{user.id}:{case_role}",
                                 _("%(name)s (%(username)s) as %(role)s", name=name,
                                   username=user.username, role=inline(case_role))))
-    return [("", _("— choose a person and their role —")), *offered]
+    return ([("", _("— choose a person and their role —")), *offered],
+            len(people) > queries.CANDIDATES_SHOWN)
 
 
 @dataclass(frozen=True)
 class Need:
-    """A queue of the next stage nobody on the team can work, and who could."""
+    """A queue of the next stage nobody on the team can work, and the first people who could."""
 
     role: str
     stages: str
     sentence: str
     choices: list[tuple[str, str]]
+    #: Whether more people could than `choices` offers (the team page finds them by name).
+    more: bool = False
 
 
 def staffing_needs(session, case, targets) -> list[Need]:
     """For those who may add people to the team: each role the stages of `targets` need and
-    nobody on the team holds, with the people who hold it (each once, with every stage needing it)."""
+    nobody on the team holds, with the first people who hold it (each once, with every stage
+    needing it)."""
     if not permissions.can_add_to_team(current_user, case):
         return []
     needed: dict[str, list[str]] = {}
@@ -60,13 +67,14 @@ def staffing_needs(session, case, targets) -> list[Need]:
     if not needed:
         return []
     missing, _holders = gates.missing_roles(session, case, tuple(needed))
-    if not missing:
-        return []
-    candidates = queries.team_candidates(session)
-    return [Need(role, _stages(needed[role]), gates.nobody_in(role), [
+    return [_need(session, case, role, needed[role]) for role in missing]
+
+
+def _need(session, case, role: str, stages: list) -> Need:
+    people = queries.team_candidates(session, (role,), not_on=case.id)
+    return Need(role, _stages(stages), gates.nobody_in(role), [
         (f"{user.id}:{role}", f"{user.full_name or user.username} ({user.username})")
-        for user in candidates if role in user.roles and case.member(user.id) is None])
-        for role in missing]
+        for user in people[:queries.CANDIDATES_SHOWN]], len(people) > queries.CANDIDATES_SHOWN)
 
 
 def _stages(labels: list) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import Integer, Select, bindparam, cast, exists, extract, func, 
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, lazyload, selectinload
 
 from models.audit import AuditEvent
-from models.case import Case
+from models.case import Case, CaseMember
 from models.evaluation import Evaluation
 from models.evidence import EvidenceItem
 from models.finding import Finding
@@ -292,12 +292,31 @@ def window_page(session: Session, query: Select, page: int,
     return rows, window
 
 
-def team_candidates(session: Session) -> list[User]:
-    """Active users holding a working role, who can join a case team."""
-    working = select(UserRole.user_id).where(UserRole.role.in_((INVESTIGATOR, ANALYST, LEGAL_OFFICER)))
-    return session.scalars(select(User).options(joinedload(User.role_rows))
-                           .where(User.active, User.id.in_(working))
-                           .order_by(User.username)).unique().all()
+#: The most people one choice of people offers: past it, the reader narrows by name.
+CANDIDATES_SHOWN = 100
+#: The roles whose holders work on a case team.
+WORKING_ROLES = (INVESTIGATOR, ANALYST, LEGAL_OFFICER)
+
+
+def team_candidates(session: Session, roles=WORKING_ROLES, *, named: str = "",
+                    user_id: int | None = None, not_on: int | None = None) -> list[User]:
+    """Active users holding one of `roles`, who can join a case team, by username: the one
+    with `user_id` only, if given; those whose name or username holds `named`; none on the team
+    of case `not_on`. At most CANDIDATES_SHOWN + 1: one more says there are more."""
+    holders = select(UserRole.user_id).where(UserRole.role.in_(roles))
+    # With its roles in the same statement: SQLAlchemy limits the users, not the joined rows.
+    query = (select(User).options(joinedload(User.role_rows))
+             .where(User.active, User.id.in_(holders)).order_by(User.username)
+             .limit(CANDIDATES_SHOWN + 1))
+    if user_id is not None:
+        query = query.where(User.id == user_id)
+    if named:
+        query = query.where(or_(func.lower(User.username).contains(named.lower(), autoescape=True),
+                                func.lower(User.full_name).contains(named.lower(), autoescape=True)))
+    if not_on is not None:
+        query = query.where(~exists().where(CaseMember.case_id == not_on,
+                                            CaseMember.user_id == User.id))
+    return list(session.scalars(query).unique())
 
 
 def parse_year(value: str | None) -> int | None:
