@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from webclient import PASSWORD, post
@@ -93,3 +94,21 @@ def test_nobody_changes_their_own_roles(client, auth, db):
     assert "Nobody changes their own roles" in response.get_data(as_text=True)
     assert user_named(db, "ada").roles == ("admin",) and event_types(db) == before
     assert client.get("/admin/users").status_code == 200
+
+
+def test_the_accounts_come_a_page_at_a_time_and_are_found_by_name(client, auth, db):
+    auth.login_as("admin", "ada")
+    with db.transaction() as session:
+        session.add_all(User(username=f"user{n:03}", full_name=f"Person {n}", password_hash="-")
+                        for n in range(60))
+    page = BeautifulSoup(client.get("/admin/users").get_data(as_text=True), "html.parser")
+    rows = page.select('[data-testid="users"] tbody tr')
+    assert len(rows) == 50 and rows[0].bdi.get_text() == "ada"
+    assert page.select_one('a[rel="next"]')["href"] == "/admin/users?page=2"
+    second = BeautifulSoup(client.get("/admin/users?page=2").get_data(as_text=True), "html.parser")
+    shown = [row.bdi.get_text() for row in second.select('[data-testid="users"] tbody tr')]
+    assert len(shown) == 11 and shown[-1] == "user059"
+    found = BeautifulSoup(client.get("/admin/users?q=PERSON+5").get_data(as_text=True), "html.parser")
+    assert [row.bdi.get_text() for row in found.select('[data-testid="users"] tbody tr')] == [
+        "user005", *(f"user{n:03}" for n in range(50, 60))]
+    assert "Nobody has that name." in client.get("/admin/users?q=zz").get_data(as_text=True)

@@ -4,16 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from models.user import User
 from views import db
 from views.access import current_actor, requires_role
 from views.commands import run
 from views.forms import ConfirmForm, UserCreateForm, UserRolesForm
 from views.language import translated
-from workflow import accounts
+from workflow import accounts, queries
 from workflow.roles import ADMIN
 from workflow.words import inline
 
@@ -28,11 +25,12 @@ def only_admins():
 
 @blueprint.route("/users")
 def users():
-    """List every account with its roles and whether it is active."""
-    rows = db.session().scalars(select(User).options(selectinload(User.role_rows))
-                                 .order_by(User.username)).all()
-    return render_template("admin/users.html", users=rows, confirm=ConfirmForm(),
-                           grants=accounts.pending_grants(db.session()))
+    """The accounts, a page at a time, with their roles and whether they are active; found by
+    name or username (`q`)."""
+    named = request.args.get("q", "").strip()[:100]
+    rows, pages = queries.users_page(db.session(), int(request.args.get("page") or 1), named)
+    return render_template("admin/users.html", users=rows, pages=pages, named=named,
+                           confirm=ConfirmForm(), grants=accounts.pending_grants(db.session()))
 
 
 def _who(username: str) -> Markup:

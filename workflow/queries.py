@@ -311,12 +311,23 @@ def team_candidates(session: Session, roles=WORKING_ROLES, *, named: str = "",
     if user_id is not None:
         query = query.where(User.id == user_id)
     if named:
-        query = query.where(or_(func.lower(User.username).contains(named.lower(), autoescape=True),
-                                func.lower(User.full_name).contains(named.lower(), autoescape=True)))
+        query = query.where(named_like(named))
     if not_on is not None:
         query = query.where(~exists().where(CaseMember.case_id == not_on,
                                             CaseMember.user_id == User.id))
     return list(session.scalars(query).unique())
+
+
+def named_like(named: str):
+    """A WHERE clause: the user's username or name holds `named`, whatever its case."""
+    return or_(func.lower(User.username).contains(named.lower(), autoescape=True),
+               func.lower(User.full_name).contains(named.lower(), autoescape=True))
+
+
+def users_page(session: Session, page: int, named: str = "") -> tuple[list[User], paging.Window]:
+    """One page of the accounts by username, with their roles; those whose name holds `named`."""
+    query = select(User).options(selectinload(User.role_rows)).order_by(User.username, User.id)
+    return window_page(session, query.where(named_like(named)) if named else query, page)
 
 
 def parse_year(value: str | None) -> int | None:
