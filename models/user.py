@@ -77,7 +77,9 @@ class UserRole(Base):
     """One role held by one user."""
 
     __tablename__ = "user_roles"
-    __table_args__ = (CheckConstraint(f"role IN ({sql_list(ROLES)})", name="known_role"),)
+    __table_args__ = (CheckConstraint(f"role IN ({sql_list(ROLES)})", name="known_role"),
+                      # The holders of a role (whom a gate request tells), not every user read.
+                      Index("ix_user_roles_role", "role", "user_id"))
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -34,8 +34,18 @@ def page_statements(db, client, url: str) -> list[tuple[str, object]]:
 
 def page_plans(db, client, url: str) -> list[tuple[str, list[str]]]:
     """Each statement one GET of `url` sends (BEGIN aside), with the steps of SQLite's plan of it."""
-    sent = page_statements(db, client, url)
+    return plans(db, page_statements(db, client, url))
+
+
+def plans(db, sent: list[tuple[str, object]]) -> list[tuple[str, list[str]]]:
+    """Each statement of `sent` (BEGIN aside), with the steps of SQLite's plan of it (of its
+    first row of values, if it ran for many)."""
     with db.engine.connect() as connection:
         return [(statement, [step for *_ids, step in connection.exec_driver_sql(
-                    f"EXPLAIN QUERY PLAN {statement}", values)])
+                    f"EXPLAIN QUERY PLAN {statement}", _first(values))])
                 for statement, values in sent if not statement.startswith("BEGIN")]
+
+
+def _first(values):
+    many = isinstance(values, list) and values and isinstance(values[0], (tuple, list, dict))
+    return values[0] if many else values
