@@ -112,3 +112,8 @@ def test_the_accounts_come_a_page_at_a_time_and_are_found_by_name(client, auth, 
     assert [row.bdi.get_text() for row in found.select('[data-testid="users"] tbody tr')] == [
         "user005", *(f"user{n:03}" for n in range(50, 60))]
     assert "Nobody has that name." in client.get("/admin/users?q=zz").get_data(as_text=True)
+    # The pages of a search keep it; a page past the last shows the last.
+    found = BeautifulSoup(client.get("/admin/users?q=user").get_data(as_text=True), "html.parser")
+    assert found.select_one('a[rel="next"]')["href"] == "/admin/users?q=user&page=2"
+    last = BeautifulSoup(client.get("/admin/users?page=99").get_data(as_text=True), "html.parser")
+    assert last.select('[data-testid="users"] tbody tr')[-1].bdi.get_text() == "user059"

@@ -163,25 +163,41 @@ def test_past_the_first_people_the_team_page_finds_the_others_by_name(app, db, c
     run(db, cases.remove_member, cast["sue"], case_id, expected_version=ANY_VERSION,
         user_id=cast["ana"].id)
     move(case_id, "investigation")
-    zed = make_user("zed", "analyst")  # after ana and out by username: past the first two
     sue = Person(app, "sue")
-    need = BeautifulSoup(sue.page(f"/cases/{case_id}"), "html.parser").select_one(
-        '[data-testid="staffing-analyst"]')
-    assert [o["value"] for o in need.select("option")] == [f"{cast['ana'].id}:analyst",
-                                                           f"{cast['out'].id}:analyst"]
-    assert need.select_one('[data-testid="more-people"]')["href"] == f"/cases/{case_id}/team"
 
-    def offered(url: str) -> tuple[set[str], str]:
-        page = BeautifulSoup(sue.page(url), "html.parser")
+    def need():
+        return BeautifulSoup(sue.page(f"/cases/{case_id}"), "html.parser").select_one(
+            '[data-testid="staffing-analyst"]')
+    # Exactly as many analysts as shown (ana and out): all offered, no word of more.
+    assert [o["value"] for o in need().select("option")] == [f"{cast['ana'].id}:analyst",
+                                                             f"{cast['out'].id}:analyst"]
+    assert not need().select('[data-testid="more-people"]')
+    zed = make_user("zed", "analyst")  # after ana and out by username: past the first two
+    with db.transaction() as session:
+        session.get(User, zed).full_name = "Émile Zola"
+    assert len(need().select("option")) == 2
+    assert need().select_one('[data-testid="more-people"]')["href"] == f"/cases/{case_id}/team"
+
+    def offered(page: str) -> tuple[set[str], str]:
+        page = BeautifulSoup(page, "html.parser")
         shown = page.select_one('[data-testid="people-shown"]')
         return ({o["value"].split(":")[0] for o in page.select('select[name="member"] option')[1:]},
                 shown.get_text(strip=True) if shown else "")
 
-    people, said = offered(f"/cases/{case_id}/team")
+    team = f"/cases/{case_id}/team"
+    people, said = offered(sue.page(team))
     assert str(zed) not in people and len(people) == 2
     assert said == "Only the first 2 people are offered: find others by name."
-    assert offered(f"/cases/{case_id}/team?q=ZE") == ({str(zed)}, "")
-    assert offered(f"/cases/{case_id}/team?q=%25") == (set(), "Nobody who can join has that name.")
+    assert offered(sue.page(f"{team}?q=ZE")) == ({str(zed)}, "")
+    assert offered(sue.page(f"{team}?q=%C3%89mile")) == ({str(zed)}, "")  # "Émile", as written
+    for nobody in ("%25", "_"):  # the wildcards of LIKE are letters here
+        assert offered(sue.page(f"{team}?q={nobody}")) == (set(), "Nobody who can join has that name.")
+    # Refused, the form is shown again with the people the page offers, not only the one sent.
+    refused = post(sue.client, f"{team}?q=ze", {"version": sue.version(case_id), "member": ""})
+    assert refused.status_code == 422
+    assert offered(refused.get_data(as_text=True)) == ({str(zed)}, "")
+    refused = post(sue.client, f"{team}/{cast['ivy'].id}/remove", {"version": "1"})
+    assert refused.status_code == 409 and len(offered(refused.get_data(as_text=True))[0]) == 2
     # Chosen after a search, the person is added though the first page did not offer them.
-    sue.send(case_id, f"/cases/{case_id}/team", {"member": f"{zed}:analyst"})
+    sue.send(case_id, team, {"member": f"{zed}:analyst"})
     assert team_item(db, case_id, "attribution") == (True, "analyst: zed")

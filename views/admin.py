@@ -10,6 +10,7 @@ from views.access import current_actor, requires_role
 from views.commands import run
 from views.forms import ConfirmForm, UserCreateForm, UserRolesForm
 from views.language import translated
+from views.list_filters import name_search, page_number
 from workflow import accounts, queries
 from workflow.roles import ADMIN
 from workflow.words import inline
@@ -25,10 +26,9 @@ def only_admins():
 
 @blueprint.route("/users")
 def users():
-    """The accounts, a page at a time, with their roles and whether they are active; found by
-    name or username (`q`)."""
-    named = request.args.get("q", "").strip()[:100]
-    rows, pages = queries.users_page(db.session(), int(request.args.get("page") or 1), named)
+    """The accounts, a page at a time, with their roles and whether they are active."""
+    named = name_search(request.args)
+    rows, pages = queries.users_page(db.session(), page_number(request.args), named)
     return render_template("admin/users.html", users=rows, pages=pages, named=named,
                            confirm=ConfirmForm(), grants=accounts.pending_grants(db.session()))
 

@@ -244,13 +244,13 @@ def team(case_id: int):
     """The case team: supervisors add members, change their case role and name the lead."""
     session = db.session()
     case = cases.load_case(session, case_id, current_user)
-    form = member_form(session, case, TeamMemberForm(version=case.version))
+    form = TeamMemberForm(version=case.version)
     page = team_page(case, form)
     if request.method == "GET":
         return page()
     if not permissions.can(current_user, permissions.MANAGE_TEAM, case):
         abort(403, description=permissions.needs(permissions.MANAGE_TEAM))
-    outcome = run(form, lambda write: cases.set_member(
+    outcome = run(offer_people(session, case, form, sent=True), lambda write: cases.set_member(
         write, current_actor(), case_id, expected_version=form.expected_version(),
         user_id=form.user_id(), case_role=form.case_role()), page)
     if outcome.refused:
@@ -263,31 +263,28 @@ def team(case_id: int):
     return redirect(url_for("cases.team", case_id=case_id))
 
 
-def member_form(session, case, form: TeamMemberForm) -> TeamMemberForm:
-    """`form` with the valid (person, case role) pairs as its choices: under review, only
-    people not on the team yet (the others wait for the decision). A form sent is checked
-    against the pairs of the person it names; a page offers the first people whose name holds
-    the search (`q`), and `form.more_people` says whether there are more."""
+def offer_people(session, case, form: TeamMemberForm, *, sent: bool = False) -> TeamMemberForm:
+    """`form` with the (person, case role) pairs it may take as its choices (see member_choices)."""
     pending = cases.pending_request(session, case.id)
+    # Under review only people not on the team yet may join; other changes wait for the decision.
     only_new = not permissions.can_change(current_user, case, pending, permissions.MANAGE_TEAM)
-    if form.is_submitted():
-        form.member.choices, form.more_people = member_choices(
-            session, case, only_new=only_new, user_id=form.user_id() or -1)
-    else:
-        form.member.choices, form.more_people = member_choices(
-            session, case, only_new=only_new, named=request.args.get("q", "").strip()[:100])
+    # A sent form is checked against the pairs of the person it names, whoever the page offered.
+    people = ({"user_id": form.user_id()} if sent
+              else {"named": list_filters.name_search(request.args)})
+    form.member.choices, form.more_people = member_choices(session, case, only_new=only_new, **people)
     return form
 
 
 def team_page(case, form) -> Page:
     """The team page with its forms (when the team may change now, else why not), a refusal at its top."""
     def page(refusal=None):
-        pending = cases.pending_request(db.session(), case.id)
+        session = db.session()
+        pending = cases.pending_request(session, case.id)
         answers = permissions.for_page(current_user, permissions.available(case, current_user, pending))
         return render_template(
-            "cases/team.html", case=case, form=form, candidates_shown=queries.CANDIDATES_SHOWN,
-            manage=answers["manage_team"],
-            add=answers["add_team_member"],
+            "cases/team.html", case=case, form=offer_people(session, case, form),
+            named=list_filters.name_search(request.args), candidates_shown=queries.CANDIDATES_SHOWN,
+            manage=answers["manage_team"], add=answers["add_team_member"],
             remove_form=RemoveMemberForm(version=case.version), refusal=refusal)
     return page
 
@@ -310,6 +307,5 @@ def remove_page(case_id: int) -> Page:
     """The team page, for a refused removal (loaded only then)."""
     def page(refusal=None):
         case = load_case_for(case_id, permissions.MANAGE_TEAM)
-        form = member_form(db.session(), case, TeamMemberForm(formdata=None, version=case.version))
-        return team_page(case, form)(refusal)
+        return team_page(case, TeamMemberForm(formdata=None, version=case.version))(refusal)
     return page

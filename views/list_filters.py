@@ -10,6 +10,8 @@ from workflow.words import human
 
 #: The longest stall the dashboard looks back over, in days (a century).
 MAX_STALL_DAYS = 36_500
+#: The longest part of a name a list of people is searched by (its field's maxlength).
+NAME_SEARCH_LENGTH = 100
 
 
 class Errors(dict):
@@ -18,6 +20,16 @@ class Errors(dict):
     @property
     def status(self) -> int:
         return 400 if self else 200
+
+
+def name_search(args) -> str:
+    """The part of a name or username a list of people is asked for (`q`), trimmed."""
+    return (args.get("q") or "").strip()[:NAME_SEARCH_LENGTH]
+
+
+def page_number(args) -> int:
+    """The page asked for (a whole number, bounded by `views.bounds`); 1 when absent."""
+    return int(args.get("page") or 1)
 
 
 def year(args, errors: Errors, name: str = "year") -> int | None:

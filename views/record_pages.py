@@ -23,14 +23,13 @@ from workflow.words import _, inline, series
 
 def member_choices(session, case, *, only_new: bool = False, named: str = "",
                    user_id: int | None = None) -> tuple[list[tuple[str, str]], bool]:
-    """The (person, case role) pairs a team may take: each person only in the case roles their
-    roles allow, nobody in the role they have already; with `only_new`, nobody on the team.
-    Of the first people by username whose name holds `named` (or of the one with `user_id`),
-    and whether there are more."""
-    people = queries.team_candidates(session, named=named, user_id=user_id,
-                                     not_on=case.id if only_new else None)
+    """The (person, case role) pairs of the first people a team may take, and whether there are more."""
+    # Each person only in the case roles their roles allow, nobody in the role they have already;
+    # with `only_new`, nobody on the team; the one with `user_id`, or those whose name holds `named`.
+    people, more = queries.team_candidates(session, named=named, user_id=user_id,
+                                           not_on=case.id if only_new else None)
     offered = []
-    for user in people[:queries.CANDIDATES_SHOWN]:
+    for user in people:
         member = case.member(user.id)
         name = user.full_name or user.username
         for case_role in cases.case_roles_for(user.roles):
@@ -38,8 +37,7 @@ def member_choices(session, case, *, only_new: bool = False, named: str = "",
                 offered.append((f"{user.id}:{case_role}",
                                 _("%(name)s (%(username)s) as %(role)s", name=name,
                                   username=user.username, role=inline(case_role))))
-    return ([("", _("— choose a person and their role —")), *offered],
-            len(people) > queries.CANDIDATES_SHOWN)
+    return [("", _("— choose a person and their role —")), *offered], more
 
 
 @dataclass(frozen=True)
@@ -71,10 +69,10 @@ def staffing_needs(session, case, targets) -> list[Need]:
 
 
 def _need(session, case, role: str, stages: list) -> Need:
-    people = queries.team_candidates(session, (role,), not_on=case.id)
+    people, more = queries.team_candidates(session, (role,), not_on=case.id)
     return Need(role, _stages(stages), gates.nobody_in(role), [
         (f"{user.id}:{role}", f"{user.full_name or user.username} ({user.username})")
-        for user in people[:queries.CANDIDATES_SHOWN]], len(people) > queries.CANDIDATES_SHOWN)
+        for user in people], more)
 
 
 def _stages(labels: list) -> str:

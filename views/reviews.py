@@ -14,6 +14,7 @@ from views.cases import load_case_for, render_case_page
 from views.commands import run
 from workflow import permissions, queries, reviews
 from views.language import said, translated
+from views.list_filters import page_number
 from views.record_history import corrected_field, corrected_value
 from workflow.pathway import LABELS, REQUIREMENTS
 from workflow.words import recalled
@@ -56,18 +57,13 @@ def index():
     """Pending gate requests on the cases this user may see, with their checklist snapshots;
     the "decided" tab lists the latest decisions on them, with their reasons."""
     if request.args.get("tab") == "decided":
-        decided, pages = queries.decided_reviews(db.session(), current_user, _page())
+        decided, pages = queries.decided_reviews(db.session(), current_user, page_number(request.args))
         return render_template("reviews/decided.html", decided=decided, pages=pages)
-    pending, pages = queries.pending_reviews(db.session(), current_user, _page())
+    pending, pages = queries.pending_reviews(db.session(), current_user, page_number(request.args))
     commands = {req.id: permissions.for_page(current_user, permissions.request_commands(current_user, req))
                 for req in pending}
     return render_template("reviews/index.html", pending=pending, pages=pages, commands=commands,
                            decision_form=DecisionForm(formdata=None))
-
-
-def _page() -> int:
-    """The page asked for (a whole number, bounded by `views.bounds`); 1 when absent."""
-    return int(request.args.get("page") or 1)
 
 
 def _case_of(request_id: int, action: str) -> int:

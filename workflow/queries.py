@@ -299,35 +299,36 @@ WORKING_ROLES = (INVESTIGATOR, ANALYST, LEGAL_OFFICER)
 
 
 def team_candidates(session: Session, roles=WORKING_ROLES, *, named: str = "",
-                    user_id: int | None = None, not_on: int | None = None) -> list[User]:
-    """Active users holding one of `roles`, who can join a case team, by username: the one
-    with `user_id` only, if given; those whose name or username holds `named`; none on the team
-    of case `not_on`. At most CANDIDATES_SHOWN + 1: one more says there are more."""
+                    user_id: int | None = None, not_on: int | None = None) -> tuple[list[User], bool]:
+    """The first active users by username holding one of `roles`, and whether there are more."""
     holders = select(UserRole.user_id).where(UserRole.role.in_(roles))
     # With its roles in the same statement: SQLAlchemy limits the users, not the joined rows.
+    # One more than shown tells there are more.
     query = (select(User).options(joinedload(User.role_rows))
              .where(User.active, User.id.in_(holders)).order_by(User.username)
              .limit(CANDIDATES_SHOWN + 1))
-    if user_id is not None:
+    if user_id is not None:  # the one person a sent form names
         query = query.where(User.id == user_id)
     if named:
-        query = query.where(named_like(named))
-    if not_on is not None:
+        query = query.where(_name_holds(named))
+    if not_on is not None:  # nobody already on the team of that case
         query = query.where(~exists().where(CaseMember.case_id == not_on,
                                             CaseMember.user_id == User.id))
-    return list(session.scalars(query).unique())
+    people = list(session.scalars(query).unique())
+    return people[:CANDIDATES_SHOWN], len(people) > CANDIDATES_SHOWN
 
 
-def named_like(named: str):
+def _name_holds(named: str):
     """A WHERE clause: the user's username or name holds `named`, whatever its case."""
-    return or_(func.lower(User.username).contains(named.lower(), autoescape=True),
-               func.lower(User.full_name).contains(named.lower(), autoescape=True))
+    # The database lowers both sides: SQLite's lower() folds only ASCII, so Python's must not.
+    return or_(User.username.icontains(named, autoescape=True),
+               User.full_name.icontains(named, autoescape=True))
 
 
 def users_page(session: Session, page: int, named: str = "") -> tuple[list[User], paging.Window]:
     """One page of the accounts by username, with their roles; those whose name holds `named`."""
     query = select(User).options(selectinload(User.role_rows)).order_by(User.username, User.id)
-    return window_page(session, query.where(named_like(named)) if named else query, page)
+    return window_page(session, query.where(_name_holds(named)) if named else query, page)
 
 
 def parse_year(value: str | None) -> int | None:
