@@ -5,8 +5,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, String, create_engine, event, make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.functions import GenericFunction
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 #: Execution option that makes a SQLite transaction begin IMMEDIATE (takes the write lock).
@@ -26,6 +28,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
@@ -33,6 +36,29 @@ def _configure_sqlite(engine: Engine) -> None:
         # timeout instead of failing later with "database is locked".
         write = connection.get_execution_options().get("restraint_write")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _casefold(text):
+    return text.casefold() if isinstance(text, str) else text
+
+
+class folded(GenericFunction):
+    """Text with its case folded, for finding it whatever case it is written in: Python's
+    casefold in SQLite, whose lower() folds only ASCII ("Émile" ≠ "émile"); lower() in
+    PostgreSQL, which folds by the database's locale."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(folded, "sqlite")
+def _folded_in_sqlite(element, compiler, **kw) -> str:
+    return f"casefold({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded)
+def _folded(element, compiler, **kw) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,7 @@ def test_nobody_changes_their_own_roles(client, auth, db):
     assert client.get("/admin/users").status_code == 200
 
 
+@pytest.mark.both_databases
 def test_the_accounts_come_a_page_at_a_time_and_are_found_by_name(client, auth, db):
     auth.login_as("admin", "ada")
     with db.transaction() as session:
@@ -112,6 +113,11 @@ def test_the_accounts_come_a_page_at_a_time_and_are_found_by_name(client, auth, 
     assert [row.bdi.get_text() for row in found.select('[data-testid="users"] tbody tr')] == [
         "user005", *(f"user{n:03}" for n in range(50, 60))]
     assert "Nobody has that name." in client.get("/admin/users?q=zz").get_data(as_text=True)
+    with db.transaction() as session:
+        session.add(User(username="emile", full_name="Émile Zola", password_hash="-"))
+    found = BeautifulSoup(client.get("/admin/users?q=%C3%A9mile+z").get_data(as_text=True),
+                          "html.parser")  # "émile z"
+    assert [row.bdi.get_text() for row in found.select('[data-testid="users"] tbody tr')] == ["emile"]
     # The pages of a search keep it; a page past the last shows the last.
     found = BeautifulSoup(client.get("/admin/users?q=user").get_data(as_text=True), "html.parser")
     assert found.select_one('a[rel="next"]')["href"] == "/admin/users?q=user&page=2"

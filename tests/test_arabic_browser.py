@@ -4,6 +4,8 @@ on the right), nothing scrolls sideways, and Arabic text people wrote keeps its 
 dates and numbers."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
@@ -83,3 +85,23 @@ def test_arabic_text_keeps_its_order_beside_dates_and_numbers(new_context, arabi
         direction = shown.evaluate("e => e.closest('[dir]').getAttribute('dir')")
         assert direction == "auto", text
         assert shown.evaluate("e => getComputedStyle(e).direction") == "rtl"
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "signed-in"])
+def test_the_language_switch_is_seen_on_the_dark_bar(page, cast, signed_in):
+    """Its text is drawn in the bar's light colour, not in the page's dark one."""
+    if signed_in:
+        sign_in(page, "ivy")
+    else:
+        page.goto("/login")
+    switch = page.get_by_test_id("language-switch").get_by_role("button")
+    colour = switch.evaluate("e => getComputedStyle(e).color")
+    bar = page.locator("nav.navbar").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert luminance(colour) - luminance(bar) > 0.4, (colour, bar)
+
+
+def luminance(css_colour: str) -> float:
+    """The relative luminance (WCAG) of an `rgb(…)` or `rgba(…)` colour, from 0 to 1."""
+    channels = [int(part) / 255 for part in re.findall(r"[\d.]+", css_colour)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]

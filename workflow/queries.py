@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, lazyloa
 
 from models.audit import AuditEvent
 from models.case import Case, CaseMember
+from models.database import folded
 from models.evaluation import Evaluation
 from models.evidence import EvidenceItem
 from models.finding import Finding
@@ -320,9 +321,10 @@ def team_candidates(session: Session, roles=WORKING_ROLES, *, named: str = "",
 
 def _name_holds(named: str):
     """A WHERE clause: the user's username or name holds `named`, whatever its case."""
-    # The database lowers both sides: SQLite's lower() folds only ASCII, so Python's must not.
-    return or_(User.username.icontains(named, autoescape=True),
-               User.full_name.icontains(named, autoescape=True))
+    # Both sides folded by the database, the same way: `%` and `_` typed are letters.
+    pattern = "%" + named.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(folded(User.username).like(folded(pattern), escape="\\"),
+               folded(User.full_name).like(folded(pattern), escape="\\"))
 
 
 def users_page(session: Session, page: int, named: str = "") -> tuple[list[User], paging.Window]:
