@@ -112,7 +112,7 @@ class TeamMemberForm(VersionedForm):
     #: Where to go afterwards: "reviews", "case", or the team page.
     back = HiddenField()
 
-    #: Whether more people could be offered than the choices hold (see views.cases.member_form).
+    #: Whether more people could be offered than the choices hold (see views.cases.offer_people).
     more_people = False
 
     def user_id(self) -> int | None:

@@ -10,7 +10,7 @@ from workflow.words import human
 
 #: The longest stall the dashboard looks back over, in days (a century).
 MAX_STALL_DAYS = 36_500
-#: The longest part of a name a list of people is searched by (its field's maxlength).
+#: The longest part of a name a list of people is searched by.
 NAME_SEARCH_LENGTH = 100
 
 
