@@ -1,13 +1,14 @@
 """Custody chains, and the evidence requirements of the gates, met and unmet, as users read them."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
 from models.case import Case
-from workflow import evidence, gates, pathway, reviews
+from models.evidence import EvidenceItem
+from workflow import clock, evidence, gates, pathway, reviews
 from workflow.custody import chain_breaks
 from workflow.errors import Invalid
 from workflow.command import ANY_VERSION
@@ -179,6 +180,18 @@ def test_lab_analyses_only_for_samples(db, cast, investigating):
     with pytest.raises(Invalid, match="environmental and biomedical samples only"):
         run(db, evidence.add_lab_analysis, cast["ivy"], investigating, expected_version=ANY_VERSION,
             evidence_id=1, laboratory="L", designated=True)
+
+
+def test_a_lab_analysis_dated_in_the_future_is_refused_and_counts_toward_nothing(db, cast, investigating):
+    ivy = cast["ivy"]
+    sample = run(db, evidence.add_evidence, ivy, investigating, expected_version=ANY_VERSION,
+                 kind="environmental_sample", title="Soil").id
+    with pytest.raises(Invalid, match="analysed on: cannot be in the future"):
+        run(db, evidence.add_lab_analysis, ivy, investigating, expected_version=ANY_VERSION,
+            evidence_id=sample, laboratory="Lab One", designated=True, result="sarin",
+            analysed_on=clock.today() + timedelta(days=1))
+    with db.sessions() as session:
+        assert session.get(EvidenceItem, sample).analyses == []
 
 
 def test_investigation_to_closed_refuses_a_confirmed_use(db, cast, investigating):

@@ -162,6 +162,17 @@ def test_declared_hash_must_be_hex(upload, make_case):
     assert response.status_code == 422 and "64 hexadecimal characters" in response.get_data(as_text=True)
 
 
+def test_a_declared_hash_without_its_file_is_refused_not_dropped(client, upload, make_case, db):
+    case_id = make_case()
+    before = counts(db)
+    data = {"kind": "document", "title": "Report", "source_grade": "B", "information_grade": "2",
+            "version": case_version(client, case_id), "declared_sha256": "ab" * 32}
+    response = post(client, f"/cases/{case_id}/evidence/new", data)
+    assert response.status_code == 422
+    assert "declared SHA-256: attach the file it describes" in response.get_data(as_text=True)
+    assert counts(db) == before
+
+
 # --- fixity -------------------------------------------------------------------------------
 
 def test_fixity_passes_then_catches_a_flipped_byte_and_a_missing_file(upload, make_case, runner, db,

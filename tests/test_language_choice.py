@@ -169,3 +169,26 @@ def test_the_forms_own_messages_are_said_in_each_readers_language(client):
         refused = client.post("/login", headers={"Accept-Language": language},
                               data={"username": "", "password": "", "csrf_token": token_of(page)})
         assert required in refused.get_data(as_text=True)
+
+
+def test_two_names_are_listed_once_each_in_arabic(app):
+    from views.language import listed
+    from workflow.words import inline
+    with app.test_request_context(), force_locale("ar"):
+        two = listed([inline("analyst"), inline("supervisor")])
+        three = listed([inline("analyst"), inline("supervisor"), inline("auditor")])
+    assert two.count("مشرف") == 1 and "محلل" in two
+    assert [three.count(name) for name in ("محلل", "مشرف", "مدقق")] == [1, 1, 1]
+
+
+def test_the_switch_on_a_page_answering_a_form_brings_back_the_page_of_the_form(client, auth, cast):
+    auth.login("ivy")
+    refused = post(client, "/account/password", {"current_password": "wrong", "new_password": "x" * 16,
+                                                 "confirm": "x" * 16},
+                   headers={"Referer": "http://localhost/account"})
+    form = BeautifulSoup(refused.get_data(as_text=True), "html.parser").select_one(
+        '[data-testid="language-switch"]')
+    assert form.select_one('input[name="next"]')["value"] == "/account"
+    switched = client.post("/language", data={"locale": "ar", "next": "/account",
+                                              "csrf_token": token_of(refused)})
+    assert switched.headers["Location"] == "/account" and client.get("/account").status_code == 200

@@ -28,11 +28,12 @@ from views.evidence_forms import (
     LabAnalysisForm,
     WithdrawEvidenceForm,
 )
-from workflow import audit_log, evidence, permissions, queries
+from workflow import audit_log, evidence, permissions, queries, words
 from workflow.clock import format_utc, utcnow
 from workflow.custody import chain_breaks, current_holder
 from workflow.evidence_store import EvidenceStore, clean_declared_hash, clean_filename
 from views.language import translated, when
+from workflow.errors import Invalid
 from workflow.words import Text, inline
 
 blueprint = Blueprint("evidence", __name__, url_prefix="/cases/<int:case_id>")
@@ -59,8 +60,11 @@ def new(case_id: int):
     def store_file():
         """The upload stored by its hash (once), before the transaction that records it."""
         upload = form.file.data
+        declared = clean_declared_hash(form.declared_sha256.data)
         if upload and upload.filename:
-            return store().put(upload.stream, clean_declared_hash(form.declared_sha256.data))
+            return store().put(upload.stream, declared)
+        if declared:  # a hash of no file would be dropped unchecked
+            raise Invalid(words._("declared SHA-256: attach the file it describes"), "declared_sha256")
         return None
 
     def add(write, stored):

@@ -7,6 +7,7 @@ import unicodedata
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 import flask_babel
 from babel.lists import format_list
@@ -144,7 +145,9 @@ def listed(items) -> str:
     names = [str(translated(item)) for item in items]
     if str(_locale()) == "en" or len(names) < 2:
         return ", ".join(names)
-    return format_list(names, style="unit", locale=_locale())
+    # Babel's Arabic "unit" list says the second of two twice ("أ، وب، وب"); its "standard" one,
+    # for two, says them as the reader does ("أ وب").
+    return format_list(names, style="standard" if len(names) == 2 else "unit", locale=_locale())
 
 
 def when(value: datetime | None, empty: str = "—") -> str:
@@ -188,7 +191,16 @@ class Arrow:
 def template_helpers() -> dict:
     """The page's language and direction for `<html lang dir>`, and the language switch."""
     return {"locale": str(get_locale()), "text_direction": direction(), "languages": LANGUAGES,
-            "language_form": LanguageForm(formdata=None, locale=str(get_locale()), next=request.full_path)}
+            "language_form": LanguageForm(formdata=None, locale=str(get_locale()), next=_back_here())}
+
+
+def _back_here() -> str:
+    """Where the switch brings the reader back: this page, or the page of the form it answers
+    (the form's own address takes no GET)."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path
+    page = urlsplit(request.referrer or "/")
+    return page.path + (f"?{page.query}" if page.query else "")
 
 
 @blueprint.route("/language", methods=["POST"])

@@ -28,7 +28,7 @@ from workflow.audit import Actor
 from workflow.clock import format_utc, utcnow
 from workflow.errors import Invalid, NotFound
 from workflow.evidence_store import EvidenceStore, StoredFile
-from workflow.fields import moment, one_of, text
+from workflow.fields import day, moment, one_of, text
 from workflow.registers import known_entries
 from workflow.words import _, inline
 
@@ -136,7 +136,7 @@ def add_lab_analysis(session: Session, actor: Actor, case_id: int, *, expected_v
         evidence_id=item.id, laboratory=text(laboratory, "laboratory", 200, True),
         designated=bool(designated), method=text(method, "method", 300),
         result=text(result, "result", 20_000), report_ref=text(report_ref, "report_ref", 200),
-        analysed_on=analysed_on, recorded_by_id=actor.id)
+        analysed_on=day(analysed_on, "analysed_on", past=True), recorded_by_id=actor.id)
     item.analyses.append(analysis)
     session.flush()
     cmd.record("lab_analysis_recorded", "lab_analysis", analysis.id, {
