@@ -195,7 +195,7 @@ def test_request_approve_through_the_review_queue(client, auth, cast, make_case,
 
 def listed(page: str) -> list[str]:
     """The titles of a case list page, in order."""
-    return re.findall(r'<td><a href="/cases/\d+">[^<]+</a></td>\s*<td[^>]*>([^<]+)</td>', page)
+    return re.findall(r'<td[^>]*><a href="/cases/\d+">[^<]+</a></td>\s*<td[^>]*>([^<]+)</td>', page)
 
 
 def link(page: str, rel: str) -> str | None:
