@@ -50,6 +50,25 @@ def say(db, cast, case_id: int) -> None:
         summary="It will be answered.")
 
 
+def test_a_refused_message_is_shown_again_as_typed_with_the_reason(app, cast, at_stage):
+    from bs4 import BeautifulSoup
+    from test_whole_pathway import Person
+    from webclient import post
+    case_id = at_stage("investigation")
+    ivy = Person(app, "ivy")
+    response = post(ivy.client, f"/cases/{case_id}/messages", {
+        "version": ivy.version(case_id), "said_on": (date.today() + timedelta(days=400)).isoformat(),
+        "speaker": "Foreign minister", "audience": "the perpetrator", "channel": "",
+        "summary": "Any further use will be answered."})
+    assert response.status_code == 422
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert "said on: cannot be in the future" in page.get_text()
+    form = page.select_one(f'form[action="/cases/{case_id}/messages"]')
+    assert form.find_parent("details").has_attr("open")
+    assert form.select_one('[name="speaker"]')["value"] == "Foreign minister"
+    assert form.select_one('[name="summary"]').get_text().strip() == "Any further use will be answered."
+
+
 def test_deterrence_message_is_needed_in_each_stage_and_only_counts_there(db, cast, at_stage):
     case_id = at_stage("investigation")
     assert checklist(db, case_id, "attribution")["deterrence_message"] == (

@@ -71,6 +71,8 @@ def refused(error: WorkflowError, form=None, page: Page | None = None,
     beside = (conflict_field if isinstance(error, Conflict) and conflict_field else None)
     if page is not None and (error.status == 422 or beside):
         shown = shows_form and form is not None and show_error(form, error, beside)
+        if not shows_form:
+            g.kept_form = form  # shown again as typed, with the refusal atop the page
         return make_response(page(None if shown else error), 422)
     return make_response(errors.render_error(error.status, sentence(error)))
 
@@ -85,8 +87,8 @@ def keeps(form, error: Stale) -> bool:
 
 
 def kept(form_class, **fresh):
-    """The form of `form_class` a page shows: the one refused because the case changed, as
-    typed (see `refused`), or a fresh one made with `fresh`."""
+    """The form of `form_class` a page shows: the one refused (the case changed, or a value
+    was wrong), as typed (see `refused`), or a fresh one made with `fresh`."""
     form = g.get("kept_form")
     return form if type(form) is form_class else form_class(formdata=None, **fresh)
 
@@ -126,6 +128,8 @@ def run(form, command: Callable[..., Any], page: Page | None = None, *,
             check()
         if page is None:
             return Outcome(page=refused(incomplete(form)))
+        if not shows_form:
+            g.kept_form = form
         return Outcome(page=make_response(page(None if shows_form else incomplete(form)), 422))
     try:
         extra = () if prepare is None else (prepare(),)
