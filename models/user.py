@@ -99,7 +99,7 @@ class RecoveryCode(Base):
 
 
 class RoleGrant(Base):
-    """A supervisor or auditor role proposed by one admin, granted only when another approves."""
+    """A supervisor, auditor or admin role proposed by one admin, granted only when another approves."""
 
     __tablename__ = "role_grants"
     __table_args__ = (

@@ -105,6 +105,7 @@ def test_the_accounts_come_a_page_at_a_time_and_are_found_by_name(client, auth, 
     page = BeautifulSoup(client.get("/admin/users").get_data(as_text=True), "html.parser")
     rows = page.select('[data-testid="users"] tbody tr')
     assert len(rows) == 50 and rows[0].bdi.get_text() == "ada"
+    assert not rows[0].select("form, a") and rows[1].select_one('form[action$="/deactivate"]')
     assert page.select_one('a[rel="next"]')["href"] == "/admin/users?page=2"
     second = BeautifulSoup(client.get("/admin/users?page=2").get_data(as_text=True), "html.parser")
     shown = [row.bdi.get_text() for row in second.select('[data-testid="users"] tbody tr')]

@@ -1,5 +1,5 @@
 """Separation of duties for admins: nobody changes their own roles, admin is never combined
-with a case role or auditor, supervisor and auditor take two admins; an admin sees no case."""
+with a case role or auditor, supervisor, auditor and admin take two admins; an admin sees no case."""
 from __future__ import annotations
 
 import pytest
@@ -96,6 +96,22 @@ def test_a_new_supervisor_account_waits_for_the_second_admin(client, db, admins)
     assert roles_of(db, "sock") == ()
     flash = client.get("/admin/users").get_data(as_text=True)
     assert "sock" in flash and "supervisor" in flash
+
+
+def test_an_admin_cannot_make_a_second_admin_to_approve_their_own_proposals(app, client, db, admins):
+    response = post(client, "/admin/users/new", {"username": "carl", "password": PASSWORD,
+                                                 "roles": ["admin"]})
+    assert response.status_code == 302 and roles_of(db, "carl") == ()
+    with db.sessions() as session:
+        grant = session.scalar(select(RoleGrant).where(RoleGrant.role == "admin"))
+    refused(post(client, f"/admin/grants/{grant.id}/approve"), "needs a second admin")
+    carl = app.test_client()  # a roleless account reaches no admin page
+    assert post(carl, "/login", {"username": "carl", "password": PASSWORD}).status_code == 302
+    assert carl.get("/admin/users").status_code == 403
+    bob = app.test_client()
+    assert post(bob, "/login", {"username": "bob", "password": PASSWORD}).status_code == 302
+    assert post(bob, f"/admin/grants/{grant.id}/approve").status_code == 302
+    assert roles_of(db, "carl") == ("admin",)
 
 
 def test_a_grant_to_oneself_cannot_be_approved_by_oneself(db, admins):

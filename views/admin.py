@@ -122,7 +122,7 @@ def _set_active(user_id: int, active: bool):
 
 @blueprint.route("/grants/<int:grant_id>/approve", methods=["POST"])
 def approve_grant(grant_id: int):
-    """Approve a supervisor or auditor grant another admin proposed."""
+    """Approve a supervisor, auditor or admin grant another admin proposed."""
     return _decide(grant_id, True)
 
 

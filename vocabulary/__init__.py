@@ -29,7 +29,7 @@ ADMIN = "admin"
 
 ROLES = (INVESTIGATOR, ANALYST, LEGAL_OFFICER, SUPERVISOR, AUDITOR, ADMIN)
 #: Roles granted only when a second admin approves (DESIGN §1, separation of duties).
-TWO_ADMIN_ROLES = (SUPERVISOR, AUDITOR)
+TWO_ADMIN_ROLES = (SUPERVISOR, AUDITOR, ADMIN)
 #: The role someone plays on one case's team.
 CASE_ROLES = ("lead_investigator", "investigator", "analyst", "legal_officer")
 GRANT_DECISIONS = ("pending", "approved", "refused", "withdrawn")

@@ -23,7 +23,7 @@ from workflow.audit import Actor
 from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.roles import ADMIN, ROLES
-from workflow.words import _, inline
+from workflow.words import _, humans, inline
 from vocabulary import LANGUAGES
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
@@ -107,7 +107,7 @@ def create_user(session: Session, actor: Actor, username: str, password: str, ro
                 full_name: str = "", email: str = "") -> User:
     """Create an account holding `roles`; only the password's hash is stored.
 
-    Created by an admin in the web, supervisor and auditor become pending grants that a
+    Created by an admin in the web, supervisor, auditor and admin become pending grants that a
     second admin approves (see `propose_grant`)."""
     username = username.strip().lower()
     if not USERNAME_PATTERN.match(username):
@@ -140,7 +140,7 @@ def set_roles(session: Session, actor: Actor, user: User, roles) -> list[RoleGra
     """Replace the roles a user holds; returns the grants that wait for a second admin.
 
     Nobody changes their own roles; admin is never combined with another role; an admin
-    adding supervisor or auditor only proposes it. Removals take effect at once."""
+    adding supervisor, auditor or admin only proposes it. Removals take effect at once."""
     refuse_tokens(actor)
     if actor.id is not None and actor.id == user.id:
         raise Forbidden(_("Nobody changes their own roles: ask another admin."))
@@ -160,11 +160,10 @@ def set_roles(session: Session, actor: Actor, user: User, roles) -> list[RoleGra
 
 
 def propose_grant(session: Session, actor: Actor, user: User, role: str) -> RoleGrant:
-    """Propose giving `user` the supervisor or auditor role; another admin must approve it."""
+    """Propose giving `user` the supervisor, auditor or admin role; another admin must approve it."""
     refuse_tokens(actor)
     if role not in TWO_ADMIN_ROLES:
-        raise Invalid(_("only %(first)s and %(second)s are granted by two admins",
-                          first=inline(TWO_ADMIN_ROLES[0]), second=inline(TWO_ADMIN_ROLES[1])),
+        raise Invalid(_("only %(roles)s are granted by two admins", roles=humans(TWO_ADMIN_ROLES)),
                       "roles")
     if actor.id is not None and actor.id == user.id:
         raise Forbidden(_("Nobody changes their own roles: ask another admin."))
@@ -198,7 +197,7 @@ def decide_grant(session: Session, actor: Actor, grant_id: int, approve: bool) -
     user = grant.user
     if approve:
         if actor.id == grant.proposed_by_id:
-            raise Forbidden(_("A supervisor or auditor grant needs a second admin: "
+            raise Forbidden(_("A supervisor, auditor or admin grant needs a second admin: "
                               "you proposed this one, so another admin must approve it."))
         if actor.id == user.id:
             raise Forbidden(_("Nobody changes their own roles: ask another admin."))
