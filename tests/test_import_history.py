@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from config import PROJECT_ROOT
@@ -92,6 +93,13 @@ def test_a_dated_history_gives_the_documented_days_per_stage(importing, db, clie
     assert f"<td>{(today - date(2014, 6, 23)).days:,}</td>" in page
     funnel = {row["stage"]: int(row["cases"]) for row in dashboard_table(client, "funnel")}
     assert funnel["evaluation"] == 2 and funnel["closed"] == 1 and funnel["reported"] == 0
+    # The case list dates the stage as the dashboard does: in evaluation since 2014, long overdue.
+    with db.sessions() as session:
+        case_id = session.scalar(select(Case.id).where(Case.source_id == "d-3"))
+    row = BeautifulSoup(client.get("/cases?sort=date&dir=asc").get_data(as_text=True),
+                        "html.parser").find("a", href=f"/cases/{case_id}").find_parent("tr")
+    badge = row.select_one('[data-testid="stage-due"]')
+    assert "overdue since 2014-" in badge.get_text() and "since 2014-06-23" in badge["title"]
 
 
 @pytest.mark.parametrize("row, message", [

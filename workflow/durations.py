@@ -1,20 +1,19 @@
 """How long a case may stay in each stage: a target per stage (settings, with defaults), and
 when the stage a case stands in falls due.
 
-A case enters a stage by the event that moved it there (opening, an approval, a reopening,
-an imported history): the audit log's latest event of the case whose `to_state` is its stage
-(read from the index on case, to_state and time).
+A case enters a stage by the move that put it there (opening, an approval, a reopening, an
+imported history, dated as its record dates it): the start of its open stay
+(`queries.ENTERED_STAGE`, read through the index of open stays).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_
 
-from models.audit import AuditEvent
 from models.case import Case
-from workflow import stages
+from workflow import queries, stages
 from workflow.stages import CLOSED
 
 #: Days a case may stay in each open stage before it is overdue (STAGE_TARGET_DAYS overrides).
@@ -42,13 +41,6 @@ class StageDue:
         return (self.due_on - self.today).days
 
 
-def entered_at(case_id=Case.id, stage=Case.state):
-    """The time the case entered its stage, as a (correlated) scalar subquery."""
-    return (select(func.max(AuditEvent.at))
-            .where(AuditEvent.case_id == case_id, AuditEvent.to_state == stage)
-            .scalar_subquery())
-
-
 def due(state: str, entered: datetime | None, targets: dict[str, int], today: date) -> StageDue | None:
     """When a case that entered `state` at `entered` is due to leave it (none once closed)."""
     if entered is None or state not in targets or state == CLOSED:
@@ -68,6 +60,6 @@ def overdue_stage(targets: dict[str, int], today: date):
     def cutoff(days: int) -> datetime:
         # Entered before this midnight: due before today.
         return datetime.combine(today - timedelta(days=days), datetime.min.time())
-    entered = entered_at()
+    entered = queries.ENTERED_STAGE
     return or_(*(and_(Case.state == stage, entered < cutoff(days))
                  for stage, days in sorted(targets.items()) if stage != CLOSED))

@@ -265,7 +265,7 @@ def _attributed(session: Session, case: Case) -> tuple[bool, Text]:
 
 
 def entered_stage_at(session: Session, case: Case) -> datetime | None:
-    """When the case last entered the stage it is in (from the audit log of its moves)."""
+    """When the case entered the stage it is in (its open stay began)."""
     if case.entered_stage_at is not None:  # read with the case (workflow.command.load)
         return case.entered_stage_at
     return queries.remembered(session, ("entered", case.id, case.state), lambda: session.scalar(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, lazyloa
 
 from models.audit import AuditEvent
 from models.case import Case, CaseMember
+from models.stay import CaseStay
 from models.database import folded
 from models.evaluation import Evaluation
 from models.evidence import EvidenceItem
@@ -35,13 +36,11 @@ def among(column, values):
     return or_(*(column == value for value in values))
 
 
-#: The events that move a case into a stage (an imported history places it there).
-MOVES = ("case_opened", "gate_approved", "case_reopened", "history_imported")
-#: When a case last entered the stage it is in, from the log of its moves (correlated to the
-#: case of the statement it is part of).
-ENTERED_STAGE = (select(func.max(AuditEvent.at))
-                 .where(AuditEvent.case_id == Case.id, AuditEvent.to_state == Case.state,
-                        among(AuditEvent.event_type, MOVES))
+#: When a case entered the stage it is in: its open stay, which the move wrote (correlated to
+#: the case of the statement it is part of). An imported history dates it as its record does,
+#: so the due date and the dashboard's stalled cases tell the same time.
+ENTERED_STAGE = (select(CaseStay.entered_at)
+                 .where(CaseStay.case_id == Case.id, CaseStay.left_at.is_(None))
                  .scalar_subquery())
 #: The columns of a case the lists show, with when it entered its stage (for its due date).
 LISTED = (Case.id, Case.reference, Case.title, Case.country, Case.occurred_on, Case.state,
