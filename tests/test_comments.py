@@ -152,6 +152,8 @@ def test_writing_and_correcting_a_note_in_the_pages(client, auth, db, cast, full
     thread = soup.select_one('[data-testid="comments"]')
     assert "@out may not see case" in thread.select_one('[data-testid="comment-error"]').get_text()
     assert thread.select_one("textarea#comment-body-case").get_text().strip() == "@out come and see"
+    # The browser shows the refused page at the form: the address it was sent to says where.
+    assert thread.select_one("form#add-note")["action"] == f"/cases/{case_id}/comments#add-note"
     # The auditor reads the notes, has no form, and is not told why (the role never writes).
     auth.logout()
     assert auth.login("aud").status_code == 302
