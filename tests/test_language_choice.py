@@ -128,6 +128,7 @@ def test_the_account_page_sets_language_and_time_zone_audited(db, client, auth, 
     assert "preferences_changed" in EVENT_NAMES
     audit = client.get("/account").get_data(as_text=True)
     assert 'lang="ar"' in audit and page.status_code == 200
+    assert "حُفظت اللغة والمنطقة الزمنية." in audit  # the message, in the language chosen
 
 
 def test_an_unknown_time_zone_is_refused_beside_its_field(client, auth, cast):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import segno
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -20,6 +20,7 @@ from views.forms import (
     PreferencesForm,
     TokenForm,
 )
+from vocabulary import LANGUAGES
 from workflow import accounts, clock, second_factor, tokens
 from workflow import notifications as notices
 
@@ -82,7 +83,9 @@ def preferences():
     if outcome.refused:
         return outcome.page
     session.pop("locale", None)  # the account's choice speaks from now on
-    flash(_("Language and time zone saved."), "success")
+    # Said in the language chosen, which the next page speaks.
+    with force_locale(form.locale.data or request.accept_languages.best_match(LANGUAGES) or "en"):
+        flash(_("Language and time zone saved."), "success")
     return redirect(url_for("account.index"))
 
 
