@@ -101,7 +101,8 @@ def verify():
         report = audit_verification.verify_log(session, db.database().info["log_keys"])
     with db.transaction() as write:
         audit_log.record_verification(write, current_actor(), report)
-    flash(f"{report.summary()} {translated(report.tail_in_words())}", "success" if report.ok else "danger")
+    # The machine-readable line (as the command line prints it), then the sentence for people.
+    flash(f"{report.summary()}. {translated(report.tail_in_words())}", "success" if report.ok else "danger")
     return redirect(url_for("audit.index", **request.args))
 
 
