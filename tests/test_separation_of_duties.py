@@ -56,8 +56,10 @@ def test_admin_is_never_combined_with_another_role(client, db, admins, other):
     sentence = "The admin role is never combined with a case role or the auditor role"
     refused(post(client, f"/admin/users/{admins['bob']}/roles", {"roles": ["admin", other]}), sentence)
     refused(post(client, f"/admin/users/{admins['ivy']}/roles", {"roles": ["admin", other]}), sentence)
-    refused(post(client, "/admin/users/new", {"username": "eve", "password": PASSWORD,
-                                              "roles": ["admin", other]}), sentence)
+    created = post(client, "/admin/users/new", {"username": "eve", "password": PASSWORD,
+                                                "roles": ["admin", other]})
+    refused(created, sentence)
+    assert 'value="eve"' in created.get_data(as_text=True)  # the form again, as typed
     assert snapshot(db) == before
 
 

@@ -74,6 +74,9 @@ def refused(error: WorkflowError, form=None, page: Page | None = None,
         if not shows_form:
             g.kept_form = form  # shown again as typed, with the refusal atop the page
         return make_response(page(None if shown else error), 422)
+    if page is not None and error.status == 403:
+        # Refused for who is asking (a rule of roles): the form again, as typed, and why not.
+        return make_response(page(error), 403)
     return make_response(errors.render_error(error.status, sentence(error)))
 
 
