@@ -8,7 +8,7 @@ import pytest
 
 from models.case import Case
 from models.evidence import EvidenceItem
-from workflow import clock, evidence, gates, pathway, reviews
+from workflow import clock, evidence, pathway, reviews
 from workflow.custody import chain_breaks
 from workflow.errors import Invalid
 from workflow.command import ANY_VERSION

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models.audit import AuditEvent
 from models.case import Case
 from models.response import Response
-from workflow import corrections, deterrence, evaluations, gates, pathway, responses
+from workflow import corrections, deterrence, evaluations, pathway, responses
 from workflow.errors import Conflict, Invalid
 from workflow.menu import NEXT_STATUSES, STATUSES
 from workflow.command import ANY_VERSION

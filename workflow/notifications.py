@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import (
     BigInteger,
