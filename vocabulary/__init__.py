@@ -28,6 +28,8 @@ AUDITOR = "auditor"
 ADMIN = "admin"
 
 ROLES = (INVESTIGATOR, ANALYST, LEGAL_OFFICER, SUPERVISOR, AUDITOR, ADMIN)
+#: The roles whose holders work on case teams.
+WORKING_ROLES = (INVESTIGATOR, ANALYST, LEGAL_OFFICER)
 #: Roles granted only when a second admin approves (DESIGN §1, separation of duties).
 TWO_ADMIN_ROLES = (SUPERVISOR, AUDITOR, ADMIN)
 #: The role someone plays on one case's team.

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from models.case import AGENTS, CASE_ROLES, PRECISIONS, Case, CaseMember
-from vocabulary import CASE_ROLE_NEEDS, STRATEGIES, TARGETED
+from vocabulary import CASE_ROLE_NEEDS, STRATEGIES, TARGETED, WORKING_ROLES
 from models.gate_request import GateRequest
 from models.user import User
 from workflow import audit, command, countries, permissions, registers
@@ -18,12 +18,10 @@ from workflow.audit import Actor
 from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.pathway import REPORTED
-from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER
 from workflow.words import _, humans, inline
 from workflow import clock
 
 #: The roles that work on cases (and so join the team of a case they open).
-WORKING_ROLES = (INVESTIGATOR, ANALYST, LEGAL_OFFICER)
 EDITABLE = ("title", "occurred_on", "occurred_precision", "country", "place", "latitude",
             "longitude", "suspected_agent", "delivery_means", "deaths", "injured", "summary",
             "targeted", "strategies")

@@ -38,7 +38,6 @@ from workflow.custody import chain_breaks, current_holder
 from workflow.errors import Forbidden, Invalid
 from workflow.evidence_store import EvidenceStore
 from workflow.pathway import STAGES
-from workflow.roles import ANALYST, AUDITOR, INVESTIGATOR, LEGAL_OFFICER, SUPERVISOR
 from workflow.words import _, _n
 
 FORMAT = "restraint-dossier-v1"
@@ -48,7 +47,6 @@ MANIFEST_NAME = "evidence-manifest.json"
 ABOUT_NAME = "dossier.json"
 #: In a bundle: the checksums of everything in it, in `sha256sum -c` form.
 CHECKSUMS_NAME = "SHA256SUMS"
-WORKING_ROLES = frozenset({INVESTIGATOR, ANALYST, LEGAL_OFFICER})
 #: The most printed rows (audit events, custody records, evidence items) whose PDF is laid out
 #: within a web request: the benchmark's case of about 10,000 took some 15 s of CPU and 360 MB
 #: (tests/bench/dossier.py), and a worker is given 30 s. Larger cases' dossiers are produced

@@ -20,10 +20,9 @@ from models.notification import Notification
 from models.response import Response
 from models.task import Task
 from models.user import User, UserRole
-from vocabulary import OPEN_TASK_STATUSES
+from vocabulary import OPEN_TASK_STATUSES, WORKING_ROLES
 from workflow import paging, permissions
 from workflow.countries import wanted as wanted_country
-from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER
 from workflow import clock
 
 PAGE_SIZE = 50
@@ -294,8 +293,6 @@ def window_page(session: Session, query: Select, page: int,
 
 #: The most people one choice of people offers: past it, the reader narrows by name.
 CANDIDATES_SHOWN = 100
-#: The roles whose holders work on a case team.
-WORKING_ROLES = (INVESTIGATOR, ANALYST, LEGAL_OFFICER)
 
 
 def team_candidates(session: Session, roles=WORKING_ROLES, *, named: str = "",
