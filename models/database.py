@@ -1,11 +1,12 @@
 """One engine per app, sessions for reading, and write transactions that commit in one place."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, String, create_engine, event, make_url
+from sqlalchemy import Engine, String, create_engine, event, literal_column, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.functions import GenericFunction
@@ -59,6 +60,16 @@ def _folded_in_sqlite(element, compiler, **kw) -> str:
 @compiles(folded)
 def _folded(element, compiler, **kw) -> str:
     return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+def constant(word: str):
+    """A word of the vocabulary written into the SQL rather than bound, where a partial index
+    (`WHERE decision = 'pending'`) should serve: with a bound value SQLite prepares the
+    statement again at every run (the case's locked read took 90 µs instead of 15), and
+    PostgreSQL's generic plan cannot use the index."""
+    if not re.fullmatch(r"[a-z_]+", word):
+        raise ValueError(f"not a vocabulary word: {word!r}")
+    return literal_column(f"'{word}'", String)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy import delete, exists, func, select, text
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from models.database import constant
 from models.login_failure import LoginFailure
 from models.user import TWO_ADMIN_ROLES, RoleGrant, User, UserRole
 from workflow import audit
@@ -170,7 +171,7 @@ def propose_grant(session: Session, actor: Actor, user: User, role: str) -> Role
     if user.has_role(ADMIN):
         _clean_roles([ADMIN, role])  # raises the sentence why
     pending = session.scalar(select(RoleGrant).where(
-        RoleGrant.user_id == user.id, RoleGrant.role == role, RoleGrant.decision == "pending"))
+        RoleGrant.user_id == user.id, RoleGrant.role == role, RoleGrant.decision == constant("pending")))
     if pending is not None:
         return pending
     grant = RoleGrant(user_id=user.id, role=role, proposed_by_id=actor.id)
@@ -182,7 +183,7 @@ def propose_grant(session: Session, actor: Actor, user: User, role: str) -> Role
 
 
 def pending_grants(session: Session) -> list[RoleGrant]:
-    return list(session.scalars(select(RoleGrant).where(RoleGrant.decision == "pending")
+    return list(session.scalars(select(RoleGrant).where(RoleGrant.decision == constant("pending"))
                                 .order_by(RoleGrant.proposed_at)))
 
 

@@ -10,9 +10,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from models.case import AGENTS, CASE_ROLES, PRECISIONS, Case, CaseMember
-from vocabulary import CASE_ROLE_NEEDS, STRATEGIES, TARGETED, WORKING_ROLES
+from models.database import constant
 from models.gate_request import GateRequest
 from models.user import User
+from vocabulary import CASE_ROLE_NEEDS, STRATEGIES, TARGETED, WORKING_ROLES
 from workflow import audit, command, countries, permissions, registers
 from workflow.audit import Actor
 from workflow.clock import utcnow
@@ -61,7 +62,7 @@ def by_reference(session: Session, actor, written: str) -> Case:
 
 def pending_request(session: Session, case_id: int) -> GateRequest | None:
     return session.scalar(select(GateRequest).where(GateRequest.case_id == case_id,
-                                                    GateRequest.decision == "pending"))
+                                                    GateRequest.decision == constant("pending")))
 
 
 def authorize(actor, action: str, case: Case | None = None) -> None:

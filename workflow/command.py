@@ -15,6 +15,7 @@ from sqlalchemy import and_, bindparam, null, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, lazyload, with_expression
 
 from models.case import Case, CaseMember, case_suspects
+from models.database import constant
 from models.gate_request import GateRequest
 from models.register import RegisterEntry
 from models.user import User
@@ -82,7 +83,7 @@ def _queries(lock: bool) -> dict[str, object]:
     pending request, or with the request named; built once."""
     by = {
         "case_id": select(Case, GateRequest).outerjoin(GateRequest, and_(
-            GateRequest.case_id == Case.id, GateRequest.decision == "pending"))
+            GateRequest.case_id == Case.id, GateRequest.decision == constant("pending")))
         .where(Case.id == bindparam("id")),
         "request_id": select(Case, GateRequest).join(GateRequest, GateRequest.case_id == Case.id)
         .where(GateRequest.id == bindparam("id")),
@@ -95,15 +96,16 @@ def _queries(lock: bool) -> dict[str, object]:
         # too), and the suspected perpetrators; the request's people only if a message names them.
         # The suspects by two joins of our own: the one joinedload writes for a many-to-many,
         # LEFT JOIN (case_suspects JOIN register_entries), SQLite reads whole for every case.
-        query = (query.outerjoin(case_suspects, case_suspects.c.case_id == Case.id)
-                 .outerjoin(_SUSPECT, _SUSPECT.id == case_suspects.c.entry_id)
-                 .order_by(_SUSPECT.name)
-                 .options(joinedload(Case.members).joinedload(CaseMember.user).joinedload(User.role_rows),
-                          contains_eager(Case.suspects.of_type(_SUSPECT)).lazyload("*"),
+        query = query.options(joinedload(Case.members).joinedload(CaseMember.user).joinedload(User.role_rows),
                           with_expression(Case.entered_stage_at, queries.ENTERED_STAGE),
                           with_expression(Case.evaluated, queries.EVALUATED),
                           with_expression(Case.active_evidence, queries.ACTIVE_EVIDENCE),
-                          with_expression(Case.open_required_tasks, queries.OPEN_REQUIRED_TASKS)))
+                          with_expression(Case.open_required_tasks, queries.OPEN_REQUIRED_TASKS))
+        if not lock:  # a page shows them; a command that changes them reads them then
+            query = (query.outerjoin(case_suspects, case_suspects.c.case_id == Case.id)
+                     .outerjoin(_SUSPECT, _SUSPECT.id == case_suspects.c.entry_id)
+                     .order_by(_SUSPECT.name)
+                     .options(contains_eager(Case.suspects.of_type(_SUSPECT)).lazyload("*")))
         if key != "case_id_alone":
             query = query.options(lazyload(GateRequest.requested_by),
                                   lazyload(GateRequest.decided_by))
@@ -116,7 +118,7 @@ def _queries(lock: bool) -> dict[str, object]:
 
 _QUERIES = {lock: _queries(lock) for lock in (False, True)}
 _PENDING = (select(GateRequest).where(GateRequest.case_id == bindparam("case_id"),
-                                      GateRequest.decision == "pending")
+                                      GateRequest.decision == constant("pending"))
             .execution_options(populate_existing=True))
 
 

@@ -46,6 +46,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models.case import Case, CaseMember
+from models.database import constant
 from models.gate_request import GateRequest
 from models.notification import Notification, NotificationPreference
 from models.response import Milestone, Response
@@ -136,7 +137,7 @@ def _decided() -> object:
     """The requester, and the case's lead."""
     requester = select(GateRequest.requested_by_id).where(GateRequest.id == _ENTITY)
     lead = select(CaseMember.user_id).where(CaseMember.case_id == _CASE,
-                                            CaseMember.case_role == "lead_investigator")
+                                            CaseMember.case_role == constant("lead_investigator"))
     return or_(User.id.in_(requester), User.id.in_(lead))
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.case import Case
+from models.database import constant
 from models.notification import Notification
 from models.user import User
 from workflow.clock import utcnow
@@ -122,7 +123,7 @@ _DUE = (select(Notification.id, Notification.kind, Case.reference, User.email, U
 def _take(session: Session, now: datetime) -> tuple[list[Outgoing], int]:
     """Lease the due emails (a batch); those that have nowhere to go are set aside at once.
     Returns the emails to send and how many were set aside."""
-    query = (_DUE.where(Notification.email_state == "pending", Notification.email_next_at <= now,
+    query = (_DUE.where(Notification.email_state == constant("pending"), Notification.email_next_at <= now,
                         or_(Notification.email_lease_until.is_(None),
                             Notification.email_lease_until < now))
              .order_by(Notification.email_next_at, Notification.id).limit(BATCH))
@@ -218,4 +219,4 @@ def send_due(transaction: Transaction, settings: Settings, link: Callable[[int],
 def waiting(session: Session) -> int:
     """How many emails are still to send."""
     return session.scalar(select(func.count()).select_from(Notification)
-                          .where(Notification.email_state == "pending"))
+                          .where(Notification.email_state == constant("pending")))

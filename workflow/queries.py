@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, lazyloa
 from models.audit import AuditEvent
 from models.case import Case, CaseMember
 from models.stay import CaseStay
-from models.database import folded
+from models.database import constant, folded
 from models.evaluation import Evaluation
 from models.evidence import EvidenceItem
 from models.finding import Finding
@@ -107,7 +107,7 @@ class CasePage:
 
 def _pending_target():
     return (select(GateRequest.target).where(GateRequest.case_id == Case.id,
-                                             GateRequest.decision == "pending")
+                                             GateRequest.decision == constant("pending"))
             .correlate(Case).scalar_subquery())
 
 
@@ -270,7 +270,7 @@ def pending_reviews_query(user) -> Select:
     """Pending gate requests on the cases `user` may see, oldest first."""
     return (select(GateRequest).join(Case)
             .options(contains_eager(GateRequest.case).lazyload(Case.members))
-            .where(GateRequest.decision == "pending", permissions.visible_cases(user))
+            .where(GateRequest.decision == constant("pending"), permissions.visible_cases(user))
             .order_by(GateRequest.requested_at, GateRequest.id))
 
 
@@ -476,7 +476,7 @@ def navigation_columns(user_id) -> list:
              .where(Task.assignee_id == user_id, Task.status.in_(("open", "in_progress")),
                     permissions.sees_case(user_id, Task.case_id)))
     reviews = (select(func.count()).select_from(GateRequest)
-               .where(GateRequest.decision == "pending", GateRequest.requested_by_id != user_id,
+               .where(GateRequest.decision == constant("pending"), GateRequest.requested_by_id != user_id,
                       exists().where(UserRole.user_id == user_id,
                                      UserRole.role.in_(permissions.roles_for(permissions.DECIDE_GATE))
                                      ).correlate_except(UserRole),
