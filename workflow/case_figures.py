@@ -19,6 +19,7 @@ from sqlalchemy import Select, delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from models.case import Case
+from models.database import constant
 from models.evaluation import Evaluation, EvaluationPressure
 from models.finding import Finding
 from models.response import Response, ResponseBlock, ResponseEntry
@@ -128,7 +129,7 @@ def _count(session: Session, case_ids: list[int]) -> list[dict]:
         responses[row.case_id].append(row)
     actors = dict(session.execute(
         select(ResponseEntry.response_id, func.count()).join(Response)
-        .where(of(Response.case_id), ResponseEntry.register == "actor")
+        .where(of(Response.case_id), ResponseEntry.register == constant("actor"))
         .group_by(ResponseEntry.response_id)).all())
     blocks = {row.response_id: (row.forum_id, row.blocked_by_id) for row in session.execute(
         select(ResponseBlock.response_id, ResponseBlock.forum_id, ResponseBlock.blocked_by_id)

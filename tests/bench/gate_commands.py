@@ -26,7 +26,7 @@ sys.path[0] = str(ROOT)
 from sqlalchemy import event  # noqa: E402
 
 from models import migrate  # noqa: E402
-from models.database import SQLITE_BUSY_TIMEOUT_SECONDS, Database  # noqa: E402
+from models.database import SQLITE_BUSY_TIMEOUT_SECONDS, WAL_CHECKPOINT_PAGES, Database  # noqa: E402
 from workflow import accounts, audit, cases, evidence, reviews  # noqa: E402
 from workflow.audit import Actor  # noqa: E402
 from workflow.command import ANY_VERSION  # noqa: E402
@@ -109,7 +109,8 @@ def service_rate(database: Database, case_ids, investigator: Actor,
 
 def bare_rate(path: Path, count: int) -> float:
     connection = sqlite3.connect(path, isolation_level=None, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
-    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL",
+                   f"wal_autocheckpoint={WAL_CHECKPOINT_PAGES}"):
         connection.execute(f"PRAGMA {pragma}")
     connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, state TEXT, version INTEGER)")
     connection.execute("CREATE TABLE log (id INTEGER PRIMARY KEY, t_id INTEGER, payload TEXT)")
