@@ -37,6 +37,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -188,7 +189,7 @@ def _told(kind, case_id, whom, *, entity_type, entity_id, actor_username, actor_
     state, due = _email_state(kind, now, mail)
     query = select(
         User.id, kind, case_id, entity_type, entity_id, actor_username, details, seq, dedupe_key,
-        now, state, literal(0, Integer), due, literal("", String),
+        now, state, literal_column("0", Integer), due, literal_column("''", String),
     ).where(User.active, whom, permissions.sees_case(User.id, case_id))
     if source is not None:  # every user against every row of it, as the WHERE clause narrows
         query = query.select_from(User.__table__.join(source, true()))
@@ -202,7 +203,7 @@ def _insert_for(event_type: str, mail: bool):
     """The INSERT … SELECT that tells whom an event of `event_type` concerns, built once."""
     rule = RULES[event_type]
     return _N.insert().from_select(_COLUMNS, _told(
-        literal(rule.kind, String), _CASE, rule.whom,
+        constant(rule.kind), _CASE, rule.whom,
         entity_type=bindparam("entity_type", type_=String),
         entity_id=bindparam("entity_id", type_=String),
         actor_username=bindparam("actor_username", type_=String),

@@ -6,6 +6,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from models.case import Case, CaseMember
+from models.database import constant
 from models.user import UserRole
 from vocabulary import OPEN_TASK_STATUSES
 from workflow.errors import Conflict, WorkflowError
@@ -122,7 +123,7 @@ def sees_case(user_id, case_id) -> ColumnElement[bool]:
         # ORs, not IN: an IN list would keep a statement that names it from running once
         # for many events (notifications.derive).
         return exists().where(UserRole.user_id == user_id,
-                              or_(*(UserRole.role == role for role in sorted(roles)))
+                              or_(*(UserRole.role == constant(role) for role in sorted(roles)))
                               ).correlate_except(UserRole)
     viewers = {role for role, actions in PERMISSIONS.items() if VIEW_CASE in actions}
     on_team = exists().where(CaseMember.case_id == case_id, CaseMember.user_id == user_id

@@ -30,9 +30,10 @@ PAGE_SIZE = 50
 COUNT_CAP = 10_000
 
 def among(column, values):
-    """`column` equals one of a constant few `values`: written out as ORs, since an IN list
-    is expanded afresh at every run of a statement that runs inside every gate command."""
-    return or_(*(column == value for value in values))
+    """`column` equals one of a constant few words of the vocabulary: written out as ORs of
+    constants, since an IN list is expanded afresh at every run of a statement that runs
+    inside every gate command, and every bound value is processed again at every run."""
+    return or_(*(column == constant(value) for value in values))
 
 
 #: When a case entered the stage it is in: its open stay, which the move wrote (correlated to
@@ -49,7 +50,7 @@ EVALUATED = exists().where(Evaluation.case_id == Case.id)
 #: How many active evidence items a case has, and required tasks of its stage still open
 #: (correlated likewise: read with the case, they save a gate check a statement each).
 ACTIVE_EVIDENCE = (select(func.count()).where(EvidenceItem.case_id == Case.id,
-                                              EvidenceItem.status == "active")
+                                              EvidenceItem.status == constant("active"))
                    .scalar_subquery())
 OPEN_REQUIRED_TASKS = (select(func.count()).where(
     Task.case_id == Case.id, Task.stage == Case.state, Task.required.is_(True),

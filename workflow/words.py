@@ -136,9 +136,14 @@ def recorded(value):
     if isinstance(value, Choices):
         return {"choices": [recorded(name) for name in value.names]}
     if isinstance(value, Text):
+        kept = {"message": value.message}
+        if value.plural is not None:
+            kept["plural"], kept["count"] = value.plural, value.count
         values = {name: recorded(part) for name, part in value.values.items()
                   if not (value.plural is not None and name == "num")}
-        return {"message": value.message, "plural": value.plural, "count": value.count, "values": values}
+        if values:  # only what the sentence has: it is kept in every gate request's record
+            kept["values"] = values
+        return kept
     return value if value is None or isinstance(value, str | int | float | bool) else str(value)
 
 
@@ -150,5 +155,5 @@ def recalled(kept):
         return Series([recalled(part) for part in kept["series"]], recalled(kept["separator"]))
     if "choices" in kept:
         return Choices([recalled(name) for name in kept["choices"]])
-    values = {name: recalled(part) for name, part in kept["values"].items()}
-    return Text(kept["message"], kept["plural"], kept["count"], **values)
+    values = {name: recalled(part) for name, part in kept.get("values", {}).items()}
+    return Text(kept["message"], kept.get("plural"), kept.get("count"), **values)
