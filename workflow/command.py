@@ -93,15 +93,17 @@ def _queries(lock: bool) -> dict[str, object]:
     by["case_id_alone"] = select(Case, null()).where(Case.id == bindparam("id"))
     for key, query in by.items():
         # The team, with its users and their roles, for the checks (the gates' queues read them
-        # too), and the suspected perpetrators; the request's people only if a message names them.
-        # The suspects by two joins of our own: the one joinedload writes for a many-to-many,
-        # LEFT JOIN (case_suspects JOIN register_entries), SQLite reads whole for every case.
-        query = query.options(joinedload(Case.members).joinedload(CaseMember.user).joinedload(User.role_rows),
-                          with_expression(Case.entered_stage_at, queries.ENTERED_STAGE),
-                          with_expression(Case.evaluated, queries.EVALUATED),
-                          with_expression(Case.active_evidence, queries.ACTIVE_EVIDENCE),
-                          with_expression(Case.open_required_tasks, queries.OPEN_REQUIRED_TASKS))
-        if not lock:  # a page shows them; a command that changes them reads them then
+        # too); the request's people only if a message names them.
+        query = query.options(
+            joinedload(Case.members).joinedload(CaseMember.user).joinedload(User.role_rows),
+            with_expression(Case.entered_stage_at, queries.ENTERED_STAGE),
+            with_expression(Case.evaluated, queries.EVALUATED),
+            with_expression(Case.active_evidence, queries.ACTIVE_EVIDENCE),
+            with_expression(Case.open_required_tasks, queries.OPEN_REQUIRED_TASKS))
+        if not lock:
+            # The suspected perpetrators, for a page (a command that changes them reads them
+            # then), by two joins of our own: the one joinedload writes for a many-to-many,
+            # LEFT JOIN (case_suspects JOIN register_entries), SQLite reads whole for every case.
             query = (query.outerjoin(case_suspects, case_suspects.c.case_id == Case.id)
                      .outerjoin(_SUSPECT, _SUSPECT.id == case_suspects.c.entry_id)
                      .order_by(_SUSPECT.name)
