@@ -55,6 +55,7 @@ from workflow.log_keys import generate_keys  # noqa: E402
 
 APP_PORT, BARE_PORT = 5104, 5105
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+NO_SETTINGS = Path(__file__).with_name("gunicorn_bare.conf.py")
 
 
 @dataclass
@@ -91,9 +92,9 @@ class Server:
     """A gunicorn master serving `target` on `port`, stopped when the block ends."""
 
     def __init__(self, target: str, port: int, env: dict, worker_class: str, workers: int, threads: int):
-        command = [GUNICORN, "--config", "/dev/null", "--chdir", str(ROOT), "--bind", f"127.0.0.1:{port}",
-                   "--workers", str(workers), "--worker-class", worker_class, "--log-level", "warning",
-                   "--timeout", "60"]
+        command = [GUNICORN, "--config", str(NO_SETTINGS), "--chdir", str(ROOT),
+                   "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                   "--worker-class", worker_class, "--log-level", "warning", "--timeout", "60"]
         if worker_class == "gthread":
             command += ["--threads", str(threads)]
         self.port = port
