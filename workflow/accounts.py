@@ -171,7 +171,8 @@ def propose_grant(session: Session, actor: Actor, user: User, role: str) -> Role
     if user.has_role(ADMIN):
         _clean_roles([ADMIN, role])  # raises the sentence why
     pending = session.scalar(select(RoleGrant).where(
-        RoleGrant.user_id == user.id, RoleGrant.role == role, RoleGrant.decision == constant("pending")))
+        RoleGrant.user_id == user.id, RoleGrant.role == role,
+        RoleGrant.decision == constant("pending")))
     if pending is not None:
         return pending
     grant = RoleGrant(user_id=user.id, role=role, proposed_by_id=actor.id)

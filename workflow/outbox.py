@@ -123,7 +123,8 @@ _DUE = (select(Notification.id, Notification.kind, Case.reference, User.email, U
 def _take(session: Session, now: datetime) -> tuple[list[Outgoing], int]:
     """Lease the due emails (a batch); those that have nowhere to go are set aside at once.
     Returns the emails to send and how many were set aside."""
-    query = (_DUE.where(Notification.email_state == constant("pending"), Notification.email_next_at <= now,
+    query = (_DUE.where(Notification.email_state == constant("pending"),
+                        Notification.email_next_at <= now,
                         or_(Notification.email_lease_until.is_(None),
                             Notification.email_lease_until < now))
              .order_by(Notification.email_next_at, Notification.id).limit(BATCH))

@@ -474,12 +474,14 @@ def navigation_columns(user_id) -> list:
     """The navigation's counts as columns for the user whose id is `user_id` (a column or a
     value), whatever their roles: they are read in the statement that loads the user."""
     tasks = (select(func.count()).select_from(Task)
-             .where(Task.assignee_id == user_id, Task.status.in_(("open", "in_progress")),
+             .where(Task.assignee_id == user_id, among(Task.status, OPEN_TASK_STATUSES),
                     permissions.sees_case(user_id, Task.case_id)))
     reviews = (select(func.count()).select_from(GateRequest)
-               .where(GateRequest.decision == constant("pending"), GateRequest.requested_by_id != user_id,
+               .where(GateRequest.decision == constant("pending"),
+                      GateRequest.requested_by_id != user_id,
                       exists().where(UserRole.user_id == user_id,
-                                     UserRole.role.in_(permissions.roles_for(permissions.DECIDE_GATE))
+                                     among(UserRole.role,
+                                           permissions.roles_for(permissions.DECIDE_GATE))
                                      ).correlate_except(UserRole),
                       permissions.sees_case(user_id, GateRequest.case_id)))
     unread = (select(func.count()).select_from(Notification)
