@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, String, create_engine, event, literal_column, make_url
+from sqlalchemy import Engine, String, create_engine, event, literal_column, make_url, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.functions import GenericFunction
@@ -76,6 +76,13 @@ def constant(word: str):
     if not re.fullmatch(r"[a-z_]+", word):
         raise ValueError(f"not a vocabulary word: {word!r}")
     return literal_column(f"'{word}'", String)
+
+
+def among(column, words):
+    """`column` equals one of a constant few words of the vocabulary: written out as ORs of
+    constants, since an IN list is expanded afresh at every run of a statement that runs
+    inside every gate command, and every bound value is processed again at every run."""
+    return or_(*(column == constant(word) for word in words))
 
 
 @dataclass(frozen=True)

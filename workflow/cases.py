@@ -22,7 +22,6 @@ from workflow.pathway import REPORTED
 from workflow.words import _, humans, inline
 from workflow import clock
 
-#: The roles that work on cases (and so join the team of a case they open).
 EDITABLE = ("title", "occurred_on", "occurred_precision", "country", "place", "latitude",
             "longitude", "suspected_agent", "delivery_means", "deaths", "injured", "summary",
             "targeted", "strategies")

@@ -14,6 +14,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from models.case import Case
+from models.database import among
 from models.evaluation import FACTORS
 from models.evidence import EvidenceItem, LabAnalysis
 from models.finding import Finding
@@ -150,7 +151,7 @@ _SAMPLES = (
            LabAnalysis.laboratory, LabAnalysis.designated, LabAnalysis.result)
     .select_from(Case)
     .outerjoin(EvidenceItem, and_(EvidenceItem.case_id == Case.id, EvidenceItem.status == "active",
-                                  queries.among(EvidenceItem.kind, SAMPLE_KINDS)))
+                                  among(EvidenceItem.kind, SAMPLE_KINDS)))
     .outerjoin(LabAnalysis, LabAnalysis.evidence_id == EvidenceItem.id)
     .where(Case.id == bindparam("case_id"))
     .order_by(EvidenceItem.id, LabAnalysis.id))
@@ -385,7 +386,7 @@ _ADOPTED_MILESTONES = (
            Milestone.due_on, Milestone.done_on)
     .select_from(Response).outerjoin(Milestone, Milestone.response_id == Response.id)
     .where(Response.case_id == bindparam("case_id"),
-           queries.among(Response.status, ("adopted", "implemented")))
+           among(Response.status, ("adopted", "implemented")))
     .order_by(Response.id, Milestone.due_on, Milestone.id))
 
 

@@ -47,14 +47,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models.case import Case, CaseMember
-from models.database import constant
+from models.database import among, constant
 from models.gate_request import GateRequest
 from models.notification import Notification, NotificationPreference
 from models.response import Milestone, Response
 from models.task import Task
 from models.user import User, UserRole
 from vocabulary import NOTIFICATION_KINDS, OPEN_TASK_STATUSES
-from workflow import audit, durations, permissions, queries
+from workflow import audit, durations, permissions
 from workflow.audit_chain import canonical_json
 from workflow.clock import utcnow
 from workflow.errors import Invalid, NotFound
@@ -98,7 +98,7 @@ _COLUMNS = ["user_id", "kind", "case_id", "entity_type", "entity_id", "actor_use
 
 def _holds(*roles: str):
     # The holders first, through the role's index: the few supervisors, not every user.
-    return User.id.in_(select(UserRole.user_id).where(queries.among(UserRole.role, roles)))
+    return User.id.in_(select(UserRole.user_id).where(among(UserRole.role, roles)))
 
 
 def _on_team(case_id):

@@ -6,7 +6,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from models.case import Case, CaseMember
-from models.database import constant
+from models.database import among
 from models.user import UserRole
 from vocabulary import OPEN_TASK_STATUSES
 from workflow.errors import Conflict, WorkflowError
@@ -120,10 +120,7 @@ def sees_case(user_id, case_id) -> ColumnElement[bool]:
     value or a column); `can_see` in SQL, for choosing whom to tell of something on a case.
     Correlated by name: nested inside a count, it still speaks of the outer statement's user."""
     def holds(roles):
-        # ORs, not IN: an IN list would keep a statement that names it from running once
-        # for many events (notifications.derive).
-        return exists().where(UserRole.user_id == user_id,
-                              or_(*(UserRole.role == constant(role) for role in sorted(roles)))
+        return exists().where(UserRole.user_id == user_id, among(UserRole.role, sorted(roles))
                               ).correlate_except(UserRole)
     viewers = {role for role, actions in PERMISSIONS.items() if VIEW_CASE in actions}
     on_team = exists().where(CaseMember.case_id == case_id, CaseMember.user_id == user_id

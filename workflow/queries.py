@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, lazyloa
 
 from models.audit import AuditEvent
 from models.case import Case, CaseMember
-from models.stay import CaseStay
-from models.database import constant, folded
+from models.database import among, constant, folded
 from models.evaluation import Evaluation
 from models.evidence import EvidenceItem
 from models.finding import Finding
@@ -18,6 +17,7 @@ from models.gate_request import GateRequest
 from models.message import DeterrenceMessage
 from models.notification import Notification
 from models.response import Response
+from models.stay import CaseStay
 from models.task import Task
 from models.user import User, UserRole
 from vocabulary import OPEN_TASK_STATUSES, WORKING_ROLES
@@ -28,13 +28,6 @@ from workflow import clock
 PAGE_SIZE = 50
 #: Counting stops here: past it a list says "10,000+", so no page counts a whole table.
 COUNT_CAP = 10_000
-
-def among(column, values):
-    """`column` equals one of a constant few words of the vocabulary: written out as ORs of
-    constants, since an IN list is expanded afresh at every run of a statement that runs
-    inside every gate command, and every bound value is processed again at every run."""
-    return or_(*(column == constant(value) for value in values))
-
 
 #: When a case entered the stage it is in: its open stay, which the move wrote (correlated to
 #: the case of the statement it is part of). An imported history dates it as its record does,

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from models.case import Case
+from models.database import among
 from models.task import Task
 from models.user import User
 from vocabulary import OPEN_TASK_STATUSES
-from workflow import audit, permissions, queries
+from workflow import audit, permissions
 from workflow.audit import Actor
 from workflow.cases import authorize, load_case
 from workflow.clock import utcnow
@@ -23,7 +24,7 @@ from workflow.fields import day, one_of, text
 from workflow.words import _, inline
 from workflow import pathway
 from workflow.pathway import Template  # noqa: F401 (Template: the record TEMPLATES holds)
-from workflow.roles import ANALYST, INVESTIGATOR, LEGAL_OFFICER, ROLES, SUPERVISOR
+from workflow.roles import ROLES
 from workflow import clock
 
 
@@ -39,7 +40,7 @@ _INSERT_TASKS = _TASKS.insert().returning(_TASKS.c.id, _TASKS.c.template)
 #: move reads none of them afterwards.
 _CANCEL_OPEN = (update(_TASKS).where(_TASKS.c.case_id == bindparam("of_case"),
                                      _TASKS.c.stage == bindparam("left"),
-                                     queries.among(_TASKS.c.status, OPEN))
+                                     among(_TASKS.c.status, OPEN))
                 .values(status="cancelled", note=bindparam("why")).returning(_TASKS.c.id))
 
 
@@ -193,7 +194,7 @@ def add_task(session: Session, actor: Actor, case_id: int, *, title: str, role: 
 _OPEN_FROM_TEMPLATE = (select(Task).where(Task.case_id == bindparam("case_id"),
                                           Task.stage == bindparam("stage"),
                                           Task.template == bindparam("template"),
-                                          queries.among(Task.status, OPEN))
+                                          among(Task.status, OPEN))
                        .order_by(Task.id).with_for_update(of=Task)
                        .execution_options(populate_existing=True))
 
