@@ -1,6 +1,6 @@
 """WTForms forms of the accountability menu, deterrence messages and the evaluation."""
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from models.evaluation import FACTORS, PRESSURE_RATINGS, RATINGS, RECOMMENDATIONS, REPEAT_USE
