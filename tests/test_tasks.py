@@ -208,6 +208,28 @@ def test_a_team_members_queue_is_read_through_their_cases_not_every_open_task(db
     assert not any("ix_tasks_queue" in step or "ix_tasks_assignee_status" in step for step in plan), plan
 
 
+def test_the_count_of_a_users_tasks_seeks_them_after_sqlite_has_analyzed_the_tasks(
+        db, client, auth, cast, make_case, move):
+    """By SQLite's plan: the navigation's count of a user's open tasks (every page runs it)
+    seeks them in the index of assigned tasks even once ANALYZE has counted queues in which
+    nobody has claimed a task yet (imported cases, say). Over every task, the unassigned ones
+    made one assignee matching every row, and the count scanned the table: 21 ms a page at
+    100,000 cases, against 0.05."""
+    move(make_case(), "investigation")
+    with db.engine.begin() as connection:
+        # Copies of the stage's unassigned tasks, as the queues of many cases hold them.
+        connection.exec_driver_sql(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
+            "INSERT INTO tasks (case_id, stage, title, description, required, role, status, "
+            "template, created_at, note) SELECT case_id, stage, title, description, required, "
+            "role, status, template, created_at, note FROM tasks, n WHERE assignee_id IS NULL")
+        connection.exec_driver_sql("ANALYZE")
+    auth.login("ivy")
+    plan = next(plan for statement, plan in page_plans(db, client, "/cases")
+                if "tasks.assignee_id = users.id" in statement)
+    assert any("USING INDEX ix_tasks_assignee_status" in step for step in plan), plan
+
+
 def test_a_form_sent_back_with_its_errors_still_shows_the_counts(db, client, auth, cast, make_case, move):
     case_id = make_case()
     move(case_id, "investigation")
