@@ -5,7 +5,8 @@ SQLite and PostgreSQL, one client in-process; and the import rate of a 10,000-ro
         [--databases sqlite postgresql] [--database-url postgresql+psycopg://root@127.0.0.1:5432/test]
 
 The data is synthetic and written in bulk (tests/bench/scale_data.py; the timings are of
-reading it). Each database and size is filled in a process of its own and measured in another. Prints the median of --runs requests per page and size, and the ratio of the
+reading it). Each database and size is filled in a process of its own and measured in
+another. Prints the median of --runs requests per page and size, and the ratio of the
 largest size to the smallest (the targets: within 1.5×; the dashboard under 50 ms at 100,000;
 with the parties register and the attributions, the insight page under 300 ms at 100,000).
 """
@@ -60,10 +61,13 @@ def median_ms(client, url: str, runs: int) -> float:
     return statistics.median(times)
 
 
+def bench_app(url: str):
+    return create_app({"ENV": "test", "DATABASE_URL": url,
+                       "EVIDENCE_DIR": tempfile.mkdtemp(prefix="bench-evidence-")})
+
+
 def fill_database(url: str, cases: int) -> None:
-    app = create_app({"ENV": "test", "DATABASE_URL": url,
-                      "EVIDENCE_DIR": tempfile.mkdtemp(prefix="bench-evidence-")})
-    db = app.extensions["database"]
+    db = bench_app(url).extensions["database"]
     started = time.perf_counter()
     fill(db, cases)
     print(f"  filled {cases:,} cases in {time.perf_counter() - started:.0f} s", flush=True)
@@ -71,8 +75,7 @@ def fill_database(url: str, cases: int) -> None:
 
 
 def measure(url: str, cases: int, runs: int) -> dict[str, float]:
-    app = create_app({"ENV": "test", "DATABASE_URL": url,
-                      "EVIDENCE_DIR": tempfile.mkdtemp(prefix="bench-evidence-")})
+    app = bench_app(url)
     db = app.extensions["database"]
     with db.sessions() as session:
         compared = session.scalars(
@@ -91,8 +94,7 @@ def measure(url: str, cases: int, runs: int) -> dict[str, float]:
 
 
 def import_rate(url: str, rows: int) -> float:
-    app = create_app({"ENV": "test", "DATABASE_URL": url, "EVIDENCE_DIR": tempfile.mkdtemp()})
-    db = app.extensions["database"]
+    db = bench_app(url).extensions["database"]
     with db.transaction() as session:
         ivy = Actor.of(accounts.create_user(session, audit.SYSTEM, "importer", PASSWORD, ["investigator"]))
     lines = ["source_id,title,occurred_on,country,place,suspected_agent,summary"]
@@ -137,7 +139,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument("--one", nargs=2, metavar=("DATABASE", "CASES"),
-                        help="measure one database and size, and print the timings as JSON")
+                        help="fill and measure one database and size, and print the timings as JSON")
     parser.add_argument("--measure", nargs=2, metavar=("URL", "CASES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:

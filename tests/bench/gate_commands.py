@@ -112,8 +112,7 @@ def service_rate(database: Database, case_ids, investigator: Actor,
 
 
 def bare_rate(path: Path, count: int) -> float:
-    """Transitions a second of the bare loop over `count` rows (a new file at each call)."""
-    path.unlink(missing_ok=True)
+    """Transitions a second of the bare loop over `count` rows, in a new file at `path`."""
     connection = sqlite3.connect(path, isolation_level=None, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL",
                    f"wal_autocheckpoint={WAL_CHECKPOINT_PAGES}"):
@@ -156,7 +155,7 @@ def main() -> None:
             wall, cpu = service_rate(database, timed[number::rounds], investigator, supervisor)
             service.append(wall)
             service_cpu.append(cpu)
-            bare.append(bare_rate(Path(tmp) / "bare.db", len(timed[number::rounds])))
+            bare.append(bare_rate(Path(tmp) / f"bare-{number}.db", len(timed[number::rounds])))
         database.dispose()
     print(f"service: {spread(service)} transitions/s ({args.cases} cases × request + approve, "
           f"{rounds} rounds); {statistics.median(service_cpu):,.0f}/s of CPU time")
