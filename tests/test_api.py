@@ -7,6 +7,7 @@ import io
 import json
 import threading
 from datetime import date
+from pathlib import Path
 
 import pytest
 from apiclient import Api, make_token
@@ -283,6 +284,25 @@ def test_upload_with_a_declared_hash_and_download_with_it(app, api, db):
     assert file.headers["X-Content-SHA256"] == digest
     assert file.content_type == "application/octet-stream"
     assert count(db, AuditEvent) == downloads + 1
+
+
+def test_a_refused_upload_leaves_no_file_in_the_store(app, api, db):
+    ivy = api("ivy")
+    case_id, etag = open_case(ivy)
+    assert ivy.call("PATCH", f"/cases/{case_id}", {"title": "Renamed"}, etag).status_code == 200
+
+    def send(**fields):
+        return ivy.post(f"/cases/{case_id}/evidence", version=fields.pop("version"), data={
+            "kind": "document", "title": "Report", **fields,
+            "file": (io.BytesIO(b"%PDF-1.4 refused\n"), "report.pdf")},
+            content_type="multipart/form-data")
+    stale = send(version=etag)
+    future = send(version=ivy.get(f"/cases/{case_id}").headers["ETag"],
+                  collected_at="2099-01-01T00:00:00Z")
+    assert (stale.status_code, future.status_code) == (412, 422), (stale.json, future.json)
+    evidence_dir = Path(app.config["EVIDENCE_DIR"])
+    assert [path for path in evidence_dir.rglob("*") if path.is_file()] == []
+    assert count(db, EvidenceItem) == 0 and count(db, StoredObject) == 0
 
 
 # --- pages -----------------------------------------------------------------------------------

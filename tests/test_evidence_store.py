@@ -118,6 +118,14 @@ def test_declared_hash_mismatch_is_422_and_stores_nothing(upload, make_case, db,
     assert good.status_code == 302
 
 
+def test_an_upload_refused_by_the_command_leaves_no_file(upload, make_case, db, evidence_dir):
+    case_id = make_case()
+    before = counts(db)
+    response = upload(case_id, PNG, "a.png", version="1")  # the case is at version 3
+    assert response.status_code == 409
+    assert counts(db) == before and files_under(evidence_dir) == []
+
+
 class BreaksMidway(io.RawIOBase):
     """A stream that fails after its first chunk, like a dropped connection."""
 

@@ -13,6 +13,7 @@ command (the error handler of `WorkflowError`):
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
@@ -121,8 +122,10 @@ def run(form, command: Callable[..., Any], page: Page | None = None, *,
 
     A form that does not validate re-renders `page` at 422: with its errors beside its fields
     when the page shows the posted form (`shows_form`), else as one refusal at the top.
-    `prepare` runs after validation and before the transaction (storing an upload, say,
-    which should not hold the database); its result is `command`'s second argument.
+    `prepare` runs after validation and before the transaction (receiving an upload, say,
+    which should not hold the database); it returns a context manager around the transaction
+    (the upload's received bytes go when the command ends), whose value is `command`'s second
+    argument.
     `check` (404 or 403 by aborting) runs only before a form's errors are shown: a valid
     form's command checks the same inside its locked transaction, so the case is read once.
     """
@@ -135,9 +138,9 @@ def run(form, command: Callable[..., Any], page: Page | None = None, *,
             g.kept_form = form
         return Outcome(page=make_response(page(None if shows_form else incomplete(form)), 422))
     try:
-        extra = () if prepare is None else (prepare(),)
-        with db.transaction() as write:
-            value = command(write, *extra)
+        with prepare() if prepare is not None else nullcontext() as prepared:
+            with db.transaction() as write:
+                value = command(write) if prepare is None else command(write, prepared)
     except WorkflowError as error:
         return Outcome(page=refused(error, form, page, conflict_field, shows_form=shows_form))
     return Outcome(value=value)

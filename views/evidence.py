@@ -1,6 +1,8 @@
 """Evidence pages: add (with upload), the item with its custody timeline, download, findings."""
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from flask import (
     Blueprint,
     abort,
@@ -58,14 +60,14 @@ def new(case_id: int):
         return render_template("evidence/new.html", case=case, form=form, refusal=refusal)
 
     def store_file():
-        """The upload stored by its hash (once), before the transaction that records it."""
+        """The upload received and hashed before the transaction; the command keeps it."""
         upload = form.file.data
         declared = clean_declared_hash(form.declared_sha256.data)
         if upload and upload.filename:
-            return store().put(upload.stream, declared)
+            return store().receive(upload.stream, declared)
         if declared:  # a hash of no file would be dropped unchecked
             raise Invalid(words._("declared SHA-256: attach the file it describes"), "declared_sha256")
-        return None
+        return nullcontext()
 
     def add(write, stored):
         upload = form.file.data

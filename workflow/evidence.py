@@ -70,6 +70,9 @@ def add_evidence(session: Session, actor: Actor, case_id: int, *, expected_versi
     session.add(item)
     session.flush()
     cmd.record("evidence_added", "evidence", item.id, details)
+    if stored is not None:
+        # The file takes its name only once every check has passed: a refusal keeps nothing.
+        stored.keep()
     return item
 
 

@@ -1,7 +1,8 @@
 """Evidence files stored by content: objects/<first two hex>/<sha256>, written once, read-only.
 
-An upload streams into a temporary file inside the store while its SHA-256 is computed,
-is flushed to disk, then linked to its final name, which never replaces an existing file.
+An upload streams into a temporary file inside the store while its SHA-256 is computed and
+is flushed to disk. It is linked to its final name, which never replaces an existing file,
+only by the command that records it (`StoredFile.keep`): a refused upload leaves nothing.
 """
 from __future__ import annotations
 
@@ -23,12 +24,37 @@ SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 HEADER_BYTES = 8192
 
 
-@dataclass(frozen=True)
+@dataclass
 class StoredFile:
+    """Bytes received by the store, by their hash; kept under it once `keep` is called."""
+
     sha256: str
     size: int
     detected_type: str | None
-    created: bool
+    target: Path
+    #: The received bytes, until they are kept or discarded.
+    incoming: Path | None
+    #: Whether keeping them stored bytes the store did not hold before.
+    created: bool = False
+
+    def keep(self) -> bool:
+        """Give the bytes their final name (once); whether the store did not hold them yet."""
+        if self.incoming is not None:
+            self.created = _publish(self.incoming, self.target)
+            self.discard()
+        return self.created
+
+    def discard(self) -> None:
+        """Remove the received bytes not kept (a kept file keeps its final name)."""
+        if self.incoming is not None:
+            self.incoming.unlink(missing_ok=True)
+            self.incoming = None
+
+    def __enter__(self) -> StoredFile:
+        return self
+
+    def __exit__(self, *_exception) -> None:
+        self.discard()
 
 
 def clean_filename(name: str | None) -> str:
@@ -46,6 +72,23 @@ def clean_declared_hash(value: str | None) -> str | None:
     if not SHA256_HEX.match(value):
         raise Invalid(_("declared SHA-256: 64 hexadecimal characters"), "declared_sha256")
     return value
+
+
+def _publish(received: Path, target: Path) -> bool:
+    """Give received bytes their final name; False if the same bytes are stored already."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(received, 0o444)
+    try:
+        # A hard link is atomic like a rename, but fails instead of replacing a file.
+        os.link(received, target)
+    except FileExistsError:
+        return False
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return True
 
 
 HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<svg", b"<?xml")
@@ -84,11 +127,13 @@ class EvidenceStore:
             raise ValueError("not a SHA-256")
         return self.objects / sha256[:2] / sha256
 
-    def put(self, stream, declared_sha256: str | None = None) -> StoredFile:
-        """Store the bytes of `stream`; refuse (storing nothing) if they differ from the declared hash."""
+    def receive(self, stream, declared_sha256: str | None = None) -> StoredFile:
+        """Take in the bytes of `stream`, not yet kept; refuse (storing nothing) if they differ
+        from the declared hash."""
         self.incoming.mkdir(parents=True, exist_ok=True)
         digest, size, header = hashlib.sha256(), 0, b""
         handle = tempfile.NamedTemporaryFile(dir=self.incoming, prefix="upload-", delete=False)
+        received = Path(handle.name)
         try:
             with handle:
                 while chunk := stream.read(CHUNK):
@@ -104,27 +149,16 @@ class EvidenceStore:
                 raise Invalid(_("declared SHA-256 %(declared)s does not match the file's %(sha256)s: "
                                 "nothing was stored", declared=declared_sha256, sha256=sha256),
                               "declared_sha256")
-            created = self._publish(Path(handle.name), sha256)
-        finally:
-            Path(handle.name).unlink(missing_ok=True)
-        return StoredFile(sha256, size, detect_type(header), created)
+        except BaseException:
+            received.unlink(missing_ok=True)
+            raise
+        return StoredFile(sha256, size, detect_type(header), self.path(sha256), received)
 
-    def _publish(self, temporary: Path, sha256: str) -> bool:
-        """Give the file its final name; False if the same bytes are stored already."""
-        target = self.path(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(temporary, 0o444)
-        try:
-            # A hard link is atomic like a rename, but fails instead of replacing a file.
-            os.link(temporary, target)
-        except FileExistsError:
-            return False
-        directory = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-        return True
+    def put(self, stream, declared_sha256: str | None = None) -> StoredFile:
+        """Store the bytes of `stream` at once (see `receive`)."""
+        with self.receive(stream, declared_sha256) as stored:
+            stored.keep()
+        return stored
 
     def check(self, sha256: str) -> str | None:
         """Re-hash a stored object: None if intact, else what is wrong."""

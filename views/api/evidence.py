@@ -2,6 +2,8 @@
 optional declared SHA-256), download (with X-Content-SHA256), custody, analyses, withdrawal."""
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from flask import current_app, send_file
 
 from views import db
@@ -71,14 +73,15 @@ def add_evidence(case_id: int):
         if not hasattr(upload, "stream"):
             raise Problem(422, "file: send the file as a multipart file part.", "validation",
                           errors=[{"field": "file", "message": "not a file"}])
-        stored = store().put(upload.stream, clean_declared_hash(declared))
+        stored = store().receive(upload.stream, clean_declared_hash(declared))
         filename, claimed = clean_filename(upload.filename), upload.mimetype or ""
     elif declared:
         raise Problem(422, "declared_sha256: there is no file to check it against.", "validation",
                       errors=[{"field": "declared_sha256", "message": "no file sent"}])
-    evidence_id = write(lambda session: evidence.add_evidence(
-        session, actor(), case_id, expected_version=version, stored=stored,
-        original_filename=filename, claimed_type=claimed, **fields).id)
+    with stored or nullcontext():  # the received bytes go unless the command keeps them
+        evidence_id = write(lambda session: evidence.add_evidence(
+            session, actor(), case_id, expected_version=version, stored=stored,
+            original_filename=filename, claimed_type=claimed, **fields).id)
     return item_answer(case_id, evidence_id, 201)
 
 
