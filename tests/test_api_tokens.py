@@ -14,6 +14,8 @@ from webclient import post
 from workflow import accounts, audit, clock, tokens
 from workflow.errors import Forbidden, Invalid
 
+#: If-Match of any version: the scope is checked before the version.
+ANY_CASE_VERSION = "*"
 SECRET = re.compile(r"rst_[A-Za-z0-9_-]{20,}")
 
 
@@ -48,6 +50,7 @@ def test_a_token_is_made_on_the_account_page_shown_once_and_kept_hashed(client, 
     ({"name": "x", "expires_on": "2000-01-01", "scopes": ["read"]}, "expires"),
     ({"name": "x", "expires_on": "next week", "scopes": ["read"]}, "Expires"),
     ({"name": "x", "expires_on": "2030-01-01", "scopes": []}, "scope"),
+    ({"name": "x", "expires_on": "2030-01-01", "scopes": ["write"]}, "write needs read as well"),
     ({"name": "", "expires_on": "2030-01-01", "scopes": ["read"]}, "Name"),
 ])
 def test_a_token_needs_a_name_scopes_and_an_expiry_within_a_year(client, auth, db, cast, form, field):
@@ -149,3 +152,14 @@ def test_the_service_refuses_a_second_year(db, cast):
     with db.transaction() as session, pytest.raises(Invalid, match="365 days"):
         tokens.create_token(session, cast["ivy"], name="x", scopes=["read"],
                             expires_on=clock.today() + timedelta(days=366))
+
+
+def test_a_change_answers_only_a_token_that_may_read_what_it_changed(client, db, cast, make_case):
+    case_id = make_case()
+    secret = make_token(db, cast["ivy"], scopes=("read", "write"))
+    with db.transaction() as session:  # as a token made before write needed read
+        session.execute(text("UPDATE api_tokens SET scopes = 'write'"))
+    changed = client.patch(f"/api/v1/cases/{case_id}", json={},
+                           headers=bearer(secret, version=ANY_CASE_VERSION))
+    assert changed.status_code == 403 and "lacks the read scope" in changed.json["detail"]
+    assert "reference" not in changed.json

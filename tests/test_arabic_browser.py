@@ -105,3 +105,20 @@ def luminance(css_colour: str) -> float:
     channels = [int(part) / 255 for part in re.findall(r"[\d.]+", css_colour)[:3]]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+
+def test_latin_words_in_a_description_stand_beside_their_label(new_context, arabic, make_case):
+    case_id = make_case(**ARABIC_CASE, delivery_means="barrel bomb")
+    page = new_context().new_page()
+    page.set_viewport_size(WIDE)
+    sign_in(page, "ivy")
+    page.goto(f"/cases/{case_id}")
+    label = box(page.locator("dt").filter(has_text="وسيلة الإيصال"))
+    value = box(page.locator("dd").filter(has_text="barrel bomb"))
+    # On the label's row, to its left (the page reads from the right), not wrapped below it.
+    assert abs(value["y"] - label["y"]) < 4
+    assert value["x"] + value["width"] <= label["x"] + 1
+    # Code (a reference, a hash) reads left to right: a shortened hash keeps "…" at its end.
+    assert page.evaluate("""() => { const code = document.createElement("code");
+        document.querySelector("main").append(code); return getComputedStyle(code).direction; }""") == "ltr"

@@ -135,3 +135,22 @@ def test_links_are_refused_to_itself_to_unseen_cases_and_while_under_review(
     with db.sessions() as session:
         assert not session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.event_type == "case_linked"))
+
+
+def test_a_refused_link_comes_back_as_typed_in_its_open_section(app, db, make_case):
+    case_id = make_case(title="Another", place="Idlib")
+    with db.sessions() as session:
+        reference = session.get(Case, case_id).reference
+    ivy = Person(app, "ivy")
+    response = post(ivy.client, f"/cases/{case_id}/links", {
+        "version": ivy.version(case_id), "other_reference": reference, "kind": "related",
+        "note": "typed with care"})
+    assert response.status_code == 422
+    section = BeautifulSoup(response.get_data(as_text=True), "html.parser").select_one(
+        '[data-testid="links"] details')
+    assert section.has_attr("open")
+    assert section.select_one("#link-other")["value"] == reference
+    assert section.select_one("#link-note")["value"] == "typed with care"
+    fresh = BeautifulSoup(ivy.page(f"/cases/{case_id}"), "html.parser").select_one(
+        '[data-testid="links"] details')
+    assert not fresh.has_attr("open") and not fresh.select_one("#link-note").get("value")

@@ -5,6 +5,7 @@ import re
 from datetime import date
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 from webclient import post
 
@@ -53,7 +54,7 @@ def test_new_case_form_errors_name_the_field(client, auth, cast, db):
                                   ("deaths", "-3", "Deaths: Number must be between 0 and 10000000"),
                                   ("title", "", "Title: This field is required"),
                                   ("occurred_on", "2017-13-40", "Date of the incident: Not a valid date"),
-                                  ("occurred_on", "2999-01-01", "date: cannot be in the future")]:
+                                  ("occurred_on", "2099-01-01", "date: cannot be in the future")]:
         response = post(client, "/cases/new", {**NEW_CASE, field: value})
         assert response.status_code == 422, field
         assert message in response.get_data(as_text=True), field
@@ -278,3 +279,15 @@ def test_dashboard_counts_visible_cases_by_stage_and_reviews(client, auth, cast,
     page = client.get("/").get_data(as_text=True)
     assert 'data-stage="reported">1<' in page
     assert 'data-testid="pending-reviews"' not in page
+
+
+def test_a_refusal_beside_its_field_names_the_field_once(client, auth, cast, db):
+    sign_in(auth, cast, "ivy")
+    response = post(client, "/cases/new", {**NEW_CASE, "country": "Narnia"})
+    assert response.status_code == 422
+    error = BeautifulSoup(response.get_data(as_text=True), "html.parser").select_one(
+        ".invalid-feedback").get_text()
+    assert error.startswith("country: ") and "Narnia" in error
+    assert "Country: country" not in response.get_data(as_text=True)
+    typed = post(client, "/cases/new", {**NEW_CASE, "title": ""})  # a form's own check: labelled
+    assert "Title: This field is required" in typed.get_data(as_text=True)

@@ -87,6 +87,30 @@ def test_on_a_phone_the_menu_grid_scrolls_in_its_section_and_the_pathway_wraps(p
     assert page.evaluate(OVERFLOW) <= 0
 
 
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_on_a_phone_a_tasks_buttons_are_seen_without_scrolling_sideways(phone, db, make_case, move,
+                                                                       locale):
+    from sqlalchemy import update
+
+    from models.user import User
+    move(make_case(title="Chlorine barrel bombs dropped on a residential quarter of Saraqib"),
+         "investigation")  # whose stage tasks wait in the investigators' queue
+    with db.transaction() as session:
+        session.execute(update(User).values(locale=locale))
+    page = phone()
+    sign_in(page, "ivy")
+    page.goto("/tasks")
+    claim = page.locator('[data-testid="my-queues"] [data-command="claim_task"]').first
+    shown = claim.bounding_box()
+    assert shown["x"] >= 0 and shown["x"] + shown["width"] <= PHONE["width"]
+    due = page.locator('[data-testid="my-queues"] td[data-label]').last.bounding_box()
+    assert due["x"] >= 0 and due["x"] + due["width"] <= PHONE["width"]
+    claim.click()
+    complete = page.locator('[data-testid="my-tasks"] [data-command="complete_task"]').first
+    shown = complete.bounding_box()
+    assert shown["x"] >= 0 and shown["x"] + shown["width"] <= PHONE["width"]
+
+
 def test_on_a_wide_screen_the_navigation_is_open_without_a_toggler(page, make_user):
     make_user("sue", "supervisor")
     page.set_viewport_size({"width": 1280, "height": 800})

@@ -289,3 +289,14 @@ def test_the_newest_first_read_a_chunk_at_a_time_counted_up_to_a_cap(db, cast, m
         evidence.add_evidence(session, cast["ivy"], opened[0], expected_version=ANY_VERSION,
                               kind="document", title="Juniper again")
     assert [group.case.id for group in find(db, cast["sue"], "juniper").groups][0] == opened[0]
+
+
+def test_a_year_that_is_no_number_is_refused_once(client, auth, cast):
+    auth.login("ivy")
+    response = client.get("/search?q=sarin&year=twenty")
+    assert response.status_code == 400
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert [e.get_text() for e in soup.select(".invalid-feedback")] == [
+        "Year of the incident: Not a valid integer value."]
+    early = BeautifulSoup(client.get("/search?q=sarin&year=1800").get_data(as_text=True), "html.parser")
+    assert "a year from 1900 to" in early.select_one(".invalid-feedback").get_text()

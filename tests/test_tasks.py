@@ -12,7 +12,7 @@ from webclient import post
 
 from models.audit import AuditEvent
 from models.task import Task
-from workflow import cases, reviews, tasks
+from workflow import cases, clock, reviews, tasks
 from workflow.errors import Conflict, Forbidden, GateUnmet, Invalid
 from workflow.pathway import STAGES
 from workflow.tasks import TEMPLATES
@@ -102,6 +102,11 @@ def test_task_commands_and_their_rules(db, cast, make_case, move):
     with pytest.raises(Invalid, match="reason: required"):
         run(db, tasks.cancel, cast["sue"], other.id, reason="")
     run(db, tasks.cancel, cast["sue"], other.id, reason="samples came from the lab directly")
+    with pytest.raises(Invalid, match="due on: cannot be in the past"):
+        run(db, tasks.add_task, cast["sue"], case_id, title="Late", role="investigator",
+            due_on=clock.today() - timedelta(days=1))
+    assert run(db, tasks.add_task, cast["sue"], case_id, title="Today", role="investigator",
+               due_on=clock.today()).due_on == clock.today()
     with db.sessions() as session:
         kinds = session.scalars(select(AuditEvent.event_type).where(
             AuditEvent.entity_type == "task", AuditEvent.entity_id.in_((str(task.id), str(other.id))),

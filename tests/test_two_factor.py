@@ -116,6 +116,34 @@ def test_a_recovery_code_works_once(client, auth, db, enrolled):
     assert len(stored) == 10 and not any(code.replace("-", "") in h for h in stored for code in codes)
 
 
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.mark.parametrize("digits", [ARABIC_INDIC, FULL_WIDTH])
+def test_a_code_typed_in_other_digits_is_read_as_its_digits(client, auth, db, enrolled, digits):
+    secret, _ = enrolled
+    password_step(auth)
+    wrong = post(client, "/login/code", {"code": "999999".translate(digits)})
+    assert "That code is not valid" in wrong.get_data(as_text=True)
+    code = second_factor.code_at(secret, time.time()).translate(digits)
+    assert post(client, "/login/code", {"code": code}).headers["Location"] == "/"
+
+
+def test_new_recovery_codes_take_the_password_again(client, auth, db, enrolled):
+    _, codes = enrolled
+    password_step(auth)
+    assert post(client, "/login/code", {"code": codes[0]}).status_code == 302
+    for password in ("", "not the password"):
+        refused = post(client, "/account/two-factor/recovery-codes", {"current_password": password})
+        assert refused.status_code == 422 and "current password" in refused.get_data(as_text=True).lower()
+    assert "recovery_codes_renewed" not in event_types(db)
+    renewed = post(client, "/account/two-factor/recovery-codes", {"current_password": PASSWORD})
+    new_codes = CODES_SHOWN.findall(renewed.get_data(as_text=True))
+    assert renewed.status_code == 200 and len(set(new_codes)) == 10 and codes[1] not in new_codes
+    assert event_types(db)[-1] == "recovery_codes_renewed"
+
+
 def test_the_code_step_expires(client, auth, enrolled, monkeypatch):
     import views.auth
     secret, _ = enrolled

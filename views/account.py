@@ -18,6 +18,7 @@ from views.forms import (
     EmailKindsForm,
     PasswordChangeForm,
     PreferencesForm,
+    RecoveryCodesForm,
     TokenForm,
 )
 from vocabulary import LANGUAGES
@@ -113,8 +114,7 @@ def two_factor():
     the ten recovery codes are shown once."""
     form = CodeForm()
     if current_user.has_second_factor:
-        return render_template("account/two_factor.html", enrolled=True, form=form, confirm=ConfirmForm(),
-                               codes_left=second_factor.recovery_codes_left(db.session(), current_user.id))
+        return enrolled_page(RecoveryCodesForm(formdata=None))
 
     def page(refusal=None):
         """The set-up page, with the secret waiting for confirmation (started if none is)."""
@@ -136,14 +136,25 @@ def two_factor():
     return render_template("account/recovery_codes.html", codes=outcome.value)
 
 
+def enrolled_page(renew_form: RecoveryCodesForm, refusal=None) -> str:
+    """The second factor's page once it is on: the codes left, and the form to renew them."""
+    return render_template("account/two_factor.html", enrolled=True, renew_form=renew_form,
+                           codes_left=second_factor.recovery_codes_left(db.session(), current_user.id),
+                           refusal=refusal)
+
+
 @blueprint.route("/two-factor/recovery-codes", methods=["POST"])
 def renew_recovery_codes():
-    """Ten new recovery codes; the old ones stop working."""
-    if not ConfirmForm().validate_on_submit() or not current_user.has_second_factor:
+    """Ten new recovery codes, for the password; the old ones stop working."""
+    if not current_user.has_second_factor:
         return redirect(url_for("account.two_factor"))
-    with db.transaction() as write:
-        codes = second_factor.new_recovery_codes(write, write.get(User, current_user.id))
-    return render_template("account/recovery_codes.html", codes=codes)
+    form = RecoveryCodesForm()
+    outcome = run(form, lambda write: second_factor.new_recovery_codes(
+        write, write.get(User, current_user.id), form.current_password.data),
+        lambda refusal=None: enrolled_page(form, refusal))
+    if outcome.refused:
+        return outcome.page
+    return render_template("account/recovery_codes.html", codes=outcome.value)
 
 
 @blueprint.route("/tokens", methods=["POST"])

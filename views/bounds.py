@@ -40,7 +40,7 @@ class BoundedIntegerConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-def _control_character(value: str, allowed: frozenset[str] = frozenset()) -> str | None:
+def control_character(value: str, allowed: frozenset[str] = frozenset()) -> str | None:
     """The first control (or unassigned private) character of `value` not in `allowed`."""
     for character in value:
         if character in allowed:
@@ -61,7 +61,7 @@ def check_request() -> None:
             abort(400, description=_("The parameter %(name)s is too long (at most %(num)s characters).",
                                      name=repr(name[:40]), num=MAX_QUERY_VALUE))
         for part in (name, value):
-            bad = _control_character(part)
+            bad = control_character(part)
             if bad:
                 abort(400, description=_("The parameter %(name)s contains a control character "
                                          "(%(character)s).", name=repr(name[:40]),
@@ -69,7 +69,7 @@ def check_request() -> None:
         _check_integer(name, value)
     if request.method in ("POST", "PUT", "PATCH"):
         for name, value in request.form.items(multi=True):
-            bad = _control_character(name) or _control_character(value, FORM_WHITESPACE)
+            bad = control_character(name) or control_character(value, FORM_WHITESPACE)
             if bad:
                 abort(400, description=_("The field %(name)s contains a control character "
                                          "(%(character)s); remove it and try again.",

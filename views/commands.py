@@ -25,11 +25,26 @@ from werkzeug.local import LocalProxy
 from views import db, errors
 from views.language import translated
 from workflow.errors import Conflict, Invalid, Stale, WorkflowError
-from workflow.words import _
+from workflow.words import Text, _
 
 #: Re-renders the page a form was on; gets the refusal to show at its top, or None.
 Page = Callable[[WorkflowError | None], Any]
 T = TypeVar("T")
+
+
+class Beside(Text):
+    """A refusal shown beside its field that says the field's name itself ("country: …"), so
+    the field's label is not written before it again (see the `field` macro)."""
+
+    names_its_field = True
+
+
+def beside(refusal):
+    """The sentence of a refusal, to show beside its field (any other than a plain `Text` sentence,
+    a list or a country say, as it is)."""
+    if type(refusal) is not Text:
+        return refusal
+    return Beside(refusal.message, refusal.plural, refusal.count, **refusal.values)
 
 
 def show_error(form, error: WorkflowError, field: str | None = None) -> bool:
@@ -37,7 +52,7 @@ def show_error(form, error: WorkflowError, field: str | None = None) -> bool:
     target = getattr(form, field or getattr(error, "field", None) or "", None)
     if target is None:
         return False
-    target.errors = [*target.errors, sentence(error)]
+    target.errors = [*target.errors, beside(sentence(error))]
     return True
 
 

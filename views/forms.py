@@ -1,9 +1,12 @@
 """WTForms forms of the sign-in and admin pages."""
+from datetime import datetime
+
 from babel import support
 from flask_babel import get_locale, gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    DateTimeField,
     HiddenField,
     EmailField,
     PasswordField,
@@ -18,6 +21,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workflow.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from workflow.fields import EARLIEST, LATEST
 from workflow.notifications import KINDS, WHEN
 from workflow.roles import DESCRIPTIONS, ROLES
 from vocabulary import LANGUAGES
@@ -31,13 +35,22 @@ def one_line(form, field) -> None:
         raise ValidationError(gettext("one line: no tabs or line breaks"))
 
 
+def within_years(form, field) -> None:
+    """A date (or time) field holds a day from EARLIEST to LATEST, as the records do."""
+    day = field.data.date() if isinstance(field.data, datetime) else field.data
+    if day is not None and not EARLIEST <= day <= LATEST:
+        raise ValidationError(gettext("a date from %(earliest)s to %(latest)s",
+                                      earliest=EARLIEST.year, latest=LATEST.year))
+
+
 #: WTForms' own messages by language, loaded once (Flask-WTF loads them for every request).
 _WTFORMS_MESSAGES: dict[str, support.Translations] = {}
 
 
 class Form(FlaskForm):
-    """The base of every form: one-line text fields refuse tabs and line breaks (control
-    characters are refused in every field before any view runs, see views.bounds)."""
+    """The base of every form: one-line text fields refuse tabs and line breaks, date fields
+    days outside the years records may hold (control characters are refused in every field
+    before any view runs, see views.bounds)."""
 
     class Meta:
         def get_translations(self, form):
@@ -53,6 +66,8 @@ class Form(FlaskForm):
         for name, field in self._fields.items():
             if isinstance(field, StringField) and not isinstance(field, TextAreaField):
                 extra.setdefault(name, []).append(one_line)
+            elif isinstance(field, DateTimeField):  # DateField and DateTimeLocalField too
+                extra.setdefault(name, []).append(within_years)
         return super().validate(extra_validators=extra)
 
 
@@ -139,9 +154,19 @@ class CodeForm(Form):
                                   "autofocus": True})
 
 
-class PasswordChangeForm(Form):
-    current_password = PasswordField(_l("Current password"), validators=[
+def current_password_field() -> PasswordField:
+    return PasswordField(_l("Current password"), validators=[
         DataRequired(), Length(max=MAX_PASSWORD_LENGTH)], render_kw={"autocomplete": "current-password"})
+
+
+class RecoveryCodesForm(Form):
+    """New recovery codes: the password again, since they take over the second factor."""
+
+    current_password = current_password_field()
+
+
+class PasswordChangeForm(Form):
+    current_password = current_password_field()
     new_password = PasswordField(_l("New password"), validators=[
         DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
         description=_l("At least %(num)s characters; a phrase of unrelated words is good.",

@@ -7,7 +7,7 @@ from functools import partial
 
 from flask_login import current_user
 
-from views.commands import deferred
+from views.commands import deferred, kept
 from views.record_forms import (
     CorrectEvidenceForm,
     CorrectResponseForm,
@@ -92,16 +92,17 @@ def case_context(session, case) -> dict:
     """The case page's links, task due-date corrections and the forms of those and of the
     reason no sample exists."""
     def reschedule():
-        form = RescheduleTaskForm(formdata=None, version=case.version)
+        form = kept(RescheduleTaskForm, version=case.version)
         form.task_id.choices = [(t.id, _("#%(number)s %(title)s (due %(due)s)", number=t.id,
                                          title=t.title, due=str(t.due_on or "—")))
                                 for t in queries.tasks_of(session, case.id) if t.status in tasks.OPEN]
         return form
     return {"links": links.links_of(session, case.id),
-            "link_form": deferred(partial(LinkCaseForm, formdata=None, version=case.version)),
+            # A refused form comes back as typed (views.commands.refused), its section open.
+            "link_form": deferred(partial(kept, LinkCaseForm, version=case.version)),
             "corrections": corrections.history(session, case.id),
             "reschedule_task_form": deferred(reschedule),
-            "no_sample_form": deferred(partial(NoSampleForm, formdata=None, version=case.version))}
+            "no_sample_form": deferred(partial(kept, NoSampleForm, version=case.version))}
 
 
 def _commands(session, case, *names: str) -> dict:

@@ -5,13 +5,15 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from views import db
+from views.commands import beside, sentence
 from views.forms import CheckboxesField, Form
 from views.language import country_choices
 from workflow import cases, clock, paging, permissions, queries, search
 from workflow.errors import WorkflowError
+from workflow.fields import EARLIEST
 from workflow.pathway import LABELS, STAGES
 
 blueprint = Blueprint("search", __name__, url_prefix="/search")
@@ -34,14 +36,16 @@ class SearchForm(Form):
                                           *(SelectChoice(s, LABELS[s]) for s in STAGES)],
                         default="")
     country = SelectField(_l("Country"), choices=[], default="")
-    year = IntegerField(_l("Year of the incident"), validators=[Optional(), NumberRange(min=1900)])
+    year = IntegerField(_l("Year of the incident"), validators=[Optional()])
     kind = CheckboxesField(_l("Kinds of record"), choices=[SelectChoice(s.kind, s.name)
                                                       for s in search.SOURCES])
     case = HiddenField()
 
     def validate_year(self, field) -> None:
-        if field.data is not None and field.data > clock.today().year:
-            raise ValidationError(_("at most %(year)s", year=clock.today().year))
+        # Only a year that was read as a number: "twenty" is refused once, for not being one.
+        if field.data is not None and not EARLIEST.year <= field.data <= clock.today().year:
+            raise ValidationError(_("a year from %(earliest)s to %(latest)s",
+                                    earliest=EARLIEST.year, latest=clock.today().year))
 
 
 @blueprint.before_request
@@ -64,7 +68,7 @@ def index():
         try:
             within = cases.by_reference(session, current_user, form.case.data) if form.case.data else None
         except WorkflowError as refused:
-            form.case.errors = [refused.args[0] if refused.args else str(refused)]
+            form.case.errors = [beside(sentence(refused))]
         else:
             results = search.find(session, current_user, search.Filters(
                 text=form.q.data, stage=form.stage.data or "", country=form.country.data or "",

@@ -229,10 +229,15 @@ def set_active(session: Session, actor: Actor, user: User, active: bool) -> None
                  entity_type="user", entity_id=user.id, details={"username": user.username})
 
 
+def check_current_password(user: User, password: str) -> None:
+    """Refuse a change of the user's own sign-in unless they give their password again."""
+    if not check_password_hash(user.password_hash, password or ""):
+        raise Invalid(_("current password: not your current password"), "current_password")
+
+
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """The user changes their own password; every other session of theirs ends."""
-    if not check_password_hash(user.password_hash, current):
-        raise Invalid(_("current password: not your current password"), "current_password")
+    check_current_password(user, current)
     check_new_password(new, user.username, "new_password")
     _set_password(session, Actor.of(user), user, new)
 

@@ -91,6 +91,13 @@ EVENT_NAMES = {
     "register_link_moved": _("Register link moved"),
     "register_parent_moved": _("Register entry moved under another"),
     "case_corrected": _("Imported case corrected from its source"),
+    "case_linked": _("Cases linked"),
+    "comment_added": _("Comment added"),
+    "no_sample_explained": _("Why there is no sample recorded"),
+    "notification_preferences_changed": _("Notification settings changed"),
+    "token_created": _("API token made"),
+    "token_revoked": _("API token revoked"),
+    "token_used_from_new_address": _("API token used from a new address"),
 }
 
 

@@ -18,6 +18,7 @@ from workflow import audit, command, countries, permissions, registers
 from workflow.audit import Actor
 from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow.fields import within_years
 from workflow.pathway import REPORTED
 from workflow.words import _, humans, inline
 from workflow import clock
@@ -90,6 +91,8 @@ def clean_field(name: str, value):
     if name == "occurred_on":
         if value is not None and not isinstance(value, date):
             raise Invalid(_("date: not a date"), name)
+        if value is not None:
+            within_years(value, name)
         if value is not None and value > clock.today():
             raise Invalid(_("date: cannot be in the future"), name)
         return value

@@ -6,6 +6,7 @@ import hmac
 import re
 import secrets
 import time
+import unicodedata
 
 import pyotp
 from sqlalchemy import delete, func, select
@@ -23,7 +24,7 @@ STEP_SECONDS = 30
 #: Codes of the previous and the next time step are accepted too (clocks drift).
 DRIFT_STEPS = 1
 RECOVERY_CODES = 10
-_CODE = re.compile(r"^\d{6}$")
+_CODE = re.compile(r"^[0-9]{6}$")
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
@@ -43,7 +44,7 @@ def code_at(secret: str, at: float) -> str:
 
 def matching_step(secret: str, code: str, at: float | None = None) -> int | None:
     """The time step whose code is `code`, within the allowed drift; None if none is."""
-    code = code.strip().replace(" ", "")
+    code = ascii_digits(code.strip().replace(" ", ""))
     if not _CODE.match(code):
         return None
     totp = pyotp.TOTP(secret)
@@ -52,6 +53,13 @@ def matching_step(secret: str, code: str, at: float | None = None) -> int | None
         if hmac.compare_digest(totp.generate_otp(step), code):
             return step
     return None
+
+
+def ascii_digits(code: str) -> str:
+    """The digits of a code as an authenticator shows them: Arabic-Indic "٣" or full-width "３"
+    typed by a phone's keyboard read as "3"."""
+    return "".join(str(unicodedata.decimal(character)) if character.isdecimal() else character
+                   for character in code)
 
 
 def _recovery_hash(code: str) -> str:
@@ -128,8 +136,10 @@ def reset(session: Session, actor: Actor, user: User) -> None:
                  details={"username": user.username})
 
 
-def new_recovery_codes(session: Session, user: User) -> list[str]:
-    """Ten new recovery codes for the signed-in user; the old ones stop working."""
+def new_recovery_codes(session: Session, user: User, password: str) -> list[str]:
+    """Ten new recovery codes for the signed-in user, who gives their password again (a session
+    left open is not enough to take the second factor over); the old ones stop working."""
+    accounts.check_current_password(user, password)
     codes = _new_recovery_codes(session, user)
     audit.append(session, "recovery_codes_renewed", Actor.of(user), entity_type="user",
                  entity_id=user.id, details={"username": user.username})
@@ -156,7 +166,7 @@ def verify(session: Session, user_id: int, code: str, address: str, throttle: ac
     step = matching_step(user.totp_secret, code, at)
     if step is not None and (user.totp_last_step is None or step > user.totp_last_step):
         user.totp_last_step, method = step, "totp"
-    elif step is None and not _CODE.match(code.replace(" ", "")):
+    elif step is None and not _CODE.match(ascii_digits(code.replace(" ", ""))):
         row = session.scalar(select(RecoveryCode).where(
             RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _recovery_hash(code),
             RecoveryCode.used_at.is_(None)).with_for_update())

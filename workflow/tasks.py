@@ -182,7 +182,7 @@ def add_task(session: Session, actor: Actor, case_id: int, *, title: str, role: 
     permissions.require(permissions.can_manage_tasks(actor, case))
     task = Task(case_id=case.id, stage=case.state, title=text(title, "title", 200, True),
                 description=text(description, "description", 5000), required=bool(required),
-                role=one_of(role, "role", ROLES), due_on=day(due_on, "due_on"))
+                role=one_of(role, "role", ROLES), due_on=day(due_on, "due_on", upcoming=True))
     session.add(task)
     session.flush()
     _audit(session, "task_created", actor, task, _created(task))

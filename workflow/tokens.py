@@ -26,6 +26,8 @@ READ, WRITE, AUDIT = "read", "write", "audit"
 SCOPES = {READ: _("read the cases and records your roles let you see"),
           WRITE: _("change them, as the forms would"),
           AUDIT: _("read the audit log and its checkpoints (auditors and supervisors)")}
+#: The scopes an operation of each scope needs: a change answers with the record it changed.
+NEEDED = {READ: (READ,), WRITE: (READ, WRITE), AUDIT: (AUDIT,)}
 #: The scopes' names, as the account page shows them.
 SCOPE_NAMES = {READ: _("read"), WRITE: _("write"), AUDIT: _("audit")}
 #: No token outlives a year.
@@ -69,6 +71,9 @@ def create_token(session: Session, actor: Actor, *, name: str, expires_on: date 
     scopes = [scope for scope in SCOPES if scope in asked]
     if asked - set(SCOPES) or not scopes:
         raise Invalid(_("scopes: choose one or more of %(scopes)s", scopes=", ".join(SCOPES)), "scopes")
+    if WRITE in scopes and READ not in scopes:
+        raise Invalid(_("scopes: write needs read as well (a change answers with the record it "
+                        "changed)"), "scopes")
     today = clock.today()
     if expires_on is None:
         raise Invalid(_("expires on: required (at most a year from today)"), "expires_on")

@@ -16,7 +16,7 @@ from werkzeug.routing import BaseConverter
 from views import db
 from views.api import problems, schemas
 from views.api.problems import Problem
-from workflow import cases, permissions
+from workflow import cases, permissions, tokens
 from workflow.command import ANY_VERSION
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -91,10 +91,11 @@ OPERATIONS: dict[str, Operation] = {}
 
 
 def _check_scope(operation: Operation) -> None:
-    """The token must carry the operation's scope."""
-    if operation.scope not in g.api_token.scope_list:
-        raise Problem(403, f"This token lacks the {operation.scope} scope; make one with it on "
-                           "your account page.", "scope")
+    """The token must carry the operation's scope (a change's, read too)."""
+    for scope in tokens.NEEDED[operation.scope]:
+        if scope not in g.api_token.scope_list:
+            raise Problem(403, f"This token lacks the {scope} scope; make one with it on "
+                               "your account page.", "scope")
 
 
 def _check_case(operation: Operation, case_id: int | None) -> None:
@@ -118,8 +119,13 @@ def _check_body(operation: Operation) -> None:
         raise Problem(415, f"Send the body as {' or '.join(kinds)}.",
                       headers={"Accept-Post" if request.method == "POST" else "Accept-Patch"
                                : ", ".join(kinds)})
-    if request.mimetype == "application/json" and request.get_json(silent=True) is None:
-        raise Problem(400, "The body is not valid JSON.", "validation")
+    if request.mimetype == "application/json":
+        try:
+            well_formed = request.get_json(silent=True) is not None
+        except RecursionError:  # arrays in arrays thousands deep: Python's parser gives up
+            well_formed = False
+        if not well_formed:
+            raise Problem(400, "The body is not valid JSON.", "validation")
 
 
 def operation(rule: str, method: str = "GET", *, scope: str = "read", query: type | None = None,

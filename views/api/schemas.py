@@ -43,7 +43,9 @@ from vocabulary import (
     TARGETED,
     TOOLS,
 )
+from views.bounds import FORM_WHITESPACE, control_character
 from workflow.clock import format_utc
+from workflow.fields import EARLIEST, LATEST
 
 MAX_ID = 2**31 - 1
 
@@ -55,25 +57,48 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
+def _within_years(value: date) -> date:
+    """A day records may hold (see workflow.fields): year 1 or 9999 is a typing mistake."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"a date from {EARLIEST.year} to {LATEST.year}")
+    return value
+
+
 def _as_utc(value: datetime) -> datetime:
     """Stored naive, in UTC; a time without an offset is taken as UTC."""
     return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
 
 
-Day = Annotated[date, BeforeValidator(_iso_text), Field(strict=False)]
-Moment = Annotated[datetime, BeforeValidator(_iso_text), Field(strict=False), AfterValidator(_as_utc)]
+Day = Annotated[date, BeforeValidator(_iso_text), Field(strict=False), AfterValidator(_within_years)]
+# The years are checked before the offset is taken away: 0001-01-01T00:00+05:00 has no UTC.
+Moment = Annotated[datetime, BeforeValidator(_iso_text), Field(strict=False),
+                   AfterValidator(_within_years), AfterValidator(_as_utc)]
 #: A stored time, written as UTC with a Z.
 Utc = Annotated[datetime, PlainSerializer(format_utc, return_type=str),
                 WithJsonSchema({"type": "string", "format": "date-time"})]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
+def _no_control_character(allowed: frozenset[str]):
+    """Refuse the control characters JSON may carry escaped ("\\u0000"), as a form's text is
+    refused them (views.bounds)."""
+    def check(value: str) -> str:
+        bad = control_character(value, allowed)
+        if bad:
+            raise ValueError(f"contains a control character (U+{ord(bad):04X})")
+        return value
+    return AfterValidator(check)
+
+
 def one_line(limit: int, minimum: int = 0):
-    return Annotated[str, Field(min_length=minimum, max_length=limit, pattern=r"^[^\r\n\t]*$")]
+    return Annotated[str, Field(min_length=minimum, max_length=limit, pattern=r"^[^\r\n\t]*$"),
+                     _no_control_character(frozenset())]
 
 
 def long_text(limit: int, minimum: int = 0):
-    return Annotated[str, Field(min_length=minimum, max_length=limit)]
+    return Annotated[str, Field(min_length=minimum, max_length=limit),
+                     _no_control_character(FORM_WHITESPACE)]
 
 
 class Input(BaseModel):
