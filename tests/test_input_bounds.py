@@ -112,3 +112,19 @@ def test_the_api_refuses_control_characters_escaped_in_json(api, db, title):
     summary = ivy.post("/cases", {**NEW_CASE, "summary": "First line\n\tsecond line"})
     assert summary.status_code == 201  # long text keeps its lines and tabs
     assert count(db, Case) == before + 1
+
+
+def test_a_time_stored_in_year_one_before_the_bounds_still_shows(client, auth, db, cast, make_case):
+    case_id = make_case()
+    with db.transaction() as session:
+        item = evidence.add_evidence(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                                     kind="document", title="Report")
+        item.collected_at = datetime(1, 1, 1)  # as a version without the bounds let it be stored
+    auth.login("sue")
+    assert post(client, "/account/preferences", {"time_zone": "America/New_York",
+                                                 "locale": "en"}).status_code == 302
+    for url in (f"/cases/{case_id}/evidence/{item.id}", f"/cases/{case_id}/dossier"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    page = client.get(f"/cases/{case_id}/evidence/{item.id}").get_data(as_text=True)
+    assert "0001-01-01" in page

@@ -154,7 +154,10 @@ def when(value: datetime | None, empty: str = "—") -> str:
     """A stored (naive UTC) time in the reader's zone: "2026-11-28 14:05 UTC"."""
     if value is None:
         return empty
-    return _left_to_right(format_datetime(value, "yyyy-MM-dd HH:mm zzz"))
+    try:
+        return _left_to_right(format_datetime(value, "yyyy-MM-dd HH:mm zzz"))
+    except OverflowError:  # stored before dates were bounded: year 1 has no day before it
+        return _left_to_right(f"{value.year:04d}-{value:%m-%d %H:%M} UTC")
 
 
 def day(value: date | None, empty: str = "—") -> str:
@@ -162,7 +165,10 @@ def day(value: date | None, empty: str = "—") -> str:
     if value is None:
         return empty
     if isinstance(value, datetime):
-        value = flask_babel.to_user_timezone(value).date()
+        try:
+            value = flask_babel.to_user_timezone(value).date()
+        except OverflowError:  # as in `when`: the day it was in UTC
+            value = value.date()
     # As Babel writes "yyyy-MM-dd" in every language, without its cost on a list of dates.
     return _left_to_right(f"{value.year:04d}-{value.month:02d}-{value.day:02d}")
 
