@@ -140,6 +140,10 @@ def test_search_results_are_paged_with_a_window_that_keeps_every_filter(db, clie
     shown = {s["data-case"] for page in (first, soup_of(client, following), last)
              for s in page.select('[data-testid="search-case"]')}
     assert len(shown) == 45
+    beyond = client.get("/search?q=brackenfold&kind=case&stage=reported&page=99")
+    assert beyond.status_code == 302
+    assert query(beyond.headers["Location"]) == {"q": ["brackenfold"], "kind": ["case"],
+                                                 "stage": ["reported"], "page": ["3"]}
 
 
 def test_notifications_step_older_and_back_to_newer(db, client, auth, cast, make_case):

@@ -150,6 +150,7 @@ def test_a_bad_filter_value_is_said_beside_its_field(client, auth, cast, make_ca
         assert control.get("aria-describedby") == f"{field}-error"
         assert not page.select('table a[href^="/cases/"]')
         assert "Correct the filters above" in page.get_text()
+        assert not page.select('[data-testid="case-count"]')  # no "0 cases" over an unread filter
 
 
 def test_a_bad_filter_value_refuses_the_export_with_the_reason(client, auth, cast):

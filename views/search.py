@@ -1,7 +1,7 @@
 """The search page: every record of the cases this user may see, found by its words."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField
@@ -76,6 +76,10 @@ def index():
                 case_id=within.id if within else None, page=request.args.get("page", 1, type=int)))
     if form.errors:
         status = 400
+    elif results is not None and results.complete and results.page > max(1, results.pages):
+        # A page past the last (an old link, a typed number): the last page, with the filters.
+        return redirect(url_for("search.index", **{**request.args.to_dict(flat=False),
+                                                   "page": max(1, results.pages)}))
     pages = None if results is None else paging.Window(
         page=results.page, pages=max(results.pages, results.page), more=not results.complete)
     return render_template("search/index.html", form=form, results=results, within=within,
