@@ -1,6 +1,4 @@
 """WTForms forms of the sign-in and admin pages."""
-from datetime import datetime
-
 from babel import support
 from flask_babel import get_locale, gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -21,7 +19,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from workflow.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from workflow.fields import EARLIEST, LATEST
+from workflow.fields import EARLIEST, LATEST, in_years
 from workflow.notifications import KINDS, WHEN
 from workflow.roles import DESCRIPTIONS, ROLES
 from vocabulary import LANGUAGES
@@ -37,8 +35,7 @@ def one_line(form, field) -> None:
 
 def within_years(form, field) -> None:
     """A date (or time) field holds a day from EARLIEST to LATEST, as the records do."""
-    day = field.data.date() if isinstance(field.data, datetime) else field.data
-    if day is not None and not EARLIEST <= day <= LATEST:
+    if field.data is not None and not in_years(field.data):
         raise ValidationError(gettext("a date from %(earliest)s to %(latest)s",
                                       earliest=EARLIEST.year, latest=LATEST.year))
 

@@ -19,10 +19,14 @@ def label(name: str) -> str:
     return name.replace("_", " ")
 
 
+def in_years(value: date) -> bool:
+    """Whether a date (or the day of a time) lies from EARLIEST to LATEST."""
+    return EARLIEST <= (value.date() if isinstance(value, datetime) else value) <= LATEST
+
+
 def within_years(value: date, name: str) -> None:
     """Refuse a date (or the day of a time) outside EARLIEST to LATEST."""
-    day_of = value.date() if isinstance(value, datetime) else value
-    if not EARLIEST <= day_of <= LATEST:
+    if not in_years(value):
         raise Invalid(_("%(field)s: a date from %(earliest)s to %(latest)s", field=label(name),
                         earliest=EARLIEST.year, latest=LATEST.year), name)
 

@@ -24,7 +24,7 @@ from vocabulary import LINK_KINDS
 from workflow import audit, command, countries, permissions
 from workflow.audit import Actor
 from workflow.errors import Invalid
-from workflow.fields import EARLIEST, LATEST, one_of, text
+from workflow.fields import in_years, one_of, text
 from workflow.words import _, _n, inline
 
 #: How far apart in days, and in kilometres, two reports may be and still be one incident.
@@ -82,7 +82,7 @@ def possible_duplicates(session: Session, actor, *, occurred_on: date | None, co
     """The cases within three days of `occurred_on` in `country`, nearby or at a place of a
     similar name (or with no place to compare); nothing without a date (that a case may
     hold) and a country."""
-    if occurred_on is None or not EARLIEST <= occurred_on <= LATEST or not (country or "").strip():
+    if occurred_on is None or not in_years(occurred_on) or not (country or "").strip():
         return []
     candidates = session.scalars(
         select(Case).where(Case.country == countries.wanted(country),

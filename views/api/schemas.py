@@ -45,7 +45,7 @@ from vocabulary import (
 )
 from views.bounds import FORM_WHITESPACE, control_character
 from workflow.clock import format_utc
-from workflow.fields import EARLIEST, LATEST
+from workflow.fields import EARLIEST, LATEST, in_years
 
 MAX_ID = 2**31 - 1
 
@@ -59,8 +59,7 @@ def _iso_text(value: Any) -> Any:
 
 def _within_years(value: date) -> date:
     """A day records may hold (see workflow.fields): year 1 or 9999 is a typing mistake."""
-    day = value.date() if isinstance(value, datetime) else value
-    if not EARLIEST <= day <= LATEST:
+    if not in_years(value):
         raise ValueError(f"a date from {EARLIEST.year} to {LATEST.year}")
     return value
 
