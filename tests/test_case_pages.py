@@ -291,3 +291,14 @@ def test_a_refusal_beside_its_field_names_the_field_once(client, auth, cast, db)
     assert "Country: country" not in response.get_data(as_text=True)
     typed = post(client, "/cases/new", {**NEW_CASE, "title": ""})  # a form's own check: labelled
     assert "Title: This field is required" in typed.get_data(as_text=True)
+
+
+def test_every_mistake_of_a_new_case_is_named_at_the_first_sending(client, auth, cast, db):
+    sign_in(auth, cast, "ivy")
+    response = post(client, "/cases/new", {**NEW_CASE, "title": "", "latitude": "91",
+                                           "country": "Narnia"})
+    assert response.status_code == 422
+    errors = [e.get_text() for e in BeautifulSoup(response.get_data(as_text=True),
+                                                  "html.parser").select(".invalid-feedback")]
+    assert any(e.startswith("Title:") for e in errors) and any(e.startswith("Latitude:") for e in errors)
+    assert any(e.startswith("country: ") and "Narnia" in e for e in errors)

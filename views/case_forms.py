@@ -17,7 +17,9 @@ from flask_babel import lazy_gettext as _l
 from models.case import AGENTS, PRECISIONS
 from views.forms import CheckboxesField, Form
 from vocabulary import STRATEGIES, TARGETED
-from workflow.cases import EDITABLE, MAX_COUNT
+from views.commands import beside, sentence
+from workflow.cases import EDITABLE, MAX_COUNT, clean_field
+from workflow.errors import Invalid
 from workflow.words import inline
 
 
@@ -71,6 +73,21 @@ class CaseForm(Form):
     def case_fields(self) -> dict:
         return {**{name: getattr(self, name).data for name in EDITABLE},
                 "suspects": self.suspects.data or ""}
+
+    def validate(self, extra_validators=None) -> bool:
+        """The form's checks, then the case's own (workflow.cases.clean_field) on every field
+        they passed: each mistake is named at the first sending, not one a round."""
+        valid = super().validate(extra_validators)
+        for name in EDITABLE:
+            field = getattr(self, name)
+            if field.errors:
+                continue
+            try:
+                clean_field(name, field.data)
+            except Invalid as refused:
+                field.errors = [*field.errors, beside(sentence(refused))]
+                valid = False
+        return valid
 
 
 class OpenCaseForm(CaseForm):
