@@ -56,7 +56,7 @@ def test_admin_creates_user_sets_roles_and_deactivates(client, auth, db):
 
 @pytest.mark.parametrize("form, message", [
     ({"username": "", "password": PASSWORD, "roles": ["analyst"]}, "Username: This field is required"),
-    ({"username": "bad name!", "password": PASSWORD, "roles": ["analyst"]}, "username: 2 to 64"),
+    ({"username": "bad name!", "password": PASSWORD, "roles": ["analyst"]}, "Username: 2 to 64"),
     ({"username": "ok", "password": "short", "roles": ["analyst"]}, "Initial password: Field must be"),
     ({"username": "ok", "password": PASSWORD}, "Roles: Choose at least one role"),
     ({"username": "ok", "password": PASSWORD, "roles": ["wizard"]}, "Roles: &#39;wizard&#39; is not a valid choice"),

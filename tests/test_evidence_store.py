@@ -206,3 +206,23 @@ def test_fixity_passes_then_catches_a_flipped_byte_and_a_missing_file(upload, ma
         failures = session.scalars(select(AuditEvent.entity_id).where(
             AuditEvent.event_type == "integrity_failure").order_by(AuditEvent.seq)).all()
     assert sorted(failures) == sorted([str(items["a.png"].id), str(items["w.txt"].id)])
+
+
+@pytest.mark.both_databases
+def test_the_same_bytes_sent_to_two_cases_at_once_are_one_object(app, db, cast, make_case, evidence_dir):
+    from test_pathway_concurrency import race
+
+    from workflow import evidence
+    from workflow.command import ANY_VERSION
+    first, second = make_case(), make_case()
+    store = EvidenceStore(app.config["EVIDENCE_DIR"])
+    received = [store.receive(io.BytesIO(PNG)) for _ in range(2)]
+    outcomes = race(db, *(lambda session, case_id=case_id, stored=stored: evidence.add_evidence(
+        session, cast["ivy"], case_id, expected_version=ANY_VERSION, kind="document", title="Same",
+        stored=stored) for case_id, stored in zip((first, second), received)))
+    assert outcomes == ["ok", "ok"]
+    with db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(StoredObject)) == 1
+        assert session.scalar(select(func.count()).select_from(EvidenceItem)) == 2
+    assert files_under(evidence_dir) == [f"objects/{hashlib.sha256(PNG).hexdigest()[:2]}/"
+                                         f"{hashlib.sha256(PNG).hexdigest()}"]

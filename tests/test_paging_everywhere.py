@@ -144,6 +144,12 @@ def test_search_results_are_paged_with_a_window_that_keeps_every_filter(db, clie
     assert beyond.status_code == 302
     assert query(beyond.headers["Location"]) == {"q": ["brackenfold"], "kind": ["case"],
                                                  "stage": ["reported"], "page": ["3"]}
+    # Parameters named as url_for's own options stay parameters of the links and the redirect.
+    odd = "/search?q=brackenfold&kind=case&stage=reported&_anchor=x&_method=POST&_external=1"
+    assert query(rel(soup_of(client, odd), "next"))["_anchor"] == ["x"]
+    moved = client.get(odd + "&page=99")
+    assert moved.status_code == 302 and moved.headers["Location"].startswith("/search?")
+    assert query(moved.headers["Location"])["_external"] == ["1"]
 
 
 def test_notifications_step_older_and_back_to_newer(db, client, auth, cast, make_case):

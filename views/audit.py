@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 
 from views import db
 from views.access import current_actor
-from views.commands import beside
+from views.commands import beside, sentence
 from views.forms import AuditExportForm, AuditFilterForm, ConfirmForm
 from views.language import translated
 from workflow import audit_log, audit_verification, cases, paging, permissions, transparency
@@ -39,7 +39,7 @@ def _filters(session, form: AuditFilterForm) -> audit_log.EventFilters | None:
         try:
             case_id = cases.by_reference(session, current_user, form.case.data).id
         except WorkflowError as refused:
-            form.case.errors = [beside(refused.args[0])]
+            form.case.errors = [beside(sentence(refused), "case")]
             return None
     if form.since.data and form.until.data and form.until.data < form.since.data:
         form.until.errors = [_("before the day it starts from")]

@@ -85,7 +85,7 @@ class CaseForm(Form):
             try:
                 clean_field(name, field.data)
             except Invalid as refused:
-                field.errors = [*field.errors, beside(sentence(refused))]
+                field.errors = [*field.errors, beside(sentence(refused), name)]
                 valid = False
         return valid
 

@@ -23,7 +23,7 @@ from flask_babel import gettext
 from werkzeug.local import LocalProxy
 
 from views import db, errors
-from views.language import translated
+from views.language import Beside, translated
 from workflow.errors import Conflict, Invalid, Stale, WorkflowError
 from workflow.words import Text, _
 
@@ -32,27 +32,22 @@ Page = Callable[[WorkflowError | None], Any]
 T = TypeVar("T")
 
 
-class Beside(Text):
-    """A refusal shown beside its field that says the field's name itself ("country: …"), so
-    the field's label is not written before it again (see the `field` macro)."""
-
-    names_its_field = True
-
-
-def beside(refusal):
-    """The sentence of a refusal, to show beside its field (any other than a plain `Text` sentence,
-    a list or a country say, as it is)."""
+def beside(refusal, field: str):
+    """A refusal's sentence to show beside the field `field` (a list, a country: as it is)."""
     if type(refusal) is not Text:
         return refusal
-    return Beside(refusal.message, refusal.plural, refusal.count, **refusal.values)
+    shown = Beside(refusal.message, refusal.plural, refusal.count, **refusal.values)
+    shown.prefix = f"{field.replace('_', ' ')}: "
+    return shown
 
 
 def show_error(form, error: WorkflowError, field: str | None = None) -> bool:
     """Put a refusal beside the field it names (or `field`); False if the form has no such field."""
-    target = getattr(form, field or getattr(error, "field", None) or "", None)
+    name = field or getattr(error, "field", None) or ""
+    target = getattr(form, name, None)
     if target is None:
         return False
-    target.errors = [*target.errors, beside(sentence(error))]
+    target.errors = [*target.errors, beside(sentence(error), name)]
     return True
 
 
@@ -84,9 +79,9 @@ def refused(error: WorkflowError, form=None, page: Page | None = None,
         return make_response(page(Conflict(_("%(changed)s What you wrote is kept below: read "
                                              "the case as it is now, then send it again.",
                                              changed=error.changed))), 409)
-    beside = (conflict_field if isinstance(error, Conflict) and conflict_field else None)
-    if page is not None and (error.status == 422 or beside):
-        shown = shows_form and form is not None and show_error(form, error, beside)
+    named = (conflict_field if isinstance(error, Conflict) and conflict_field else None)
+    if page is not None and (error.status == 422 or named):
+        shown = shows_form and form is not None and show_error(form, error, named)
         if not shows_form:
             g.kept_form = form  # shown again as typed, with the refusal atop the page
         return make_response(page(None if shown else error), 422)
@@ -109,7 +104,10 @@ def kept(form_class, **fresh):
     """The form of `form_class` a page shows: the one refused (the case changed, or a value
     was wrong), as typed (see `refused`), or a fresh one made with `fresh`."""
     form = g.get("kept_form")
-    return form if type(form) is form_class else form_class(formdata=None, **fresh)
+    if type(form) is not form_class:
+        return form_class(formdata=None, **fresh)
+    form.kept = True  # its section of the page opens on it
+    return form
 
 
 def deferred(make: Callable[[], T]) -> T:

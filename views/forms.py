@@ -152,6 +152,7 @@ class CodeForm(Form):
 
 
 def current_password_field() -> PasswordField:
+    """The password of the signed-in user, asked again before a change to their sign-in."""
     return PasswordField(_l("Current password"), validators=[
         DataRequired(), Length(max=MAX_PASSWORD_LENGTH)], render_kw={"autocomplete": "current-password"})
 

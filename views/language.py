@@ -65,16 +65,36 @@ def number(value) -> str:
     return format_decimal(value, locale=_locale())
 
 
+class Beside(Text):
+    """A sentence under its field's label: the field's code word it starts with is left out."""
+
+    #: How the sentence may start ("country: "): the label says it in the reader's language.
+    prefix = ""
+
+    def unprefixed(self, said: str) -> str:
+        # On a right-to-left page the code word is isolated: "<bdi>country</bdi>: ".
+        for start in (self.prefix, f"<bdi>{self.prefix.removesuffix(': ')}</bdi>: "):
+            if self.prefix and said.startswith(start):
+                return said[len(start):]
+        return said
+
+
 def translated(value):
     """A workflow sentence (`Text`) in the reader's language, as plain text; any other value as
     it is."""
-    return _say(value, html=False) if isinstance(value, Text) else value
+    if not isinstance(value, Text):
+        return value
+    said = _say(value, html=False)
+    return value.unprefixed(said) if isinstance(value, Beside) else said
 
 
 def translated_html(value):
     """A workflow sentence in the reader's language, as HTML: the people's text inside it (a
     title, a name: any value that is no `Text`) in `<bdi>`, so it keeps its own direction."""
-    return _say(value, html=True) if isinstance(value, Text) else value
+    if not isinstance(value, Text):
+        return value
+    said = _say(value, html=True)
+    return value.unprefixed(said) if isinstance(value, Beside) else said
 
 
 def _say(value: Text, html: bool):

@@ -11,6 +11,7 @@ from views import db
 from views.commands import beside, sentence
 from views.forms import CheckboxesField, Form
 from views.language import country_choices
+from views.words import page_url
 from workflow import cases, clock, paging, permissions, queries, search
 from workflow.errors import WorkflowError
 from workflow.fields import EARLIEST
@@ -68,7 +69,7 @@ def index():
         try:
             within = cases.by_reference(session, current_user, form.case.data) if form.case.data else None
         except WorkflowError as refused:
-            form.case.errors = [beside(sentence(refused))]
+            form.case.errors = [beside(sentence(refused), "case")]
         else:
             results = search.find(session, current_user, search.Filters(
                 text=form.q.data, stage=form.stage.data or "", country=form.country.data or "",
@@ -78,8 +79,7 @@ def index():
         status = 400
     elif results is not None and results.complete and results.page > max(1, results.pages):
         # A page past the last (an old link, a typed number): the last page, with the filters.
-        return redirect(url_for("search.index", **{**request.args.to_dict(flat=False),
-                                                   "page": max(1, results.pages)}))
+        return redirect(page_url("search.index", page=max(1, results.pages)))
     pages = None if results is None else paging.Window(
         page=results.page, pages=max(results.pages, results.page), more=not results.complete)
     return render_template("search/index.html", form=form, results=results, within=within,

@@ -2,6 +2,8 @@
 between the pages of a list."""
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 from flask import Flask, current_app, request, url_for
 
 from workflow.audit_log import event_name
@@ -21,7 +23,11 @@ def page_url(endpoint: str, anchor: str | None = None, **changes) -> str:
     # parts of its path are those of this request that `endpoint`'s rule takes.
     wanted = {name for rule in current_app.url_map.iter_rules(endpoint) for name in rule.arguments}
     path = {name: value for name, value in (request.view_args or {}).items() if name in wanted}
-    return url_for(endpoint, _anchor=anchor, **{**path, **args})
+    # The query is written here, not by url_for: a parameter named as one of url_for's own
+    # options (_anchor, _external, _method) or as a part of the path stays a parameter.
+    query = urlencode(args, doseq=True)
+    return (url_for(endpoint, **path) + (f"?{query}" if query else "")
+            + (f"#{quote(anchor)}" if anchor else ""))
 
 
 def register(app: Flask) -> None:

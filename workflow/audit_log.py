@@ -98,6 +98,11 @@ EVENT_NAMES = {
     "token_created": _("API token made"),
     "token_revoked": _("API token revoked"),
     "token_used_from_new_address": _("API token used from a new address"),
+    "token_refused": _("API token refused"),
+    "evidence_corrected": _("Evidence record corrected"),
+    "response_corrected": _("Response corrected"),
+    "task_corrected": _("Task due date corrected"),
+    "milestone_corrected": _("Milestone due date corrected"),
 }
 
 

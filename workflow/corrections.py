@@ -44,7 +44,7 @@ def _strategies(value) -> str:
 
 
 def _due(value) -> date:
-    return day(value, "due_on", required=True)
+    return day(value, "due_on", required=True, upcoming=True)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models.case import AGENTS
@@ -61,9 +62,11 @@ def add_evidence(session: Session, actor: Actor, case_id: int, *, expected_versi
         original_filename=original_filename[:255], claimed_type=(claimed_type or "")[:100])
     details = {"kind": item.kind, "title": item.title, "grade": item.grade}
     if stored is not None:
-        if session.get(StoredObject, stored.sha256) is None:
-            session.add(StoredObject(sha256=stored.sha256, size=stored.size,
-                                     detected_type=stored.detected_type))
+        # The same bytes may come to two cases at once: the second finds the first's row.
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        session.execute(insert(StoredObject.__table__).values(
+            sha256=stored.sha256, size=stored.size, detected_type=stored.detected_type)
+            .on_conflict_do_nothing())
         item.sha256 = stored.sha256
         details.update(sha256=stored.sha256, size=stored.size, filename=item.original_filename,
                        detected_type=stored.detected_type, claimed_type=item.claimed_type)

@@ -2,7 +2,9 @@
 
 An upload streams into a temporary file inside the store while its SHA-256 is computed and
 is flushed to disk. It is linked to its final name, which never replaces an existing file,
-only by the command that records it (`StoredFile.keep`): a refused upload leaves nothing.
+only by the command that records it (`StoredFile.keep`), once every check has passed: a
+refused upload leaves nothing (a commit that then fails leaves the file, which another
+record may name, and no record of it).
 """
 from __future__ import annotations
 
@@ -128,8 +130,7 @@ class EvidenceStore:
         return self.objects / sha256[:2] / sha256
 
     def receive(self, stream, declared_sha256: str | None = None) -> StoredFile:
-        """Take in the bytes of `stream`, not yet kept; refuse (storing nothing) if they differ
-        from the declared hash."""
+        """Take in the bytes of `stream`, not yet kept; Invalid if not of the declared hash."""
         self.incoming.mkdir(parents=True, exist_ok=True)
         digest, size, header = hashlib.sha256(), 0, b""
         handle = tempfile.NamedTemporaryFile(dir=self.incoming, prefix="upload-", delete=False)

@@ -1,7 +1,7 @@
 """Checks of submitted values; a refusal names the field, in words a user reads."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from workflow import clock
 from workflow.clock import utcnow
@@ -71,6 +71,7 @@ def day(value, name: str, required: bool = False, past: bool = False,
     within_years(value, name)
     if past and value > clock.today():
         raise Invalid(_("%(field)s: cannot be in the future", field=label(name)), name)
-    if upcoming and value < clock.today():
+    # A day of grace: the reader's today, west of Greenwich, may be yesterday in UTC.
+    if upcoming and value < clock.today() - timedelta(days=1):
         raise Invalid(_("%(field)s: cannot be in the past", field=label(name)), name)
     return value

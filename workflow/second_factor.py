@@ -137,8 +137,8 @@ def reset(session: Session, actor: Actor, user: User) -> None:
 
 
 def new_recovery_codes(session: Session, user: User, password: str) -> list[str]:
-    """Ten new recovery codes for the signed-in user, who gives their password again (a session
-    left open is not enough to take the second factor over); the old ones stop working."""
+    """Ten new recovery codes, for the user's password again; the old ones stop working."""
+    # A session left open is not enough to take the second factor over.
     accounts.check_current_password(user, password)
     codes = _new_recovery_codes(session, user)
     audit.append(session, "recovery_codes_renewed", Actor.of(user), entity_type="user",

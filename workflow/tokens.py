@@ -71,7 +71,7 @@ def create_token(session: Session, actor: Actor, *, name: str, expires_on: date 
     scopes = [scope for scope in SCOPES if scope in asked]
     if asked - set(SCOPES) or not scopes:
         raise Invalid(_("scopes: choose one or more of %(scopes)s", scopes=", ".join(SCOPES)), "scopes")
-    if WRITE in scopes and READ not in scopes:
+    if any(needed not in scopes for scope in scopes for needed in NEEDED[scope]):
         raise Invalid(_("scopes: write needs read as well (a change answers with the record it "
                         "changed)"), "scopes")
     today = clock.today()

@@ -80,8 +80,7 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _no_control_character(allowed: frozenset[str]):
-    """Refuse the control characters JSON may carry escaped ("\\u0000"), as a form's text is
-    refused them (views.bounds)."""
+    """Refuse the control characters JSON may carry escaped ("\\u0000"), as forms do."""
     def check(value: str) -> str:
         bad = control_character(value, allowed)
         if bad:
