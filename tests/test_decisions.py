@@ -115,3 +115,22 @@ def test_reasons_of_reopenings_withdrawals_and_status_changes_are_shown_with_the
     assert soup.select_one(f'#decisions [data-request="{full_case["request_id"]}"]')[
         "data-decision"] == "withdrawn"
     assert post(client, f"/cases/{case_id}/comments", {"body": "Seen."}).status_code == 302
+
+
+def test_a_refused_decision_on_a_case_with_a_long_history_shows_the_case_page(
+        client, auth, db, cast, make_case, satisfy):
+    case_id = make_case()
+    satisfy(case_id, "investigation")
+    with db.transaction() as session:
+        for n in range(25):  # more events than one page of the History holds
+            evidence.add_evidence(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                                  kind="document", title=f"Note {n}")
+    request_id = request(db, cast["ivy"], case_id)
+    auth.login("sue")
+    version = page(client, f"/cases/{case_id}").select_one(
+        '[data-command="reject_gate"]').find_parent("form").select_one('input[name="version"]')["value"]
+    refused = post(client, f"/reviews/{request_id}/reject", {"version": version, "reason": ""})
+    assert refused.status_code == 422
+    soup = BeautifulSoup(refused.get_data(as_text=True), "html.parser")
+    pages = soup.select('nav[aria-label="Pages of the history"] a')
+    assert pages and all(a["href"].startswith(f"/cases/{case_id}?") for a in pages)

@@ -10,9 +10,10 @@ from workflow.audit_log import event_name
 from workflow.words import human, inline, plural
 
 
-def page_url(endpoint: str, anchor: str | None = None, **changes) -> str:
+def page_url(endpoint: str, anchor: str | None = None, path: dict | None = None,
+             **changes) -> str:
     """The URL of this page of `endpoint` with `changes` to its query (None drops a parameter):
-    every filter, repeated ones included, stays as it is."""
+    every filter, repeated ones included, stays as it is; `path` gives parts of its path."""
     args = request.args.to_dict(flat=False)
     for name, value in changes.items():
         if value is None:
@@ -22,7 +23,10 @@ def page_url(endpoint: str, anchor: str | None = None, **changes) -> str:
     # The page may be shown by another view (a refused form re-renders the case page): the
     # parts of its path are those of this request that `endpoint`'s rule takes.
     wanted = {name for rule in current_app.url_map.iter_rules(endpoint) for name in rule.arguments}
-    path = {name: value for name, value in (request.view_args or {}).items() if name in wanted}
+    # A page shown by a view of another path (the case page answering a refused decision at
+    # /reviews/<id>/approve) names the parts this request lacks in `path`.
+    path = {**{name: value for name, value in (request.view_args or {}).items() if name in wanted},
+            **(path or {})}
     # The query is written here, not by url_for: a parameter named as one of url_for's own
     # options (_anchor, _external, _method) or as a part of the path stays a parameter.
     query = urlencode(args, doseq=True)
