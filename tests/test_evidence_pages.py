@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
-from webclient import post
+from webclient import csrf_token, post
 
 from models.finding import Finding
 from workflow import evidence
@@ -96,3 +96,22 @@ def test_evidence_of_another_case_is_404(client, auth, cast, make_case, db):
     auth.login("ivy")
     assert client.get(f"/cases/{second}/evidence/{item}").status_code == 404
     assert post(client, f"/cases/{second}/evidence/{item}/withdraw", {"version": "4", "reason": "x"}).status_code == 404
+
+
+def test_the_finding_form_begins_with_a_conclusion_its_kind_may_reach(client, auth, make_case):
+    case_id = make_case()
+    auth.login("ana")
+    from bs4 import BeautifulSoup
+    for kind, first in (("attribution", "attributed"), ("use_determination", "confirmed")):
+        soup = BeautifulSoup(client.get(f"/cases/{case_id}/findings/new?kind={kind}").get_data(
+            as_text=True), "html.parser")
+        conclusion = soup.select_one('select[name="conclusion"]')
+        assert conclusion.select_one("option[selected]")["value"] == first
+        grouped = {group["label"]: [o["value"] for o in group.select("option")]
+                   for group in conclusion.select("optgroup")}
+        assert grouped == {"Attribution": ["attributed", "inconclusive"],
+                           "Use determination": ["confirmed", "likely", "not_confirmed"]}
+    client.post("/language", data={"locale": "ar", "next": "/", "csrf_token": csrf_token(client)})
+    arabic = BeautifulSoup(client.get(f"/cases/{case_id}/findings/new?kind=attribution").get_data(
+        as_text=True), "html.parser").select('select[name="conclusion"] optgroup')
+    assert all(not group["label"].isascii() for group in arabic)

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from models.evidence import INFORMATION_GRADES, SOURCE_GRADES
+from models.finding import CONCLUSIONS
 from views import db
 from views.access import current_actor
 from views.cases import load_case_for
@@ -208,7 +209,10 @@ def download(case_id: int, evidence_id: int):
 def new_finding(case_id: int):
     """Record a use determination or an attribution, citing evidence items."""
     case = load_case_for(case_id, permissions.RECORD_FINDING)
-    form = FindingForm(version=case.version, kind=request.args.get("kind", "use_determination"))
+    kind = request.args.get("kind", "use_determination")
+    # A conclusion the kind may reach is chosen to begin with ("confirmed" is no attribution's).
+    form = FindingForm(version=case.version, kind=kind,
+                       conclusion=CONCLUSIONS.get(kind, ("",))[0])
     items = queries.evidence_items(db.session(), case_id)
     form.cited.choices = [(item.id, Text("#%(number)s %(title)s (%(kind)s)", number=item.id,
                                          title=item.title, kind=inline(item.kind)))

@@ -72,8 +72,10 @@ class WithdrawEvidenceForm(VersionedForm):
 
 class FindingForm(VersionedForm):
     kind = SelectField(_l("Finding"), choices=choices(CONCLUSIONS))
-    conclusion = SelectField(_l("Conclusion"), choices=choices(
-        [c for cs in CONCLUSIONS.values() for c in cs]))
+    # Grouped by the kind of finding that may reach them.
+    conclusion = SelectField(_l("Conclusion"), choices=[
+        SelectChoice(code, inline(code), optgroup=words.human(kind))
+        for kind, reached in CONCLUSIONS.items() for code in reached])
     agent = SelectField(_l("Agent (use determination)"), choices=[SelectChoice("", "—"), *choices(AGENTS)],
                         validators=[Optional()])
     responsible_party = StringField(_l("Responsible party (attribution)"),
