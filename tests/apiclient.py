@@ -3,14 +3,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from workflow import clock, tokens
+from workflow import clock, permissions, tokens
 from workflow.audit import Actor
 
 ALL_SCOPES = ("read", "write", "audit")
 
 
-def make_token(db, actor: Actor, scopes=ALL_SCOPES, days: int = 30, name: str = "test") -> str:
-    """A token of `actor` (made as the account page makes it); returns its secret."""
+def make_token(db, actor: Actor, scopes=None, days: int = 30, name: str = "test") -> str:
+    """A token of `actor` (made as the account page makes it), with every scope the actor's
+    roles may hold unless `scopes` are named; returns its secret."""
+    if scopes is None:
+        reads_audit = permissions.can(actor, permissions.READ_AUDIT)
+        scopes = ALL_SCOPES if reads_audit else tuple(s for s in ALL_SCOPES if s != "audit")
     with db.transaction() as session:
         return tokens.create_token(session, actor, name=name, scopes=list(scopes),
                                    expires_on=clock.today() + timedelta(days=days)).secret

@@ -51,6 +51,7 @@ def test_a_token_is_made_on_the_account_page_shown_once_and_kept_hashed(client, 
     ({"name": "x", "expires_on": "next week", "scopes": ["read"]}, "Expires"),
     ({"name": "x", "expires_on": "2030-01-01", "scopes": []}, "scope"),
     ({"name": "x", "expires_on": "2030-01-01", "scopes": ["write"]}, "write needs read as well"),
+    ({"name": "x", "expires_on": "2030-01-01", "scopes": ["read", "audit"]}, "audit is for the roles"),
     ({"name": "", "expires_on": "2030-01-01", "scopes": ["read"]}, "Name"),
 ])
 def test_a_token_needs_a_name_scopes_and_an_expiry_within_a_year(client, auth, db, cast, form, field):

@@ -122,3 +122,18 @@ def test_latin_words_in_a_description_stand_beside_their_label(new_context, arab
     # Code (a reference, a hash) reads left to right: a shortened hash keeps "…" at its end.
     assert page.evaluate("""() => { const code = document.createElement("code");
         document.querySelector("main").append(code); return getComputedStyle(code).direction; }""") == "ltr"
+
+
+def test_the_verification_line_fits_a_phone_on_an_arabic_page(new_context, arabic, make_case):
+    make_case()
+    page = new_context().new_page()
+    page.set_viewport_size(PHONE)
+    sign_in(page, "aud")
+    page.goto("/audit")
+    page.locator('form[action^="/audit/verify"] button').click()
+    expect(page.get_by_test_id("verification").locator("samp")).to_be_visible()
+    assert page.evaluate(OVERFLOW) <= 0
+    # The first stop of the keyboard skips the navigation to the page's content.
+    page.keyboard.press("Tab")
+    skip = page.locator("a:focus")
+    assert skip.get_attribute("href") == "#content"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.token import ApiToken, ApiTokenAddress
 from models.user import User
-from workflow import accounts, audit
+from workflow import accounts, audit, permissions
 from workflow.audit import Actor
 from workflow.clock import format_utc, utcnow
 from workflow.errors import Invalid, NotFound
@@ -71,6 +71,9 @@ def create_token(session: Session, actor: Actor, *, name: str, expires_on: date 
     scopes = [scope for scope in SCOPES if scope in asked]
     if asked - set(SCOPES) or not scopes:
         raise Invalid(_("scopes: choose one or more of %(scopes)s", scopes=", ".join(SCOPES)), "scopes")
+    if AUDIT in scopes and not permissions.can(actor, permissions.READ_AUDIT):
+        raise Invalid(_("scopes: audit is for the roles that read the audit log (auditors and "
+                        "supervisors)"), "scopes")
     if any(needed not in scopes for scope in scopes for needed in NEEDED[scope]):
         raise Invalid(_("scopes: write needs read as well (a change answers with the record it "
                         "changed)"), "scopes")
