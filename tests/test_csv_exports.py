@@ -82,3 +82,18 @@ def test_the_importer_stores_text_as_given_and_its_rejects_file_is_neutralised(r
     rejects = (tmp_path / "incidents.csv.rejects.csv").read_text(encoding="utf-8")
     assert "'@src-2" in rejects
     assert_neutral(rejects, "rejects")
+
+
+def test_the_case_list_links_to_its_export_with_its_filters(client, auth, make_case):
+    from urllib.parse import parse_qs, urlsplit
+
+    from bs4 import BeautifulSoup
+    make_case(title="Listed")
+    assert auth.login("sue").status_code == 302
+    soup = BeautifulSoup(client.get("/cases?q=listed&stage=reported").get_data(as_text=True),
+                         "html.parser")
+    link = urlsplit(soup.select_one('[data-testid="export-list"]')["href"])
+    assert link.path == "/cases/export.csv"
+    assert parse_qs(link.query) == {"q": ["listed"], "stage": ["reported"]}
+    exported = client.get(f"{link.path}?{link.query}").get_data(as_text=True)
+    assert "Listed" in exported
