@@ -82,18 +82,18 @@ class Beside(Text):
 def translated(value):
     """A workflow sentence (`Text`) in the reader's language, as plain text; any other value as
     it is."""
-    if not isinstance(value, Text):
-        return value
-    said = _say(value, html=False)
-    return value.unprefixed(said) if isinstance(value, Beside) else said
+    return _said(value, html=False) if isinstance(value, Text) else value
 
 
 def translated_html(value):
     """A workflow sentence in the reader's language, as HTML: the people's text inside it (a
     title, a name: any value that is no `Text`) in `<bdi>`, so it keeps its own direction."""
-    if not isinstance(value, Text):
-        return value
-    said = _say(value, html=True)
+    return _said(value, html=True) if isinstance(value, Text) else value
+
+
+def _said(value: Text, html: bool):
+    """`value` said, less the field's code word a sentence shown beside its field starts with."""
+    said = _say(value, html)
     return value.unprefixed(said) if isinstance(value, Beside) else said
 
 

@@ -44,7 +44,7 @@ def code_at(secret: str, at: float) -> str:
 
 def matching_step(secret: str, code: str, at: float | None = None) -> int | None:
     """The time step whose code is `code`, within the allowed drift; None if none is."""
-    code = ascii_digits(code.strip().replace(" ", ""))
+    code = _as_typed(code)
     if not _CODE.match(code):
         return None
     totp = pyotp.TOTP(secret)
@@ -55,11 +55,11 @@ def matching_step(secret: str, code: str, at: float | None = None) -> int | None
     return None
 
 
-def ascii_digits(code: str) -> str:
-    """The digits of a code as an authenticator shows them: Arabic-Indic "٣" or full-width "３"
+def _as_typed(code: str) -> str:
+    """A code as an authenticator shows it: no spaces, and Arabic-Indic "٣" or full-width "３"
     typed by a phone's keyboard read as "3"."""
     return "".join(str(unicodedata.decimal(character)) if character.isdecimal() else character
-                   for character in code)
+                   for character in code.strip().replace(" ", ""))
 
 
 def _recovery_hash(code: str) -> str:
@@ -166,7 +166,7 @@ def verify(session: Session, user_id: int, code: str, address: str, throttle: ac
     step = matching_step(user.totp_secret, code, at)
     if step is not None and (user.totp_last_step is None or step > user.totp_last_step):
         user.totp_last_step, method = step, "totp"
-    elif step is None and not _CODE.match(ascii_digits(code.replace(" ", ""))):
+    elif step is None and not _CODE.match(_as_typed(code)):
         row = session.scalar(select(RecoveryCode).where(
             RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _recovery_hash(code),
             RecoveryCode.used_at.is_(None)).with_for_update())
