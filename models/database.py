@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, String, create_engine, event, literal_column, make_url, or_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.functions import GenericFunction
@@ -95,6 +96,12 @@ class Pool:
 
     def options(self) -> dict:
         return {"pool_size": self.size, "max_overflow": self.overflow, "pool_timeout": self.timeout}
+
+
+def insert_on(dialect: str, table):
+    """The INSERT of `table` in the SQL of `dialect` ("postgresql" or "sqlite"), which takes an
+    ON CONFLICT clause (both write it alike; SQLAlchemy's own insert has none)."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
 def make_engine(url: str, pool: Pool = Pool()) -> Engine:

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models.case import AGENTS
+from models.database import insert_on
 from models.evidence import (
     CUSTODY_ACTIONS,
     INFORMATION_GRADES,
@@ -63,8 +63,7 @@ def add_evidence(session: Session, actor: Actor, case_id: int, *, expected_versi
     details = {"kind": item.kind, "title": item.title, "grade": item.grade}
     if stored is not None:
         # The same bytes may come to two cases at once: the second finds the first's row.
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        session.execute(insert(StoredObject.__table__).values(
+        session.execute(insert_on(session.get_bind().dialect.name, StoredObject.__table__).values(
             sha256=stored.sha256, size=stored.size, detected_type=stored.detected_type)
             .on_conflict_do_nothing())
         item.sha256 = stored.sha256

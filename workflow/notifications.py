@@ -43,11 +43,10 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models.case import Case, CaseMember
-from models.database import among, constant
+from models.database import among, constant, insert_on
 from models.gate_request import GateRequest
 from models.notification import Notification, NotificationPreference
 from models.response import Milestone, Response
@@ -249,8 +248,7 @@ def derive(session: Session, events: list[tuple], rows: list[dict]) -> None:
 def _insert_once(session: Session, query) -> int:
     """INSERT … SELECT, skipping the rows whose once-a-day key a person already has."""
     dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_N)
-    statement = (insert.from_select(_COLUMNS, query).on_conflict_do_nothing()
+    statement = (insert_on(dialect, _N).from_select(_COLUMNS, query).on_conflict_do_nothing()
                  .execution_options(preserve_rowcount=True))  # an INSERT's count is not kept else
     return session.connection().execute(statement).rowcount
 

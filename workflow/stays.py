@@ -15,10 +15,10 @@ from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import DateTime, Select, bindparam, extract, func, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models.case import Case
+from models.database import insert_on
 from models.stay import STALLABLE, CaseStay, StayTally
 from workflow.stages import STAGES
 
@@ -107,7 +107,7 @@ def add_counts(connection, model, rows: list[dict], column: str) -> None:
 @cache
 def _upsert(dialect: str, model, column: str):
     """INSERT … ON CONFLICT that adds to a counter, built once per counter table."""
-    statement = (postgresql if dialect == "postgresql" else sqlite).insert(model)
+    statement = insert_on(dialect, model)
     return statement.on_conflict_do_update(
         index_elements=list(model.__table__.primary_key.columns),
         set_={column: getattr(model, column) + getattr(statement.excluded, column)})
