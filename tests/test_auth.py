@@ -5,11 +5,12 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-from webclient import PASSWORD
+from webclient import PASSWORD, post
 
 from models.audit import AuditEvent
 from models.user import User
 from workflow import accounts, audit
+from workflow.errors import Forbidden
 
 INVALID = "Invalid username or password"
 
@@ -73,6 +74,43 @@ def test_throttling_after_five_failures_refuses_even_the_right_password(client, 
     # The window passes: the counted failures age out, and the right password works again.
     app.config["LOGIN_WINDOW_SECONDS"] = 0
     assert auth.login("sam").status_code == 302
+
+
+def test_a_password_given_again_is_audited_when_wrong_and_throttled_as_a_sign_in(
+        client, auth, make_user, app, db):
+    """Changing one's password asks for the current one: guessing it from an open session
+    meets the sign-in's limit, and each wrong guess is in the log."""
+    make_user("sam", "supervisor")
+    auth.login("sam")
+    with db.sessions() as session:
+        before = session.scalar(select(User.password_hash).where(User.username == "sam"))
+    change = {"new_password": "a fine new passphrase", "confirm": "a fine new passphrase"}
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        wrong = post(client, "/account/password", {"current_password": "a guess", **change})
+        assert wrong.status_code == 422 and "not your current password" in wrong.get_data(as_text=True)
+    refused = post(client, "/account/password", {"current_password": PASSWORD, **change})
+    assert refused.status_code == 422
+    assert "too many wrong passwords; wait 15 minutes" in refused.get_data(as_text=True)
+    failed = events(db, "reauthentication_failed")
+    assert len(failed) == app.config["LOGIN_MAX_FAILURES"]
+    assert '"reason":"wrong password"' in failed[0].payload and failed[0].entity_id is not None
+    with db.sessions() as session:
+        assert session.scalar(select(User.password_hash).where(User.username == "sam")) == before
+    # The same count guards the sign-in form from this address.
+    assert auth.login("sam").status_code == 429
+    app.config["LOGIN_WINDOW_SECONDS"] = 0
+    assert post(client, "/account/password", {"current_password": PASSWORD, **change}).status_code == 302
+
+
+def test_a_change_of_ones_own_sign_in_needs_the_password_given_again(db, make_user):
+    user_id = make_user("sam", "supervisor")
+    with db.transaction() as session:
+        user = session.get(User, user_id)
+        with pytest.raises(Forbidden):
+            accounts.change_password(session, user, None, "a fine new passphrase")
+        with pytest.raises(Forbidden):
+            accounts.change_password(session, user, accounts.Reauthenticated(user_id + 1),
+                                     "a fine new passphrase")
 
 
 def test_throttling_counts_failures_per_address_across_usernames(auth, make_user, app):

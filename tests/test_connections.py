@@ -103,13 +103,7 @@ def test_a_gate_command_completes_while_a_slow_password_check_runs(app, db, make
         db.transaction, "slow", PASSWORD, "203.0.113.5", throttle))
     signing_in.start()
     try:
-        # The attempt is counted (and committed) before its hash starts.
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with db.sessions() as session:
-                if session.scalar(select(func.count()).select_from(LoginFailure)):
-                    break
-            time.sleep(0.005)
+        _wait_for_a_counted_attempt(db)
         with db.transaction() as session:
             deterrence.record_message(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
                                       said_on=date(2017, 4, 6), speaker="Spokesperson",
@@ -120,6 +114,39 @@ def test_a_gate_command_completes_while_a_slow_password_check_runs(app, db, make
     with db.sessions() as session:
         # The right password: the counted attempt is forgotten again.
         assert session.scalar(select(func.count()).select_from(LoginFailure)) == 0
+
+
+def test_a_command_completes_while_a_password_given_again_is_checked(app, db, make_user, cast,
+                                                                    make_case, monkeypatch):
+    """A change of one's own password or recovery codes checks the current password the same
+    way: counted first, then hashed with no write transaction open."""
+    case_id = make_case()
+    monkeypatch.setattr(accounts, "password_hash_method", "scrypt:131072:8:1")  # about a second
+    slow = make_user("slow", "investigator")
+    checking = threading.Thread(target=accounts.reauthenticate, args=(
+        db.transaction, slow, PASSWORD, "203.0.113.5", accounts.Throttle(5, 900)))
+    checking.start()
+    try:
+        _wait_for_a_counted_attempt(db)
+        with db.transaction() as session:
+            deterrence.record_message(session, cast["ivy"], case_id, expected_version=ANY_VERSION,
+                                      said_on=date(2017, 4, 6), speaker="Spokesperson",
+                                      audience="Security Council", summary="Said.")
+        assert checking.is_alive(), "the command waited for the password check to finish"
+    finally:
+        checking.join()
+    with db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(LoginFailure)) == 0
+
+
+def _wait_for_a_counted_attempt(db) -> None:
+    """Until an attempt is counted (and committed), which is before its hash starts."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with db.sessions() as session:
+            if session.scalar(select(func.count()).select_from(LoginFailure)):
+                return
+        time.sleep(0.005)
 
 
 def test_the_pool_is_sized_from_the_settings(app):

@@ -130,7 +130,8 @@ def throttle() -> accounts.Throttle:
                              config["LOGIN_MAX_DELAY_SECONDS"])
 
 
-def _address() -> str:
+def client_address() -> str:
+    """Where the request comes from, as the throttles count it."""
     return request.remote_addr or "unknown"
 
 
@@ -154,7 +155,7 @@ def login():
     if delay:  # many failures on this account from anywhere: slower, but never locked
         accounts.sleep(delay)
     outcome = accounts.sign_in(db.transaction, form.username.data, form.password.data,
-                               _address(), limits)
+                               client_address(), limits)
     user_id = outcome.user.id if outcome.user else None
     generation = outcome.user.session_generation if outcome.user else None
     if outcome.throttled:
@@ -199,7 +200,7 @@ def second_factor():
     if not form.validate_on_submit():
         return render_template("auth/code.html", form=form), 400 if form.errors else 200
     with db.transaction() as write:
-        outcome = totp.verify(write, user_id, form.code.data, _address(), throttle(),
+        outcome = totp.verify(write, user_id, form.code.data, client_address(), throttle(),
                               generation=session.get("pending_generation"))
     if outcome.throttled:
         session.clear()

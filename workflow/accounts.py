@@ -24,7 +24,7 @@ from workflow.audit import Actor
 from workflow.clock import utcnow
 from workflow.errors import Conflict, Forbidden, Invalid, NotFound
 from workflow.roles import ADMIN, ROLES
-from workflow.words import _, humans, inline
+from workflow.words import _, _n, humans, inline
 from vocabulary import LANGUAGES
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
@@ -229,15 +229,48 @@ def set_active(session: Session, actor: Actor, user: User, active: bool) -> None
                  entity_type="user", entity_id=user.id, details={"username": user.username})
 
 
-def check_current_password(user: User, password: str) -> None:
-    """Refuse a change of the user's own sign-in unless they give their password again."""
-    if not check_password_hash(user.password_hash, password or ""):
+@dataclass(frozen=True)
+class Reauthenticated:
+    """The user gave their password again in this request: made by `reauthenticate` only."""
+
+    user_id: int
+
+
+def reauthenticate(transaction: Callable[[], ContextManager[Session]], user_id: int,
+                   password: str, address: str, throttle: Throttle) -> Reauthenticated:
+    """The user's password, asked again before a change of their own sign-in, checked as a
+    sign-in is: counted first under the same throttle, hashed with no transaction open, a
+    wrong one audited (`reauthentication_failed`). Invalid unless it is right."""
+    with transaction() as session:
+        user = session.get(User, user_id)
+        attempt = reserve_attempt(session, user.username, address, throttle)
+    if attempt.throttled:
+        minutes = max(1, throttle.window_seconds // 60)
+        raise Invalid(_n("current password: too many wrong passwords; wait %(num)s minute, "
+                         "then try again", "current password: too many wrong passwords; wait "
+                         "%(num)s minutes, then try again", minutes), "current_password")
+    right = check_password_hash(attempt.password_hash, password or "")
+    with transaction() as session:
+        if right:
+            session.execute(delete(LoginFailure).where(LoginFailure.id == attempt.failure_id))
+        else:
+            audit_failure(session, attempt.username, attempt.address, session.get(User, user_id),
+                          "wrong password", "reauthentication_failed")
+    if not right:
         raise Invalid(_("current password: not your current password"), "current_password")
+    return Reauthenticated(user_id)
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """The user changes their own password; every other session of theirs ends."""
-    check_current_password(user, current)
+def check_reauthenticated(user: User, proof: Reauthenticated | None) -> None:
+    """Refuse a change of the user's own sign-in unless they gave their password again."""
+    if proof is None or proof.user_id != user.id:
+        raise Forbidden(_("Give your current password again to change how you sign in."))
+
+
+def change_password(session: Session, user: User, proof: Reauthenticated | None, new: str) -> None:
+    """The user changes their own password (`proof`: they gave the current one again); every
+    other session of theirs ends."""
+    check_reauthenticated(user, proof)
     check_new_password(new, user.username, "new_password")
     _set_password(session, Actor.of(user), user, new)
 

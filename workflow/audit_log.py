@@ -69,6 +69,7 @@ EVENT_NAMES = {
     "logout": _("Signed out"),
     "sessions_ended": _("Every session ended"),
     "password_changed": _("Password changed"),
+    "reauthentication_failed": _("Password given again refused"),
     "preferences_changed": _("Language or time zone changed"),
     "second_factor_enrolled": _("Second factor set up"),
     "second_factor_failed": _("Second factor code refused"),

@@ -136,10 +136,11 @@ def reset(session: Session, actor: Actor, user: User) -> None:
                  details={"username": user.username})
 
 
-def new_recovery_codes(session: Session, user: User, password: str) -> list[str]:
-    """Ten new recovery codes, for the user's password again; the old ones stop working."""
+def new_recovery_codes(session: Session, user: User, proof: accounts.Reauthenticated | None) -> list[str]:
+    """Ten new recovery codes, once the user gave their password again (`proof`); the old ones
+    stop working."""
     # A session left open is not enough to take the second factor over.
-    accounts.check_current_password(user, password)
+    accounts.check_reauthenticated(user, proof)
     codes = _new_recovery_codes(session, user)
     audit.append(session, "recovery_codes_renewed", Actor.of(user), entity_type="user",
                  entity_id=user.id, details={"username": user.username})

@@ -7,12 +7,8 @@ from flask import current_app, g, request
 from views import db
 from views.api.operation import blueprint
 from views.api.problems import Problem
-from views.auth import throttle
+from views.auth import client_address, throttle
 from workflow import tokens
-
-
-def _address() -> str:
-    return request.remote_addr or "unknown"
 
 
 @blueprint.before_request
@@ -27,10 +23,10 @@ def authenticate():
         raise Problem(401, "Send a personal access token: Authorization: Bearer rst_… "
                            "(made on your account page).", "token", challenge)
     limits = throttle()
-    identified = tokens.identify(db.session(), secret, _address(), limits)
+    identified = tokens.identify(db.session(), secret, client_address(), limits)
     if not identified.ok:
         with db.transaction() as write:
-            tokens.record_refusal(write, secret, _address(), limits, identified)
+            tokens.record_refusal(write, secret, client_address(), limits, identified)
         if identified.throttled:
             raise Problem(429, "Too many refused tokens from this address: wait, then try again.",
                           "throttled", {"Retry-After": str(limits.window_seconds)})
@@ -38,7 +34,7 @@ def authenticate():
                       {"WWW-Authenticate": 'Bearer realm="restraint", error="invalid_token"'})
     if identified.note:
         with db.transaction() as write:
-            tokens.note_use(write, identified.token.id, _address())
+            tokens.note_use(write, identified.token.id, client_address())
     g.api_token = identified.token
     g.api_actor = tokens.actor_of(identified.token)
     return None
