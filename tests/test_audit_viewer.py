@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from models.audit import AuditEvent
 from webclient import post
-from workflow import audit, audit_log, evidence
+from models.user import User
+from workflow import accounts, audit, audit_log, evidence
 from workflow.command import ANY_VERSION
 
 
@@ -270,3 +271,17 @@ def test_every_event_the_code_writes_has_a_name_in_words():
         written |= set(re.findall(r'Correctable\(\s*"[a-z_]+",\s*"([a-z_]+)"', text))  # corrections
     assert {"comment_added", "case_linked", "token_refused", "task_corrected"} <= written
     assert written - set(audit_log.EVENT_NAMES) == set()
+
+
+def test_an_event_about_an_account_names_the_account_it_concerns(client, auth, cast, db):
+    """An admin's change to someone's account, and a sign-in refused for a name, say whose."""
+    with db.transaction() as session:
+        accounts.set_roles(session, audit.SYSTEM, session.get(User, cast["ana"].id),
+                           ["analyst", "legal_officer"])
+    auth.login("nobody-here", "not the password")
+    auth.login("aud")
+    page = BeautifulSoup(client.get("/audit").get_data(as_text=True), "html.parser")
+    concerned = {row.select_one("td[title]")["title"]: row.select_one('[data-testid="account-concerned"]')
+                 for row in page.select("tr[data-seq]")}
+    assert concerned["user_roles_changed"].get_text(" ", strip=True) == "account ana"
+    assert concerned["login_failed"].get_text(" ", strip=True) == "account nobody-here"
