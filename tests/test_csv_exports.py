@@ -7,7 +7,7 @@ import io
 
 import pytest
 from sqlalchemy import select, update
-from webclient import post
+from webclient import post, spreadsheet
 
 from models import Case
 from views.main import TABLES
@@ -60,6 +60,18 @@ def test_every_dashboard_table_is_neutralised(client, auth, formula_cases, table
     response = client.get(f"/dashboard/{table}.csv", query_string={"stall_days": "1"})
     assert response.status_code == 200
     assert_neutral(response.get_data(as_text=True), table)
+
+
+@pytest.mark.parametrize("url", ["/cases/export.csv", "/dashboard/funnel.csv", "/insight/parties.csv"])
+def test_a_report_opens_in_a_spreadsheet_as_utf_8(client, auth, make_case, url):
+    """The byte order mark first: without it Excel reads Arabic text in the system's code page."""
+    make_case(title="هجوم خان شيخون")
+    assert auth.login("sue").status_code == 302
+    text = spreadsheet(client.get(url))
+    assert not text.startswith("\ufeff")
+    if url == "/cases/export.csv":
+        [row] = csv.DictReader(io.StringIO(text))
+        assert row["title"] == "هجوم خان شيخون"
 
 
 def test_the_audit_export_has_no_formula_cell(client, auth, formula_cases):

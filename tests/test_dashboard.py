@@ -9,6 +9,7 @@ from statistics import median
 
 import pytest
 from sqlalchemy import event, extract, func, select
+from webclient import spreadsheet
 
 from models.audit import AuditEvent
 from models.case import Case
@@ -263,10 +264,10 @@ def test_dashboard_page_and_csv_exports(client, auth, cast, hand_built):
     page = client.get("/?stall_days=0").get_data(as_text=True)
     assert 'data-stage="reported">2<' in page and "<svg" in page and 'role="img"' in page
     assert "2 of 2 (100%)" in page
-    csv_text = client.get("/dashboard/funnel.csv").get_data(as_text=True)
+    csv_text = spreadsheet(client.get("/dashboard/funnel.csv"))
     assert csv_text.splitlines()[:2] == ["stage,cases", "reported,2"]
     assert client.get("/dashboard/nothing.csv").status_code == 404
     response = client.get("/cases/export.csv?stage=reported")
     assert response.status_code == 200, response.get_data(as_text=True)[-600:]
-    listing = response.get_data(as_text=True).splitlines()
+    listing = spreadsheet(response).splitlines()
     assert listing[0].startswith("reference,title") and len(listing) == 3

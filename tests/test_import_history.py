@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
+from webclient import spreadsheet
 
 from config import PROJECT_ROOT
 from models import AuditEvent, Case, Finding, Response
@@ -46,7 +47,7 @@ def seeded(runner):
 def dashboard_table(client, table: str) -> list[dict]:
     response = client.get(f"/dashboard/{table}.csv")
     assert response.status_code == 200
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.DictReader(io.StringIO(spreadsheet(response))))
 
 
 DATED = HEADER + "\n".join((

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from plans import page_statements, sql
 from sqlalchemy import update
+from webclient import spreadsheet
 from test_arabic_pages import leftover_english
 
 from models.user import User
@@ -200,9 +201,9 @@ def test_the_page_shows_the_figures_and_each_csv_has_its_header(client, auth, ca
     for table, header in expected.items():
         response = client.get(f"/insight/{table}.csv")
         assert response.status_code == 200 and response.mimetype == "text/csv", table
-        rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+        rows = list(csv.reader(io.StringIO(spreadsheet(response))))
         assert rows[0][:len(header)] == header, table
-    rows = list(csv.reader(io.StringIO(client.get("/insight/parties.csv").get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(spreadsheet(client.get("/insight/parties.csv")))))
     assert rows[0][-4:] == ["in_force", "blocked", "repeat_after_binding", "uneven_cells"]
     assert rows[1][:4] == ["Syrian Arab Republic", "5", "5", "1"]
     assert rows[1][-4:] == ["2", "2", "1", "multilateral:political;international:economic"]

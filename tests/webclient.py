@@ -37,3 +37,10 @@ class Auth:
 
     def logout(self):
         return post(self.client, "/logout")
+
+
+def spreadsheet(response) -> str:
+    """A report downloaded as CSV, as text: UTF-8 after the byte order mark spreadsheets need."""
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode()), body[:20]
+    return body.decode("utf-8-sig")

@@ -12,7 +12,10 @@ from workflow.spreadsheet import neutralise_row
 
 def csv_response(rows: list[list], name: str) -> Response:
     """`rows` (header first) as a CSV attachment named `name`.csv, formula cells neutralised."""
+    # The byte order mark tells spreadsheet programs the file is UTF-8: without it Excel reads
+    # Arabic names as the system's code page.
     out = io.StringIO()
+    out.write("\ufeff")
     csv.writer(out, lineterminator="\n").writerows(neutralise_row(row) for row in rows)
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={name}.csv",
