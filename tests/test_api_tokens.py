@@ -39,6 +39,9 @@ def test_a_token_is_made_on_the_account_page_shown_once_and_kept_hashed(client, 
 
     again = client.get("/account").get_data(as_text=True)
     assert secret not in again and secret[:tokens.PREFIX_LENGTH] in again and "Lab system" in again
+    # The address the secret was shown at, opened again, leads to the tokens, not to an error.
+    reopened = client.get("/account/tokens")
+    assert reopened.status_code == 302 and reopened.headers["Location"] == "/account#tokens"
     me = client.get("/api/v1/me", headers=bearer(secret)).json
     assert me["username"] == "ivy" and me["scopes"] == ["read", "write"]
     created = events(db, "token_created")

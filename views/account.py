@@ -167,6 +167,12 @@ def renew_recovery_codes():
     return render_template("account/recovery_codes.html", codes=outcome.value)
 
 
+@blueprint.route("/tokens")
+def tokens_section():
+    """The address a new token's page was shown at, opened again: the tokens on my account page."""
+    return redirect(url_for("account.index", _anchor="tokens"))
+
+
 @blueprint.route("/tokens", methods=["POST"])
 def create_token():
     """Make a personal access token for the JSON API; its secret is shown this once."""
