@@ -89,6 +89,10 @@ def test_unknown_user_is_404(client, auth):
 def test_nobody_changes_their_own_roles(client, auth, db):
     admin_id = auth.login_as("admin", "ada")
     before = event_types(db)
+    # The form is not offered: its page says why, with no Save to press.
+    offered = client.get(f"/admin/users/{admin_id}/roles")
+    assert offered.status_code == 403 and "Save</button>" not in offered.get_data(as_text=True)
+    assert "Nobody changes their own roles" in offered.get_data(as_text=True)
     response = post(client, f"/admin/users/{admin_id}/roles", {"roles": ["auditor"]})
     assert response.status_code == 403
     assert "Nobody changes their own roles" in response.get_data(as_text=True)

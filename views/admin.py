@@ -79,6 +79,7 @@ def create_user():
 def edit_roles(user_id: int):
     """Change the roles of an account."""
     user = accounts.get_user(db.session(), user_id)
+    accounts.refuse_own_roles(current_actor(), user)  # not even offered: the page would only refuse
     form = UserRolesForm(data={"roles": list(user.roles)})
 
     def page(refusal=None):

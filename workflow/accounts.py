@@ -137,14 +137,19 @@ def end_sessions(user: User) -> None:
     user.session_generation = (user.session_generation or 0) + 1
 
 
+def refuse_own_roles(actor: Actor, user: User) -> None:
+    """Forbidden: a change of roles by a token, or by the user whose roles they are."""
+    refuse_tokens(actor)
+    if actor.id is not None and actor.id == user.id:
+        raise Forbidden(_("Nobody changes their own roles: ask another admin."))
+
+
 def set_roles(session: Session, actor: Actor, user: User, roles) -> list[RoleGrant]:
     """Replace the roles a user holds; returns the grants that wait for a second admin.
 
     Nobody changes their own roles; admin is never combined with another role; an admin
     adding supervisor, auditor or admin only proposes it. Removals take effect at once."""
-    refuse_tokens(actor)
-    if actor.id is not None and actor.id == user.id:
-        raise Forbidden(_("Nobody changes their own roles: ask another admin."))
+    refuse_own_roles(actor, user)
     roles = _clean_roles(roles, allow_none=_by_person(actor))
     before = sorted(user.roles)
     deferred = sorted((set(roles) - set(before)) & set(TWO_ADMIN_ROLES)) if _by_person(actor) else []
