@@ -135,6 +135,16 @@ def test_implementation_gate_milestones(db, cast, at_stage):
         milestone_id=milestone, done_on=date.today(), note="")
     assert checklist(db, case_id, "evaluation")["milestones"] == (
         True, "1 adopted response, 1 milestone on track")
+    # Saved again as it is: no event, and the case keeps its version (no page of it goes stale).
+    with db.sessions() as session:
+        version, updates = session.get(Case, case_id).version, session.scalar(
+            select(func.count()).where(AuditEvent.event_type == "milestone_updated"))
+    run(db, responses.update_milestone, cast["leo"], case_id, expected_version=version,
+        milestone_id=milestone, done_on=date.today(), note="")
+    with db.sessions() as session:
+        assert session.get(Case, case_id).version == version
+        assert session.scalar(select(func.count()).where(
+            AuditEvent.event_type == "milestone_updated")) == updates == 2
 
 
 @pytest.mark.parametrize("recommendation, target", [("close", "closed"), ("escalate", "legal_consequence"),

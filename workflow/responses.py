@@ -208,8 +208,10 @@ def update_milestone(session: Session, actor: Actor, case_id: int, *, expected_v
     if (milestone is None or milestone.response.case_id != case.id
             or (response_id is not None and milestone.response_id != response_id)):
         raise NotFound(_("No such milestone in this response."))
-    milestone.done_on = day(done_on, "done_on", past=True)
-    milestone.note = text(note, "note", 5000)
+    done_on, note = day(done_on, "done_on", past=True), text(note, "note", 5000)
+    if (done_on, note) == (milestone.done_on, milestone.note):
+        return milestone  # saved as it was: nothing to record, and the case's version stays
+    milestone.done_on, milestone.note = done_on, note
     cmd.record("milestone_updated", "milestone", milestone.id, {
         "done_on": milestone.done_on.isoformat() if milestone.done_on else None,
         "note": milestone.note})
