@@ -1,6 +1,7 @@
 """Signing in and out: credentials, deactivation, throttling, redirects, CSRF, deny by default."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -9,7 +10,7 @@ from webclient import PASSWORD, post
 
 from models.audit import AuditEvent
 from models.user import User
-from workflow import accounts, audit
+from workflow import accounts, audit, second_factor
 from workflow.errors import Forbidden
 
 INVALID = "Invalid username or password"
@@ -91,26 +92,35 @@ def test_a_password_given_again_is_audited_when_wrong_and_throttled_as_a_sign_in
     refused = post(client, "/account/password", {"current_password": PASSWORD, **change})
     assert refused.status_code == 422
     assert "too many wrong passwords; wait 15 minutes" in refused.get_data(as_text=True)
-    failed = events(db, "reauthentication_failed")
-    assert len(failed) == app.config["LOGIN_MAX_FAILURES"]
-    assert '"reason":"wrong password"' in failed[0].payload and failed[0].entity_id is not None
+    failed = [json.loads(e.payload)["details"]["reason"] for e in events(db, "reauthentication_failed")]
+    assert failed == ["wrong password"] * app.config["LOGIN_MAX_FAILURES"] + ["throttled"]
+    assert events(db, "reauthentication_failed")[0].entity_id is not None
     with db.sessions() as session:
         assert session.scalar(select(User.password_hash).where(User.username == "sam")) == before
     # The same count guards the sign-in form from this address.
     assert auth.login("sam").status_code == 429
     app.config["LOGIN_WINDOW_SECONDS"] = 0
-    assert post(client, "/account/password", {"current_password": PASSWORD, **change}).status_code == 302
+    changed = post(client, "/account/password", {"current_password": PASSWORD, **change})
+    assert changed.status_code == 302 and changed.headers["Location"] == "/account"
+    with db.sessions() as session:
+        assert session.scalar(select(User.password_hash).where(User.username == "sam")) != before
 
 
 def test_a_change_of_ones_own_sign_in_needs_the_password_given_again(db, make_user):
+    """No proof, another user's, or one made before the password was reset: refused."""
     user_id = make_user("sam", "supervisor")
+    proof = accounts.reauthenticate(db.transaction, user_id, PASSWORD, "203.0.113.5",
+                                    accounts.Throttle(5, 900))
+    with db.transaction() as session:
+        accounts.reset_password(session, audit.SYSTEM, session.get(User, user_id), "an admin's new one")
     with db.transaction() as session:
         user = session.get(User, user_id)
-        with pytest.raises(Forbidden):
-            accounts.change_password(session, user, None, "a fine new passphrase")
-        with pytest.raises(Forbidden):
-            accounts.change_password(session, user, accounts.Reauthenticated(user_id + 1),
-                                     "a fine new passphrase")
+        for stale in (None, accounts.Reauthenticated(user_id + 1, user.password_hash), proof):
+            with pytest.raises(Forbidden):
+                accounts.change_password(session, user, stale, "a fine new passphrase")
+            with pytest.raises(Forbidden):
+                second_factor.new_recovery_codes(session, user, stale)
+
 
 
 def test_throttling_counts_failures_per_address_across_usernames(auth, make_user, app):

@@ -147,6 +147,7 @@ def _wait_for_a_counted_attempt(db) -> None:
             if session.scalar(select(func.count()).select_from(LoginFailure)):
                 return
         time.sleep(0.005)
+    pytest.fail("no attempt was counted in 30 seconds")
 
 
 def test_the_pool_is_sized_from_the_settings(app):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select, update
-from webclient import post
+from webclient import post, spreadsheet
 
 from models.case import Case
 from models.user import User
@@ -93,7 +93,7 @@ def test_the_case_list_filters_by_country_written_any_way(client, auth, cast, db
 def test_exports_and_the_api_give_the_code(client, auth, cast, make_case):
     make_case(country="سوريا")
     sign_in(auth, cast, "sue")
-    rows = client.get("/cases/export.csv").get_data(as_text=True).splitlines()
+    rows = spreadsheet(client.get("/cases/export.csv")).splitlines()
     assert rows[1].split(",")[2] == "SY"
 
 

@@ -49,9 +49,8 @@ def _page(password_form=None, refusal=None, token_form=None, new_token=None, pre
             formdata=None, locale=current_user.locale or "", time_zone=current_user.time_zone or ""))
 
 
-def password_again(form) -> nullcontext:
-    """The form's current password, checked before the change's write transaction opens (the
-    hash takes tens of milliseconds) and under the sign-in throttle; its proof for the change."""
+def _password_again(form) -> nullcontext:
+    """The proof that the form's current password is right, checked before the change's transaction."""
     return nullcontext(accounts.reauthenticate(db.transaction, current_user.id,
                                                form.current_password.data, client_address(), throttle()))
 
@@ -73,7 +72,7 @@ def change_password():
         user.roles  # loaded now: the user outlives the transaction
         return user
     outcome = run(form, change, lambda refusal=None: _page(form, refusal),
-                  prepare=lambda: password_again(form))
+                  prepare=lambda: _password_again(form))
     if outcome.refused:
         return outcome.page
     user = outcome.value
@@ -161,7 +160,7 @@ def renew_recovery_codes():
     form = RecoveryCodesForm()
     outcome = run(form, lambda write, proof: second_factor.new_recovery_codes(
         write, write.get(User, current_user.id), proof),
-        lambda refusal=None: enrolled_page(form, refusal), prepare=lambda: password_again(form))
+        lambda refusal=None: enrolled_page(form, refusal), prepare=lambda: _password_again(form))
     if outcome.refused:
         return outcome.page
     return render_template("account/recovery_codes.html", codes=outcome.value)

@@ -136,7 +136,7 @@ def client_address() -> str:
 
 
 def _too_many():
-    minutes = throttle().window_seconds // 60
+    minutes = throttle().wait_minutes
     message = ngettext("Too many failed sign-ins. Wait %(num)s minute, then try again.",
                        "Too many failed sign-ins. Wait %(num)s minutes, then try again.", minutes)
     return render_template("auth/login.html", form=LoginForm(formdata=None), error=message), 429

@@ -236,45 +236,49 @@ def set_active(session: Session, actor: Actor, user: User, active: bool) -> None
 
 @dataclass(frozen=True)
 class Reauthenticated:
-    """The user gave their password again in this request: made by `reauthenticate` only."""
+    """The user gave their password again: whose, and the password hash it matched."""
 
     user_id: int
+    #: A change checks it is still the user's: a password reset meanwhile voids the proof.
+    password_hash: str
 
 
 def reauthenticate(transaction: Callable[[], ContextManager[Session]], user_id: int,
                    password: str, address: str, throttle: Throttle) -> Reauthenticated:
-    """The user's password, asked again before a change of their own sign-in, checked as a
-    sign-in is: counted first under the same throttle, hashed with no transaction open, a
-    wrong one audited (`reauthentication_failed`). Invalid unless it is right."""
+    """Check the password given again before a change of one's own sign-in, as a sign-in is."""
+    # Counted and throttled first, slowed as guesses at the account are, hashed with no
+    # transaction open (the hash takes tens of milliseconds), and a wrong one audited.
     with transaction() as session:
         user = session.get(User, user_id)
-        attempt = reserve_attempt(session, user.username, address, throttle)
+        delay = account_delay(session, user.username, throttle)
+        attempt = reserve_attempt(session, user.username, address, throttle,
+                                  event_type="reauthentication_failed")
     if attempt.throttled:
-        minutes = max(1, throttle.window_seconds // 60)
         raise Invalid(_n("current password: too many wrong passwords; wait %(num)s minute, "
                          "then try again", "current password: too many wrong passwords; wait "
-                         "%(num)s minutes, then try again", minutes), "current_password")
+                         "%(num)s minutes, then try again", throttle.wait_minutes), "current_password")
+    if delay:
+        sleep(delay)
     right = check_password_hash(attempt.password_hash, password or "")
     with transaction() as session:
-        if right:
-            session.execute(delete(LoginFailure).where(LoginFailure.id == attempt.failure_id))
+        if right:  # as after a sign-in, the account's failures are forgotten
+            session.execute(delete(LoginFailure).where(LoginFailure.username == attempt.username))
         else:
             audit_failure(session, attempt.username, attempt.address, session.get(User, user_id),
                           "wrong password", "reauthentication_failed")
     if not right:
         raise Invalid(_("current password: not your current password"), "current_password")
-    return Reauthenticated(user_id)
+    return Reauthenticated(user_id, attempt.password_hash)
 
 
 def check_reauthenticated(user: User, proof: Reauthenticated | None) -> None:
     """Refuse a change of the user's own sign-in unless they gave their password again."""
-    if proof is None or proof.user_id != user.id:
+    if proof is None or (proof.user_id, proof.password_hash) != (user.id, user.password_hash):
         raise Forbidden(_("Give your current password again to change how you sign in."))
 
 
 def change_password(session: Session, user: User, proof: Reauthenticated | None, new: str) -> None:
-    """The user changes their own password (`proof`: they gave the current one again); every
-    other session of theirs ends."""
+    """The user changes their own password, having given it again; their other sessions end."""
     check_reauthenticated(user, proof)
     check_new_password(new, user.username, "new_password")
     _set_password(session, Actor.of(user), user, new)
@@ -329,6 +333,11 @@ class Throttle:
     max_per_address: int = 20
     max_delay_seconds: int = 8
 
+    @property
+    def wait_minutes(self) -> int:
+        """The minutes a refused address waits, as the refusal says them."""
+        return max(1, self.window_seconds // 60)
+
     def delay(self, account_failures: int) -> int:
         """Seconds an attempt on an account waits, given its failures from every address."""
         over = account_failures - self.max_failures
@@ -377,7 +386,7 @@ def is_throttled(session: Session, username: str, address: str, throttle: Thrott
 
 
 def refuse_throttled(session: Session, username: str, address: str, throttle: Throttle,
-                     user: User | None) -> SignIn:
+                     user: User | None, event_type: str = "login_failed") -> SignIn:
     """Record a throttled attempt: one audit event per window and (username, address) at most."""
     since = _failures_since(throttle)
     seen = session.scalar(select(exists().where(
@@ -385,7 +394,7 @@ def refuse_throttled(session: Session, username: str, address: str, throttle: Th
         LoginFailure.throttled, LoginFailure.at >= since)))
     if not seen:
         session.add(LoginFailure(username=username, address=address, throttled=True))
-        audit.append(session, "login_failed", None, entity_type="user",
+        audit.append(session, event_type, None, entity_type="user",
                      entity_id=user.id if user else None,
                      details={"username_tried": username, "address": address, "reason": "throttled"})
     return SignIn(throttled=True)
@@ -416,14 +425,15 @@ class Attempt:
     throttled: bool = False
 
 
-def reserve_attempt(session: Session, username: str, address: str, throttle: Throttle) -> Attempt:
+def reserve_attempt(session: Session, username: str, address: str, throttle: Throttle,
+                    event_type: str = "login_failed") -> Attempt:
     """Count an attempt as a failure before its password is checked, under the username's
     lock: however many run side by side, no more than the limit are ever checked."""
     username, address = username.strip().lower()[:64], address[:64]
     lock_username(session, username)
     user = session.scalar(select(User).where(User.username == username))
     if is_throttled(session, username, address, throttle):
-        refuse_throttled(session, username, address, throttle, user)
+        refuse_throttled(session, username, address, throttle, user, event_type)
         return Attempt(username, address, throttled=True)
     failure = LoginFailure(username=username, address=address)
     session.add(failure)

@@ -137,8 +137,7 @@ def reset(session: Session, actor: Actor, user: User) -> None:
 
 
 def new_recovery_codes(session: Session, user: User, proof: accounts.Reauthenticated | None) -> list[str]:
-    """Ten new recovery codes, once the user gave their password again (`proof`); the old ones
-    stop working."""
+    """Ten new recovery codes, for the password given again; the old ones stop working."""
     # A session left open is not enough to take the second factor over.
     accounts.check_reauthenticated(user, proof)
     codes = _new_recovery_codes(session, user)
